@@ -1,0 +1,38 @@
+/*
+ * buf: a growable byte buffer with a hard maximum (after curl's dynbuf).
+ *
+ * Hostile input cannot make us allocate more than the maximum: growing past
+ * it is a data error for the caller to report, not an out-of-memory.
+ * The contents are always NUL-terminated.  buf_release() frees; a released
+ * or zeroed buf is empty and reusable.
+ */
+#ifndef XFER_BUF_H
+#define XFER_BUF_H
+
+#include <stddef.h>
+
+struct buf {
+	char *data;
+	size_t len;
+	size_t cap;
+	size_t max;	/* hard limit on len; 0 means 1 GiB */
+};
+
+void buf_init(struct buf *b, size_t max);
+void buf_release(struct buf *b);
+void buf_reset(struct buf *b);		/* len = 0, keeps the memory */
+
+/* 0 on success; -1 with errno ENOMEM or E2BIG (over the maximum). */
+int buf_append(struct buf *b, const void *p, size_t n);
+int buf_putc(struct buf *b, int c);
+int buf_puts(struct buf *b, const char *s);
+int buf_printf(struct buf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Append s as a JSON string literal (quotes and escapes included). */
+int buf_json_str(struct buf *b, const char *s);
+
+/* Hand the malloc'd string to the caller, who frees it; b becomes empty. */
+char *buf_detach(struct buf *b);
+
+#endif

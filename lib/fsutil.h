@@ -1,0 +1,56 @@
+/*
+ * fsutil: the durable-file primitives everything else builds on.
+ *
+ * The order that makes a file survive a power cut, and never be seen
+ * half-written: write under a temporary name in the same directory, fsync
+ * the file, rename it to its final name, fsync the directory.  A failed
+ * fsync is never retried on the same file (after an fsync error the page
+ * cache may have dropped the data: see PostgreSQL's "fsyncgate"); callers
+ * treat the file as lost and build it again.
+ */
+#ifndef XFER_FSUTIL_H
+#define XFER_FSUTIL_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "xerr.h"
+
+/* Write all of p or fail; EINTR and short writes handled. */
+int write_full(int fd, const void *p, size_t len, const char *label,
+    struct xerr *err);
+
+int fsync_fd(int fd, const char *label, struct xerr *err);
+int fsync_dir(const char *dir, struct xerr *err);
+
+/* mkdir -p with mode for each created directory. */
+int mkdir_p(const char *path, mode_t mode, struct xerr *err);
+
+/* rm -r without following symlinks; a missing path is success. */
+int remove_tree(const char *path, struct xerr *err);
+
+/* rename(2) then fsync the destination directory (and the source's). */
+int rename_durable(const char *from, const char *to, struct xerr *err);
+
+/*
+ * Write data to dir/name durably: dir/.name.tmp.PID, fsync, rename,
+ * fsync dir.
+ */
+int write_file_durable(const char *dir, const char *name, const void *data,
+    size_t len, mode_t mode, struct xerr *err);
+
+/*
+ * Copy src to dst_dir/dst_name via dst_dir/dst_name+temp_suffix with the
+ * same discipline (the temporary is replaced if a crash left one).
+ */
+int copy_file_durable(const char *src, const char *dst_dir,
+    const char *dst_name, const char *temp_suffix, struct xerr *err);
+
+/* malloc'd "a/b"; NULL on ENOMEM. */
+char *path_join(const char *a, const char *b);
+
+/* 1 if name is a plain file name: not empty, not "." or "..", no '/',
+ * no control characters, no leading '-', at most 255 bytes. */
+int name_is_plain(const char *name);
+
+#endif

@@ -1,0 +1,152 @@
+#include "log.h"
+
+#include <fcntl.h>
+#include <stdarg.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "tz.h"
+
+void
+log_init(struct log *lg)
+{
+	unsigned char r[8];
+	size_t i;
+
+	lg->fp = stderr;
+	lg->level = LOG_INFO;
+	lg->format = LOG_TEXT;
+	if (getrandom(r, sizeof(r), GRND_NONBLOCK) != (ssize_t)sizeof(r)) {
+		unsigned long long x = (unsigned long long)time(NULL) ^
+		    ((unsigned long long)getpid() << 32);
+		memcpy(r, &x, sizeof(r));
+	}
+	for (i = 0; i < sizeof(r); i++)
+		snprintf(lg->run_id + 2 * i, 3, "%02x", r[i]);
+}
+
+const char *
+log_level_name(enum log_level lvl)
+{
+	switch (lvl) {
+	case LOG_ERROR:	return "error";
+	case LOG_WARN:	return "warning";
+	case LOG_INFO:	return "info";
+	case LOG_DEBUG:	return "debug";
+	}
+	return "info";
+}
+
+/* Text values go on one line: control characters would forge log lines. */
+static void
+text_clean(struct buf *b, const char *s)
+{
+	const unsigned char *p;
+
+	for (p = (const unsigned char *)s; *p; p++) {
+		if (*p < 0x20 || *p == 0x7f)
+			buf_printf(b, "\\x%02x", *p);
+		else
+			buf_putc(b, *p);
+	}
+}
+
+void
+log_event(const struct log *lg, enum log_level lvl, const char *job,
+    const char *date, const char *event, const struct log_kv *kv,
+    const char *fmt, ...)
+{
+	char ts[128], msg[2048];
+	struct timeval tv;
+	struct tm tm;
+	struct buf b;
+	va_list ap;
+	long off;
+
+	if (lg == NULL || lvl > lg->level)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+
+	gettimeofday(&tv, NULL);
+	tz_system_time(tv.tv_sec, &tm);
+	off = tm.tm_gmtoff / 60;
+	snprintf(ts, sizeof(ts), "%04d-%02d-%02dT%02d:%02d:%02d.%03ld%c%02ld:%02ld",
+	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+	    tm.tm_min, tm.tm_sec, (long)(tv.tv_usec / 1000),
+	    off < 0 ? '-' : '+', (off < 0 ? -off : off) / 60,
+	    (off < 0 ? -off : off) % 60);
+
+	buf_init(&b, 64 * 1024);
+	if (lg->format == LOG_JSON) {
+		buf_puts(&b, "{\"time\":");
+		buf_json_str(&b, ts);
+		buf_puts(&b, ",\"level\":");
+		buf_json_str(&b, log_level_name(lvl));
+		buf_puts(&b, ",\"run\":");
+		buf_json_str(&b, lg->run_id);
+		if (job) {
+			buf_puts(&b, ",\"job\":");
+			buf_json_str(&b, job);
+		}
+		if (date) {
+			buf_puts(&b, ",\"date\":");
+			buf_json_str(&b, date);
+		}
+		if (event) {
+			buf_puts(&b, ",\"event\":");
+			buf_json_str(&b, event);
+		}
+		if (kv && kv->file) {
+			buf_puts(&b, ",\"file\":");
+			buf_json_str(&b, kv->file);
+		}
+		if (kv && kv->records >= 0)
+			buf_printf(&b, ",\"records\":%lld", kv->records);
+		if (kv && kv->bytes >= 0)
+			buf_printf(&b, ",\"bytes\":%lld", kv->bytes);
+		if (kv && kv->duration_ms >= 0)
+			buf_printf(&b, ",\"duration_ms\":%lld", kv->duration_ms);
+		if (msg[0]) {
+			buf_puts(&b, lvl <= LOG_WARN ? ",\"error\":" : ",\"msg\":");
+			buf_json_str(&b, msg);
+		}
+		buf_puts(&b, "}\n");
+	} else {
+		buf_printf(&b, "%s %s run=%s", ts, log_level_name(lvl),
+		    lg->run_id);
+		if (job) {
+			buf_puts(&b, " job=");
+			text_clean(&b, job);
+		}
+		if (date)
+			buf_printf(&b, " date=%s", date);
+		if (event)
+			buf_printf(&b, " event=%s", event);
+		if (kv && kv->file) {
+			buf_puts(&b, " file=");
+			text_clean(&b, kv->file);
+		}
+		if (kv && kv->records >= 0)
+			buf_printf(&b, " records=%lld", kv->records);
+		if (kv && kv->bytes >= 0)
+			buf_printf(&b, " bytes=%lld", kv->bytes);
+		if (kv && kv->duration_ms >= 0)
+			buf_printf(&b, " duration_ms=%lld", kv->duration_ms);
+		if (msg[0]) {
+			buf_puts(&b, ": ");
+			text_clean(&b, msg);
+		}
+		buf_putc(&b, '\n');
+	}
+	if (b.data != NULL) {
+		fwrite(b.data, 1, b.len, lg->fp);
+		fflush(lg->fp);
+	}
+	buf_release(&b);
+}

@@ -1,0 +1,47 @@
+/*
+ * log: one line per event on stderr, as text or JSON.
+ *
+ * The caller owns a struct log (cmd/ sets it up from -q/-v/--log-format)
+ * and passes it down; library code never decides where logs go.  Every
+ * line carries the run id so one run's lines can be followed.
+ */
+#ifndef XFER_LOG_H
+#define XFER_LOG_H
+
+#include <stdio.h>
+
+enum log_level { LOG_ERROR = 0, LOG_WARN, LOG_INFO, LOG_DEBUG };
+enum log_format { LOG_TEXT = 0, LOG_JSON };
+
+struct log {
+	FILE *fp;
+	enum log_level level;	/* lines above this level are dropped */
+	enum log_format format;
+	char run_id[17];
+};
+
+/* Optional facts about an event; -1 (or NULL) leaves a fact out. */
+struct log_kv {
+	const char *file;
+	long long records;
+	long long bytes;
+	long long duration_ms;
+};
+
+#define LOG_KV_NONE { NULL, -1, -1, -1 }
+
+/* fp = stderr, level INFO, text, a fresh random run id. */
+void log_init(struct log *lg);
+
+/*
+ * Log one event.  job, date and event may be NULL.  The message is the
+ * human sentence (for errors: what failed and what to do next); in JSON it
+ * goes to "error" for LOG_ERROR/LOG_WARN and to "msg" otherwise.
+ */
+void log_event(const struct log *lg, enum log_level lvl, const char *job,
+    const char *date, const char *event, const struct log_kv *kv,
+    const char *fmt, ...) __attribute__((format(printf, 7, 8)));
+
+const char *log_level_name(enum log_level lvl);
+
+#endif
