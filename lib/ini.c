@@ -1,0 +1,266 @@
+/*
+ * ini: read an INI file and hand each entry to a callback.
+ *
+ * The whole file is read first (job files are small; 1 MiB is the limit)
+ * and parsed line by line in place.  Syntax, as in SPEC.md section 4:
+ *
+ *   [section]             names [a-z_]+, may be followed by a comment
+ *   key = value           keys [a-z0-9_]+; the value is trimmed
+ *   # or ; at line start  a comment (after leading blanks)
+ *   value  # comment      a comment must follow a blank, so "a#b" is a value
+ *   key = "  a # b "      quotes keep blanks and '#'; inside them only \" and
+ *                         \\ are escapes (any other backslash is kept as is,
+ *                         so "C:\dir" needs no doubling)
+ *
+ * A UTF-8 byte order mark at the start is skipped and a CR before the LF is
+ * part of the line end, so files saved by Windows editors read the same.
+ * Other bytes are not checked: values are passed through as bytes.
+ */
+#include "ini.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define INI_MAX_FILE	(1024 * 1024)
+#define INI_MAX_LINE	8192
+#define INI_MAX_SECTION	64
+
+static int
+is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v';
+}
+
+/* Cut an inline comment (blank then #) and trailing blanks from the
+ * string s..*endp.  Only '#' starts an inline comment: ';' is a common
+ * value ("delimiter = ;", SQL) and starts only whole-line comments. */
+static void
+cut_comment(char *s, char **endp)
+{
+	char *p;
+
+	for (p = s; p < *endp; p++) {
+		if (*p == '#' && p > s && is_blank(p[-1])) {
+			*endp = p;
+			break;
+		}
+	}
+	while (*endp > s && is_blank((*endp)[-1]))
+		(*endp)--;
+}
+
+/*
+ * Unquote a value that starts with '"' in place.  What follows the closing
+ * quote may only be blanks and a comment.  Returns the new end or NULL.
+ */
+static char *
+unquote(char *v, char *end, const char **why)
+{
+	char *r = v + 1, *w = v, *rest;
+
+	for (;;) {
+		if (r == end) {
+			*why = "unterminated quoted value";
+			return NULL;
+		}
+		if (*r == '"')
+			break;
+		if (*r == '\\' && r + 1 < end && (r[1] == '"' || r[1] == '\\'))
+			r++;
+		*w++ = *r++;
+	}
+	rest = r + 1;
+	while (rest < end && is_blank(*rest))
+		rest++;
+	if (rest < end && *rest != '#') {
+		*why = "unexpected text after the closing quote";
+		return NULL;
+	}
+	if (rest < end && rest == r + 1) {
+		*why = "a comment after a quoted value must follow a blank";
+		return NULL;
+	}
+	return w;
+}
+
+static int
+parse_line(const char *label, unsigned line, char *s, char *end,
+    char *section, ini_fn fn, void *ctx, struct xerr *err)
+{
+	char *p, *key, *kend, *v, *vend;
+	const char *why;
+
+	while (s < end && is_blank(*s))
+		s++;
+	if (s == end || *s == '#' || *s == ';')
+		return 0;
+	if (*s == '[') {
+		p = memchr(s, ']', (size_t)(end - s));
+		if (p == NULL)
+			return xerr_set(err, XERR_CONFIG, 0, "%s:%u: expected "
+			    "'[section]'", label, line);
+		vend = end;
+		cut_comment(p + 1, &vend);
+		key = s + 1;
+		while (key < p && is_blank(*key))
+			key++;
+		kend = p;
+		while (kend > key && is_blank(kend[-1]))
+			kend--;
+		if (vend != p + 1)
+			return xerr_set(err, XERR_CONFIG, 0, "%s:%u: "
+			    "unexpected text after '[section]'", label, line);
+		if (kend == key || kend - key >= INI_MAX_SECTION ||
+		    strspn(key, "abcdefghijklmnopqrstuvwxyz_") !=
+		    (size_t)(kend - key))
+			return xerr_set(err, XERR_CONFIG, 0, "%s:%u: bad "
+			    "section name '[%.*s]' (lower case letters and "
+			    "'_')", label, line, (int)(p - s - 1), s + 1);
+		memcpy(section, key, (size_t)(kend - key));
+		section[kend - key] = '\0';
+		return fn(ctx, section, NULL, NULL, line, err);
+	}
+	p = memchr(s, '=', (size_t)(end - s));
+	if (p == NULL || p == s)
+		return xerr_set(err, XERR_CONFIG, 0, "%s:%u: expected "
+		    "'key = value'", label, line);
+	key = s;
+	kend = p;
+	while (kend > key && is_blank(kend[-1]))
+		kend--;
+	if (strspn(key, "abcdefghijklmnopqrstuvwxyz0123456789_") !=
+	    (size_t)(kend - key))
+		return xerr_set(err, XERR_CONFIG, 0, "%s:%u: bad key '%.*s' "
+		    "(keys are lower case letters, digits and '_')", label,
+		    line, (int)(kend - key), key);
+	*kend = '\0';
+	if (section[0] == '\0')
+		return xerr_set(err, XERR_CONFIG, 0, "%s:%u: key outside of "
+		    "a section", label, line);
+	v = p + 1;
+	while (v < end && is_blank(*v))
+		v++;
+	vend = end;
+	if (v < end && *v == '"') {
+		if ((vend = unquote(v, end, &why)) == NULL)
+			return xerr_set(err, XERR_CONFIG, 0, "%s:%u: key "
+			    "'%s': %s", label, line, key, why);
+	} else {
+		/* "key = # comment" leaves an empty value: the blank before
+		 * '#' has been skipped, so look at v itself too. */
+		if (v < end && *v == '#')
+			vend = v;
+		else
+			cut_comment(v, &vend);
+	}
+	*vend = '\0';
+	return fn(ctx, section, key, v, line, err);
+}
+
+int
+ini_parse_buffer(const char *label, const char *data, size_t len,
+    ini_fn fn, void *ctx, struct xerr *err)
+{
+	char section[INI_MAX_SECTION] = "", *copy, *s, *nl, *end;
+	const char *q;
+	unsigned line = 0;
+	int rc = 0;
+
+	if (memchr(data, '\0', len) != NULL) {
+		line = 1;
+		for (q = data; *q != '\0'; q++)
+			line += *q == '\n';
+		return xerr_set(err, XERR_CONFIG, 0, "%s:%u: NUL byte in the "
+		    "file", label, line);
+	}
+	/* A writable copy with room for the terminating NUL of the last
+	 * line. */
+	if ((copy = malloc(len + 1)) == NULL)
+		return xerr_nomem(err);
+	memcpy(copy, data, len);
+	copy[len] = '\0';
+	s = copy;
+	end = copy + len;
+	if (len >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0)
+		s += 3;
+	while (s < end) {
+		line++;
+		if ((nl = memchr(s, '\n', (size_t)(end - s))) == NULL)
+			nl = end;
+		if (nl - s > INI_MAX_LINE) {
+			rc = xerr_set(err, XERR_CONFIG, 0, "%s:%u: line longer "
+			    "than %d bytes", label, line, INI_MAX_LINE);
+			break;
+		}
+		*nl = '\0';
+		if ((rc = parse_line(label, line, s, nl, section, fn, ctx,
+		    err)) == -1)
+			break;
+		s = nl + 1;
+	}
+	free(copy);
+	return rc;
+}
+
+int
+ini_parse_file(const char *path, ini_fn fn, void *ctx, struct xerr *err)
+{
+	struct stat st;
+	char *data = NULL;
+	size_t len = 0;
+	ssize_t n;
+	int fd, rc = -1;
+
+	/*
+	 * No O_NOFOLLOW: job files are often symlinks kept by configuration
+	 * tools.  O_NONBLOCK so that a FIFO in their place cannot hang us
+	 * before the regular-file check.
+	 */
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) == -1)
+		return xerr_set(err, XERR_CONFIG, errno, "cannot open '%s'",
+		    path);
+	if (fstat(fd, &st) == -1) {
+		xerr_set(err, XERR_CONFIG, errno, "cannot stat '%s'", path);
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		xerr_set(err, XERR_CONFIG, 0, "cannot read '%s': not a "
+		    "regular file", path);
+		goto out;
+	}
+	if (st.st_size > INI_MAX_FILE)
+		goto toobig;
+	/* One byte more than the limit shows a file that grew meanwhile. */
+	if ((data = malloc(INI_MAX_FILE + 1)) == NULL) {
+		xerr_nomem(err);
+		goto out;
+	}
+	for (;;) {
+		n = read(fd, data + len, INI_MAX_FILE + 1 - len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			xerr_set(err, XERR_CONFIG, errno, "cannot read '%s'",
+			    path);
+			goto out;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+		if (len > INI_MAX_FILE)
+			goto toobig;
+	}
+	rc = ini_parse_buffer(path, data, len, fn, ctx, err);
+	goto out;
+toobig:
+	xerr_set(err, XERR_CONFIG, 0, "cannot read '%s': larger than %d "
+	    "bytes", path, INI_MAX_FILE);
+out:
+	free(data);
+	close(fd);
+	return rc;
+}

@@ -1,0 +1,1275 @@
+/*
+ * job: load and validate a job file (SPEC.md section 4).
+ *
+ * Loading has two passes.  The INI callback only files each value under
+ * its key (reporting unknown sections, unknown keys and duplicates as it
+ * goes); validation then looks at the keys in a fixed order, when every
+ * value is known, so a key can be checked against another one (a path
+ * against the source type) whatever order the file uses.  Every problem is
+ * collected with its line and they are reported sorted by line, so an
+ * operator can fix a file in one go.
+ *
+ * Decisions a reader may look for here:
+ * - A key that cannot apply to the chosen [source] type or [output] format
+ *   (query with type = csv, delimiter with format = json) is an error: it
+ *   almost always means the file does not do what its author thinks.
+ *   Transport keys in [upload] are not checked against the URL's scheme,
+ *   so a destination can be switched (say to a local directory for a test)
+ *   without removing the keys of the other one.
+ * - A syntax error stops reading: the values read before it are still
+ *   checked, but missing keys are not reported (they may follow).
+ * - Empty values are errors for every key.
+ * - A path starting with '~' is refused: nothing here expands it, and
+ *   "home/~/x" is never what was meant.
+ */
+#include "job.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "buf.h"
+#include "cron.h"
+#include "ini.h"
+#include "parse.h"
+#include "pattern.h"
+#include "tz.h"
+
+#define JOB_NAME_MAX	64
+#define WHY_MAX		512
+
+enum sec { SEC_JOB, SEC_SOURCE, SEC_AGGREGATE, SEC_OUTPUT, SEC_UPLOAD,
+	SEC_COUNT };
+
+static const char *const sec_names[SEC_COUNT] = {
+	[SEC_JOB] = "job",
+	[SEC_SOURCE] = "source",
+	[SEC_AGGREGATE] = "aggregate",
+	[SEC_OUTPUT] = "output",
+	[SEC_UPLOAD] = "upload",
+};
+
+/* Sections of receive jobs: not "unknown" in a receive job. */
+static const char *const receive_secs[] = { "inbox", "ingest", "backup" };
+
+enum key {
+	K_DIRECTION, K_SCHEDULE, K_DATE, K_TIMEZONE, K_CATCH_UP, K_ENABLED,
+
+	K_SRC_TYPE, K_SRC_PATH, K_SRC_DATE_FIELD, K_SRC_REQUIRED,
+	K_SRC_READY_FILE, K_SRC_DATABASE, K_SRC_QUERY, K_SRC_COMMAND,
+	K_SRC_FORMAT, K_SRC_TIMEOUT,
+
+	K_AGG_GROUP_BY, K_AGG_COUNT, K_AGG_SUM, K_AGG_MIN, K_AGG_MAX,
+	K_AGG_FIELDS,
+
+	K_OUT_FORMAT, K_OUT_NAME, K_OUT_DATE_COLUMN, K_OUT_HEADER,
+	K_OUT_DELIMITER, K_OUT_LINE_ENDING, K_OUT_EMPTY, K_OUT_COMPRESS,
+	K_OUT_MANIFEST, K_OUT_FORMULA_GUARD,
+
+	K_UP_URL, K_UP_USER, K_UP_IDENTITY, K_UP_PASSPHRASE_FILE,
+	K_UP_KNOWN_HOSTS, K_UP_HOST_KEY_SHA256, K_UP_PASSWORD_FILE,
+	K_UP_CA_FILE, K_UP_CLIENT_CERT, K_UP_CLIENT_KEY, K_UP_TEMP_SUFFIX,
+	K_UP_ON_EXISTS, K_UP_RETRIES, K_UP_RETRY_DELAY, K_UP_CONNECT_TIMEOUT,
+	K_UP_STALL_TIMEOUT, K_UP_MAX_ATTEMPTS, K_UP_PROXY,
+
+	K_COUNT
+};
+
+static const struct keydef {
+	enum sec sec;
+	const char *name;
+} keydefs[K_COUNT] = {
+	[K_DIRECTION] = { SEC_JOB, "direction" },
+	[K_SCHEDULE] = { SEC_JOB, "schedule" },
+	[K_DATE] = { SEC_JOB, "date" },
+	[K_TIMEZONE] = { SEC_JOB, "timezone" },
+	[K_CATCH_UP] = { SEC_JOB, "catch_up" },
+	[K_ENABLED] = { SEC_JOB, "enabled" },
+
+	[K_SRC_TYPE] = { SEC_SOURCE, "type" },
+	[K_SRC_PATH] = { SEC_SOURCE, "path" },
+	[K_SRC_DATE_FIELD] = { SEC_SOURCE, "date_field" },
+	[K_SRC_REQUIRED] = { SEC_SOURCE, "required" },
+	[K_SRC_READY_FILE] = { SEC_SOURCE, "ready_file" },
+	[K_SRC_DATABASE] = { SEC_SOURCE, "database" },
+	[K_SRC_QUERY] = { SEC_SOURCE, "query" },
+	[K_SRC_COMMAND] = { SEC_SOURCE, "command" },
+	[K_SRC_FORMAT] = { SEC_SOURCE, "format" },
+	[K_SRC_TIMEOUT] = { SEC_SOURCE, "timeout" },
+
+	[K_AGG_GROUP_BY] = { SEC_AGGREGATE, "group_by" },
+	[K_AGG_COUNT] = { SEC_AGGREGATE, "count" },
+	[K_AGG_SUM] = { SEC_AGGREGATE, "sum" },
+	[K_AGG_MIN] = { SEC_AGGREGATE, "min" },
+	[K_AGG_MAX] = { SEC_AGGREGATE, "max" },
+	[K_AGG_FIELDS] = { SEC_AGGREGATE, "fields" },
+
+	[K_OUT_FORMAT] = { SEC_OUTPUT, "format" },
+	[K_OUT_NAME] = { SEC_OUTPUT, "name" },
+	[K_OUT_DATE_COLUMN] = { SEC_OUTPUT, "date_column" },
+	[K_OUT_HEADER] = { SEC_OUTPUT, "header" },
+	[K_OUT_DELIMITER] = { SEC_OUTPUT, "delimiter" },
+	[K_OUT_LINE_ENDING] = { SEC_OUTPUT, "line_ending" },
+	[K_OUT_EMPTY] = { SEC_OUTPUT, "empty" },
+	[K_OUT_COMPRESS] = { SEC_OUTPUT, "compress" },
+	[K_OUT_MANIFEST] = { SEC_OUTPUT, "manifest" },
+	[K_OUT_FORMULA_GUARD] = { SEC_OUTPUT, "formula_guard" },
+
+	[K_UP_URL] = { SEC_UPLOAD, "url" },
+	[K_UP_USER] = { SEC_UPLOAD, "user" },
+	[K_UP_IDENTITY] = { SEC_UPLOAD, "identity" },
+	[K_UP_PASSPHRASE_FILE] = { SEC_UPLOAD, "passphrase_file" },
+	[K_UP_KNOWN_HOSTS] = { SEC_UPLOAD, "known_hosts" },
+	[K_UP_HOST_KEY_SHA256] = { SEC_UPLOAD, "host_key_sha256" },
+	[K_UP_PASSWORD_FILE] = { SEC_UPLOAD, "password_file" },
+	[K_UP_CA_FILE] = { SEC_UPLOAD, "ca_file" },
+	[K_UP_CLIENT_CERT] = { SEC_UPLOAD, "client_cert" },
+	[K_UP_CLIENT_KEY] = { SEC_UPLOAD, "client_key" },
+	[K_UP_TEMP_SUFFIX] = { SEC_UPLOAD, "temp_suffix" },
+	[K_UP_ON_EXISTS] = { SEC_UPLOAD, "on_exists" },
+	[K_UP_RETRIES] = { SEC_UPLOAD, "retries" },
+	[K_UP_RETRY_DELAY] = { SEC_UPLOAD, "retry_delay" },
+	[K_UP_CONNECT_TIMEOUT] = { SEC_UPLOAD, "connect_timeout" },
+	[K_UP_STALL_TIMEOUT] = { SEC_UPLOAD, "stall_timeout" },
+	[K_UP_MAX_ATTEMPTS] = { SEC_UPLOAD, "max_attempts" },
+	[K_UP_PROXY] = { SEC_UPLOAD, "proxy" },
+};
+
+struct entry {
+	char *value;		/* NULL: not in the file */
+	unsigned line;
+	int done;		/* a problem was reported; check no further */
+};
+
+struct problem {
+	unsigned line;		/* 0: no line; sorts last */
+	size_t seq;		/* keeps the order of problems on one line */
+	char *msg;
+};
+
+/* Where the INI reader currently is. */
+enum { CUR_NONE = -1, CUR_SKIP = -2 };
+
+struct loader {
+	const char *home;
+	const char *file;
+	struct job *job;
+	struct entry ent[K_COUNT];
+	int cur;		/* enum sec, CUR_NONE or CUR_SKIP */
+	char receive_sec[16];	/* first receive-only section seen */
+	unsigned receive_line;
+	struct problem *probs;
+	size_t nprobs, capprobs;
+	int nomem;
+};
+
+static const char *const src_types[] = { "csv", "jsonl", "sqlite",
+	"command", NULL };
+static const char *const out_formats[] = { "csv", "json", "jsonl", NULL };
+static const char *const cmd_formats[] = { "csv", "jsonl", NULL };
+
+/* Keep msg (copied) as a problem at line. */
+static void
+add_problem(struct loader *ld, unsigned line, const char *msg)
+{
+	struct problem *p;
+	size_t cap;
+
+	if (ld->nprobs == ld->capprobs) {
+		cap = ld->capprobs ? ld->capprobs * 2 : 16;
+		if ((p = realloc(ld->probs, cap * sizeof(*p))) == NULL) {
+			ld->nomem = 1;
+			return;
+		}
+		ld->probs = p;
+		ld->capprobs = cap;
+	}
+	p = &ld->probs[ld->nprobs];
+	if ((p->msg = strdup(msg)) == NULL) {
+		ld->nomem = 1;
+		return;
+	}
+	p->line = line;
+	p->seq = ld->nprobs++;
+}
+
+static void
+vproblem(struct loader *ld, unsigned line, const char *fmt, va_list ap)
+{
+	char msg[1024];
+	int n;
+
+	if (line != 0)
+		n = snprintf(msg, sizeof(msg), "%s:%u: ", ld->file, line);
+	else
+		n = snprintf(msg, sizeof(msg), "%s: ", ld->file);
+	if (n < 0 || (size_t)n >= sizeof(msg))
+		n = 0;
+	vsnprintf(msg + n, sizeof(msg) - (size_t)n, fmt, ap);
+	add_problem(ld, line, msg);
+}
+
+static void __attribute__((format(printf, 3, 4)))
+problem(struct loader *ld, unsigned line, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vproblem(ld, line, fmt, ap);
+	va_end(ap);
+}
+
+/* "FILE:LINE: key 'x': why"; marks the key as dealt with. */
+static void __attribute__((format(printf, 3, 4)))
+bad(struct loader *ld, enum key k, const char *fmt, ...)
+{
+	char why[WHY_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	ld->ent[k].done = 1;
+	problem(ld, ld->ent[k].line, "key '%s': %s", keydefs[k].name, why);
+}
+
+static const char *
+val(struct loader *ld, enum key k)
+{
+	return ld->ent[k].done ? NULL : ld->ent[k].value;
+}
+
+static int
+is_set(struct loader *ld, enum key k)
+{
+	return ld->ent[k].value != NULL;
+}
+
+static char *
+dup(struct loader *ld, const char *s)
+{
+	char *p;
+
+	if ((p = strdup(s)) == NULL)
+		ld->nomem = 1;
+	return p;
+}
+
+/* Edit distance, for "did you mean"; keys are short. */
+static size_t
+distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), i, j, prev, tmp, best;
+	size_t row[64];
+
+	if (la >= sizeof(row) / sizeof(row[0]) || lb >= 64)
+		return (size_t)-1;
+	for (j = 0; j <= lb; j++)
+		row[j] = j;
+	for (i = 1; i <= la; i++) {
+		prev = row[0];
+		row[0] = i;
+		for (j = 1; j <= lb; j++) {
+			tmp = row[j];
+			best = prev + (a[i - 1] != b[j - 1]);
+			if (row[j] + 1 < best)
+				best = row[j] + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			prev = tmp;
+		}
+	}
+	return row[lb];
+}
+
+static void
+unknown_key(struct loader *ld, enum sec sec, const char *key, unsigned line)
+{
+	size_t k, d, bestd = 3;
+	const char *best = NULL;
+
+	for (k = 0; k < K_COUNT; k++) {
+		if (keydefs[k].sec != sec)
+			continue;
+		d = distance(key, keydefs[k].name);
+		if (d < bestd) {
+			bestd = d;
+			best = keydefs[k].name;
+		}
+	}
+	if (best != NULL) {
+		problem(ld, line, "key '%s': unknown key in [%s] (did you "
+		    "mean '%s'?)", key, sec_names[sec], best);
+		return;
+	}
+	for (k = 0; k < K_COUNT; k++) {
+		if (strcmp(keydefs[k].name, key) == 0) {
+			problem(ld, line, "key '%s': unknown key in [%s] (it "
+			    "belongs in [%s])", key, sec_names[sec],
+			    sec_names[keydefs[k].sec]);
+			return;
+		}
+	}
+	problem(ld, line, "key '%s': unknown key in [%s]", key,
+	    sec_names[sec]);
+}
+
+static int
+on_entry(void *ctx, const char *section, const char *key, const char *value,
+    unsigned line, struct xerr *err)
+{
+	struct loader *ld = ctx;
+	size_t i;
+
+	if (key == NULL) {
+		for (i = 0; i < SEC_COUNT; i++) {
+			if (strcmp(section, sec_names[i]) == 0) {
+				ld->cur = (int)i;
+				return 0;
+			}
+		}
+		ld->cur = CUR_SKIP;
+		for (i = 0; i < sizeof(receive_secs) / sizeof(*receive_secs);
+		    i++) {
+			if (strcmp(section, receive_secs[i]) == 0) {
+				if (ld->receive_line == 0) {
+					ld->receive_line = line;
+					snprintf(ld->receive_sec,
+					    sizeof(ld->receive_sec), "%s",
+					    section);
+				}
+				return 0;
+			}
+		}
+		/* Keys of an unknown section are not reported one by one. */
+		for (i = 0; i < SEC_COUNT; i++)
+			if (distance(section, sec_names[i]) <= 2)
+				break;
+		if (i < SEC_COUNT)
+			problem(ld, line, "unknown section '[%s]' (did you "
+			    "mean '[%s]'?)", section, sec_names[i]);
+		else
+			problem(ld, line, "unknown section '[%s]'", section);
+		return ld->nomem ? xerr_nomem(err) : 0;
+	}
+	if (ld->cur < 0)
+		return 0;
+	for (i = 0; i < K_COUNT; i++)
+		if ((int)keydefs[i].sec == ld->cur &&
+		    strcmp(keydefs[i].name, key) == 0)
+			break;
+	if (i == K_COUNT)
+		unknown_key(ld, (enum sec)ld->cur, key, line);
+	else if (ld->ent[i].value != NULL)
+		problem(ld, line, "key '%s': duplicate key in [%s] (first set "
+		    "on line %u)", key, section, ld->ent[i].line);
+	else {
+		ld->ent[i].value = dup(ld, value);
+		ld->ent[i].line = line;
+	}
+	return ld->nomem ? xerr_nomem(err) : 0;
+}
+
+/* One of names (NULL-terminated); the index in *out.  -1: reported. */
+static int
+choose(struct loader *ld, enum key k, const char *const *names, int *out)
+{
+	char list[256];
+	const char *v = val(ld, k);
+	size_t i, n, len = 0;
+
+	if (v == NULL)
+		return -1;
+	for (i = 0; names[i] != NULL; i++) {
+		if (strcmp(v, names[i]) == 0) {
+			*out = (int)i;
+			return 0;
+		}
+	}
+	n = i;
+	list[0] = '\0';
+	for (i = 0; i < n && len < sizeof(list); i++)
+		len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s",
+		    i == 0 ? "" : i + 1 == n ? " or " : ", ", names[i]);
+	bad(ld, k, "expected %s", list);
+	return -1;
+}
+
+static void
+boolean(struct loader *ld, enum key k, int *out)
+{
+	char why[WHY_MAX];
+	const char *v = val(ld, k);
+
+	if (v != NULL && parse_bool(v, out, why, sizeof(why)) == -1)
+		bad(ld, k, "%s", why);
+}
+
+/* A duration in milliseconds that must be > 0 unless zero_ok. */
+static void
+duration_ms(struct loader *ld, enum key k, int zero_ok, long *out)
+{
+	char why[WHY_MAX];
+	const char *v = val(ld, k);
+	long ms;
+
+	if (v == NULL)
+		return;
+	if (parse_duration_ms(v, &ms, why, sizeof(why)) == -1)
+		bad(ld, k, "%s", why);
+	else if (ms == 0 && !zero_ok)
+		bad(ld, k, "must be longer than 0");
+	else
+		*out = ms;
+}
+
+static void
+integer(struct loader *ld, enum key k, long min, long max, int *out)
+{
+	char why[WHY_MAX];
+	const char *v = val(ld, k);
+	long n;
+
+	if (v == NULL)
+		return;
+	if (parse_long(v, min, max, &n, why, sizeof(why)) == -1)
+		bad(ld, k, "%s", why);
+	else
+		*out = (int)n;
+}
+
+static void
+string(struct loader *ld, enum key k, char **out)
+{
+	const char *v = val(ld, k);
+
+	if (v != NULL)
+		*out = dup(ld, v);
+}
+
+/* rel made absolute against the home (not resolved: symlinks stay). */
+static char *
+home_path(struct loader *ld, const char *rel)
+{
+	const char *sep = "/";
+	size_t hl;
+	char *p;
+
+	if (rel[0] == '/' || ld->home == NULL || ld->home[0] == '\0')
+		return dup(ld, rel);
+	hl = strlen(ld->home);
+	if (ld->home[hl - 1] == '/')
+		sep = "";
+	if (asprintf(&p, "%s%s%s", ld->home, sep, rel) == -1) {
+		ld->nomem = 1;
+		return NULL;
+	}
+	return p;
+}
+
+/* A file name or pattern, relative to the home unless absolute. */
+static void
+path(struct loader *ld, enum key k, int is_pattern, char **out)
+{
+	char why[WHY_MAX];
+	const char *v = val(ld, k);
+
+	if (v == NULL)
+		return;
+	if (v[0] == '~') {
+		bad(ld, k, "'~' is not expanded; give an absolute path or one "
+		    "relative to the home directory");
+		return;
+	}
+	if (is_pattern && pattern_check(v, why, sizeof(why)) == -1) {
+		bad(ld, k, "%s", why);
+		return;
+	}
+	*out = home_path(ld, v);
+}
+
+static void
+check_job(struct loader *ld)
+{
+	struct job *job = ld->job;
+	char why[WHY_MAX];
+	struct cron c;
+	const char *v;
+	long n;
+
+	if ((v = val(ld, K_SCHEDULE)) != NULL) {
+		if (cron_parse(v, &c, why, sizeof(why)) == -1)
+			bad(ld, K_SCHEDULE, "%s", why);
+		else
+			job->schedule = dup(ld, v);
+	}
+	if ((v = val(ld, K_DATE)) != NULL) {
+		if (strcmp(v, "today") == 0)
+			job->date_offset = 0;
+		else if (strcmp(v, "yesterday") == 0)
+			job->date_offset = 1;
+		else if (strncmp(v, "today-", 6) == 0 &&
+		    parse_long(v + 6, 0, 3650, &n, why, sizeof(why)) == 0)
+			job->date_offset = (int)n;
+		else
+			bad(ld, K_DATE, "expected today, yesterday or today-N "
+			    "(N from 0 to 3650)");
+	}
+	if ((v = val(ld, K_TIMEZONE)) != NULL) {
+		if (!tz_valid(v))
+			bad(ld, K_TIMEZONE, "unknown time zone '%s' (expected "
+			    "an IANA name such as Asia/Seoul or UTC)", v);
+		else
+			job->timezone = dup(ld, v);
+	}
+	if ((v = val(ld, K_CATCH_UP)) != NULL) {
+		if (parse_duration_s(v, &n, why, sizeof(why)) == -1)
+			bad(ld, K_CATCH_UP, "%s", why);
+		else if (n % 86400 != 0)
+			bad(ld, K_CATCH_UP, "must be whole days (e.g. 7d; 0 "
+			    "turns catching up off)");
+		else if (n / 86400 > 3650)
+			bad(ld, K_CATCH_UP, "must be at most 3650d");
+		else
+			job->catch_up_days = (int)(n / 86400);
+	}
+	boolean(ld, K_ENABLED, &job->enabled);
+}
+
+/*
+ * Split a command line into argv the way a shell splits words, without a
+ * shell: blanks separate, '...' and "..." group (and join with adjacent
+ * text), only \" and \\ are escapes and only inside "...".  No expansion.
+ */
+static int
+split_command(const char *s, struct strlist *argv, const char **why)
+{
+	struct buf w;
+	const char *p;
+	int inword = 0;
+
+	buf_init(&w, 0);
+	for (p = s;; p++) {
+		if (*p == '\0' || *p == ' ' || *p == '\t') {
+			if (inword) {
+				if (strlist_add(argv, w.data) == -1)
+					goto nomem;
+				buf_reset(&w);
+				inword = 0;
+			}
+			if (*p == '\0')
+				break;
+			continue;
+		}
+		/* Make w.data a string even for an empty quoted word. */
+		if (!inword && buf_append(&w, "", 0) == -1)
+			goto nomem;
+		inword = 1;
+		if (*p == '\'') {
+			const char *q = strchr(p + 1, '\'');
+
+			if (q == NULL) {
+				*why = "unterminated single quote";
+				goto fail;
+			}
+			if (buf_append(&w, p + 1, (size_t)(q - p - 1)) == -1)
+				goto nomem;
+			p = q;
+		} else if (*p == '"') {
+			for (p++; *p != '"'; p++) {
+				if (*p == '\0') {
+					*why = "unterminated double quote";
+					goto fail;
+				}
+				if (*p == '\\' && (p[1] == '"' || p[1] == '\\'))
+					p++;
+				if (buf_putc(&w, *p) == -1)
+					goto nomem;
+			}
+		} else if (buf_putc(&w, *p) == -1)
+			goto nomem;
+	}
+	buf_release(&w);
+	return 0;
+nomem:
+	*why = NULL;
+fail:
+	buf_release(&w);
+	return -1;
+}
+
+static void
+check_command(struct loader *ld)
+{
+	struct job_source *src = &ld->job->source;
+	const char *v = val(ld, K_SRC_COMMAND), *why;
+	char pwhy[WHY_MAX], *prog;
+	size_t i;
+
+	if (v == NULL)
+		return;
+	if (split_command(v, &src->command, &why) == -1) {
+		if (why == NULL)
+			ld->nomem = 1;
+		else
+			bad(ld, K_SRC_COMMAND, "%s", why);
+		return;
+	}
+	if (src->command.n == 0 || src->command.v[0][0] == '\0') {
+		bad(ld, K_SRC_COMMAND, "no program given");
+		return;
+	}
+	for (i = 0; i < src->command.n; i++) {
+		if (pattern_check(src->command.v[i], pwhy, sizeof(pwhy)) ==
+		    -1) {
+			bad(ld, K_SRC_COMMAND, "argument '%s': %s",
+			    src->command.v[i], pwhy);
+			return;
+		}
+	}
+	/* A bare program name is looked up in PATH when it runs; one with a
+	 * '/' is a file, relative to the home like every other path. */
+	prog = src->command.v[0];
+	if (prog[0] == '~') {
+		bad(ld, K_SRC_COMMAND, "'~' is not expanded; give an absolute "
+		    "path or one relative to the home directory");
+		return;
+	}
+	if (strchr(prog, '/') != NULL && prog[0] != '/') {
+		if ((src->command.v[0] = home_path(ld, prog)) == NULL) {
+			src->command.v[0] = prog;
+			return;
+		}
+		free(prog);
+	}
+}
+
+/* Keys of [source] that only some types use, and which. */
+static const struct {
+	enum key k;
+	unsigned types;		/* bit per enum src_type */
+	const char *which;
+} src_only[] = {
+	{ K_SRC_PATH, 1u << SRC_CSV | 1u << SRC_JSONL, "csv or jsonl" },
+	{ K_SRC_REQUIRED, 1u << SRC_CSV | 1u << SRC_JSONL, "csv or jsonl" },
+	{ K_SRC_DATABASE, 1u << SRC_SQLITE, "sqlite" },
+	{ K_SRC_QUERY, 1u << SRC_SQLITE, "sqlite" },
+	{ K_SRC_COMMAND, 1u << SRC_COMMAND, "command" },
+	{ K_SRC_FORMAT, 1u << SRC_COMMAND, "command" },
+	{ K_SRC_TIMEOUT, 1u << SRC_COMMAND, "command" },
+};
+
+static void
+check_source(struct loader *ld, int *typep)
+{
+	struct job_source *src = &ld->job->source;
+	char why[WHY_MAX];
+	const char *v;
+	int type = -1, fmt;
+	long secs;
+	size_t i;
+
+	if (choose(ld, K_SRC_TYPE, src_types, &type) == 0)
+		src->type = (enum src_type)type;
+	*typep = type;
+	if (type >= 0) {
+		for (i = 0; i < sizeof(src_only) / sizeof(*src_only); i++)
+			if (val(ld, src_only[i].k) != NULL &&
+			    !(src_only[i].types & 1u << type))
+				bad(ld, src_only[i].k, "not used with type = "
+				    "%s (only with type = %s)",
+				    src_types[type], src_only[i].which);
+	}
+	path(ld, K_SRC_PATH, 1, &src->path);
+	string(ld, K_SRC_DATE_FIELD, &src->date_field);
+	boolean(ld, K_SRC_REQUIRED, &src->required);
+	path(ld, K_SRC_READY_FILE, 1, &src->ready_file);
+	path(ld, K_SRC_DATABASE, 1, &src->database);
+	string(ld, K_SRC_QUERY, &src->query);
+	check_command(ld);
+	if (choose(ld, K_SRC_FORMAT, cmd_formats, &fmt) == 0)
+		src->format = fmt == 0 ? FMT_CSV : FMT_JSONL;
+	if ((v = val(ld, K_SRC_TIMEOUT)) != NULL) {
+		if (parse_duration_s(v, &secs, why, sizeof(why)) == -1)
+			bad(ld, K_SRC_TIMEOUT, "%s", why);
+		else if (secs == 0)
+			bad(ld, K_SRC_TIMEOUT, "must be longer than 0");
+		else
+			src->timeout_s = secs;
+	}
+}
+
+/* A comma list with no item twice. */
+static void
+list(struct loader *ld, enum key k, struct strlist *out)
+{
+	const char *v = val(ld, k);
+	size_t i, j;
+
+	if (v == NULL)
+		return;
+	if (strlist_split_commas(out, v) == -1) {
+		if (errno == ENOMEM)
+			ld->nomem = 1;
+		else
+			bad(ld, k, "empty item in the list (expected names "
+			    "separated by commas)");
+		return;
+	}
+	for (i = 1; i < out->n; i++) {
+		for (j = 0; j < i; j++) {
+			if (strcmp(out->v[i], out->v[j]) == 0) {
+				bad(ld, k, "field '%s' is listed twice",
+				    out->v[i]);
+				return;
+			}
+		}
+	}
+}
+
+/* Add an output column; a name already there is reported against k. */
+static void
+column(struct loader *ld, struct strlist *cols, enum key k, const char *fmt,
+    const char *name)
+{
+	char col[1024];
+
+	if (ld->ent[k].done)
+		return;
+	snprintf(col, sizeof(col), fmt, name);
+	if (strlist_contains(cols, col)) {
+		bad(ld, k, "column '%s' would appear twice in the output",
+		    col);
+		return;
+	}
+	if (strlist_add(cols, col) == -1)
+		ld->nomem = 1;
+}
+
+static void
+check_aggregate(struct loader *ld)
+{
+	struct job_aggregate *agg = &ld->job->aggregate;
+	struct strlist cols = { 0, NULL, 0 };
+	static const enum key aggkeys[] = { K_AGG_GROUP_BY, K_AGG_COUNT,
+		K_AGG_SUM, K_AGG_MIN, K_AGG_MAX };
+	size_t i;
+
+	list(ld, K_AGG_GROUP_BY, &agg->group_by);
+	string(ld, K_AGG_COUNT, &agg->count);
+	list(ld, K_AGG_SUM, &agg->sum);
+	list(ld, K_AGG_MIN, &agg->min);
+	list(ld, K_AGG_MAX, &agg->max);
+	list(ld, K_AGG_FIELDS, &agg->fields);
+	for (i = 0; i < sizeof(aggkeys) / sizeof(*aggkeys); i++)
+		if (is_set(ld, aggkeys[i]))
+			agg->enabled = 1;
+	if (agg->enabled && val(ld, K_AGG_FIELDS) != NULL) {
+		bad(ld, K_AGG_FIELDS, "cannot be combined with group_by, "
+		    "count, sum, min or max (fields is for records that pass "
+		    "through)");
+		return;
+	}
+	/* Output columns in the order SPEC.md gives, each name once. */
+	if (ld->job->output.date_column != NULL)
+		column(ld, &cols, K_OUT_DATE_COLUMN, "%s",
+		    ld->job->output.date_column);
+	for (i = 0; i < agg->group_by.n; i++)
+		column(ld, &cols, K_AGG_GROUP_BY, "%s", agg->group_by.v[i]);
+	if (agg->count != NULL)
+		column(ld, &cols, K_AGG_COUNT, "%s", agg->count);
+	for (i = 0; i < agg->sum.n; i++)
+		column(ld, &cols, K_AGG_SUM, "%s", agg->sum.v[i]);
+	for (i = 0; i < agg->min.n; i++)
+		column(ld, &cols, K_AGG_MIN, "min_%s", agg->min.v[i]);
+	for (i = 0; i < agg->max.n; i++)
+		column(ld, &cols, K_AGG_MAX, "max_%s", agg->max.v[i]);
+	for (i = 0; i < agg->fields.n; i++)
+		column(ld, &cols, K_AGG_FIELDS, "%s", agg->fields.v[i]);
+	strlist_free(&cols);
+}
+
+static int
+ends_with(const char *s, size_t len, const char *suffix)
+{
+	size_t n = strlen(suffix);
+
+	return len >= n && strncasecmp(s + len - n, suffix, n) == 0;
+}
+
+/* The format a name's extension implies (".gz"/".zip" looked through). */
+static enum out_format
+format_from_name(const char *name)
+{
+	size_t len = strlen(name);
+
+	if (ends_with(name, len, ".gz"))
+		len -= 3;
+	else if (ends_with(name, len, ".zip"))
+		len -= 4;
+	if (ends_with(name, len, ".json"))
+		return FMT_JSON;
+	if (ends_with(name, len, ".jsonl") || ends_with(name, len, ".ndjson"))
+		return FMT_JSONL;
+	return FMT_CSV;
+}
+
+static void
+check_output(struct loader *ld)
+{
+	struct job_output *out = &ld->job->output;
+	static const char *const line_endings[] = { "lf", "crlf", NULL };
+	static const char *const empties[] = { "header", "zero-bytes", NULL };
+	static const char *const compresses[] = { "none", "gzip", "zip",
+		NULL };
+	static const char *const manifests[] = { "none", "sha256", "json",
+		NULL };
+	static const enum key csv_only[] = { K_OUT_HEADER, K_OUT_DELIMITER,
+		K_OUT_FORMULA_GUARD };
+	char why[WHY_MAX];
+	const char *v;
+	size_t i;
+	int n;
+
+	if ((v = val(ld, K_OUT_NAME)) != NULL) {
+		if (pattern_check(v, why, sizeof(why)) == -1)
+			bad(ld, K_OUT_NAME, "%s", why);
+		else if (strchr(v, '/') != NULL)
+			bad(ld, K_OUT_NAME, "must be a file name, without '/'");
+		else if (strcmp(v, ".") == 0 || strcmp(v, "..") == 0)
+			bad(ld, K_OUT_NAME, "'%s' is not a file name", v);
+		else {
+			out->name = dup(ld, v);
+			out->format = format_from_name(v);
+		}
+	}
+	if (choose(ld, K_OUT_FORMAT, out_formats, &n) == 0)
+		out->format = (enum out_format)n;
+	if (out->format != FMT_CSV) {
+		for (i = 0; i < sizeof(csv_only) / sizeof(*csv_only); i++)
+			if (val(ld, csv_only[i]) != NULL)
+				bad(ld, csv_only[i], "only used with format = "
+				    "csv, not %s", out_formats[out->format]);
+	}
+	string(ld, K_OUT_DATE_COLUMN, &out->date_column);
+	boolean(ld, K_OUT_HEADER, &out->header);
+	if ((v = val(ld, K_OUT_DELIMITER)) != NULL) {
+		if (strcmp(v, "\\t") == 0 || strcasecmp(v, "tab") == 0)
+			out->delimiter = '\t';
+		else if (strlen(v) != 1 || strchr("\"\r\n", v[0]) != NULL)
+			bad(ld, K_OUT_DELIMITER, "expected one character "
+			    "other than '\"', CR or LF (or tab)");
+		else
+			out->delimiter = v[0];
+	}
+	if (choose(ld, K_OUT_LINE_ENDING, line_endings, &n) == 0)
+		out->crlf = n == 1;
+	if (choose(ld, K_OUT_EMPTY, empties, &n) == 0)
+		out->empty = n == 0 ? EMPTY_HEADER : EMPTY_ZERO;
+	if (choose(ld, K_OUT_COMPRESS, compresses, &n) == 0)
+		out->compress = n == 0 ? COMPRESS_NONE : n == 1 ?
+		    COMPRESS_GZIP : COMPRESS_ZIP;
+	if (choose(ld, K_OUT_MANIFEST, manifests, &n) == 0)
+		out->manifest = n == 0 ? MANIFEST_NONE : n == 1 ?
+		    MANIFEST_SHA256 : MANIFEST_JSON;
+	boolean(ld, K_OUT_FORMULA_GUARD, &out->formula_guard);
+}
+
+static int
+b64val(char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
+	return -1;
+}
+
+/* What ssh-keygen -lf prints after "SHA256:": unpadded base64 of the 32
+ * bytes, so 43 characters whose last one carries 2 unused zero bits. */
+static void
+check_host_key(struct loader *ld)
+{
+	const char *v = val(ld, K_UP_HOST_KEY_SHA256);
+	size_t len, i;
+
+	if (v == NULL)
+		return;
+	if (strncasecmp(v, "SHA256:", 7) == 0)
+		v += 7;
+	len = strlen(v);
+	if (len == 44 && v[43] == '=')
+		len = 43;
+	for (i = 0; i < len; i++)
+		if (b64val(v[i]) < 0)
+			break;
+	if (len != 43 || i != len || (b64val(v[42]) & 3) != 0) {
+		bad(ld, K_UP_HOST_KEY_SHA256, "expected the base64 SHA-256 "
+		    "fingerprint of the host key (43 characters, as "
+		    "'ssh-keygen -lf' prints after 'SHA256:')");
+		return;
+	}
+	ld->job->upload.host_key_sha256 = strndup(v, 43);
+	if (ld->job->upload.host_key_sha256 == NULL)
+		ld->nomem = 1;
+}
+
+static void
+check_url(struct loader *ld)
+{
+	const char *v = val(ld, K_UP_URL), *sep, *rest;
+	struct job_upload *up = &ld->job->upload;
+	size_t slen, i;
+
+	if (v == NULL)
+		return;
+	if ((sep = strstr(v, "://")) == NULL) {
+		/* A plain directory on this machine. */
+		path(ld, K_UP_URL, 0, &up->url);
+		return;
+	}
+	slen = (size_t)(sep - v);
+	rest = sep + 3;
+	if (slen == 4 && strncasecmp(v, "http", 4) == 0) {
+		bad(ld, K_UP_URL, "plain http is not allowed; use https://");
+		return;
+	}
+	if ((slen == 4 && strncasecmp(v, "sftp", 4) == 0) ||
+	    (slen == 5 && strncasecmp(v, "https", 5) == 0)) {
+		if (*rest == '\0' || *rest == '/') {
+			bad(ld, K_UP_URL, "no host name in '%s'", v);
+			return;
+		}
+	} else if (slen == 4 && strncasecmp(v, "file", 4) == 0) {
+		if (*rest != '/') {
+			bad(ld, K_UP_URL, "a file URL must name an absolute "
+			    "directory on this machine (file:///dir/)");
+			return;
+		}
+	} else {
+		bad(ld, K_UP_URL, "unsupported scheme '%.*s://' (expected "
+		    "sftp://, https://, file:/// or a directory)",
+		    (int)(slen < 32 ? slen : 32), v);
+		return;
+	}
+	/* The scheme in lower case, so users of the URL need one spelling. */
+	if ((up->url = dup(ld, v)) == NULL)
+		return;
+	for (i = 0; i < slen; i++)
+		if (up->url[i] >= 'A' && up->url[i] <= 'Z')
+			up->url[i] = (char)(up->url[i] - 'A' + 'a');
+}
+
+static void
+check_proxy(struct loader *ld)
+{
+	static const char *const schemes[] = { "http://", "https://",
+		"socks4://", "socks4a://", "socks5://", "socks5h://" };
+	const char *v = val(ld, K_UP_PROXY);
+	size_t i;
+
+	if (v == NULL || strcmp(v, "none") == 0)
+		return;
+	for (i = 0; i < sizeof(schemes) / sizeof(*schemes); i++) {
+		if (strncasecmp(v, schemes[i], strlen(schemes[i])) == 0 &&
+		    v[strlen(schemes[i])] != '\0') {
+			ld->job->upload.proxy = dup(ld, v);
+			return;
+		}
+	}
+	bad(ld, K_UP_PROXY, "expected none or a proxy URL (http://, "
+	    "https://, socks4://, socks4a://, socks5:// or socks5h://)");
+}
+
+static void
+check_upload(struct loader *ld)
+{
+	struct job_upload *up = &ld->job->upload;
+	const char *v;
+	int n;
+
+	check_url(ld);
+	string(ld, K_UP_USER, &up->user);
+	path(ld, K_UP_IDENTITY, 0, &up->identity);
+	path(ld, K_UP_PASSPHRASE_FILE, 0, &up->passphrase_file);
+	path(ld, K_UP_KNOWN_HOSTS, 0, &up->known_hosts);
+	check_host_key(ld);
+	path(ld, K_UP_PASSWORD_FILE, 0, &up->password_file);
+	path(ld, K_UP_CA_FILE, 0, &up->ca_file);
+	path(ld, K_UP_CLIENT_CERT, 0, &up->client_cert);
+	path(ld, K_UP_CLIENT_KEY, 0, &up->client_key);
+	if ((v = val(ld, K_UP_TEMP_SUFFIX)) != NULL) {
+		if (strchr(v, '/') != NULL)
+			bad(ld, K_UP_TEMP_SUFFIX, "must not contain '/'");
+		else {
+			free(up->temp_suffix);
+			up->temp_suffix = dup(ld, v);
+		}
+	}
+	if (choose(ld, K_UP_ON_EXISTS, (const char *const[]){ "replace",
+	    "fail", NULL }, &n) == 0)
+		up->on_exists = n == 0 ? ON_EXISTS_REPLACE : ON_EXISTS_FAIL;
+	integer(ld, K_UP_RETRIES, 0, 100, &up->retries);
+	duration_ms(ld, K_UP_RETRY_DELAY, 1, &up->retry_delay_ms);
+	duration_ms(ld, K_UP_CONNECT_TIMEOUT, 0, &up->connect_timeout_ms);
+	duration_ms(ld, K_UP_STALL_TIMEOUT, 0, &up->stall_timeout_ms);
+	integer(ld, K_UP_MAX_ATTEMPTS, 1, 1000, &up->max_attempts);
+	check_proxy(ld);
+}
+
+static void
+require(struct loader *ld, enum key k)
+{
+	if (!is_set(ld, k))
+		problem(ld, 0, "key '%s' is required in [%s]",
+		    keydefs[k].name, sec_names[keydefs[k].sec]);
+}
+
+static void
+check_required(struct loader *ld, int type)
+{
+	require(ld, K_DIRECTION);
+	require(ld, K_SRC_TYPE);
+	switch (type) {
+	case SRC_CSV:
+	case SRC_JSONL:
+		require(ld, K_SRC_PATH);
+		break;
+	case SRC_SQLITE:
+		require(ld, K_SRC_DATABASE);
+		require(ld, K_SRC_QUERY);
+		break;
+	case SRC_COMMAND:
+		require(ld, K_SRC_COMMAND);
+		break;
+	}
+	require(ld, K_OUT_NAME);
+	require(ld, K_UP_URL);
+}
+
+/* The job's name from its file name; NULL (reported) if unusable. */
+static char *
+job_name(struct loader *ld, const char *path)
+{
+	const char *base = strrchr(path, '/');
+	size_t len, i;
+
+	base = base != NULL ? base + 1 : path;
+	len = strlen(base);
+	if (len > 4 && strcmp(base + len - 4, ".job") == 0)
+		len -= 4;
+	for (i = 0; i < len; i++)
+		if (!((base[i] >= 'A' && base[i] <= 'Z') ||
+		    (base[i] >= 'a' && base[i] <= 'z') ||
+		    (base[i] >= '0' && base[i] <= '9') ||
+		    (i > 0 && strchr("._-", base[i]) != NULL)))
+			break;
+	if (len == 0 || i != len || len > JOB_NAME_MAX) {
+		problem(ld, 0, "job name '%.*s' is not valid (a letter or "
+		    "digit, then letters, digits, '.', '_' or '-', at most "
+		    "%d)", (int)(len < 100 ? len : 100), base, JOB_NAME_MAX);
+		return NULL;
+	}
+	return strndup(base, len);
+}
+
+static struct job *
+job_new(void)
+{
+	struct job *job;
+
+	if ((job = calloc(1, sizeof(*job))) == NULL)
+		return NULL;
+	job->direction = DIR_SEND;
+	job->enabled = 1;
+	job->date_offset = 1;
+	job->catch_up_days = 7;
+	job->source.format = FMT_CSV;
+	job->source.timeout_s = 600;
+	job->output.format = FMT_CSV;
+	job->output.header = 1;
+	job->output.delimiter = ',';
+	job->output.empty = EMPTY_HEADER;
+	job->output.compress = COMPRESS_NONE;
+	job->output.manifest = MANIFEST_SHA256;
+	job->upload.on_exists = ON_EXISTS_REPLACE;
+	job->upload.retries = 3;
+	job->upload.retry_delay_ms = 2000;
+	job->upload.connect_timeout_ms = 30000;
+	job->upload.stall_timeout_ms = 60000;
+	job->upload.max_attempts = 10;
+	if ((job->upload.temp_suffix = strdup(".part")) == NULL) {
+		free(job);
+		return NULL;
+	}
+	return job;
+}
+
+/* The line of an INI syntax error, from its "FILE:LINE: " prefix. */
+static unsigned
+ini_line(const char *file, const char *msg)
+{
+	size_t fl = strlen(file);
+	unsigned long n;
+	char *end;
+
+	if (strncmp(msg, file, fl) != 0 || msg[fl] != ':')
+		return 0;
+	n = strtoul(msg + fl + 1, &end, 10);
+	if (end == msg + fl + 1 || *end != ':' || n > 0xffffffUL)
+		return 0;
+	return (unsigned)n;
+}
+
+static int
+cmp_problem(const void *a, const void *b)
+{
+	const struct problem *x = a, *y = b;
+	unsigned lx = x->line ? x->line : ~0u, ly = y->line ? y->line : ~0u;
+
+	if (lx != ly)
+		return lx < ly ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+int
+job_load(const char *home, const char *path, struct job **out,
+    struct strlist *errors)
+{
+	struct loader ld;
+	struct xerr err;
+	int syntax_ok, type = -1, rc = -1;
+	unsigned line;
+	size_t i, k;
+
+	*out = NULL;
+	memset(&ld, 0, sizeof(ld));
+	ld.home = home;
+	ld.file = path;
+	ld.cur = CUR_NONE;
+	xerr_clear(&err);
+	if ((ld.job = job_new()) == NULL)
+		goto nomem;
+	if ((ld.job->file = strdup(path)) == NULL)
+		goto nomem;
+	ld.job->name = job_name(&ld, path);
+
+	syntax_ok = ini_parse_file(path, on_entry, &ld, &err) == 0;
+	if (ld.nomem)
+		goto nomem;
+	if (!syntax_ok) {
+		/* The INI reader's message names the file (and line). */
+		line = ini_line(path, err.msg);
+		add_problem(&ld, line, err.msg);
+		if (ld.nomem)
+			goto nomem;
+		if (line == 0)
+			goto report;	/* unreadable: nothing more to say */
+	}
+	for (k = 0; k < K_COUNT; k++)
+		if (ld.ent[k].value != NULL && ld.ent[k].value[0] == '\0')
+			bad(&ld, (enum key)k, "empty value");
+
+	if (val(&ld, K_DIRECTION) != NULL) {
+		if (strcmp(val(&ld, K_DIRECTION), "receive") == 0) {
+			bad(&ld, K_DIRECTION, "receive jobs are not supported "
+			    "by this version yet");
+			goto report;
+		}
+		if (strcmp(val(&ld, K_DIRECTION), "send") != 0)
+			bad(&ld, K_DIRECTION, "expected send or receive");
+	}
+	if (ld.receive_line != 0)
+		problem(&ld, ld.receive_line, "unknown section '[%s]' (it "
+		    "belongs in receive jobs)", ld.receive_sec);
+	check_job(&ld);
+	check_source(&ld, &type);
+	check_output(&ld);
+	check_aggregate(&ld);
+	check_upload(&ld);
+	if (syntax_ok)
+		check_required(&ld, type);
+	if (ld.nomem)
+		goto nomem;
+	if (ld.nprobs == 0) {
+		*out = ld.job;
+		ld.job = NULL;
+		rc = 0;
+	}
+	goto report;
+nomem:
+	(void)strlist_addf(errors, "%s: out of memory", path);
+	goto done;
+report:
+	if (ld.nprobs > 1)
+		qsort(ld.probs, ld.nprobs, sizeof(*ld.probs), cmp_problem);
+	for (i = 0; i < ld.nprobs; i++) {
+		strlist_take(errors, ld.probs[i].msg);
+		ld.probs[i].msg = NULL;
+	}
+done:
+	for (i = 0; i < ld.nprobs; i++)
+		free(ld.probs[i].msg);
+	free(ld.probs);
+	for (k = 0; k < K_COUNT; k++)
+		free(ld.ent[k].value);
+	job_free(ld.job);
+	return rc;
+}
+
+void
+job_free(struct job *job)
+{
+	struct job_upload *up;
+
+	if (job == NULL)
+		return;
+	free(job->name);
+	free(job->file);
+	free(job->schedule);
+	free(job->timezone);
+	free(job->source.path);
+	free(job->source.date_field);
+	free(job->source.ready_file);
+	free(job->source.database);
+	free(job->source.query);
+	strlist_free(&job->source.command);
+	strlist_free(&job->aggregate.group_by);
+	free(job->aggregate.count);
+	strlist_free(&job->aggregate.sum);
+	strlist_free(&job->aggregate.min);
+	strlist_free(&job->aggregate.max);
+	strlist_free(&job->aggregate.fields);
+	free(job->output.name);
+	free(job->output.date_column);
+	up = &job->upload;
+	free(up->url);
+	free(up->user);
+	free(up->identity);
+	free(up->passphrase_file);
+	free(up->known_hosts);
+	free(up->host_key_sha256);
+	free(up->password_file);
+	free(up->ca_file);
+	free(up->client_cert);
+	free(up->client_key);
+	free(up->temp_suffix);
+	free(up->proxy);
+	free(job);
+}
+
+const char *
+job_direction_name(enum job_direction d)
+{
+	return d == DIR_RECEIVE ? "receive" : "send";
+}

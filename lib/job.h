@@ -1,0 +1,110 @@
+/*
+ * job: a job file (jobs/NAME.job) parsed and validated into a struct job.
+ *
+ * job_load() checks every key of SPEC.md section 4 for the job's direction
+ * and reports each problem as "FILE:LINE: key 'x': why" (or "FILE: ..." when
+ * no line applies, e.g. a missing required key).  Relative paths are made
+ * relative to the home directory here, so nothing downstream needs to know
+ * the home.  The struct owns all its strings; job_free() frees them.
+ */
+#ifndef XFER_JOB_H
+#define XFER_JOB_H
+
+#include "strlist.h"
+#include "xerr.h"
+
+enum job_direction { DIR_SEND, DIR_RECEIVE };
+enum src_type { SRC_CSV, SRC_JSONL, SRC_SQLITE, SRC_COMMAND };
+enum out_format { FMT_CSV, FMT_JSON, FMT_JSONL };
+enum compress_kind { COMPRESS_NONE, COMPRESS_GZIP, COMPRESS_ZIP };
+enum manifest_kind { MANIFEST_NONE, MANIFEST_SHA256, MANIFEST_JSON };
+enum empty_mode { EMPTY_HEADER, EMPTY_ZERO };
+enum on_exists { ON_EXISTS_REPLACE, ON_EXISTS_FAIL };
+
+struct job_source {
+	enum src_type type;
+	char *path;		/* csv/jsonl: glob pattern, may hold {date} */
+	char *date_field;	/* NULL: keep every record */
+	int required;		/* glob matching nothing fails the batch */
+	char *ready_file;	/* pattern; NULL: none */
+	char *database;		/* sqlite */
+	char *query;		/* sqlite */
+	struct strlist command;	/* command: argv (patterns allowed in args) */
+	enum out_format format;	/* command: FMT_CSV or FMT_JSONL */
+	long timeout_s;		/* command; default 600 */
+};
+
+struct job_aggregate {
+	int enabled;		/* [aggregate] present with group_by/count/sum/min/max */
+	struct strlist group_by;
+	char *count;		/* output column for the count; NULL: none */
+	struct strlist sum, min, max;
+	struct strlist fields;	/* pass-through projection; empty: all */
+};
+
+struct job_output {
+	enum out_format format;
+	char *name;		/* pattern for the file name (no '/') */
+	char *date_column;	/* NULL: none */
+	int header;		/* default yes */
+	char delimiter;		/* default ',' */
+	int crlf;		/* line_ending = crlf */
+	enum empty_mode empty;
+	enum compress_kind compress;
+	enum manifest_kind manifest;	/* default sha256 */
+	int formula_guard;
+};
+
+struct job_upload {
+	char *url;		/* sftp://, https://, file:///dir/ or a directory
+				 * (made absolute against the home) */
+	char *user;
+	char *identity;
+	char *passphrase_file;
+	char *known_hosts;
+	char *host_key_sha256;
+	char *password_file;
+	char *ca_file;
+	char *client_cert;
+	char *client_key;
+	char *temp_suffix;	/* default ".part" */
+	enum on_exists on_exists;
+	int retries;		/* default 3 */
+	long retry_delay_ms;	/* default 2000 */
+	long connect_timeout_ms;	/* default 30000 */
+	long stall_timeout_ms;	/* default 60000 */
+	int max_attempts;	/* default 10 */
+	char *proxy;		/* NULL: none */
+};
+
+struct job {
+	char *name;		/* file name without .job */
+	char *file;		/* path of the job file, for messages */
+	enum job_direction direction;
+	int enabled;
+	char *schedule;		/* 5-field cron expression (validated) */
+	int date_offset;	/* days before today: today 0, yesterday 1 */
+	char *timezone;		/* IANA name; NULL: the system's zone */
+	int catch_up_days;	/* default 7 */
+
+	struct job_source source;
+	struct job_aggregate aggregate;
+	struct job_output output;
+	struct job_upload upload;
+};
+
+/*
+ * Load and validate one job file.  home is the xfer home (relative paths in
+ * the file are taken relative to it).  On success *out is a new job the
+ * caller frees with job_free().  On failure returns -1 and appends one
+ * message per problem found to errors (every problem, not just the first).
+ */
+int job_load(const char *home, const char *path, struct job **out,
+    struct strlist *errors);
+
+void job_free(struct job *job);
+
+/* "send" / "receive" */
+const char *job_direction_name(enum job_direction d);
+
+#endif

@@ -1,0 +1,260 @@
+/*
+ * pattern: names and paths with {date}, {date:FMT} and {job}.
+ *
+ * FMT is limited to date conversions because a batch is a calendar date:
+ * an hour or a time zone in a file name would be invented, not known, and
+ * would make the same batch produce differently named files.  The date is
+ * expanded as noon of that day in a zone-less struct tm, in the C locale,
+ * so neither TZ nor LANG can change a name.
+ */
+#include "pattern.h"
+
+#include <errno.h>
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "buf.h"
+
+#define FMT_MAX 256		/* longest expansion of one {date:FMT} */
+
+/* Conversions that depend only on the date. */
+static const char date_convs[] = "YymdejbBaAuwUVGgF%";
+/* Conversions that need a time or a zone: named in the message. */
+static const char time_convs[] = "HIklMSsPpzZTRrcX";
+
+enum ph { PH_DATE, PH_DATE_FMT, PH_JOB };
+
+/*
+ * Classify the placeholder starting at p (p[0] == '{', not "{{").  Sets
+ * *end just past its '}' and, for {date:FMT}, fmt/fmtlen.  -1 with why.
+ */
+static int
+placeholder(const char *p, const char **end, const char **fmt,
+    size_t *fmtlen, enum ph *kind, char *why, size_t whysize)
+{
+	const char *close, *f, *c;
+
+	close = strchr(p, '}');
+	if (close == NULL || memchr(p + 1, '{', (size_t)(close - p - 1))) {
+		snprintf(why, whysize, "unterminated placeholder '%.*s' (write "
+		    "'{{' for a literal brace)", (int)strcspn(p + 1, "{") + 1,
+		    p);
+		return -1;
+	}
+	*end = close + 1;
+	if (close - p == 5 && strncmp(p, "{date}", 6) == 0) {
+		*kind = PH_DATE;
+		return 0;
+	}
+	if (close - p == 4 && strncmp(p, "{job}", 5) == 0) {
+		*kind = PH_JOB;
+		return 0;
+	}
+	if (strncmp(p, "{date:", 6) != 0) {
+		snprintf(why, whysize, "unknown placeholder '%.*s' (expected "
+		    "{date}, {date:FMT} or {job})", (int)(close - p + 1), p);
+		return -1;
+	}
+	f = p + 6;
+	*fmt = f;
+	*fmtlen = (size_t)(close - f);
+	*kind = PH_DATE_FMT;
+	if (*fmtlen == 0) {
+		snprintf(why, whysize, "{date:} has an empty format");
+		return -1;
+	}
+	for (c = f; c < close; c++) {
+		if (*c != '%')
+			continue;
+		if (++c == close) {
+			snprintf(why, whysize, "{date:%.*s} ends with a lone "
+			    "'%%'", (int)*fmtlen, f);
+			return -1;
+		}
+		if (strchr(date_convs, *c) != NULL)
+			continue;
+		if (strchr(time_convs, *c) != NULL)
+			snprintf(why, whysize, "{date:%.*s} has a time "
+			    "conversion '%%%c'; a batch is a date",
+			    (int)*fmtlen, f, *c);
+		else
+			snprintf(why, whysize, "{date:%.*s} has an unsupported "
+			    "conversion '%%%c' (allowed: %%Y %%y %%m %%d %%e "
+			    "%%j %%b %%B %%a %%A %%u %%w %%U %%V %%G %%g %%F "
+			    "%%%%)", (int)*fmtlen, f, *c);
+		return -1;
+	}
+	return 0;
+}
+
+int
+pattern_check(const char *pat, char *why, size_t whysize)
+{
+	const char *p, *end, *fmt;
+	size_t fmtlen;
+	enum ph kind;
+
+	for (p = pat; *p != '\0';) {
+		if ((p[0] == '{' && p[1] == '{') ||
+		    (p[0] == '}' && p[1] == '}')) {
+			p += 2;
+			continue;
+		}
+		if (*p == '}') {
+			snprintf(why, whysize, "unmatched '}' (write '}}' for "
+			    "a literal brace)");
+			return -1;
+		}
+		if (*p != '{') {
+			p++;
+			continue;
+		}
+		if (placeholder(p, &end, &fmt, &fmtlen, &kind, why,
+		    whysize) == -1)
+			return -1;
+		p = end;
+	}
+	return 0;
+}
+
+int
+pattern_has_date(const char *pat)
+{
+	const char *p;
+
+	for (p = pat; *p != '\0'; p++) {
+		if (p[0] == '{' && p[1] == '{') {
+			p++;
+			continue;
+		}
+		if (strncmp(p, "{date}", 6) == 0 ||
+		    strncmp(p, "{date:", 6) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* Noon of date, without a zone: only the calendar fields matter. */
+static void
+date_tm(bdate_t date, struct tm *tm)
+{
+	int y, m, d;
+
+	bdate_to_ymd(date, &y, &m, &d);
+	memset(tm, 0, sizeof(*tm));
+	tm->tm_year = y - 1900;
+	tm->tm_mon = m - 1;
+	tm->tm_mday = d;
+	tm->tm_hour = 12;
+	/* 1970-01-01 was a Thursday. */
+	tm->tm_wday = (int)(((date % 7) + 7 + 4) % 7);
+	tm->tm_yday = (int)(date - bdate_from_ymd(y, 1, 1));
+}
+
+static int
+expand_fmt(struct buf *b, const char *fmt, size_t fmtlen, bdate_t date,
+    struct xerr *err)
+{
+	char f[FMT_MAX + 1], out[FMT_MAX + 1];
+	struct tm tm;
+	locale_t c;
+	size_t n;
+
+	if (fmtlen > FMT_MAX)
+		return xerr_set(err, XERR_CONFIG, 0, "{date:%.*s...} has a "
+		    "format longer than %d bytes", 20, fmt, FMT_MAX);
+	memcpy(f, fmt, fmtlen);
+	f[fmtlen] = '\0';
+	date_tm(date, &tm);
+	/* glibc hands out its static C locale here without allocating;
+	 * freelocale() of it does nothing. */
+	if ((c = newlocale(LC_ALL_MASK, "C", (locale_t)0)) == (locale_t)0)
+		return xerr_set(err, XERR_TEMP, errno, "cannot create the C "
+		    "locale");
+	/* Every allowed conversion writes something, so 0 means it did not
+	 * fit. */
+	n = strftime_l(out, sizeof(out), f, &tm, c);
+	freelocale(c);
+	if (n == 0)
+		return xerr_set(err, XERR_CONFIG, 0, "{date:%s} expands to "
+		    "more than %d bytes", f, FMT_MAX);
+	if (buf_append(b, out, n) == -1)
+		return xerr_nomem(err);
+	return 0;
+}
+
+int
+pattern_expand(const char *pat, const char *job, bdate_t date, char **out,
+    struct xerr *err)
+{
+	char why[512], ds[BDATE_STRLEN];
+	const char *p, *end, *fmt = NULL, *lit;
+	size_t fmtlen = 0;
+	enum ph kind;
+	struct buf b;
+
+	*out = NULL;
+	buf_init(&b, 0);
+	for (p = pat; *p != '\0';) {
+		if ((p[0] == '{' && p[1] == '{') ||
+		    (p[0] == '}' && p[1] == '}')) {
+			if (buf_putc(&b, *p) == -1)
+				goto nomem;
+			p += 2;
+			continue;
+		}
+		if (*p == '}') {
+			xerr_set(err, XERR_CONFIG, 0, "bad pattern '%s': "
+			    "unmatched '}' (write '}}' for a literal brace)",
+			    pat);
+			goto fail;
+		}
+		if (*p != '{') {
+			lit = p + strcspn(p, "{}");
+			if (buf_append(&b, p, (size_t)(lit - p)) == -1)
+				goto nomem;
+			p = lit;
+			continue;
+		}
+		if (placeholder(p, &end, &fmt, &fmtlen, &kind, why,
+		    sizeof(why)) == -1) {
+			xerr_set(err, XERR_CONFIG, 0, "bad pattern '%s': %s",
+			    pat, why);
+			goto fail;
+		}
+		switch (kind) {
+		case PH_DATE:
+			bdate_format(date, ds);
+			if (buf_puts(&b, ds) == -1)
+				goto nomem;
+			break;
+		case PH_DATE_FMT:
+			if (expand_fmt(&b, fmt, fmtlen, date, err) == -1)
+				goto fail;
+			break;
+		case PH_JOB:
+			if (job == NULL) {
+				xerr_set(err, XERR_CONFIG, 0, "bad pattern "
+				    "'%s': {job} without a job", pat);
+				goto fail;
+			}
+			if (buf_puts(&b, job) == -1)
+				goto nomem;
+			break;
+		}
+		p = end;
+	}
+	/* buf_append() terminates even an empty result; buf_detach() of a
+	 * never-used buf does not (lib/buf.c). */
+	if (buf_append(&b, "", 0) == -1 || (*out = buf_detach(&b)) == NULL)
+		goto nomem;
+	return 0;
+nomem:
+	xerr_nomem(err);
+fail:
+	buf_release(&b);
+	return -1;
+}

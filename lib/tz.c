@@ -1,0 +1,308 @@
+/*
+ * tz: time-zone arithmetic for batch dates.
+ *
+ * The C library keeps the zone in process state (TZ + tzset), so this is
+ * the one module that changes it.  Day bounds come from mktime() and are
+ * then verified with localtime_r(): mktime's answer for a wall time that
+ * does not exist (a midnight skipped by a DST change, as in
+ * America/Santiago or Asia/Beirut) or that exists twice (a fall-back at
+ * midnight) is unspecified, but "the first instant whose local date is d"
+ * can always be checked and, if need be, searched for.
+ */
+#include "tz.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define ZONEINFO "/usr/share/zoneinfo"
+#define DAY 86400
+
+int
+tz_valid(const char *zone)
+{
+	char path[4096], magic[4];
+	const char *dir, *p;
+	struct stat st;
+	int fd, ok = 0;
+
+	if (zone == NULL || *zone == '\0' || *zone == '/' ||
+	    strlen(zone) > 255)
+		return 0;
+	if (strcmp(zone, "UTC") == 0)
+		return 1;
+	/* No '.' at all, so no ".." and no hidden files. */
+	for (p = zone; *p != '\0'; p++)
+		if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+		    (*p >= '0' && *p <= '9') || *p == '/' || *p == '_' ||
+		    *p == '+' || *p == '-'))
+			return 0;
+	if ((dir = getenv("TZDIR")) == NULL || *dir == '\0')
+		dir = ZONEINFO;
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, zone) >=
+	    sizeof(path))
+		return 0;
+	/* O_NONBLOCK: a FIFO planted in the zone directory must not hang
+	 * us; a regular file ignores it. */
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) == -1)
+		return 0;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+	    read(fd, magic, sizeof(magic)) == (ssize_t)sizeof(magic) &&
+	    memcmp(magic, "TZif", 4) == 0)
+		ok = 1;
+	close(fd);
+	return ok;
+}
+
+/*
+ * The zone the process started in (TZ as given, or unset for
+ * /etc/localtime): "the system's zone" of jobs without a timezone key and
+ * of every time xfer shows.  Saved once, before the first change.
+ */
+static struct {
+	int saved;
+	char *tz;		/* NULL: TZ was unset */
+} start_zone;
+
+static void
+save_start_zone(void)
+{
+	const char *s;
+
+	if (start_zone.saved)
+		return;
+	s = getenv("TZ");
+	start_zone.tz = s ? strdup(s) : NULL;
+	start_zone.saved = 1;
+}
+
+static int
+set_tz(const char *value)
+{
+	if (value == NULL)
+		return unsetenv("TZ");
+	return setenv("TZ", value, 1);
+}
+
+int
+tz_use(const char *zone, struct xerr *err)
+{
+	save_start_zone();
+	if (zone == NULL || *zone == '\0') {
+		if (set_tz(start_zone.tz) == -1)
+			return xerr_set(err, XERR_TEMP, errno, "cannot restore "
+			    "TZ");
+	} else {
+		if (!tz_valid(zone))
+			return xerr_set(err, XERR_CONFIG, 0, "unknown time "
+			    "zone '%s'", zone);
+		if (setenv("TZ", zone, 1) == -1)
+			return xerr_set(err, XERR_TEMP, errno, "cannot set "
+			    "TZ to '%s'", zone);
+	}
+	tzset();
+	return 0;
+}
+
+void
+tz_system_time(time_t t, struct tm *tm)
+{
+	const char *cur;
+	char *keep = NULL;
+
+	save_start_zone();
+	cur = getenv("TZ");
+	if ((cur == NULL) == (start_zone.tz == NULL) &&
+	    (cur == NULL || strcmp(cur, start_zone.tz) == 0)) {
+		localtime_r(&t, tm);
+		return;
+	}
+	if (cur != NULL && (keep = strdup(cur)) == NULL) {
+		gmtime_r(&t, tm);
+		return;
+	}
+	set_tz(start_zone.tz);
+	tzset();
+	localtime_r(&t, tm);
+	set_tz(keep);
+	tzset();
+	free(keep);
+}
+
+static bdate_t
+floor_div_day(time_t t)
+{
+	return (bdate_t)(t >= 0 ? t / DAY : -((-t + DAY - 1) / DAY));
+}
+
+bdate_t
+tz_date_of(time_t t)
+{
+	struct tm tm;
+
+	if (localtime_r(&t, &tm) == NULL)
+		return floor_div_day(t);
+	return bdate_from_ymd(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+}
+
+/* The first instant whose local date is d or later. */
+static time_t
+day_start(bdate_t d)
+{
+	struct tm tm;
+	time_t t, lo, hi, mid;
+	int y, m, dd;
+
+	bdate_to_ymd(d, &y, &m, &dd);
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = y - 1900;
+	tm.tm_mon = m - 1;
+	tm.tm_mday = dd;
+	tm.tm_isdst = -1;
+	t = mktime(&tm);
+	if (t == (time_t)-1)
+		t = (time_t)d * DAY;	/* a guess for the search below */
+	if (tz_date_of(t) == d && tz_date_of(t - 1) < d)
+		return t;
+	/* Local dates only move forward with time (offsets change by less
+	 * than a day), so binary search for the first instant of d. */
+	lo = t - 2 * DAY;
+	hi = t + 2 * DAY;
+	while (tz_date_of(lo) >= d)
+		lo -= DAY;
+	while (tz_date_of(hi) < d)
+		hi += DAY;
+	while (hi - lo > 1) {
+		mid = lo + (hi - lo) / 2;
+		if (tz_date_of(mid) >= d)
+			hi = mid;
+		else
+			lo = mid;
+	}
+	return hi;
+}
+
+void
+tz_day_bounds(bdate_t d, time_t *start, time_t *end)
+{
+	*start = day_start(d);
+	*end = day_start(d + 1);
+}
+
+void
+tz_format_iso(time_t t, char *out, size_t size)
+{
+	struct tm tm;
+	long off;
+	char sign = '+';
+
+	if (localtime_r(&t, &tm) == NULL) {
+		snprintf(out, size, "(bad time %lld)", (long long)t);
+		return;
+	}
+	off = tm.tm_gmtoff;
+	if (off < 0) {
+		sign = '-';
+		off = -off;
+	}
+	/* Offsets with seconds (local mean time before 1900) lose them:
+	 * ISO 8601 offsets have none. */
+	snprintf(out, size, "%04d-%02d-%02dT%02d:%02d:%02d%c%02ld:%02ld",
+	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+	    tm.tm_min, tm.tm_sec, sign, off / 3600, off / 60 % 60);
+}
+
+/* n decimal digits at s, or -1. */
+static int
+num(const char *s, int n)
+{
+	int v = 0, i;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	return v;
+}
+
+static int
+days_in_month(int y, int m)
+{
+	static const unsigned char md[12] = {
+		31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31
+	};
+
+	if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
+		return 29;
+	return md[m - 1];
+}
+
+int
+tz_value_date(const char *s, size_t len, bdate_t *out)
+{
+	int y, mo, d, h, mi, sec = 0, oh, om = 0, sign;
+	const char *p, *e = s + len;
+	bdate_t date;
+	time_t t;
+
+	if (len < 10 || s[4] != '-' || s[7] != '-' ||
+	    (y = num(s, 4)) < 1 || (mo = num(s + 5, 2)) < 1 || mo > 12 ||
+	    (d = num(s + 8, 2)) < 1 || d > days_in_month(y, mo))
+		return -1;
+	date = bdate_from_ymd(y, mo, d);
+	if (len == 10) {
+		*out = date;
+		return 0;
+	}
+	/* "T", "t" (RFC 3339 allows it) or a space, then HH:MM. */
+	if (len < 16 || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') ||
+	    s[13] != ':' || (h = num(s + 11, 2)) < 0 || h > 23 ||
+	    (mi = num(s + 14, 2)) < 0 || mi > 59)
+		return -1;
+	p = s + 16;
+	if (p < e && *p == ':') {
+		if (e - p < 3 || (sec = num(p + 1, 2)) < 0 || sec > 60)
+			return -1;
+		p += 3;
+		if (p < e && (*p == '.' || *p == ',')) {
+			if (++p == e || *p < '0' || *p > '9')
+				return -1;
+			while (p < e && *p >= '0' && *p <= '9')
+				p++;
+		}
+	}
+	if (p == e) {
+		/* No offset: the wall time is already in the job's zone. */
+		*out = date;
+		return 0;
+	}
+	if ((*p == 'Z' || *p == 'z') && p + 1 == e) {
+		oh = 0;
+		sign = 1;
+	} else if (*p == '+' || *p == '-') {
+		sign = *p++ == '-' ? -1 : 1;
+		if (e - p < 2 || (oh = num(p, 2)) < 0 || oh > 23)
+			return -1;
+		p += 2;
+		if (p < e && *p == ':')
+			p++;
+		if (p < e) {
+			if (e - p != 2 || (om = num(p, 2)) < 0 || om > 59)
+				return -1;
+		} else if (p[-1] == ':')
+			return -1;
+	} else
+		return -1;
+	/* A leap second belongs to the minute before the next one. */
+	if (sec == 60)
+		sec = 59;
+	t = (time_t)date * DAY + h * 3600 + mi * 60 + sec -
+	    sign * (oh * 3600 + om * 60);
+	*out = tz_date_of(t);
+	return 0;
+}
