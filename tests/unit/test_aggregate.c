@@ -1,0 +1,490 @@
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "aggregate.h"
+#include "buf.h"
+
+#define MAXF 8
+
+/* Build a record from strings; NULL is VAL_NULL, "#x" is the number x. */
+struct trec {
+	struct value vals[MAXF];
+	struct record rec;
+};
+
+static const struct record *
+mkrec(struct trec *t, unsigned long line, size_t n, const char *const *s)
+{
+	size_t i;
+
+	assert_true(n <= MAXF);
+	memset(t, 0, sizeof(*t));
+	for (i = 0; i < n; i++) {
+		if (s[i] == NULL) {
+			t->vals[i].ptr = "";
+			t->vals[i].kind = VAL_NULL;
+		} else if (s[i][0] == '#') {
+			t->vals[i].ptr = s[i] + 1;
+			t->vals[i].kind = VAL_NUMBER;
+		} else {
+			t->vals[i].ptr = s[i];
+			t->vals[i].kind = VAL_TEXT;
+		}
+		t->vals[i].len = strlen(t->vals[i].ptr);
+	}
+	t->rec.n = n;
+	t->rec.vals = t->vals;
+	t->rec.file = "sales.csv";
+	t->rec.line = line;
+	t->rec.recno = line - 1;
+	return &t->rec;
+}
+
+/*
+ * Emitted rows as "v|v|v\n" lines; NULL as "~", numbers with a leading
+ * "#", so the tests see both the text and the kind of every value.
+ */
+static int
+collect(void *ctx, const struct record *rec, struct xerr *err)
+{
+	struct buf *b = ctx;
+	size_t i;
+
+	(void)err;
+	for (i = 0; i < rec->n; i++) {
+		if (i > 0)
+			assert_int_equal(buf_putc(b, '|'), 0);
+		assert_int_equal(strlen(rec->vals[i].ptr), rec->vals[i].len);
+		switch (rec->vals[i].kind) {
+		case VAL_NULL:
+			assert_int_equal(rec->vals[i].len, 0);
+			assert_int_equal(buf_putc(b, '~'), 0);
+			continue;
+		case VAL_NUMBER:
+			assert_int_equal(buf_putc(b, '#'), 0);
+			break;
+		default:
+			break;
+		}
+		assert_int_equal(buf_append(b, rec->vals[i].ptr,
+		    rec->vals[i].len), 0);
+	}
+	return buf_putc(b, '\n');
+}
+
+struct row {
+	unsigned long line;
+	const char *v[MAXF];
+};
+
+/* Feed rows, check the input and output columns, emit, compare. */
+static void
+run(const struct agg_spec *spec, const char *want_in, const char *want_out,
+    const struct row *rows, size_t nrows, const char *want)
+{
+	const char *const *names;
+	struct xerr err = { 0 };
+	struct trec t;
+	struct buf b, cols;
+	struct agg *a;
+	size_t n, i;
+
+	buf_init(&b, 0);
+	buf_init(&cols, 0);
+	assert_non_null(a = agg_new(spec));
+
+	names = agg_input_fields(a, &n);
+	for (i = 0; i < n; i++)
+		buf_printf(&cols, "%s%s", i ? "," : "", names[i]);
+	assert_string_equal(cols.data ? cols.data : "", want_in);
+	buf_reset(&cols);
+	names = agg_output_names(a, &n);
+	for (i = 0; i < n; i++)
+		buf_printf(&cols, "%s%s", i ? "," : "", names[i]);
+	assert_string_equal(cols.data ? cols.data : "", want_out);
+
+	agg_input_fields(a, &n);
+	for (i = 0; i < nrows; i++) {
+		if (agg_add(a, mkrec(&t, rows[i].line, n, rows[i].v),
+		    &err) != 0)
+			fail_msg("agg_add row %zu: %s", i, err.msg);
+	}
+	assert_int_equal(agg_emit(a, collect, &b, &err), 0);
+	assert_string_equal(b.data ? b.data : "", want);
+	agg_free(a);
+	buf_release(&b);
+	buf_release(&cols);
+}
+
+static void
+test_two_keys_sorted(void **state)
+{
+	static const char *const gb[] = { "store", "sku" };
+	static const char *const sum[] = { "qty", "amount" };
+	static const char *const min[] = { "price" };
+	static const char *const max[] = { "price" };
+	static const struct agg_spec spec = {
+		gb, 2, "orders", sum, 2, min, 1, max, 1,
+	};
+	static const struct row rows[] = {
+		/* store, sku, qty, amount, price */
+		{ 2, { "20", "b", "1", "1.5", "1.50" } },
+		{ 3, { "10", "b", "2", "2.25", "2.00" } },
+		{ 4, { "20", "b", "3", "-0.5", "0.75" } },
+		{ 5, { "2", "a", "1", "1", "9" } },
+		{ 6, { "10", "a", "1", "0.10", "3" } },
+		{ 7, { "10", "b", "1", "0.10", "2.5" } },
+		{ 8, { "20", "a", "4", "4.000", "1e1" } },
+		{ 9, { "1", "z", "1", "1", "1" } },
+	};
+
+	(void)state;
+	/* "10" < "2" < "20" bytewise; a shorter prefix sorts first. */
+	run(&spec, "store,sku,qty,amount,price",
+	    "store,sku,orders,qty,amount,min_price,max_price",
+	    rows, sizeof(rows) / sizeof(rows[0]),
+	    "1|z|#1|#1|#1|#1|#1\n"
+	    "10|a|#1|#1|#0.10|#3|#3\n"
+	    "10|b|#2|#3|#2.35|#2.00|#2.5\n"
+	    "2|a|#1|#1|#1|#9|#9\n"
+	    "20|a|#1|#4|#4.000|#1e1|#1e1\n"
+	    "20|b|#2|#4|#1.0|#0.75|#1.50\n");
+}
+
+static void
+test_field_in_several_roles(void **state)
+{
+	static const char *const gb[] = { "store" };
+	static const char *const sum[] = { "amount", "qty" };
+	static const char *const min[] = { "amount" };
+	static const char *const max[] = { "amount", "store" };
+	static const struct agg_spec spec = {
+		gb, 1, NULL, sum, 2, min, 1, max, 2,
+	};
+	static const struct row rows[] = {
+		/* store, amount, qty */
+		{ 2, { "7", "1.50", "1" } },
+		{ 3, { "7", "-2", "1" } },
+		{ 4, { "7", "1.5", "1" } },
+		{ 5, { "5", "0", "1" } },
+	};
+
+	(void)state;
+	/* Each field is read once; equal values keep the first text. */
+	run(&spec, "store,amount,qty",
+	    "store,amount,qty,min_amount,max_amount,max_store",
+	    rows, sizeof(rows) / sizeof(rows[0]),
+	    "5|#0|#1|#0|#0|#5\n"
+	    "7|#1.00|#3|#-2|#1.50|#7\n");
+}
+
+static void
+test_empty_values(void **state)
+{
+	static const char *const gb[] = { "store" };
+	static const char *const sum[] = { "amount" };
+	static const char *const min[] = { "amount" };
+	static const char *const max[] = { "amount" };
+	static const struct agg_spec spec = {
+		gb, 1, "n", sum, 1, min, 1, max, 1,
+	};
+	static const struct row rows[] = {
+		{ 2, { "a", "" } },
+		{ 3, { "a", NULL } },
+		{ 4, { "b", "" } },
+		{ 5, { "b", "2.5" } },
+		{ 6, { "b", "" } },
+		{ 7, { "", "1" } },
+		{ 8, { NULL, "2" } },
+		{ 9, { NULL, "3" } },
+	};
+
+	(void)state;
+	/*
+	 * A group with only empty values sums to "0" and has NULL min/max.
+	 * A NULL key and an empty key are different groups; NULL first.
+	 */
+	run(&spec, "store,amount", "store,n,amount,min_amount,max_amount",
+	    rows, sizeof(rows) / sizeof(rows[0]),
+	    "~|#2|#5|#2|#3\n"
+	    "|#1|#1|#1|#1\n"
+	    "a|#2|#0|~|~\n"
+	    "b|#3|#2.5|#2.5|#2.5\n");
+}
+
+static void
+test_key_kinds(void **state)
+{
+	static const char *const gb[] = { "id", "flag" };
+	static const struct agg_spec spec = {
+		gb, 2, "n", NULL, 0, NULL, 0, NULL, 0,
+	};
+	static const struct row rows[] = {
+		{ 2, { "#5", "x" } },
+		{ 3, { "5", "x" } },
+		{ 4, { "6", "x" } },
+		{ 5, { "#6", "x" } },
+		{ 6, { "#6", NULL } },
+	};
+
+	(void)state;
+	/* The same bytes group together; the first record's kind stays. */
+	run(&spec, "id,flag", "id,flag,n", rows,
+	    sizeof(rows) / sizeof(rows[0]),
+	    "#5|x|#2\n"
+	    "#6|~|#1\n"
+	    "6|x|#2\n");
+}
+
+static void
+test_count_only(void **state)
+{
+	static const struct agg_spec spec = {
+		NULL, 0, "records", NULL, 0, NULL, 0, NULL, 0,
+	};
+	static const struct row rows[] = {
+		{ 2, { NULL } }, { 3, { NULL } }, { 4, { NULL } },
+	};
+
+	(void)state;
+	run(&spec, "", "records", rows, 3, "#3\n");
+}
+
+static void
+test_sum_without_group_by(void **state)
+{
+	static const char *const sum[] = { "amount" };
+	static const struct agg_spec spec = {
+		NULL, 0, NULL, sum, 1, NULL, 0, NULL, 0,
+	};
+	static const struct row rows[] = {
+		{ 2, { "1.5" } }, { 3, { "2.25" } }, { 4, { "#1e2" } },
+	};
+
+	(void)state;
+	run(&spec, "amount", "amount", rows, 3, "#103.75\n");
+}
+
+static int
+never_called(void *ctx, const struct record *rec, struct xerr *err)
+{
+	(void)ctx;
+	(void)rec;
+	(void)err;
+	fail_msg("emit called with no groups");
+	return -1;
+}
+
+static void
+test_no_groups(void **state)
+{
+	static const char *const gb[] = { "store" };
+	static const char *const sum[] = { "amount" };
+	static const struct agg_spec spec = {
+		gb, 1, "n", sum, 1, NULL, 0, NULL, 0,
+	};
+	static const struct agg_spec count_only = {
+		NULL, 0, "n", NULL, 0, NULL, 0, NULL, 0,
+	};
+	struct xerr err = { 0 };
+	struct agg *a;
+
+	(void)state;
+	assert_non_null(a = agg_new(&spec));
+	assert_int_equal(agg_ngroups(a), 0);
+	assert_int_equal(agg_emit(a, never_called, NULL, &err), 0);
+	agg_free(a);
+	assert_non_null(a = agg_new(&count_only));
+	assert_int_equal(agg_emit(a, never_called, NULL, &err), 0);
+	agg_free(a);
+	agg_free(NULL);
+}
+
+static void
+test_errors(void **state)
+{
+	static const char *const gb[] = { "store" };
+	static const char *const sum[] = { "amount" };
+	static const char *const max[] = { "price" };
+	static const struct agg_spec spec = {
+		gb, 1, "n", sum, 1, NULL, 0, max, 1,
+	};
+	static const struct {
+		struct row row;
+		const char *want;
+	} t[] = {
+		{ { 17, { "a", "abc", "1" } },
+		    "sales.csv:17: value 'abc' in 'amount' is not a number" },
+		{ { 18, { "a", "1", "1,5" } },
+		    "sales.csv:18: value '1,5' in 'price' is not a number" },
+		{ { 19, { "a", " 1", "1" } },
+		    "sales.csv:19: value ' 1' in 'amount' is not a number" },
+		{ { 20, { "a", "1\n2\t\x01\x7f", "1" } },
+		    "sales.csv:20: value '1\\n2\\t\\x01\\x7f' in 'amount' "
+		    "is not a number" },
+		{ { 21, { "a", "true", "1" } },
+		    "sales.csv:21: value 'true' in 'amount' is not a number" },
+		/* Cut at 64 bytes, but not inside the two-byte "\xc3\xa9". */
+		{ { 22, { "a",
+		    "0123456789012345678901234567890123456789012345678901234567890"
+		    "1\xc3\xa9xxxxxxxxx", "1" } },
+		    "sales.csv:22: value '0123456789012345678901234567890123456789"
+		    "0123456789012345678901\xc3\xa9...' in 'amount' "
+		    "is not a number" },
+		{ { 23, { "a",
+		    "0123456789012345678901234567890123456789012345678901234567890"
+		    "12\xc3\xa9xxxxxxxxx", "1" } },
+		    "sales.csv:23: value '0123456789012345678901234567890123456789"
+		    "01234567890123456789012...' in 'amount' is not a number" },
+		{ { 24, { "a", "170141183460469231731687303715884105727", "1" } },
+		    "sales.csv:24: sum of 'amount' overflows" },
+	};
+	static const char *const first[] = { "a", "1", "1" };
+	struct xerr err = { 0 };
+	struct buf b;
+	struct trec tr;
+	struct agg *a;
+	size_t i;
+
+	(void)state;
+	assert_non_null(a = agg_new(&spec));
+	assert_int_equal(agg_add(a, mkrec(&tr, 2, 3, first), &err), 0);
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		xerr_clear(&err);
+		assert_int_equal(agg_add(a, mkrec(&tr, t[i].row.line, 3,
+		    t[i].row.v), &err), -1);
+		assert_int_equal(err.cls, XERR_DATA);
+		assert_string_equal(err.msg, t[i].want);
+	}
+	/* A rejected number changed nothing; the overflow row counted. */
+	buf_init(&b, 0);
+	assert_int_equal(agg_emit(a, collect, &b, &err), 0);
+	assert_string_equal(b.data, "a|#2|#1|#1\n");
+	buf_release(&b);
+
+	/* A record of the wrong width is refused. */
+	assert_int_equal(agg_add(a, mkrec(&tr, 30, 2, first), &err), -1);
+	assert_string_equal(err.msg,
+	    "sales.csv:30: record has 2 fields, the aggregation reads 3");
+	agg_free(a);
+}
+
+static int
+fail_second(void *ctx, const struct record *rec, struct xerr *err)
+{
+	int *calls = ctx;
+
+	(void)rec;
+	if (++*calls == 2)
+		return xerr_set(err, XERR_TEMP, 0, "disk full");
+	return 0;
+}
+
+static void
+test_emit_stops_on_error(void **state)
+{
+	static const char *const gb[] = { "k" };
+	static const struct agg_spec spec = {
+		gb, 1, "n", NULL, 0, NULL, 0, NULL, 0,
+	};
+	static const char *const k[][1] = { { "a" }, { "b" }, { "c" } };
+	struct xerr err = { 0 };
+	struct trec t;
+	struct agg *a;
+	int calls = 0;
+	size_t i;
+
+	(void)state;
+	assert_non_null(a = agg_new(&spec));
+	for (i = 0; i < 3; i++)
+		assert_int_equal(agg_add(a, mkrec(&t, i + 2, 1, k[i]), &err),
+		    0);
+	assert_int_equal(agg_emit(a, fail_second, &calls, &err), -1);
+	assert_int_equal(calls, 2);
+	assert_string_equal(err.msg, "disk full");
+	agg_free(a);
+}
+
+/* Enough groups to grow the table many times; every count must be right. */
+static void
+test_many_groups(void **state)
+{
+	static const char *const gb[] = { "k" };
+	static const char *const sum[] = { "v" };
+	static const char *const min[] = { "v" };
+	static const struct agg_spec spec = {
+		gb, 1, "n", sum, 1, min, 1, NULL, 0,
+	};
+	enum { NG = 20000, ROUNDS = 3 };
+	struct xerr err = { 0 };
+	char key[64], val[32], prev[64], *bar;
+	size_t klen, prevlen = 0;
+	int c;
+	const char *v[2] = { key, val };
+	struct trec t;
+	struct buf b;
+	struct agg *a;
+	size_t i, r, line = 0;
+	char *p, *nl;
+
+	(void)state;
+	assert_non_null(a = agg_new(&spec));
+	for (r = 0; r < ROUNDS; r++) {
+		for (i = 0; i < NG; i++) {
+			/* Keys of mixed length, including long ones. */
+			snprintf(key, sizeof(key), "%zu%s", (i * 7919) % NG,
+			    i % 3 ? "" : "-a-rather-long-key-suffix");
+			snprintf(val, sizeof(val), "%zu.%zu", r, i % 10);
+			assert_int_equal(agg_add(a, mkrec(&t, ++line + 1, 2, v),
+			    &err), 0);
+		}
+	}
+	assert_int_equal(agg_ngroups(a), NG);
+	buf_init(&b, 0);
+	assert_int_equal(agg_emit(a, collect, &b, &err), 0);
+	/* Sorted by key, unique, each with ROUNDS records. */
+	for (p = b.data, i = 0; *p != '\0'; p = nl + 1, i++) {
+		nl = strchr(p, '\n');
+		bar = strchr(p, '|');
+		assert_non_null(nl);
+		assert_non_null(bar);
+		klen = (size_t)(bar - p);
+		if (i > 0) {
+			c = memcmp(prev, p, prevlen < klen ? prevlen : klen);
+			assert_true(c < 0 || (c == 0 && prevlen < klen));
+		}
+		assert_true(strncmp(bar, "|#3|#", 5) == 0);
+		assert_non_null(strstr(bar, "|#0."));
+		assert_true(klen < sizeof(prev));
+		memcpy(prev, p, klen);
+		prevlen = klen;
+	}
+	assert_int_equal(i, NG);
+	buf_release(&b);
+	agg_free(a);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_two_keys_sorted),
+		cmocka_unit_test(test_field_in_several_roles),
+		cmocka_unit_test(test_empty_values),
+		cmocka_unit_test(test_key_kinds),
+		cmocka_unit_test(test_count_only),
+		cmocka_unit_test(test_sum_without_group_by),
+		cmocka_unit_test(test_no_groups),
+		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_emit_stops_on_error),
+		cmocka_unit_test(test_many_groups),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,289 @@
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "decimal.h"
+
+static void
+parse_ok(const char *s, struct decimal *d)
+{
+	if (decimal_parse(s, strlen(s), d) != 0)
+		fail_msg("decimal_parse('%s') failed", s);
+}
+
+static const char *
+fmt(const struct decimal *d, char buf[DECIMAL_STRLEN])
+{
+	size_t n = decimal_format(d, buf);
+
+	assert_int_equal(n, strlen(buf));
+	return buf;
+}
+
+static void
+test_parse_valid(void **state)
+{
+	static const struct {
+		const char *in;
+		const char *want;	/* decimal_format() of the result */
+		int scale;
+	} t[] = {
+		{ "0", "0", 0 },
+		{ "3", "3", 0 },
+		{ "-12.50", "-12.50", 2 },
+		{ "+7", "7", 0 },
+		{ "-0", "0", 0 },
+		{ "-0.00", "0.00", 2 },
+		{ ".5", "0.5", 1 },
+		{ "-.5", "-0.5", 1 },
+		{ "5.", "5", 0 },
+		{ "007.10", "7.10", 2 },
+		{ "1e3", "1000", 0 },
+		{ "1E+3", "1000", 0 },
+		{ "2.5E-2", "0.025", 3 },
+		{ "-2.5e1", "-25", 0 },
+		{ "1.25e1", "12.5", 1 },
+		{ "0e400", "0", 0 },
+		{ "1e-30", "0.000000000000000000000000000001", 30 },
+		{ "123456789012345678901234567890", "123456789012345678901234567890",
+		    0 },
+		{ "999999999999999999999999999999.99",
+		    "999999999999999999999999999999.99", 2 },
+		/* The largest and smallest mantissas that fit in 128 bits. */
+		{ "170141183460469231731687303715884105727",
+		    "170141183460469231731687303715884105727", 0 },
+		{ "-170141183460469231731687303715884105727",
+		    "-170141183460469231731687303715884105727", 0 },
+		{ "1.70141183460469231731687303715884105727e38",
+		    "170141183460469231731687303715884105727", 0 },
+		{ "0.000000000000000000000000000000e5", "0.0000000000000000000000000",
+		    25 },
+	};
+	char buf[DECIMAL_STRLEN];
+	struct decimal d;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		parse_ok(t[i].in, &d);
+		assert_string_equal(fmt(&d, buf), t[i].want);
+		assert_int_equal(d.scale, t[i].scale);
+	}
+}
+
+static void
+test_parse_invalid(void **state)
+{
+	static const char *const t[] = {
+		"", ".", "-", "+", "-.", "1e", "1e+", "1e-", "e3", ".e3",
+		"1.2.3", " 1", "1 ", "0x10", "inf", "-inf", "nan", "NaN",
+		"1,000", "1_000", "--1", "+-1", "1e3.5", "1ee3", "abc", "12a",
+		/* Scale above DECIMAL_MAX_SCALE. */
+		"0.0000000000000000000000000000001", "1e-31", "0e-400",
+		/* Too large for 128 bits. */
+		"170141183460469231731687303715884105728",
+		"-170141183460469231731687303715884105728",
+		"1000000000000000000000000000000000000000",
+		"1e39", "1e400", "2e38", "1e99999999999999999999",
+	};
+	struct decimal d;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		if (decimal_parse(t[i], strlen(t[i]), &d) != -1)
+			fail_msg("decimal_parse('%s') accepted", t[i]);
+	}
+}
+
+static void
+test_parse_uses_len(void **state)
+{
+	struct decimal d;
+	char buf[DECIMAL_STRLEN];
+
+	(void)state;
+	/* Only the first len bytes count: the rest is another field. */
+	assert_int_equal(decimal_parse("12.5,7", 4, &d), 0);
+	assert_string_equal(fmt(&d, buf), "12.5");
+	/* An embedded NUL is not part of a number. */
+	assert_int_equal(decimal_parse("1\0" "2", 3, &d), -1);
+}
+
+static void
+test_add_table(void **state)
+{
+	static const struct {
+		const char *a, *b, *want;
+	} t[] = {
+		{ "1.5", "2.25", "3.75" },
+		{ "2.25", "1.5", "3.75" },
+		{ "0.10", "0.20", "0.30" },
+		{ "1", "-1", "0" },
+		{ "1.00", "-1", "0.00" },
+		{ "-0.5", "0.25", "-0.25" },
+		{ "-5", "-7.125", "-12.125" },
+		{ "0", "0.000", "0.000" },
+		{ "1e3", "0.001", "1000.001" },
+		{ "999999999999999999999999999999", "1",
+		    "1000000000000000000000000000000" },
+		{ "1000000000000000000000000000000.5",
+		    "-1000000000000000000000000000000.25", "0.25" },
+		{ "85070591730234615865843651857942052863",
+		    "85070591730234615865843651857942052864",
+		    "170141183460469231731687303715884105727" },
+		{ "0.000000000000000000000000000001", "12345678",
+		    "12345678.000000000000000000000000000001" },
+	};
+	char buf[DECIMAL_STRLEN];
+	struct decimal a, b;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		parse_ok(t[i].a, &a);
+		parse_ok(t[i].b, &b);
+		if (decimal_add(&a, &b) != 0)
+			fail_msg("%s + %s overflowed", t[i].a, t[i].b);
+		assert_string_equal(fmt(&a, buf), t[i].want);
+	}
+}
+
+static void
+test_add_overflow(void **state)
+{
+	static const struct {
+		const char *a, *b;
+	} t[] = {
+		{ "170141183460469231731687303715884105727", "1" },
+		{ "-170141183460469231731687303715884105727", "-2" },
+		{ "85070591730234615865843651857942052864",
+		    "85070591730234615865843651857942052864" },
+		/* Aligning scales overflows: 10^30 * 10^30. */
+		{ "1000000000000000000000000000000",
+		    "0.000000000000000000000000000001" },
+		{ "0.000000000000000000000000000001",
+		    "1000000000000000000000000000000" },
+		{ "170141183460469231731687303715884105727", "0.1" },
+	};
+	char before[DECIMAL_STRLEN], after[DECIMAL_STRLEN];
+	struct decimal a, b;
+	size_t i;
+	int scale;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		parse_ok(t[i].a, &a);
+		parse_ok(t[i].b, &b);
+		fmt(&a, before);
+		scale = a.scale;
+		if (decimal_add(&a, &b) != -1)
+			fail_msg("%s + %s did not overflow", t[i].a, t[i].b);
+		/* The accumulator is left as it was. */
+		assert_string_equal(fmt(&a, after), before);
+		assert_int_equal(a.scale, scale);
+	}
+}
+
+static void
+test_million_dimes(void **state)
+{
+	char buf[DECIMAL_STRLEN];
+	struct decimal acc = { 0, 0 }, x;
+	long i;
+
+	(void)state;
+	parse_ok("0.10", &x);
+	for (i = 0; i < 1000000; i++)
+		assert_int_equal(decimal_add(&acc, &x), 0);
+	assert_string_equal(fmt(&acc, buf), "100000.00");
+}
+
+static void
+test_cmp(void **state)
+{
+	static const struct {
+		const char *a, *b;
+		int want;
+	} t[] = {
+		{ "1", "1", 0 },
+		{ "1.50", "1.5", 0 },
+		{ "-0", "0.000", 0 },
+		{ "1.5", "1.49", 1 },
+		{ "-1.5", "-1.49", -1 },
+		{ "2", "10", -1 },
+		{ "-2", "1", -1 },
+		{ "0.000000000000000000000000000001", "0", 1 },
+		/* Scaling one side overflows: its sign decides. */
+		{ "170141183460469231731687303715884105727",
+		    "0.000000000000000000000000000001", 1 },
+		{ "-170141183460469231731687303715884105727",
+		    "0.000000000000000000000000000001", -1 },
+		{ "0.000000000000000000000000000001",
+		    "170141183460469231731687303715884105727", -1 },
+		{ "0.000000000000000000000000000001",
+		    "-170141183460469231731687303715884105727", 1 },
+		{ "999999999999999999999999999999.999",
+		    "1000000000000000000000000000000", -1 },
+	};
+	struct decimal a, b;
+	int r;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		parse_ok(t[i].a, &a);
+		parse_ok(t[i].b, &b);
+		r = decimal_cmp(&a, &b);
+		if ((r > 0) - (r < 0) != t[i].want)
+			fail_msg("cmp(%s, %s) = %d, want %d", t[i].a, t[i].b,
+			    r, t[i].want);
+		r = decimal_cmp(&b, &a);
+		if ((r > 0) - (r < 0) != -t[i].want)
+			fail_msg("cmp(%s, %s) = %d, want %d", t[i].b, t[i].a,
+			    r, -t[i].want);
+	}
+}
+
+static void
+test_format_extremes(void **state)
+{
+	char buf[DECIMAL_STRLEN];
+	struct decimal d;
+	size_t n;
+
+	(void)state;
+	/* The most negative 128-bit value, at the largest scale. */
+	d.v = -(__int128)(((unsigned __int128)1 << 127) - 1) - 1;
+	d.scale = DECIMAL_MAX_SCALE;
+	n = decimal_format(&d, buf);
+	assert_string_equal(buf,
+	    "-170141183.460469231731687303715884105728");
+	assert_true(n < DECIMAL_STRLEN);
+	d.v = -5;
+	d.scale = 3;
+	assert_string_equal(fmt(&d, buf), "-0.005");
+	d.v = 0;
+	d.scale = 2;
+	assert_string_equal(fmt(&d, buf), "0.00");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse_valid),
+		cmocka_unit_test(test_parse_invalid),
+		cmocka_unit_test(test_parse_uses_len),
+		cmocka_unit_test(test_add_table),
+		cmocka_unit_test(test_add_overflow),
+		cmocka_unit_test(test_million_dimes),
+		cmocka_unit_test(test_cmp),
+		cmocka_unit_test(test_format_extremes),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
