@@ -1,0 +1,639 @@
+/*
+ * csvin: stream RFC 4180 CSV into records through libcsv.
+ *
+ * Line numbers.  Every record carries the exact line it starts on, even
+ * after quoted newlines, CRLF and skipped blank lines, without a per-line
+ * cost: with CSV_REPALL_NL libcsv reports every CR and LF outside quotes
+ * (an empty row for a blank line), so the row callback counts the LFs.
+ * The LFs it cannot see are those inside quoted fields.  In valid CSV a
+ * byte is inside quotes exactly when an odd number of quote characters
+ * precede it (a doubled quote toggles twice), and libcsv stops at the
+ * first quote that breaks that rule, so a memchr walk over the quotes of
+ * each chunk finds every quoted LF.  The chunk is fed to libcsv in pieces
+ * cut after each of them; at a cut the row in progress is known to have
+ * started on the current line.  A chunk without quoted newlines is one
+ * csv_parse call.
+ *
+ * Values are kept exactly as written.  libcsv's default drops blanks
+ * (spaces and tabs) around unquoted fields and after a closing quote; a
+ * space function that says "never a blank" stops that, but costs an
+ * indirect call per byte (30% of the parse).  The function only matters
+ * for the blank bytes themselves, so the same walk finds the blanks
+ * outside quotes that touch a delimiter, a quote, a line end or another
+ * blank, and only the stretch from such a blank to the next quote or LF
+ * is parsed with the function set.
+ *
+ * Fields of a record are copied into one reusable arena (only the wanted
+ * ones), so the steady state allocates nothing.
+ */
+#include "csvin.h"
+
+#include <csv.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "strlist.h"
+
+#define CSVIN_CHUNK	(256 * 1024)
+#define CSVIN_MAX_FIELD_DEFAULT	((size_t)64 << 20)
+/* A header wider than this is hostile, not data. */
+#define CSVIN_MAX_COLUMNS	65536
+/* libcsv grows its field buffer by this much at a time (default 128). */
+#define CSVIN_BLK_SIZE	(64 * 1024)
+
+/*
+ * libcsv 3.0.3 keeps its parser state in the public struct csv_parser;
+ * these are its values (libcsv.c: ROW_NOT_BEGUN ... FIELD_MIGHT_HAVE_ENDED).
+ */
+#define PSTATE_FIELD_BEGUN		2
+#define PSTATE_FIELD_MIGHT_HAVE_ENDED	3
+
+struct fpos {
+	size_t off;	/* into the arena */
+	size_t len;
+};
+
+struct csvin {
+	struct csv_parser p;
+	const char *label;
+	const struct csvin_opts *o;
+	record_fn fn;
+	void *ctx;
+	struct xerr *err;
+	unsigned char delim;
+	size_t max_field;
+	int stop;			/* an error is set: ignore the rest */
+	int in_header;
+	int inq;			/* the walk is inside quotes */
+	unsigned long line;		/* LFs parsed so far, plus one */
+	/*
+	 * Set at a quoted LF: the row in progress started on row_line;
+	 * otherwise a row starts on the line its end is on.
+	 */
+	int row_pending;
+	unsigned long row_line;
+	unsigned long recno;
+
+	struct strlist names;		/* the header */
+	size_t hdr_bytes;
+	size_t nhdr;
+	size_t nfield;			/* fields seen in the current row */
+
+	/* Projection, fixed once the header is read. */
+	size_t nslot;
+	size_t *src;			/* slot -> header index */
+	unsigned char *keep;		/* header index -> copy it? */
+	struct fpos *fpos;		/* header index -> where it is */
+	struct value *vals;		/* nslot */
+	struct record rec;
+
+	char *arena;			/* this record's kept fields */
+	size_t alen;
+	size_t acap;
+};
+
+static int
+never_blank(unsigned char c)
+{
+	(void)c;
+	return 0;
+}
+
+static int
+csvin_fail(struct csvin *c)
+{
+	c->stop = 1;
+	return -1;
+}
+
+/* The line the row being parsed started on. */
+static unsigned long
+start_line(const struct csvin *c)
+{
+	return c->row_pending ? c->row_line : c->line;
+}
+
+/* A row ended (term is the CR or LF that ended it, -1 at the end). */
+static void
+row_end(struct csvin *c, int term)
+{
+	c->row_pending = 0;
+	c->nfield = 0;
+	c->alen = 0;
+	if (term == '\n')
+		c->line++;
+}
+
+static int
+arena_grow(struct csvin *c, size_t need)
+{
+	size_t cap = c->acap ? c->acap : 4096;
+	char *p;
+
+	while (cap < need) {
+		if (cap > SIZE_MAX / 2)
+			return xerr_nomem(c->err);
+		cap *= 2;
+	}
+	if ((p = realloc(c->arena, cap)) == NULL)
+		return xerr_nomem(c->err);
+	c->arena = p;
+	c->acap = cap;
+	return 0;
+}
+
+static void
+field_too_long(struct csvin *c)
+{
+	xerr_set(c->err, XERR_DATA, 0, "%s:%lu: field longer than %zu bytes",
+	    c->label, start_line(c), c->max_field);
+	csvin_fail(c);
+}
+
+static void __attribute__((noinline))
+keep_field(struct csvin *c, size_t i, const char *s, size_t len)
+{
+	if (len > c->max_field) {
+		if (!c->stop)
+			field_too_long(c);
+		return;
+	}
+	if (i >= c->nhdr || !c->keep[i])
+		return;
+	if (len + 1 > c->acap - c->alen &&
+	    arena_grow(c, c->alen + len + 1) == -1) {
+		csvin_fail(c);
+		return;
+	}
+	/* CSV_APPEND_NULL put a NUL at s[len]: copy it along. */
+	memcpy(c->arena + c->alen, s, len + 1);
+	c->fpos[i].off = c->alen;
+	c->fpos[i].len = len;
+	c->alen += len + 1;
+}
+
+/*
+ * The hot path: one call per field of every data record.  Skipping an
+ * unwanted field must not pay for the copy's register saves.
+ */
+static void
+data_field(void *s, size_t len, void *data)
+{
+	struct csvin *c = data;
+	size_t i = c->nfield++;
+
+	/* A field not handed on may not be too long either. */
+	if ((i < c->nhdr && c->keep[i]) || len > c->max_field)
+		keep_field(c, i, s, len);
+}
+
+static void
+data_row(int term, void *data)
+{
+	struct csvin *c = data;
+	const struct fpos *f;
+	size_t s;
+
+	/* CSV_REPALL_NL: a CR or LF with no row before it. */
+	if (c->nfield == 0 || c->stop)
+		goto done;
+	if (c->nfield != c->nhdr) {
+		xerr_set(c->err, XERR_DATA, 0,
+		    "%s:%lu: record has %zu field%s, header has %zu",
+		    c->label, start_line(c), c->nfield,
+		    c->nfield == 1 ? "" : "s", c->nhdr);
+		csvin_fail(c);
+		goto done;
+	}
+	for (s = 0; s < c->nslot; s++) {
+		f = &c->fpos[c->src[s]];
+		c->vals[s].ptr = c->arena + f->off;
+		c->vals[s].len = f->len;
+	}
+	c->rec.recno = ++c->recno;
+	c->rec.line = start_line(c);
+	if (c->fn != NULL && c->fn(c->ctx, &c->rec, c->err) == -1)
+		csvin_fail(c);
+done:
+	row_end(c, term);
+}
+
+static int
+cmp_name(const void *a, const void *b)
+{
+	const char *const *x = *(const char *const *const *)a;
+	const char *const *y = *(const char *const *const *)b;
+	int d = strcmp(*x, *y);
+
+	/* Equal names stay in header order. */
+	if (d == 0)
+		return x < y ? -1 : x > y;
+	return d;
+}
+
+static int
+check_names(struct csvin *c)
+{
+	char ***sorted, **dup = NULL;
+	size_t i;
+
+	for (i = 0; i < c->nhdr; i++)
+		if (c->names.v[i][0] == '\0')
+			return xerr_set(c->err, XERR_DATA, 0,
+			    "%s:%lu: header field %zu has no name", c->label,
+			    start_line(c), i + 1);
+	if (c->nhdr < 2)
+		return 0;
+	/* Sort pointers into names.v, to name the first repeat. */
+	if ((sorted = malloc(c->nhdr * sizeof(*sorted))) == NULL)
+		return xerr_nomem(c->err);
+	for (i = 0; i < c->nhdr; i++)
+		sorted[i] = &c->names.v[i];
+	qsort(sorted, c->nhdr, sizeof(*sorted), cmp_name);
+	for (i = 1; i < c->nhdr; i++)
+		if (strcmp(*sorted[i - 1], *sorted[i]) == 0 &&
+		    (dup == NULL || sorted[i] < dup))
+			dup = sorted[i];
+	free(sorted);
+	if (dup != NULL)
+		return xerr_set(c->err, XERR_DATA, 0,
+		    "%s:%lu: duplicate field name '%s' in header", c->label,
+		    start_line(c), *dup);
+	return 0;
+}
+
+/* The header is complete: check it and fix the projection. */
+static int
+header_done(struct csvin *c)
+{
+	const struct csvin_opts *o = c->o;
+	size_t s, i;
+
+	c->nhdr = c->names.n;
+	if (check_names(c) == -1)
+		return -1;
+	if (o->on_header != NULL && o->on_header(c->ctx, c->label,
+	    (const char *const *)c->names.v, c->nhdr, c->err) == -1)
+		return -1;
+	c->nslot = o->want != NULL ? o->nwant : c->nhdr;
+	c->src = calloc(c->nslot ? c->nslot : 1, sizeof(*c->src));
+	c->vals = calloc(c->nslot ? c->nslot : 1, sizeof(*c->vals));
+	c->keep = calloc(c->nhdr, sizeof(*c->keep));
+	c->fpos = calloc(c->nhdr, sizeof(*c->fpos));
+	if (c->src == NULL || c->vals == NULL || c->keep == NULL ||
+	    c->fpos == NULL)
+		return xerr_nomem(c->err);
+	for (s = 0; s < c->nslot; s++) {
+		if (o->want == NULL)
+			i = s;
+		else {
+			for (i = 0; i < c->nhdr; i++)
+				if (strcmp(c->names.v[i], o->want[s]) == 0)
+					break;
+			if (i == c->nhdr)
+				return xerr_set(c->err, XERR_DATA, 0,
+				    "%s:%lu: no field '%s' in header",
+				    c->label, start_line(c), o->want[s]);
+		}
+		c->src[s] = i;
+		c->keep[i] = 1;
+		c->vals[s].kind = VAL_TEXT;
+	}
+	c->rec.n = c->nslot;
+	c->rec.vals = c->vals;
+	c->rec.names = o->want != NULL ? o->want :
+	    (const char *const *)c->names.v;
+	c->rec.file = c->label;
+	c->in_header = 0;
+	return 0;
+}
+
+static void
+header_field(void *s, size_t len, void *data)
+{
+	struct csvin *c = data;
+
+	if (!c->in_header) {
+		data_field(s, len, data);
+		return;
+	}
+	c->nfield++;
+	if (c->stop)
+		return;
+	if (len > c->max_field || c->hdr_bytes > c->max_field - len) {
+		xerr_set(c->err, XERR_DATA, 0,
+		    "%s:%lu: header longer than %zu bytes", c->label,
+		    start_line(c), c->max_field);
+		csvin_fail(c);
+		return;
+	}
+	if (c->names.n >= CSVIN_MAX_COLUMNS) {
+		xerr_set(c->err, XERR_DATA, 0,
+		    "%s:%lu: header has more than %d fields", c->label,
+		    start_line(c), CSVIN_MAX_COLUMNS);
+		csvin_fail(c);
+		return;
+	}
+	if (strlist_add(&c->names, s) == -1) {
+		xerr_nomem(c->err);
+		csvin_fail(c);
+		return;
+	}
+	c->hdr_bytes += len + 1;
+}
+
+static void
+header_row(int term, void *data)
+{
+	struct csvin *c = data;
+
+	if (!c->in_header) {
+		data_row(term, data);
+		return;
+	}
+	if (c->nfield > 0 && !c->stop && header_done(c) == -1)
+		csvin_fail(c);
+	row_end(c, term);
+}
+
+static int
+parse_error(struct csvin *c)
+{
+	int e = csv_error(&c->p);
+
+	if (e == CSV_ENOMEM)
+		return xerr_nomem(c->err);
+	if (e == CSV_ETOOBIG) {
+		field_too_long(c);
+		return -1;
+	}
+	if (c->p.pstate == PSTATE_FIELD_MIGHT_HAVE_ENDED)
+		return xerr_set(c->err, XERR_DATA, 0,
+		    "%s:%lu: malformed quoted field: text after the closing "
+		    "quote", c->label, c->line);
+	if (c->p.pstate == PSTATE_FIELD_BEGUN && !c->p.quoted)
+		return xerr_set(c->err, XERR_DATA, 0,
+		    "%s:%lu: malformed field: quote inside an unquoted field",
+		    c->label, c->line);
+	return xerr_set(c->err, XERR_DATA, 0, "%s:%lu: malformed CSV: %s",
+	    c->label, c->line, csv_strerror(e));
+}
+
+/* Hand s[0..len) to libcsv; exact: blanks are plain bytes. */
+static int
+feed(struct csvin *c, const char *s, size_t len, int exact)
+{
+	if (len == 0)
+		return 0;
+	csv_set_space_func(&c->p, exact ? never_blank : NULL);
+	if (csv_parse(&c->p, s, len, c->in_header ? header_field : data_field,
+	    c->in_header ? header_row : data_row, c) != len) {
+		if (c->stop)
+			return -1;
+		csvin_fail(c);
+		return parse_error(c);
+	}
+	if (c->stop)
+		return -1;
+	/* A field still open: libcsv must not grow it without bound. */
+	if (c->p.entry_pos > c->max_field &&
+	    c->p.entry_pos - c->max_field > 1) {
+		field_too_long(c);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+is_edge(unsigned char ch, unsigned char delim)
+{
+	return ch == delim || ch == '"' || ch == '\n' || ch == '\r' ||
+	    ch == ' ' || ch == '\t';
+}
+
+/* The first ch in [from, end), or NULL; ch 0 means none wanted. */
+static const char *
+find(const char *from, const char *end, int ch)
+{
+	if (ch == 0 || from >= end)
+		return NULL;
+	return memchr(from, ch, (size_t)(end - from));
+}
+
+/* Earliest of two positions that may be NULL. */
+static const char *
+first_of(const char *a, const char *b)
+{
+	if (a == NULL)
+		return b;
+	if (b == NULL)
+		return a;
+	return a < b ? a : b;
+}
+
+/*
+ * Feed one chunk, cut after each quoted LF and around the stretches that
+ * need exact blanks (see the top of the file).
+ */
+static int
+parse_chunk(struct csvin *c, const char *buf, size_t n)
+{
+	const char *end = buf + n, *pos = buf, *scan = buf;
+	const char *q, *sp, *tab, *b, *lf, *x;
+	int chsp = c->delim == ' ' ? 0 : ' ';
+	int chtab = c->delim == '\t' ? 0 : '\t';
+
+	q = find(buf, end, '"');
+	sp = find(buf, end, chsp);
+	tab = find(buf, end, chtab);
+	for (;;) {
+		if (c->inq) {
+			/* Every LF up to the next quote is quoted. */
+			x = q != NULL ? q : end;
+			for (lf = find(scan, x, '\n'); lf != NULL;
+			    lf = find(lf + 1, x, '\n')) {
+				if (feed(c, pos, (size_t)(lf + 1 - pos), 0) ==
+				    -1)
+					return -1;
+				pos = lf + 1;
+				if (!c->row_pending) {
+					c->row_pending = 1;
+					c->row_line = c->line;
+				}
+				c->line++;
+			}
+			if (q == NULL)
+				break;
+			c->inq = 0;
+			scan = q + 1;
+			q = find(scan, end, '"');
+			continue;
+		}
+		if (sp != NULL && sp < scan)
+			sp = find(scan, end, chsp);
+		if (tab != NULL && tab < scan)
+			tab = find(scan, end, chtab);
+		b = first_of(sp, tab);
+		if (q != NULL && (b == NULL || q < b)) {
+			c->inq = 1;
+			scan = q + 1;
+			q = find(scan, end, '"');
+			continue;
+		}
+		if (b == NULL)
+			break;
+		if (b > buf && b + 1 < end &&
+		    !is_edge((unsigned char)b[-1], c->delim) &&
+		    !is_edge((unsigned char)b[1], c->delim)) {
+			/* Inside a field: libcsv keeps it either way. */
+			scan = b + 1;
+			continue;
+		}
+		lf = find(b, end, '\n');
+		x = first_of(q, lf);
+		if (x == NULL)
+			x = end;
+		if (feed(c, pos, (size_t)(b - pos), 0) == -1 ||
+		    feed(c, b, (size_t)(x - b), 1) == -1)
+			return -1;
+		pos = scan = x;
+	}
+	return feed(c, pos, (size_t)(end - pos), 0);
+}
+
+static int
+read_some(int fd, const char *label, char *buf, size_t size, size_t *got,
+    struct xerr *err)
+{
+	ssize_t r;
+
+	for (;;) {
+		r = read(fd, buf, size);
+		if (r >= 0)
+			break;
+		if (errno != EINTR)
+			return xerr_set(err, errno == EISDIR ? XERR_PERM :
+			    XERR_TEMP, errno, "cannot read '%s'", label);
+	}
+	*got = (size_t)r;
+	return 0;
+}
+
+static int
+csvin_run(struct csvin *c, int fd)
+{
+	char *buf, *s;
+	size_t n = 0, got = 0;
+	const char *nul;
+	int first = 1, rc = -1;
+
+	if ((buf = malloc(CSVIN_CHUNK)) == NULL)
+		return xerr_nomem(c->err);
+	for (;;) {
+		if (read_some(fd, c->label, buf + n, CSVIN_CHUNK - n, &got,
+		    c->err) == -1)
+			goto fail;
+		n += got;
+		s = buf;
+		if (first) {
+			/* A byte-order mark may come in pieces from a pipe. */
+			if (got > 0 && n < 3)
+				continue;
+			first = 0;
+			if (n >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0) {
+				s += 3;
+				n -= 3;
+			}
+		}
+		/* libcsv would pass NUL on; values are C strings. */
+		if ((nul = memchr(s, '\0', n)) != NULL) {
+			if (parse_chunk(c, s, (size_t)(nul - s)) == -1)
+				goto fail;
+			xerr_set(c->err, XERR_DATA, 0,
+			    "%s:%lu: NUL byte in field", c->label, c->line);
+			goto fail;
+		}
+		if (parse_chunk(c, s, n) == -1)
+			goto fail;
+		n = 0;
+		if (got == 0)
+			break;
+	}
+	if (csv_fini(&c->p, c->in_header ? header_field : data_field,
+	    c->in_header ? header_row : data_row, c) == -1) {
+		xerr_set(c->err, XERR_DATA, 0,
+		    "%s:%lu: unterminated quoted field", c->label,
+		    start_line(c));
+		goto fail;
+	}
+	if (c->stop)
+		goto fail;
+	rc = 0;
+fail:
+	free(buf);
+	return rc;
+}
+
+int
+csvin_read_fd(int fd, const char *label, const struct csvin_opts *o,
+    record_fn fn, void *ctx, struct xerr *err)
+{
+	static const struct csvin_opts defaults;
+	struct csvin c;
+	int rc;
+
+	memset(&c, 0, sizeof(c));
+	if (o == NULL)
+		o = &defaults;
+	if (label == NULL)
+		label = "(input)";
+	c.delim = o->delim ? (unsigned char)o->delim : ',';
+	if (c.delim == '"' || c.delim == '\r' || c.delim == '\n')
+		return xerr_set(err, XERR_CONFIG, 0,
+		    "cannot read '%s': invalid delimiter", label);
+	if (csv_init(&c.p, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL |
+	    CSV_REPALL_NL) != 0)
+		return xerr_nomem(err);
+	csv_set_delim(&c.p, c.delim);
+	csv_set_blk_size(&c.p, CSVIN_BLK_SIZE);
+	c.label = label;
+	c.o = o;
+	c.fn = fn;
+	c.ctx = ctx;
+	c.err = err;
+	c.max_field = o->max_field ? o->max_field : CSVIN_MAX_FIELD_DEFAULT;
+	c.in_header = 1;
+	c.line = 1;
+
+	rc = csvin_run(&c, fd);
+
+	csv_free(&c.p);
+	strlist_free(&c.names);
+	free(c.src);
+	free(c.keep);
+	free(c.fpos);
+	free(c.vals);
+	free(c.arena);
+	return rc;
+}
+
+int
+csvin_read_file(const char *path, const struct csvin_opts *o, record_fn fn,
+    void *ctx, struct xerr *err)
+{
+	int fd, rc, e;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		e = errno;
+		return xerr_set(err, e == EMFILE || e == ENFILE ||
+		    e == ENOMEM || e == EIO || e == EINTR ? XERR_TEMP :
+		    XERR_PERM, e, "cannot open '%s'", path);
+	}
+	rc = csvin_read_fd(fd, path, o, fn, ctx, err);
+	close(fd);
+	return rc;
+}
