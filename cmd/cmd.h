@@ -1,0 +1,54 @@
+/*
+ * The xfer command line: cmd/xfer.c parses the global options and calls
+ * one cmd_NAME() per subcommand.  Only cmd/ decides exit codes and exits.
+ */
+#ifndef XFER_CMD_H
+#define XFER_CMD_H
+
+#include <time.h>
+
+#include "jobset.h"
+#include "log.h"
+
+/* Exit codes (sysexits.h values, SPEC.md section 3). */
+#define EXIT_OK		0
+#define EXIT_FAILED	1
+#define EXIT_USAGE	64
+#define EXIT_LOCKED	75
+#define EXIT_CONFIG	78
+
+struct xfer_ctx {
+	char *home;		/* absolute */
+	struct log log;
+	time_t now;
+	const char *prog;	/* "xfer" */
+};
+
+int cmd_send(struct xfer_ctx *x, int argc, char **argv);
+int cmd_status(struct xfer_ctx *x, int argc, char **argv);
+int cmd_check(struct xfer_ctx *x, int argc, char **argv);
+int cmd_rerun(struct xfer_ctx *x, int argc, char **argv);
+
+struct send_opts;
+/* Run the named (or all) send jobs with so; the exit status. */
+int cmd_run_send_jobs(struct xfer_ctx *x, int nnames, char **names,
+    const struct send_opts *so);
+
+/* Shared by the commands (cmd/common.c). */
+void cmd_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void cmd_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * Load the job set and pick the jobs a command works on: the named ones,
+ * or every enabled job of direction (-1: any).  Invalid job files are
+ * reported; *status becomes EXIT_CONFIG when one of them is among the
+ * jobs asked for, EXIT_USAGE for a name that has no job file.  Returns
+ * the number of picked jobs (in *picked, pointing into js), -1 on error.
+ */
+int cmd_pick_jobs(struct xfer_ctx *x, struct jobset *js, char **names,
+    int nnames, int direction, struct job ***picked, int *status);
+
+/* Flush stdout and turn a write error into a failure (as git does). */
+int cmd_finish_stdout(int status);
+
+#endif

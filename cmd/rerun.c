@@ -1,0 +1,60 @@
+/* xfer rerun: redo the failed and held batches of one date. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bdate.h"
+#include "cmd.h"
+#include "ledger.h"
+#include "sendjob.h"
+#include "spool.h"
+
+static void
+rerun_usage(FILE *fp)
+{
+	fprintf(fp, "usage: xfer rerun --date D [--force] [--regenerate] "
+	    "[JOB...]\n"
+	    "  redo the failed and held batches of date D: a produced file "
+	    "is sent again\n  (--regenerate rebuilds it from the source "
+	    "first); --force also redoes\n  batches that were sent.\n");
+}
+
+int
+cmd_rerun(struct xfer_ctx *x, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "date", required_argument, NULL, 'd' },
+		{ "force", no_argument, NULL, 'f' },
+		{ "regenerate", no_argument, NULL, 'r' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *date = NULL;
+	struct send_opts so;
+
+	memset(&so, 0, sizeof(so));
+	optind = 0;
+	for (int c; (c = getopt_long(argc, argv, "+", opts, NULL)) != -1;) {
+		switch (c) {
+		case 'd': date = optarg; break;
+		case 'f': so.force = 1; break;
+		case 'r': so.regenerate = 1; break;
+		case 'h': rerun_usage(stdout); return EXIT_OK;
+		default: rerun_usage(stderr); return EXIT_USAGE;
+		}
+	}
+	if (date == NULL) {
+		cmd_error("rerun: --date is required");
+		rerun_usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (bdate_parse(date, &so.from) == -1) {
+		cmd_error("rerun: '%s' is not a date (YYYY-MM-DD)", date);
+		return EXIT_USAGE;
+	}
+	so.to = so.from;
+	so.rerun = 1;
+	so.now = x->now;
+	return cmd_run_send_jobs(x, argc - optind, argv + optind, &so);
+}

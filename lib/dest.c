@@ -1,0 +1,131 @@
+#include "dest.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "fsutil.h"
+
+struct dest {
+	const struct dest_ops *ops;
+	void *state;
+	const struct job *job;
+};
+
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int
+dest_open(const struct job *job, struct dest **out, struct xerr *err)
+{
+	const struct dest_ops *ops;
+	struct dest *d;
+
+	*out = NULL;
+	if (strncmp(job->upload.url, "sftp://", 7) == 0 ||
+	    strncmp(job->upload.url, "https://", 8) == 0)
+		return xerr_set(err, XERR_PERM, 0, "%s: key 'url': '%s': "
+		    "SFTP and HTTPS uploads are not in this version yet",
+		    job->file, job->upload.url);
+	ops = &dest_file_ops;
+	if ((d = calloc(1, sizeof(*d))) == NULL)
+		return xerr_nomem(err);
+	d->ops = ops;
+	d->job = job;
+	if (ops->open(&d->state, job, err) == -1) {
+		free(d);
+		return -1;
+	}
+	*out = d;
+	return 0;
+}
+
+void
+dest_close(struct dest *d)
+{
+	if (d == NULL)
+		return;
+	d->ops->close(d->state);
+	free(d);
+}
+
+static int
+put_file(struct dest *d, const char *path, const char *name,
+    const char *date, const struct log *lg, struct xerr *err)
+{
+	struct log_kv kv = LOG_KV_NONE;
+	long long t0 = now_ms();
+
+	if (d->ops->put(d->state, path, name, err) == -1)
+		return -1;
+	kv.file = name;
+	kv.duration_ms = now_ms() - t0;
+	log_event(lg, LOG_DEBUG, d->job->name, date, "put", &kv,
+	    "delivered by %s", d->ops->name);
+	return 0;
+}
+
+int
+dest_deliver(struct dest *d, const char *dir, const struct batch_meta *m,
+    const char *date, const struct log *lg, struct xerr *err)
+{
+	char *data = NULL, *man = NULL, mhex[SHA256_HEXLEN];
+	enum dest_probe pr;
+	long long msize;
+	int rc = -1;
+
+	if ((data = path_join(dir, m->file)) == NULL ||
+	    (m->manifest[0] && (man = path_join(dir, m->manifest)) == NULL)) {
+		xerr_nomem(err);
+		goto out;
+	}
+	if (d->ops->probe(d->state, m->file, data, m->sha256, m->bytes, &pr,
+	    err) == -1)
+		goto out;
+	if (pr == DEST_DIFFERENT && d->job->upload.on_exists ==
+	    ON_EXISTS_FAIL) {
+		xerr_set(err, XERR_PERM, 0, "'%s' already exists at the "
+		    "destination with other bytes and on_exists = fail; "
+		    "remove it there or set on_exists = replace, then run "
+		    "`xfer rerun --date %s %s`", m->file, date, d->job->name);
+		goto out;
+	}
+	if (pr == DEST_DIFFERENT) {
+		/* A manifest must never vouch for bytes it does not name. */
+		if (m->manifest[0] && d->ops->remove(d->state, m->manifest,
+		    err) == -1)
+			goto out;
+		if (put_file(d, data, m->file, date, lg, err) == -1)
+			goto out;
+		log_event(lg, LOG_WARN, d->job->name, date, "replaced", NULL,
+		    "replaced '%s' at the destination, which held other "
+		    "bytes", m->file);
+	} else if (pr == DEST_ABSENT) {
+		if (put_file(d, data, m->file, date, lg, err) == -1)
+			goto out;
+	} else {
+		log_event(lg, LOG_INFO, d->job->name, date, "already-there",
+		    NULL, "'%s' is already at the destination with the same "
+		    "bytes", m->file);
+	}
+	if (man != NULL) {
+		if (sha256_file(man, mhex, &msize, err) == -1 ||
+		    d->ops->probe(d->state, m->manifest, man, mhex, msize, &pr,
+		    err) == -1)
+			goto out;
+		if (pr != DEST_SAME &&
+		    put_file(d, man, m->manifest, date, lg, err) == -1)
+			goto out;
+	}
+	rc = 0;
+out:
+	free(data);
+	free(man);
+	return rc;
+}

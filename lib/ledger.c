@@ -1,0 +1,317 @@
+#include "ledger.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct ledger {
+	sqlite3 *db;
+	char *path;
+};
+
+static const char schema[] =
+    "PRAGMA journal_mode=WAL;"
+    "PRAGMA synchronous=FULL;"
+    "CREATE TABLE IF NOT EXISTS send_batches("
+    " job TEXT NOT NULL, date TEXT NOT NULL, state TEXT NOT NULL,"
+    " file TEXT NOT NULL DEFAULT '', bytes INTEGER, records INTEGER,"
+    " sha256 TEXT NOT NULL DEFAULT '', attempts INTEGER NOT NULL DEFAULT 0,"
+    " last_error TEXT NOT NULL DEFAULT '',"
+    " created INTEGER NOT NULL, updated INTEGER NOT NULL,"
+    " PRIMARY KEY(job, date));"
+    "CREATE TABLE IF NOT EXISTS attempts("
+    " job TEXT NOT NULL, direction TEXT NOT NULL, date TEXT NOT NULL,"
+    " time INTEGER NOT NULL, ok INTEGER NOT NULL, error TEXT);"
+    "CREATE INDEX IF NOT EXISTS attempts_job ON attempts(job, date);";
+
+static int
+db_err(struct ledger *l, struct xerr *err, const char *what)
+{
+	int code = sqlite3_errcode(l->db);
+
+	return xerr_set(err, code == SQLITE_BUSY || code == SQLITE_LOCKED ||
+	    code == SQLITE_FULL || code == SQLITE_IOERR ? XERR_TEMP :
+	    XERR_PERM, 0, "ledger '%s': %s: %s", l->path, what,
+	    sqlite3_errmsg(l->db));
+}
+
+int
+ledger_open(const char *path, struct ledger **out, struct xerr *err)
+{
+	struct ledger *l;
+	char *msg = NULL;
+
+	*out = NULL;
+	if ((l = calloc(1, sizeof(*l))) == NULL ||
+	    (l->path = strdup(path)) == NULL) {
+		free(l);
+		return xerr_nomem(err);
+	}
+	if (sqlite3_open_v2(path, &l->db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOFOLLOW, NULL) != SQLITE_OK) {
+		if (l->db == NULL) {
+			free(l->path);
+			free(l);
+			return xerr_nomem(err);
+		}
+		db_err(l, err, "cannot open");
+		ledger_close(l);
+		return -1;
+	}
+	sqlite3_busy_timeout(l->db, 30000);
+	if (sqlite3_exec(l->db, schema, NULL, NULL, &msg) != SQLITE_OK) {
+		xerr_set(err, XERR_TEMP, 0, "ledger '%s': cannot set up: %s",
+		    path, msg ? msg : "unknown error");
+		sqlite3_free(msg);
+		ledger_close(l);
+		return -1;
+	}
+	*out = l;
+	return 0;
+}
+
+void
+ledger_close(struct ledger *l)
+{
+	if (l == NULL)
+		return;
+	sqlite3_close(l->db);
+	free(l->path);
+	free(l);
+}
+
+static void
+copy_col(char *dst, size_t size, sqlite3_stmt *st, int col)
+{
+	const unsigned char *s = sqlite3_column_text(st, col);
+
+	snprintf(dst, size, "%s", s ? (const char *)s : "");
+}
+
+#define SEND_COLS "job, date, state, file, bytes, records, sha256," \
+	" attempts, last_error, created, updated"
+
+static void
+send_row(sqlite3_stmt *st, struct send_batch *b)
+{
+	char ds[BDATE_STRLEN];
+
+	memset(b, 0, sizeof(*b));
+	copy_col(b->job, sizeof(b->job), st, 0);
+	copy_col(ds, sizeof(ds), st, 1);
+	if (bdate_parse(ds, &b->date) == -1)
+		b->date = 0;
+	copy_col(b->state, sizeof(b->state), st, 2);
+	copy_col(b->file, sizeof(b->file), st, 3);
+	b->bytes = sqlite3_column_type(st, 4) == SQLITE_NULL ? -1 :
+	    sqlite3_column_int64(st, 4);
+	b->records = sqlite3_column_type(st, 5) == SQLITE_NULL ? -1 :
+	    sqlite3_column_int64(st, 5);
+	copy_col(b->sha256, sizeof(b->sha256), st, 6);
+	b->attempts = sqlite3_column_int(st, 7);
+	copy_col(b->last_error, sizeof(b->last_error), st, 8);
+	b->created = sqlite3_column_int64(st, 9);
+	b->updated = sqlite3_column_int64(st, 10);
+}
+
+int
+ledger_send_get(struct ledger *l, const char *job, bdate_t date,
+    struct send_batch *b, int *found, struct xerr *err)
+{
+	static const char sql[] = "SELECT " SEND_COLS " FROM send_batches"
+	    " WHERE job = ?1 AND date = ?2";
+	char ds[BDATE_STRLEN];
+	sqlite3_stmt *st;
+	int rc;
+
+	*found = 0;
+	memset(b, 0, sizeof(*b));
+	snprintf(b->job, sizeof(b->job), "%s", job);
+	b->date = date;
+	b->bytes = b->records = -1;
+	bdate_format(date, ds);
+	if (sqlite3_prepare_v2(l->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return db_err(l, err, "cannot read batch");
+	sqlite3_bind_text(st, 1, job, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, ds, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*found = 1;
+		send_row(st, b);
+	} else if (rc != SQLITE_DONE) {
+		sqlite3_finalize(st);
+		return db_err(l, err, "cannot read batch");
+	}
+	sqlite3_finalize(st);
+	return 0;
+}
+
+int
+ledger_send_each(struct ledger *l, const char *job,
+    int (*fn)(void *ctx, const struct send_batch *b, struct xerr *err),
+    void *ctx, struct xerr *err)
+{
+	static const char sql[] = "SELECT " SEND_COLS " FROM send_batches"
+	    " WHERE job = ?1 ORDER BY date";
+	struct send_batch b;
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(l->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return db_err(l, err, "cannot read batches");
+	sqlite3_bind_text(st, 1, job, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		send_row(st, &b);
+		if (fn(ctx, &b, err) == -1) {
+			sqlite3_finalize(st);
+			return -1;
+		}
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return db_err(l, err, "cannot read batches");
+	return 0;
+}
+
+int
+ledger_send_put(struct ledger *l, struct send_batch *b, struct xerr *err)
+{
+	static const char sql[] = "INSERT OR REPLACE INTO send_batches"
+	    " (job, date, state, file, bytes, records, sha256, attempts,"
+	    " last_error, created, updated)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
+	char ds[BDATE_STRLEN];
+	sqlite3_stmt *st;
+	int rc;
+
+	b->updated = (long long)time(NULL);
+	if (b->created == 0)
+		b->created = b->updated;
+	bdate_format(b->date, ds);
+	if (sqlite3_prepare_v2(l->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return db_err(l, err, "cannot record batch");
+	sqlite3_bind_text(st, 1, b->job, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, ds, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, b->state, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, b->file, -1, SQLITE_STATIC);
+	if (b->bytes >= 0)
+		sqlite3_bind_int64(st, 5, b->bytes);
+	if (b->records >= 0)
+		sqlite3_bind_int64(st, 6, b->records);
+	sqlite3_bind_text(st, 7, b->sha256, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 8, b->attempts);
+	sqlite3_bind_text(st, 9, b->last_error, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 10, b->created);
+	sqlite3_bind_int64(st, 11, b->updated);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return db_err(l, err, "cannot record batch");
+	return 0;
+}
+
+int
+ledger_send_first(struct ledger *l, const char *job, bdate_t *date,
+    int *found, struct xerr *err)
+{
+	static const char sql[] =
+	    "SELECT min(date) FROM send_batches WHERE job = ?1";
+	sqlite3_stmt *st;
+	const unsigned char *s;
+	int rc;
+
+	*found = 0;
+	if (sqlite3_prepare_v2(l->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return db_err(l, err, "cannot read batches");
+	sqlite3_bind_text(st, 1, job, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && (s = sqlite3_column_text(st, 0)) != NULL &&
+	    bdate_parse((const char *)s, date) == 0)
+		*found = 1;
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_err(l, err, "cannot read batches");
+	return 0;
+}
+
+int
+ledger_attempt_add(struct ledger *l, const char *job, const char *direction,
+    bdate_t date, const char *error, struct xerr *err)
+{
+	static const char sql[] = "INSERT INTO attempts"
+	    " (job, direction, date, time, ok, error)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+	char ds[BDATE_STRLEN];
+	sqlite3_stmt *st;
+	int rc;
+
+	bdate_format(date, ds);
+	if (sqlite3_prepare_v2(l->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return db_err(l, err, "cannot record attempt");
+	sqlite3_bind_text(st, 1, job, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, direction, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, ds, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, (long long)time(NULL));
+	sqlite3_bind_int(st, 5, error == NULL);
+	if (error)
+		sqlite3_bind_text(st, 6, error, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return db_err(l, err, "cannot record attempt");
+	return 0;
+}
+
+int
+ledger_status(struct ledger *l, const struct status_filter *f, status_fn fn,
+    void *ctx, struct xerr *err)
+{
+	static const char sql[] = "SELECT job, date, 'send', state, file,"
+	    " records, bytes, attempts, last_error, updated FROM send_batches"
+	    " WHERE (?1 IS NULL OR date = ?1)"
+	    " AND (?2 = 0 OR state IN ('failed', 'held'))"
+	    " ORDER BY job, date";
+	struct status_row row;
+	sqlite3_stmt *st;
+	const char *job;
+	size_t i;
+	int rc, want;
+
+	if (sqlite3_prepare_v2(l->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return db_err(l, err, "cannot read status");
+	if (f->date)
+		sqlite3_bind_text(st, 1, f->date, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, f->failed_only);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		job = (const char *)sqlite3_column_text(st, 0);
+		want = f->jobs == NULL;
+		for (i = 0; !want && i < f->njobs; i++)
+			want = strcmp(f->jobs[i], job) == 0;
+		if (!want)
+			continue;
+		row.job = job;
+		row.date = (const char *)sqlite3_column_text(st, 1);
+		row.direction = (const char *)sqlite3_column_text(st, 2);
+		row.state = (const char *)sqlite3_column_text(st, 3);
+		row.file = (const char *)sqlite3_column_text(st, 4);
+		row.records = sqlite3_column_type(st, 5) == SQLITE_NULL ? -1 :
+		    sqlite3_column_int64(st, 5);
+		row.bytes = sqlite3_column_type(st, 6) == SQLITE_NULL ? -1 :
+		    sqlite3_column_int64(st, 6);
+		row.attempts = sqlite3_column_int(st, 7);
+		row.last_error = (const char *)sqlite3_column_text(st, 8);
+		if (row.last_error && row.last_error[0] == '\0')
+			row.last_error = NULL;
+		row.updated = sqlite3_column_int64(st, 9);
+		if (fn(ctx, &row, err) == -1) {
+			sqlite3_finalize(st);
+			return -1;
+		}
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return db_err(l, err, "cannot read status");
+	return 0;
+}

@@ -1,0 +1,92 @@
+/*
+ * ledger: the SQLite record of every batch (spool/ledger.db, WAL mode).
+ *
+ * The spool's files are the truth about what exists; the ledger is the
+ * truth about what happened to it (state, attempts, errors).  Each update
+ * is one transaction written after the file it describes is durable, so a
+ * crash between the two leaves a file without its row, which the next run
+ * reconciles (see sendjob.c).
+ */
+#ifndef XFER_LEDGER_H
+#define XFER_LEDGER_H
+
+#include "bdate.h"
+#include "digest.h"
+#include "xerr.h"
+
+struct ledger;
+
+/* States of a send batch (SPEC.md section 7). */
+#define ST_PRODUCED	"produced"
+#define ST_SENT		"sent"
+#define ST_FAILED	"failed"
+#define ST_HELD		"held"
+
+struct send_batch {
+	char job[128];
+	bdate_t date;
+	char state[16];
+	char file[256];		/* "" when no file was produced */
+	long long bytes;
+	long long records;
+	char sha256[SHA256_HEXLEN];
+	int attempts;
+	char last_error[1024];
+	long long created;	/* unix time */
+	long long updated;
+};
+
+/* Opens (creating the schema when new) with a busy timeout. */
+int ledger_open(const char *path, struct ledger **out, struct xerr *err);
+void ledger_close(struct ledger *l);
+
+/* *found = 0 when there is no row. */
+int ledger_send_get(struct ledger *l, const char *job, bdate_t date,
+    struct send_batch *b, int *found, struct xerr *err);
+
+/* Insert or replace the row of (b->job, b->date); sets updated. */
+int ledger_send_put(struct ledger *l, struct send_batch *b, struct xerr *err);
+
+/* Every row of a send job, oldest first. */
+int ledger_send_each(struct ledger *l, const char *job,
+    int (*fn)(void *ctx, const struct send_batch *b, struct xerr *err),
+    void *ctx, struct xerr *err);
+
+/* The earliest recorded date of a send job; *found = 0 if none. */
+int ledger_send_first(struct ledger *l, const char *job, bdate_t *date,
+    int *found, struct xerr *err);
+
+/* Record one attempt (error NULL for success). */
+int ledger_attempt_add(struct ledger *l, const char *job,
+    const char *direction, bdate_t date, const char *error,
+    struct xerr *err);
+
+/* One row of `xfer status`. */
+struct status_row {
+	const char *job;
+	const char *date;
+	const char *direction;
+	const char *state;
+	const char *file;
+	long long records;	/* -1: unknown */
+	long long bytes;	/* -1: unknown */
+	int attempts;
+	const char *last_error;	/* NULL: none */
+	long long updated;
+};
+
+struct status_filter {
+	const char *date;		/* NULL: every date */
+	int failed_only;		/* failed and held */
+	const char *const *jobs;	/* NULL: every job */
+	size_t njobs;
+};
+
+typedef int (*status_fn)(void *ctx, const struct status_row *row,
+    struct xerr *err);
+
+/* Rows ordered by job, date. */
+int ledger_status(struct ledger *l, const struct status_filter *f,
+    status_fn fn, void *ctx, struct xerr *err);
+
+#endif

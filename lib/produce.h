@@ -1,0 +1,43 @@
+/*
+ * produce: build one batch's files from the source: records are read,
+ * filtered to the batch date, aggregated or passed through, written in the
+ * output format, compressed, hashed, and described by a manifest and a
+ * batch.meta file, all inside a fresh directory of the caller's.  The
+ * caller makes the directory durable and renames it into place (spool.c);
+ * until then nothing of the batch is visible.
+ */
+#ifndef XFER_PRODUCE_H
+#define XFER_PRODUCE_H
+
+#include "bdate.h"
+#include "digest.h"
+#include "job.h"
+#include "log.h"
+#include "xerr.h"
+
+#define BATCH_META "batch.meta"
+
+struct batch_meta {
+	char file[256];		/* the data file's name */
+	char manifest[300];	/* "" when manifest = none */
+	long long bytes;
+	long long records;
+	char sha256[SHA256_HEXLEN];
+};
+
+/*
+ * Build the batch of date into dir (an empty directory).  Every file is
+ * fsync'd; the directory itself is not.
+ */
+int batch_produce(const struct job *job, bdate_t date, const char *dir,
+    struct batch_meta *meta, const struct log *lg, struct xerr *err);
+
+/* Read dir/batch.meta; -1 if it is missing or damaged. */
+int batch_meta_read(const char *dir, struct batch_meta *meta,
+    struct xerr *err);
+
+/* The final file name of the batch of date (pattern + compression). */
+int batch_file_name(const struct job *job, bdate_t date, char *out,
+    size_t size, struct xerr *err);
+
+#endif

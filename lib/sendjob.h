@@ -1,0 +1,48 @@
+/*
+ * sendjob: one run of a send job: reconcile the spool with the ledger,
+ * choose the batch dates (the current one plus catch-up, or the dates
+ * asked for), produce what is missing, deliver what is produced, and
+ * record every outcome.  The job's lock is held throughout.
+ */
+#ifndef XFER_SENDJOB_H
+#define XFER_SENDJOB_H
+
+#include <time.h>
+
+#include "bdate.h"
+#include "job.h"
+#include "ledger.h"
+#include "log.h"
+#include "spool.h"
+#include "xerr.h"
+
+struct send_opts {
+	time_t now;
+	int dry_run;
+	int explicit_dates;	/* rebuild and send from..to, whatever state */
+	bdate_t from, to;
+	/*
+	 * rerun: redo the failed and held batches of from..to (attempts
+	 * reset); force: sent ones too; regenerate: rebuild from the source
+	 * instead of resending the spooled file.
+	 */
+	int rerun, force, regenerate;
+};
+
+struct send_outcome {
+	int locked;		/* another run holds the job: nothing done */
+	int sent;
+	int failed;		/* batches that failed in this run */
+	int held;		/* batches held in this run */
+	int skipped;		/* rerun: batches not redone (sent, or none) */
+};
+
+/*
+ * Returns -1 only when the job could not be worked on at all (spool or
+ * ledger trouble); batch failures are counted in *out and logged.
+ */
+int send_job_run(const struct job *job, const struct spool *sp,
+    struct ledger *l, const struct send_opts *o, struct send_outcome *out,
+    const struct log *lg, struct xerr *err);
+
+#endif
