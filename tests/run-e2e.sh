@@ -1,0 +1,27 @@
+#!/bin/sh
+# Run every end-to-end test (tests/e2e/t_*.sh) against $XFER_BIN.
+# Each test runs in its own temporary home; a failing test prints its log.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+: "${XFER_BIN:?set XFER_BIN to the xfer binary}"
+export XFER_BIN
+# Build the fault-injection shim the I/O-fault tests preload.
+export FAULTFS_SO="$here/work/faultfs.so"
+mkdir -p "$here/work"
+cc -shared -fPIC -O1 -o "$FAULTFS_SO" "$here/e2e/faultfs.c" -ldl || exit 1
+pass=0 failed=""
+for t in "$here"/e2e/t_*.sh; do
+	[ -n "${E2E_ONLY:-}" ] && case "$t" in *"$E2E_ONLY"*) ;; *) continue ;; esac
+	name=$(basename "$t" .sh)
+	log="$here/work/$name.log"
+	if sh "$t" >"$log" 2>&1; then
+		pass=$((pass + 1))
+		echo "ok   $name"
+	else
+		echo "FAIL $name (log follows)"
+		sed 's/^/    /' "$log"
+		failed="$failed $name"
+	fi
+done
+echo "e2e: $pass passed${failed:+, failed:$failed}"
+[ -z "$failed" ]
