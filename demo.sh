@@ -8,9 +8,11 @@ tests/deps.sh
 make -s
 x() { echo "\$ bin/xfer --home . $*"; bin/xfer --home . "$@"; }
 x check
-# A day with data in the sample files, then the regular run (yesterday:
-# an empty day for the samples, which still gives a file).
+# A day with data in the sample files, then a day without any: every job
+# still delivers a file (CSV header only, JSON []), then the regular cron
+# run (yesterday's batch plus catch-up of missing days).
 x send --date 2026-11-24
+x send --date 2026-11-25
 x send
 echo "\$ ls outbox/partner"
 ls -l outbox/partner
@@ -18,4 +20,6 @@ echo "\$ cat outbox/partner/sales_20261124.csv"
 cat outbox/partner/sales_20261124.csv
 echo "\$ (cd outbox/partner && sha256sum -c sales_20261124.csv.sha256)"
 (cd outbox/partner && sha256sum -c sales_20261124.csv.sha256)
+echo "\$ cat outbox/partner/orders_2026-11-25.json outbox/partner/returns_20261125.csv"
+cat outbox/partner/orders_2026-11-25.json outbox/partner/returns_20261125.csv
 x status

@@ -237,9 +237,15 @@ out:
 
 /* --- one batch ------------------------------------------------------- */
 
+/*
+ * A failed attempt: failed (retried by later runs) or held.  Only delivery
+ * errors can be permanent (a conflict, refused credentials); what goes
+ * wrong while producing comes from the upstream data or its files, which
+ * may be fixed by the next run, so it is retried until max_attempts.
+ */
 static void
 record_failure(struct run *r, struct send_batch *b, const struct xerr *e,
-    const char *what)
+    const char *what, int delivering)
 {
 	char ds[BDATE_STRLEN];
 	struct xerr err2;
@@ -247,8 +253,8 @@ record_failure(struct run *r, struct send_batch *b, const struct xerr *e,
 
 	bdate_format(b->date, ds);
 	b->attempts++;
-	held = e->cls == XERR_PERM || e->cls == XERR_CONFIG ||
-	    b->attempts >= r->job->upload.max_attempts;
+	held = (delivering && (e->cls == XERR_PERM || e->cls == XERR_CONFIG))
+	    || b->attempts >= r->job->upload.max_attempts;
 	snprintf(b->state, sizeof(b->state), "%s", held ? ST_HELD : ST_FAILED);
 	snprintf(b->last_error, sizeof(b->last_error), "%s", e->msg);
 	if (ledger_send_put(r->l, b, &err2) == -1 ||
@@ -464,11 +470,11 @@ do_batch(struct run *r, bdate_t date, int rebuild, int reset,
 		/* A failed production leaves no file to resend. */
 		b.file[0] = '\0';
 		b.sha256[0] = '\0';
-		record_failure(r, &b, &e, "producing the batch");
+		record_failure(r, &b, &e, "producing the batch", 0);
 		return 0;
 	}
 	if (deliver(r, &b, &e) == -1)
-		record_failure(r, &b, &e, "delivering the batch");
+		record_failure(r, &b, &e, "delivering the batch", 1);
 	return 0;
 }
 
@@ -593,6 +599,15 @@ send_job_run(const struct job *job, const struct spool *sp,
 			goto done;
 		if (k == 1 && do_batch(&r, d, 0, 0, err) == -1)
 			goto done;
+		if (k == 0 && d == current) {
+			char ds[BDATE_STRLEN];
+
+			bdate_format(d, ds);
+			log_event(lg, LOG_INFO, job->name, ds, "up-to-date",
+			    NULL, "the current batch is not due (already "
+			    "sent or held); `xfer status %s` shows it",
+			    job->name);
+		}
 	}
 	rc = 0;
 done:

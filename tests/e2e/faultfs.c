@@ -4,6 +4,8 @@
  *   FAULT_ENOSPC_PREFIX=DIR  write(2) on a file under DIR fails with ENOSPC
  *   FAULT_EROFS_PREFIX=DIR   creating, renaming or removing under DIR fails
  *                            with EROFS (a read-only spool)
+ *   FAULT_EACCES_PREFIX=DIR  opening anything under DIR fails with EACCES
+ *                            (an unreadable input, even for root)
  *
  * Real failures cannot be had without root or a spare file system on a CI
  * machine; this gives the same errno at the same call.
@@ -87,6 +89,10 @@ open(const char *path, int flags, ...)
 	}
 	if (WRITING(flags) && under("FAULT_EROFS_PREFIX", path)) {
 		errno = EROFS;
+		return -1;
+	}
+	if (under("FAULT_EACCES_PREFIX", path)) {
+		errno = EACCES;
 		return -1;
 	}
 	return real(path, flags, mode);

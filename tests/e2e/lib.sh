@@ -17,6 +17,7 @@ export TZ=UTC
 x() {
 	"$XFER_BIN" --home "$H" "$@" >"$T/out" 2>"$T/err"
 	rc=$?
+	no_sanitizer_report
 	return 0
 }
 

@@ -69,9 +69,17 @@ check quote "quote.csv:3"
 check ragged "ragged.csv:3" "3 fields"
 check nan "nan.csv:5" "'12abc'" "'amount'" "not a number"
 check badjson "bad.jsonl:2"
-if [ "$(id -u)" -ne 0 ]; then
-	check unreadable "secret.csv" "Permission denied"
-fi
+# Root reads anything: the shim makes the file unreadable for everyone.
+export ASAN_OPTIONS="$ASAN_OPTIONS:verify_asan_link_order=0"
+LD_PRELOAD="$FAULTFS_SO" FAULT_EACCES_PREFIX="$H/data/in/secret.csv" \
+    "$XFER_BIN" --home "$H" send --date 2026-11-24 unreadable >"$T/out" 2>"$T/err"
+rc=$?
+expect_rc 1
+no_sanitizer_report
+expect_err "secret.csv"
+expect_err "Permission denied"
+[ "$(sql "SELECT state FROM send_batches WHERE job='unreadable'")" = failed ] ||
+    fail "unreadable: ledger state"
 check cmdfail "exit status 3" "upstream is down"
 check cmdslow "timed out"
 

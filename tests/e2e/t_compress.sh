@@ -1,4 +1,4 @@
-# gzip and zip output through libarchive: valid, deterministic (the same
+# gzip and zip output through libarchive, to file:// destinations: valid, deterministic (the same
 # records give the same bytes), manifest over the compressed bytes.
 . "$(dirname "$0")/lib.sh"
 mkdir -p "$H/data"
@@ -14,7 +14,7 @@ path = data/in.csv
 name = c_{date}.csv
 compress = $c
 [upload]
-url = out_$c
+url = file://$H/out_$c/
 JOB
 done
 x send --date 2026-11-24 cgzip czip
