@@ -164,7 +164,16 @@ setup(void **state)
 static int
 teardown(void **state)
 {
+	static const char *const left[] = { "t.csv", "big.csv", "bad.csv" };
+	char path[128];
+	size_t i;
+
 	(void)state;
+	/* A failed test may leave its file behind. */
+	for (i = 0; i < sizeof(left) / sizeof(left[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", tmpdir, left[i]);
+		unlink(path);
+	}
 	return rmdir(tmpdir);
 }
 
@@ -340,9 +349,9 @@ test_projection(void **state)
 	o.nwant = 1;
 	o.max_field = 3;
 	collect_init(&c);
-	assert_int_equal(run_str("a,b\n1,234\n5,6789\n", &o, &c, &err), -1);
+	assert_int_equal(run_str("c,b\n1,234\n5,6789\n", &o, &c, &err), -1);
 	assert_string_equal(err.msg, "t.csv:3: field longer than 3 bytes");
-	assert_string_equal(c.out.data, "2:1:c=3\n");
+	assert_string_equal(c.out.data, "2:1:c=1\n");
 	collect_release(&c);
 	o.max_field = 0;
 

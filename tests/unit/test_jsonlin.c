@@ -126,7 +126,16 @@ setup(void **state)
 static int
 teardown(void **state)
 {
+	static const char *const left[] = { "t.jsonl", "big.jsonl", "bad.jsonl" };
+	char path[128];
+	size_t i;
+
 	(void)state;
+	/* A failed test may leave its file behind. */
+	for (i = 0; i < sizeof(left) / sizeof(left[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", tmpdir, left[i]);
+		unlink(path);
+	}
 	return rmdir(tmpdir);
 }
 
@@ -204,6 +213,8 @@ test_table(void **state)
 		    "t.jsonl:1: invalid JSON at byte 2: string expected" },
 		{ "NaN", "{\"a\":NaN}\n", 0, 0, NULL,
 		    "t.jsonl:1: invalid JSON at byte 6: " },
+		{ "Infinity", "{\"a\":-Infinity}\n", 0, 0, NULL,
+		    "t.jsonl:1: invalid JSON at byte 7: bad number" },
 		{ "number ending in a dot", "{\"a\":1.}\n", 0, 0, NULL,
 		    "t.jsonl:1: invalid JSON at byte 8: bad number" },
 		{ "leading zero", "{\"a\":01}\n", 0, 0, NULL,
