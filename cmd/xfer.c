@@ -12,6 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <curl/curl.h>
+
 #include "bdate.h"
 #include "cmd.h"
 #include "ini.h"
@@ -226,7 +228,13 @@ main(int argc, char **argv)
 		free(x.home);
 		return EXIT_USAGE;
 	}
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		cmd_error("cannot initialise libcurl");
+		free(x.home);
+		return EXIT_FAILED;
+	}
 	status = commands[i].fn(&x, argc - a, argv + a);
+	curl_global_cleanup();
 	free(x.home);
 	return cmd_finish_stdout(status);
 }

@@ -22,23 +22,24 @@ now_ms(void)
 }
 
 int
-dest_open(const struct job *job, struct dest **out, struct xerr *err)
+dest_open(const struct job *job, struct dest **out, const struct log *lg,
+    struct xerr *err)
 {
 	const struct dest_ops *ops;
 	struct dest *d;
 
 	*out = NULL;
-	if (strncmp(job->upload.url, "sftp://", 7) == 0 ||
-	    strncmp(job->upload.url, "https://", 8) == 0)
-		return xerr_set(err, XERR_PERM, 0, "%s: key 'url': '%s': "
-		    "SFTP and HTTPS uploads are not in this version yet",
-		    job->file, job->upload.url);
-	ops = &dest_file_ops;
+	if (strncmp(job->upload.url, "sftp://", 7) == 0)
+		ops = &dest_sftp_ops;
+	else if (strncmp(job->upload.url, "https://", 8) == 0)
+		ops = &dest_https_ops;
+	else
+		ops = &dest_file_ops;
 	if ((d = calloc(1, sizeof(*d))) == NULL)
 		return xerr_nomem(err);
 	d->ops = ops;
 	d->job = job;
-	if (ops->open(&d->state, job, err) == -1) {
+	if (ops->open(&d->state, job, lg, err) == -1) {
 		free(d);
 		return -1;
 	}
@@ -57,18 +58,34 @@ dest_close(struct dest *d)
 
 static int
 put_file(struct dest *d, const char *path, const char *name,
-    const char *date, const struct log *lg, struct xerr *err)
+    const char *sha256, long long size, int exists, const char *date,
+    const struct log *lg, struct xerr *err)
 {
 	struct log_kv kv = LOG_KV_NONE;
 	long long t0 = now_ms();
+	struct put_req req;
 
-	if (d->ops->put(d->state, path, name, err) == -1)
+	req.local_path = path;
+	req.name = name;
+	req.sha256 = sha256;
+	req.size = size;
+	req.job = d->job->name;
+	req.date = date;
+	req.exists = exists;
+	if (d->ops->put(d->state, &req, err) == -1)
 		return -1;
 	kv.file = name;
 	kv.duration_ms = now_ms() - t0;
 	log_event(lg, LOG_DEBUG, d->job->name, date, "put", &kv,
 	    "delivered by %s", d->ops->name);
 	return 0;
+}
+
+int
+dest_check(struct dest *d, void (*fn)(void *ctx, int ok, const char *what),
+    void *ctx, struct xerr *err)
+{
+	return d->ops->check(d->state, fn, ctx, err);
 }
 
 int
@@ -101,13 +118,15 @@ dest_deliver(struct dest *d, const char *dir, const struct batch_meta *m,
 		if (m->manifest[0] && d->ops->remove(d->state, m->manifest,
 		    err) == -1)
 			goto out;
-		if (put_file(d, data, m->file, date, lg, err) == -1)
+		if (put_file(d, data, m->file, m->sha256, m->bytes, 1, date,
+		    lg, err) == -1)
 			goto out;
 		log_event(lg, LOG_WARN, d->job->name, date, "replaced", NULL,
 		    "replaced '%s' at the destination, which held other "
 		    "bytes", m->file);
 	} else if (pr == DEST_ABSENT) {
-		if (put_file(d, data, m->file, date, lg, err) == -1)
+		if (put_file(d, data, m->file, m->sha256, m->bytes, 0, date,
+		    lg, err) == -1)
 			goto out;
 	} else {
 		log_event(lg, LOG_INFO, d->job->name, date, "already-there",
@@ -119,8 +138,8 @@ dest_deliver(struct dest *d, const char *dir, const struct batch_meta *m,
 		    d->ops->probe(d->state, m->manifest, man, mhex, msize, &pr,
 		    err) == -1)
 			goto out;
-		if (pr != DEST_SAME &&
-		    put_file(d, man, m->manifest, date, lg, err) == -1)
+		if (pr != DEST_SAME && put_file(d, man, m->manifest, mhex,
+		    msize, pr == DEST_DIFFERENT, date, lg, err) == -1)
 			goto out;
 	}
 	rc = 0;

@@ -18,28 +18,53 @@
 
 enum dest_probe { DEST_ABSENT, DEST_SAME, DEST_DIFFERENT };
 
+struct put_req {
+	const char *local_path;
+	const char *name;	/* final name at the destination */
+	const char *sha256;	/* of the local file */
+	long long size;
+	const char *job;
+	const char *date;
+	int exists;		/* the destination holds other bytes under name */
+};
+
 struct dest_ops {
 	const char *name;
-	int (*open)(void **state, const struct job *job, struct xerr *err);
+	int (*open)(void **state, const struct job *job, const struct log *lg,
+	    struct xerr *err);
 	/* What the destination holds under name, compared with our file. */
 	int (*probe)(void *state, const char *name, const char *local_path,
 	    const char *sha256, long long size, enum dest_probe *res,
 	    struct xerr *err);
-	/* Put local_path under name, whole or not at all. */
-	int (*put)(void *state, const char *local_path, const char *name,
-	    struct xerr *err);
+	/* Put req->local_path under req->name, whole or not at all. */
+	int (*put)(void *state, const struct put_req *req, struct xerr *err);
 	/* Remove name; absent is success. */
 	int (*remove)(void *state, const char *name, struct xerr *err);
 	void (*close)(void *state);
+
+	/*
+	 * For `xfer check --connect`: log in and report what works (auth,
+	 * host key, write permission, rename/MOVE) without uploading data.
+	 * Each finding goes to fn; -1 when the destination is unusable.
+	 */
+	int (*check)(void *state, void (*fn)(void *ctx, int ok,
+	    const char *what), void *ctx, struct xerr *err);
 };
 
 extern const struct dest_ops dest_file_ops;
+extern const struct dest_ops dest_sftp_ops;
+extern const struct dest_ops dest_https_ops;
 
 struct dest;
 
 /* Pick the transport by the job's upload url and connect. */
-int dest_open(const struct job *job, struct dest **out, struct xerr *err);
+int dest_open(const struct job *job, struct dest **out, const struct log *lg,
+    struct xerr *err);
 void dest_close(struct dest *d);
+
+/* Log in and report what works (see dest_ops.check). */
+int dest_check(struct dest *d, void (*fn)(void *ctx, int ok,
+    const char *what), void *ctx, struct xerr *err);
 
 /*
  * Deliver the batch in dir (described by m).  A conflict with

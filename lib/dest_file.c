@@ -21,11 +21,13 @@ struct file_dest {
 };
 
 static int
-file_open(void **state, const struct job *job, struct xerr *err)
+file_open(void **state, const struct job *job, const struct log *lg,
+    struct xerr *err)
 {
 	struct file_dest *f;
 	const char *url = job->upload.url;
 
+	(void)lg;
 	if (strncmp(url, "file://", 7) == 0)
 		url += 7;
 	if (url[0] != '/')
@@ -93,12 +95,13 @@ out:
 }
 
 static int
-file_put(void *state, const char *local_path, const char *name,
-    struct xerr *err)
+file_put(void *state, const struct put_req *req, struct xerr *err)
 {
 	struct file_dest *f = state;
 
-	return copy_file_durable(local_path, f->dir, name, f->suffix, err);
+	/* rename(2) replaces atomically: the name never shows a gap. */
+	return copy_file_durable(req->local_path, f->dir, req->name,
+	    f->suffix, err);
 }
 
 static int
@@ -130,6 +133,26 @@ file_close(void *state)
 	free(f);
 }
 
+static int
+file_check(void *state, void (*fn)(void *ctx, int ok, const char *what),
+    void *ctx, struct xerr *err)
+{
+	struct file_dest *f = state;
+	char what[512];
+
+	if (access(f->dir, W_OK | X_OK) == -1) {
+		snprintf(what, sizeof(what), "directory '%s' is not writable",
+		    f->dir);
+		fn(ctx, 0, what);
+		return xerr_set(err, XERR_PERM, errno, "cannot write to '%s'",
+		    f->dir);
+	}
+	snprintf(what, sizeof(what), "directory '%s' exists and is writable; "
+	    "files are renamed into place", f->dir);
+	fn(ctx, 1, what);
+	return 0;
+}
+
 const struct dest_ops dest_file_ops = {
 	.name = "file",
 	.open = file_open,
@@ -137,4 +160,5 @@ const struct dest_ops dest_file_ops = {
 	.put = file_put,
 	.remove = file_remove,
 	.close = file_close,
+	.check = file_check,
 };

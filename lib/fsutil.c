@@ -329,3 +329,48 @@ name_is_plain(const char *name)
 			return 0;
 	return 1;
 }
+
+int
+secret_file_check(const char *path, const char *key, struct xerr *err)
+{
+	struct stat st;
+
+	if (stat(path, &st) == -1)
+		return xerr_set(err, XERR_PERM, errno, "key '%s': cannot use "
+		    "'%s'", key, path);
+	if (!S_ISREG(st.st_mode))
+		return xerr_set(err, XERR_PERM, 0, "key '%s': '%s' is not a "
+		    "regular file", key, path);
+	if (st.st_mode & 077)
+		return xerr_set(err, XERR_PERM, 0, "key '%s': '%s' is "
+		    "accessible by group or others (mode %04o); run `chmod "
+		    "600 %s`", key, path, (unsigned)(st.st_mode & 07777),
+		    path);
+	return 0;
+}
+
+int
+secret_file_read(const char *path, const char *key, char **out,
+    struct xerr *err)
+{
+	char buf[4096];
+	ssize_t n;
+	int fd;
+
+	*out = NULL;
+	if (secret_file_check(path, key, err) == -1)
+		return -1;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return xerr_set(err, XERR_PERM, errno, "key '%s': cannot "
+		    "open '%s'", key, path);
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n < 0)
+		return xerr_set(err, XERR_PERM, errno, "key '%s': cannot "
+		    "read '%s'", key, path);
+	buf[n] = '\0';
+	buf[strcspn(buf, "\r\n")] = '\0';
+	if ((*out = strdup(buf)) == NULL)
+		return xerr_nomem(err);
+	return 0;
+}

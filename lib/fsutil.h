@@ -46,6 +46,16 @@ int write_file_durable(const char *dir, const char *name, const void *data,
 int copy_file_durable(const char *src, const char *dst_dir,
     const char *dst_name, const char *temp_suffix, struct xerr *err);
 
+/*
+ * Refuse a key or password file that group or others may read, as ssh
+ * does (XERR_PERM naming the file, its mode and the chmod to run).
+ */
+int secret_file_check(const char *path, const char *key, struct xerr *err);
+
+/* Check as above, then read its first line (malloc'd, no newline). */
+int secret_file_read(const char *path, const char *key, char **out,
+    struct xerr *err);
+
 /* malloc'd "a/b"; NULL on ENOMEM. */
 char *path_join(const char *a, const char *b);
 

@@ -150,3 +150,68 @@ log_event(const struct log *lg, enum log_level lvl, const char *job,
 	}
 	buf_release(&b);
 }
+
+static long long
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void
+progress_begin(struct progress *p, const struct log *lg, const char *name,
+    long long total)
+{
+	p->lg = lg;
+	p->name = name;
+	p->total = total;
+	p->start_ms = p->last_ms = mono_ms();
+	p->active = lg != NULL && lg->level >= LOG_INFO &&
+	    total > 1024 * 1024 && isatty(fileno(lg->fp));
+}
+
+static void
+human(long long n, char *out, size_t size)
+{
+	if (n >= 1LL << 30)
+		snprintf(out, size, "%.1f GiB", (double)n / (1LL << 30));
+	else if (n >= 1LL << 20)
+		snprintf(out, size, "%.1f MiB", (double)n / (1LL << 20));
+	else
+		snprintf(out, size, "%.0f KiB", (double)n / 1024);
+}
+
+void
+progress_update(struct progress *p, long long done)
+{
+	char a[32], b[32];
+	long long now, ms, eta;
+	double rate;
+
+	if (!p->active)
+		return;
+	now = mono_ms();
+	if (now - p->last_ms < 250 && done < p->total)
+		return;
+	p->last_ms = now;
+	ms = now - p->start_ms;
+	rate = ms > 0 ? (double)done * 1000.0 / (double)ms : 0;
+	eta = rate > 0 ? (long long)((double)(p->total - done) / rate) : 0;
+	human(done, a, sizeof(a));
+	human(p->total, b, sizeof(b));
+	fprintf(p->lg->fp, "\r%.40s %s / %s  %.1f MB/s  ETA %lld:%02lld   ",
+	    p->name, a, b, rate / 1e6, eta / 60, eta % 60);
+	fflush(p->lg->fp);
+}
+
+void
+progress_end(struct progress *p)
+{
+	if (!p->active)
+		return;
+	progress_update(p, p->total);
+	fputc('\n', p->lg->fp);
+	p->active = 0;
+}

@@ -44,4 +44,22 @@ void log_event(const struct log *lg, enum log_level lvl, const char *job,
 
 const char *log_level_name(enum log_level lvl);
 
+/*
+ * A progress bar (bytes, rate, ETA) for one transfer, drawn on the log's
+ * stream only when it is a terminal, the transfer is over 1 MiB and
+ * informational lines are wanted: never under cron.
+ */
+struct progress {
+	const struct log *lg;
+	const char *name;
+	long long total;
+	long long start_ms, last_ms;
+	int active;
+};
+
+void progress_begin(struct progress *p, const struct log *lg,
+    const char *name, long long total);
+void progress_update(struct progress *p, long long done);
+void progress_end(struct progress *p);
+
 #endif

@@ -373,7 +373,7 @@ deliver(struct run *r, struct send_batch *b, struct xerr *err)
 	for (try = 0; ; try++) {
 		xerr_clear(err);
 		if (r->dest == NULL)
-			(void)dest_open(r->job, &r->dest, err);
+			(void)dest_open(r->job, &r->dest, r->lg, err);
 		if (r->dest != NULL && dest_deliver(r->dest, out, &m, ds,
 		    r->lg, err) == 0)
 			break;

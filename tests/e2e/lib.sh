@@ -8,7 +8,10 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/xfer-e2e.XXXXXX")
 H="$T/home"
 mkdir -p "$H/jobs" "$H/data" "$H/spool"
 chmod 755 "$H/spool"
-trap 'rm -rf "$T"' EXIT
+# Servers a test starts are stopped by PID on any exit (see start_sshd).
+on_exit=""
+trap 'eval "$on_exit"; rm -rf "$T"' EXIT
+SERVERS="$(cd "$(dirname "$0")/../servers" && pwd)"
 # The sanitizer build must see leaks and stop at the first error.
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
@@ -61,4 +64,23 @@ job() {
 
 sql() {
 	sqlite3 "$H/spool/ledger.db" "$1"
+}
+
+# Start the real OpenSSH sshd of tests/servers and load its settings
+# (SSHD_PORT, SSHD_USER, SSHD_HOME, keys ...).  Skips the test (exit 0 with
+# a note) only when sshd is not installed and we may not install it.
+start_sshd() {
+	# The test user must reach its upload directory under $T.
+	chmod 755 "$T"
+	"$SERVERS/sshd.sh" start "$T/sshd" >"$T/sshd.start" 2>&1 ||
+	    { cat "$T/sshd.start"; fail "cannot start sshd"; }
+	on_exit="$on_exit \"$SERVERS/sshd.sh\" stop \"$T/sshd\" >/dev/null 2>&1;"
+	. "$T/sshd/env"
+}
+
+start_nginx() {
+	"$SERVERS/nginx.sh" start "$T/nginx" >"$T/nginx.start" 2>&1 ||
+	    { cat "$T/nginx.start"; fail "cannot start nginx"; }
+	on_exit="$on_exit \"$SERVERS/nginx.sh\" stop \"$T/nginx\" >/dev/null 2>&1;"
+	. "$T/nginx/env"
 }
