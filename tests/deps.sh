@@ -4,7 +4,8 @@
 set -eu
 pkgs="build-essential pkg-config libcurl4-openssl-dev libcsv-dev \
 libarchive-dev libsqlite3-dev libjson-c-dev libssl-dev libcmocka-dev \
-sqlite3 tzdata gzip unzip python3"
+sqlite3 tzdata gzip unzip python3 \
+openssh-server openssh-client nginx libnginx-mod-http-dav-ext openssl curl"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
@@ -18,5 +19,29 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
+# The e2e tests run their own sshd and nginx on loopback ports; a system
+# copy started by a package's postinst would only get in the way, so keep
+# invoke-rc.d from starting anything while we install.
+policy=/usr/sbin/policy-rc.d
+ourpolicy=""
+if [ ! -e "$policy" ]; then
+	printf '#!/bin/sh\nexit 101\n' >"$policy"
+	chmod 755 "$policy"
+	ourpolicy=1
+fi
+st=0
 # shellcheck disable=SC2086
-apt-get install -y -qq --no-install-recommends $missing >/dev/null
+apt-get install -y -qq --no-install-recommends $missing >/dev/null || st=$?
+[ -n "$ourpolicy" ] && rm -f "$policy"
+[ "$st" -eq 0 ] || exit "$st"
+# Should a daemon have started anyway, stop it by its PID file.
+for pidfile in /run/nginx.pid /run/sshd.pid; do
+	[ -s "$pidfile" ] || continue
+	pid=$(cat "$pidfile")
+	case "$(cat "/proc/$pid/comm" 2>/dev/null)" in
+	nginx|sshd)
+		kill "$pid" 2>/dev/null &&
+		    echo "xfer: stopped system daemon $pid ($pidfile)" >&2 ;;
+	esac
+done
+exit 0

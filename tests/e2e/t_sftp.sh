@@ -21,7 +21,7 @@ url = $SSHD_URL$SSHD_HOME/$2/
 user = $SSHD_USER
 retries = 0
 connect_timeout = 5s
-$3
+${3:-}
 JOB
 }
 R="$SSHD_HOME"

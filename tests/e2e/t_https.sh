@@ -1,0 +1,104 @@
+# Upload over HTTPS to a real nginx with WebDAV: PUT to a temp name then
+# MOVE; a server without MOVE gets a direct PUT; certificates verified
+# (wrong CA refused); basic auth; 4xx held, 5xx retried; redirects to
+# http:// never followed; check --connect.
+. "$(dirname "$0")/lib.sh"
+start_nginx
+mkdir -p "$H/data"
+printf 'a,b\n1,2\n' > "$H/data/in.csv"
+hjob() { # hjob NAME PATH EXTRA-UPLOAD-LINES
+	job "$1" <<JOB
+[job]
+direction = send
+[source]
+type = csv
+path = data/in.csv
+[output]
+name = $1_{date}.csv
+[upload]
+url = $NGINX_URL/$2/
+ca_file = $NGINX_CA
+retries = 0
+${3:-}
+JOB
+}
+W="$NGINX_ROOT"
+hjob mv dav/a/b
+x send --date 2026-11-24 mv
+expect_rc 0
+expect_file "$W/dav/a/b/mv_2026-11-24.csv" <<'CSV'
+a,b
+1,2
+CSV
+(cd "$W/dav/a/b" && sha256sum -c mv_2026-11-24.csv.sha256 >/dev/null) || fail manifest
+[ -z "$(find "$W" -name '*.part')" ] || fail ".part left"
+x send --date 2026-11-24 mv
+expect_rc 0
+expect_err "already at the destination with the same bytes"
+printf 'a,b\n9,9\n' > "$H/data/in.csv"
+x send --date 2026-11-24 mv
+expect_rc 0
+expect_err "replaced"
+grep -q 9,9 "$W/dav/a/b/mv_2026-11-24.csv" || fail "not replaced"
+
+hjob nm nomove
+x send --date 2026-11-24 nm
+expect_rc 0
+expect_err "refuses WebDAV MOVE"
+[ -f "$W/nomove/nm_2026-11-24.csv" ] || fail "direct PUT"
+[ -z "$(find "$W" -name '*.part')" ] || fail ".part left (no MOVE)"
+
+hjob noauth auth
+x send --date 2026-11-24 noauth
+expect_rc 1
+expect_err "HTTP 401"
+[ "$(sql "SELECT state FROM send_batches WHERE job='noauth'")" = held ] || fail "401 must be held"
+hjob auth auth "user = $NGINX_USER
+password_file = $NGINX_PASSWORD_FILE"
+chmod 600 "$NGINX_PASSWORD_FILE"
+x send --date 2026-11-24 auth
+expect_rc 0
+[ -f "$W/auth/auth_2026-11-24.csv" ] || fail "auth upload"
+hjob cert dav/cert "client_cert = $NGINX_CLIENT_CERT
+client_key = $NGINX_CLIENT_KEY"
+chmod 600 "$NGINX_CLIENT_KEY"
+x send --date 2026-11-24 cert
+expect_rc 0
+
+hjob wrongca dav/w
+sed -i "s|^ca_file = .*|ca_file = $NGINX_WRONG_CA|" "$H/jobs/wrongca.job"
+x send --date 2026-11-24 wrongca
+expect_rc 1
+expect_err "certificate"
+[ "$(sql "SELECT state FROM send_batches WHERE job='wrongca'")" = held ] || fail "bad certificate must be held"
+hjob sysca dav/s
+sed -i "/^ca_file = /d" "$H/jobs/sysca.job"
+x send --date 2026-11-24 sysca
+expect_rc 1
+[ ! -e "$W/dav/s/sysca_2026-11-24.csv" ] || fail "private CA accepted without ca_file"
+
+hjob e500 fail500
+x send --date 2026-11-24 e500
+expect_rc 1
+expect_err "HTTP 500"
+[ "$(sql "SELECT state FROM send_batches WHERE job='e500'")" = failed ] || fail "5xx must be retried"
+hjob e503 fail503
+x send --date 2026-11-24 e503
+expect_rc 1
+[ "$(sql "SELECT state FROM send_batches WHERE job='e503'")" = failed ] || fail "503 must be retried"
+hjob e403 forbidden
+x send --date 2026-11-24 e403
+expect_rc 1
+[ "$(sql "SELECT state FROM send_batches WHERE job='e403'")" = held ] || fail "403 must be held"
+hjob redir redirect
+x send --date 2026-11-24 redir
+expect_rc 1
+expect_err "HTTP 301"
+
+x check --connect mv nm
+expect_rc 0
+expect_out "WebDAV MOVE works"
+expect_out "no WebDAV MOVE"
+[ -z "$(find "$W" -name '.xfer-check*')" ] || fail "check left its probe file"
+x check --connect noauth
+expect_rc 1
