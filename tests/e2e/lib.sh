@@ -13,7 +13,9 @@ on_exit=""
 trap 'eval "$on_exit"; rm -rf "$T"' EXIT
 SERVERS="$(cd "$(dirname "$0")/../servers" && pwd)"
 # The sanitizer build must see leaks and stop at the first error.
-export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}"
+# Full stacks at malloc so the suppressions (third-party leaks only) match.
+export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:fast_unwind_on_malloc=0}"
+export LSAN_OPTIONS="${LSAN_OPTIONS:-suppressions=$(cd "$(dirname "$0")/.." && pwd)/lsan.supp:print_suppressions=0}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 export TZ=UTC
 
