@@ -4,18 +4,9 @@
  * The per-record path is what a large batch spends its time in, so it
  * allocates nothing: the group key is encoded into a reused scratch buffer,
  * hashed, and looked up in an open-addressing table (linear probing, load
- * at most 1/4, so that most lookups end at the first slot and the probe
- * loop's branch predicts well).  A group is allocated once, from an arena,
- * when its key is first seen; only a min/max whose winning text outgrows
- * its buffer takes more (geometrically, so the waste stays bounded).
- *
- * With one group_by field (the common case) nothing is encoded per record:
- * the value's bytes are hashed and compared where they are, with two
- * overlapping word loads instead of a loop or a memcmp() call when they
- * are short.  A group is one block: a small header (count, key length),
- * then its sums, mins, maxs, kinds and key at offsets fixed per agg, and
- * starts on a cache line, so that a short key and the first sums share
- * the line the count is on.
+ * at most 1/2).  A group is allocated once, from an arena, when its key is
+ * first seen; only a min/max whose winning text outgrows its buffer takes
+ * more (geometrically, so the waste stays bounded).
  *
  * A key is encoded field by field as: a tag byte (0 for NULL, 1 for any
  * value), the length as a native uint32, the bytes, and a NUL.  The tag
@@ -37,7 +28,6 @@
 
 #define ARENA_CHUNK	(64 * 1024)
 #define ARENA_ALIGN	16	/* struct decimal holds an __int128 */
-#define GROUP_ALIGN	64	/* a cache line */
 #define KEY_FIELD_HDR	(1 + sizeof(uint32_t))
 #define VALUE_SHOWN	64	/* bytes of a bad value quoted in a message */
 
@@ -55,13 +45,13 @@ struct minmax {
 	int set;
 };
 
-/*
- * The header of a group's block; the rest is at the agg's o_* offsets:
- * sums[nsum], mins[nmin], maxs[nmax], kinds[ngroup_by] (the kind of each
- * key value) and the encoded key (keylen bytes).
- */
 struct group {
 	uint64_t count;
+	struct decimal *sums;	/* nsum */
+	struct minmax *mins;	/* nmin */
+	struct minmax *maxs;	/* nmax */
+	unsigned char *kinds;	/* ngroup_by: kind of each key value */
+	unsigned char *key;	/* encoded key, keylen bytes */
 	size_t keylen;
 };
 
@@ -90,12 +80,9 @@ struct agg {
 	char **owned;		/* the min_F / max_F names we built */
 	size_t nout, nowned;
 
-	/* Where the parts of a group's block are (see struct group). */
-	size_t o_sums, o_mins, o_maxs, o_kinds, o_key;
-
 	struct slot *tab;
 	size_t cap, ngroups;
-	uint64_t seed[2];
+	uint64_t seed;
 
 	unsigned char *kbuf;	/* scratch for the current record's key */
 	size_t kcap;
@@ -103,26 +90,21 @@ struct agg {
 	struct arena_chunk *arena;
 };
 
-/* n bytes aligned to align (a power of two, at least ARENA_ALIGN). */
 static void *
-arena_alloc(struct agg *a, size_t n, size_t align)
+arena_alloc(struct agg *a, size_t n)
 {
 	struct arena_chunk *c = a->arena;
-	size_t size, pad = 0;
+	size_t size;
 
-	if (n > SIZE_MAX - ARENA_CHUNK - align)
-		return NULL;
 	n = (n + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
-	if (c != NULL)
-		pad = (size_t)-(uintptr_t)(c->data + c->used) & (align - 1);
-	if (c == NULL || c->size - c->used < n + pad) {
+	if (c == NULL || c->size - c->used < n) {
 		/* A large request gets a chunk of its own. */
-		size = n + align > ARENA_CHUNK / 4 ? n + align : ARENA_CHUNK;
+		size = n > ARENA_CHUNK / 4 ? n : ARENA_CHUNK;
 		if ((c = malloc(sizeof(*c) + size)) == NULL)
 			return NULL;
 		c->size = size;
 		c->used = 0;
-		if (size != ARENA_CHUNK && a->arena != NULL) {
+		if (n > ARENA_CHUNK / 4 && a->arena != NULL) {
 			/* Keep filling the current chunk afterwards. */
 			c->next = a->arena->next;
 			a->arena->next = c;
@@ -130,9 +112,8 @@ arena_alloc(struct agg *a, size_t n, size_t align)
 			c->next = a->arena;
 			a->arena = c;
 		}
-		pad = (size_t)-(uintptr_t)c->data & (align - 1);
 	}
-	c->used += pad + n;
+	c->used += n;
 	return c->data + c->used - n;
 }
 
@@ -147,87 +128,24 @@ mix64(uint64_t h)
 	return h;
 }
 
-/* The high and low halves of a 128-bit product, folded (as in wyhash). */
-static inline uint64_t
-mum(uint64_t x, uint64_t y)
-{
-	unsigned __int128 r = (unsigned __int128)x * y;
-
-	return (uint64_t)(r >> 64) ^ (uint64_t)r;
-}
-
-/*
- * n <= 16 bytes as two words, read with overlapping loads and never past
- * p + n.  Together with n they determine the bytes, so equal n and equal
- * words mean equal bytes.
- */
-static inline void
-short_words(const unsigned char *p, size_t n, uint64_t *w0, uint64_t *w1)
-{
-	uint32_t x, y;
-
-	if (n >= 8) {
-		memcpy(w0, p, 8);
-		memcpy(w1, p + n - 8, 8);
-	} else if (n >= 4) {
-		memcpy(&x, p, 4);
-		memcpy(&y, p + n - 4, 4);
-		*w0 = x;
-		*w1 = y;
-	} else if (n > 0) {
-		*w0 = (uint64_t)p[0] << 16 | (uint64_t)p[n >> 1] << 8 |
-		    p[n - 1];
-		*w1 = 0;
-	} else {
-		*w0 = 0;
-		*w1 = 0;
-	}
-}
-
-/*
- * Both seeds are random per agg, so no fixed input makes either factor
- * zero for every key (which would collide them all).  Eight bytes a step
- * for long keys; mix64 at the end spreads them to the low bits.
- */
+/* Eight bytes a step; mix64 at the end spreads them to the low bits. */
 static uint64_t
-hash_bytes(const unsigned char *p, size_t n, const uint64_t seed[2])
+hash_bytes(const unsigned char *p, size_t n, uint64_t seed)
 {
 	const uint64_t k = 0x9e3779b97f4a7c15ULL;
-	uint64_t h, w, w1;
+	uint64_t h = seed ^ (n * k), w;
 
-	if (n <= 16) {
-		short_words(p, n, &w, &w1);
-		return mum(w ^ seed[0], w1 ^ seed[1] ^ n);
-	}
-	h = seed[0] ^ (n * k);
-	for (; n > 8; p += 8, n -= 8) {
+	for (; n >= 8; p += 8, n -= 8) {
 		memcpy(&w, p, 8);
 		h = (h ^ w) * k;
 		h ^= h >> 29;
 	}
-	/* The last eight bytes, overlapping the ones before when n < 8. */
-	memcpy(&w, p + n - 8, 8);
-	h = (h ^ w) * k;
-	return mix64(h ^ seed[1]);
-}
-
-/* Do p and q, both n bytes long, hold the same bytes? */
-static inline int
-same_bytes(const unsigned char *p, const unsigned char *q, size_t n)
-{
-	uint64_t a0, a1, b0, b1;
-
-	if (n > 16)
-		return memcmp(p, q, n) == 0;
-	short_words(p, n, &a0, &a1);
-	short_words(q, n, &b0, &b1);
-	return ((a0 ^ b0) | (a1 ^ b1)) == 0;
-}
-
-static size_t
-align_up(size_t n)
-{
-	return (n + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
+	if (n > 0) {
+		w = 0;
+		memcpy(&w, p, n);
+		h = (h ^ w) * k;
+	}
+	return mix64(h);
 }
 
 /* Index of name in a->in, adding it if new. */
@@ -326,18 +244,10 @@ agg_new(const struct agg_spec *spec)
 		if (add_prefixed(a, "max_", spec->max[i]) == -1)
 			goto fail;
 
-	a->o_sums = align_up(sizeof(struct group));
-	a->o_mins = align_up(a->o_sums + spec->nsum * sizeof(struct decimal));
-	a->o_maxs = a->o_mins + spec->nmin * sizeof(struct minmax);
-	a->o_kinds = a->o_maxs + spec->nmax * sizeof(struct minmax);
-	a->o_key = a->o_kinds + spec->ngroup_by;
-
 	/* Only the speed of a run depends on the seed, never its output. */
-	if (getrandom(a->seed, sizeof(a->seed), GRND_NONBLOCK) !=
-	    (ssize_t)sizeof(a->seed)) {
-		a->seed[0] = mix64((uint64_t)(uintptr_t)a);
-		a->seed[1] = mix64(a->seed[0] ^ 0x9e3779b97f4a7c15ULL);
-	}
+	if (getrandom(&a->seed, sizeof(a->seed), GRND_NONBLOCK) !=
+	    (ssize_t)sizeof(a->seed))
+		a->seed = (uint64_t)(uintptr_t)a;
 	return a;
 fail:
 	agg_free(a);
@@ -468,6 +378,12 @@ grow_table(struct agg *a)
 	a->tab = tab;
 	a->cap = cap;
 	return 0;
+}
+
+static size_t
+align_up(size_t n)
+{
+	return (n + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
 }
 
 /* A new zeroed group for the key in a->kbuf, taking the kinds from rec. */
