@@ -41,6 +41,16 @@ expect_rc 0
 expect_err "replaced"
 grep -q 9,9 "$W/dav/a/b/mv_2026-11-24.csv" || fail "not replaced"
 
+# Every PUT carries one Idempotency-Key per batch, the same on a resend.
+grep -q '^PUT /dav/a/b/mv_2026-11-24.csv.part 20[14] idem=[0-9a-f]\{64\}$' "$NGINX_DIR/access.log" ||
+    { cat "$NGINX_DIR/access.log"; fail "no Idempotency-Key"; }
+printf 'a,b\n1,2\n' > "$H/data/in.csv"
+x send --date 2026-11-24 mv
+expect_rc 0
+puts=$(grep -c '^PUT /dav/a/b/mv_2026-11-24.csv.part' "$NGINX_DIR/access.log")
+keys=$(grep '^PUT /dav/a/b/mv_2026-11-24.csv.part' "$NGINX_DIR/access.log" | sed 's/.*idem=//' | sort -u | wc -l)
+[ "$puts" = 3 ] && [ "$keys" = 2 ] || fail "expected 3 PUTs with 2 keys, got $puts with $keys"
+
 hjob nm nomove
 x send --date 2026-11-24 nm
 expect_rc 0

@@ -130,3 +130,29 @@ expect_out "rename them into place"
 x check --connect unknown
 expect_rc 1
 expect_out "FAIL"
+
+# A progress bar for a transfer over 1 MiB when stderr is a terminal
+# (script(1) gives it one), never otherwise (cron).
+job prog <<JOB
+[job]
+direction = send
+[source]
+type = command
+command = sh -c "yes 2026-11-24,0123456789abcdef0123456789abcdef | head -n 100000"
+[output]
+name = prog_{date}.csv
+[upload]
+url = $SSHD_URL$R/prog/
+user = $SSHD_USER
+identity = $SSHD_CLIENT_KEY
+known_hosts = $SSHD_KNOWN_HOSTS
+JOB
+x send --date 2026-11-24 prog
+expect_rc 0
+grep -q "ETA" "$T/err" && fail "progress bar without a terminal"
+expect_err "MB/s"
+if command -v script >/dev/null; then
+	script -qec "$XFER_BIN --home $H send --date 2026-11-23 prog" /dev/null > "$T/tty" 2>&1 ||
+	    { cat "$T/tty"; fail "send under a terminal"; }
+	grep -q "ETA" "$T/tty" || { cat "$T/tty"; fail "no progress bar on a terminal"; }
+fi

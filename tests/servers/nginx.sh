@@ -164,7 +164,9 @@ events {
 }
 http {
 	default_type application/octet-stream;
-	access_log $DIR/access.log;
+	# The tests read the Idempotency-Key each PUT carried from here.
+	log_format xfer '\$request_method \$uri \$status idem=\$http_idempotency_key';
+	access_log $DIR/access.log xfer;
 	client_body_temp_path $DIR/tmp/client_body;
 	proxy_temp_path $DIR/tmp/proxy;
 	fastcgi_temp_path $DIR/tmp/fastcgi;
