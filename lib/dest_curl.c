@@ -194,15 +194,23 @@ curl_error(struct curl_dest *c, CURLcode rc, const char *what,
 }
 
 static int
-http_error(long code, const char *what, struct xerr *err)
+http_error(struct curl_dest *c, long code, const char *what,
+    struct xerr *err)
 {
 	/* 408 and 429 ask us to come back; other 4xx will not change. */
 	enum xerr_class cls = code >= 500 || code == 408 || code == 429 ||
 	    code == 0 ? XERR_TEMP : XERR_PERM;
+	curl_off_t after = 0;
 
-	return xerr_set(err, cls, 0, "%s: the server answered HTTP %ld%s",
-	    what, code, code == 401 ? " (check user and password_file)" :
-	    code == 403 ? " (permission denied)" : "");
+	xerr_set(err, cls, 0, "%s: the server answered HTTP %ld%s", what,
+	    code, code == 401 ? " (check user and password_file)" :
+	    code == 403 ? " (permission denied)" : code >= 300 && code < 400 ?
+	    " (redirects are never followed: put the final URL in 'url')" :
+	    "");
+	if (cls == XERR_TEMP && curl_easy_getinfo(c->h, CURLINFO_RETRY_AFTER,
+	    &after) == CURLE_OK && after > 0)
+		err->retry_after_s = (long)after;
+	return -1;
 }
 
 /* --- requests --------------------------------------------------------- */
@@ -356,7 +364,7 @@ remote_size(struct curl_dest *c, const char *name, long long *size,
 		if (code == 404 || code == 410)
 			return 0;
 		if (code < 200 || code > 299)
-			return http_error(code, what, err);
+			return http_error(c, code, what, err);
 	}
 	curl_easy_getinfo(c->h, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &len);
 	*size = len >= 0 ? (long long)len : -2;
@@ -403,7 +411,7 @@ curl_probe(void *state, const char *name, const char *local_path,
 	if (rc != CURLE_OK || code < 200 || code > 299) {
 		sha256_release(&c->hash);
 		return rc != CURLE_OK ? curl_error(c, rc, what, err) :
-		    http_error(code, what, err);
+		    http_error(c, code, what, err);
 	}
 	sha256_final(&c->hash, hex);
 	*res = strcmp(hex, sha256) == 0 ? DEST_SAME : DEST_DIFFERENT;
@@ -472,7 +480,7 @@ upload(struct curl_dest *c, const char *url, const struct put_req *req,
 	if (!c->sftp) {
 		curl_easy_getinfo(c->h, CURLINFO_RESPONSE_CODE, &code);
 		if (code < 200 || code > 299) {
-			http_error(code, what, err);
+			http_error(c, code, what, err);
 			goto out;
 		}
 	}
@@ -632,7 +640,7 @@ https_move(struct curl_dest *c, const char *from, const char *to,
 		goto out;
 	}
 	if (code < 200 || code > 299) {
-		http_error(code, what, err);
+		http_error(c, code, what, err);
 		goto out;
 	}
 	ret = 0;
@@ -661,7 +669,7 @@ https_delete(struct curl_dest *c, const char *name, struct xerr *err)
 	curl_easy_getinfo(c->h, CURLINFO_RESPONSE_CODE, &code);
 	if (code == 404 || code == 410 || (code >= 200 && code <= 299))
 		return 0;
-	return http_error(code, what, err);
+	return http_error(c, code, what, err);
 }
 
 static int
@@ -768,7 +776,7 @@ curl_check(void *state, void (*fn)(void *ctx, int ok, const char *what),
 		if (cc != CURLE_OK)
 			curl_error(c, cc, what, err);
 		else
-			http_error(code, what, err);
+			http_error(c, code, what, err);
 		fn(ctx, 0, err->msg);
 		return -1;
 	}

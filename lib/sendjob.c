@@ -335,9 +335,12 @@ out:
 	return rc;
 }
 
-/* Exponential backoff with jitter: retry_delay * 2^i, +-25%. */
+/*
+ * Exponential backoff with jitter: retry_delay * 2^i, +-25%, at most a
+ * minute; never shorter than a server's Retry-After (up to 10 minutes).
+ */
 static void
-backoff(const struct job *job, int attempt)
+backoff(const struct job *job, int attempt, long retry_after_s)
 {
 	long long ms = job->upload.retry_delay_ms;
 	int i;
@@ -347,8 +350,13 @@ backoff(const struct job *job, int attempt)
 	if (ms > 0) {
 		long long j = ms / 4;
 		ms += j > 0 ? (long long)(random() % (2 * j + 1)) - j : 0;
-		usleep((useconds_t)(ms > 60000 ? 60000 : ms) * 1000);
 	}
+	if (ms > 60000)
+		ms = 60000;
+	if (retry_after_s > 0 && ms < retry_after_s * 1000LL)
+		ms = retry_after_s > 600 ? 600000 : retry_after_s * 1000LL;
+	if (ms > 0)
+		usleep((useconds_t)ms * 1000);
 }
 
 static int
@@ -387,7 +395,7 @@ deliver(struct run *r, struct send_batch *b, struct xerr *err)
 		log_event(r->lg, LOG_WARN, r->job->name, ds, "retry", NULL,
 		    "try %d of %d failed: %s", try + 1,
 		    r->job->upload.retries + 1, err->msg);
-		backoff(r->job, try);
+		backoff(r->job, try, err->retry_after_s);
 	}
 	ms = now_ms() - t0;
 	/* Once delivered, the batch moves to sent/; a crash before the

@@ -16,6 +16,7 @@ xerr_set(struct xerr *err, enum xerr_class cls, int errnum, const char *fmt,
 		return -1;
 	err->cls = cls;
 	err->sys_errno = errnum;
+	err->retry_after_s = 0;
 	va_start(ap, fmt);
 	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
 	va_end(ap);
@@ -65,6 +66,7 @@ xerr_clear(struct xerr *err)
 		return;
 	err->cls = XERR_NONE;
 	err->sys_errno = 0;
+	err->retry_after_s = 0;
 	err->msg[0] = '\0';
 }
 

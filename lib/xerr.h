@@ -23,6 +23,7 @@ enum xerr_class {
 struct xerr {
 	enum xerr_class cls;
 	int sys_errno;		/* errno that caused it, or 0 */
+	long retry_after_s;	/* XERR_TEMP: the server asked us to wait */
 	char msg[1024];
 };
 

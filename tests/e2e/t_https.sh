@@ -96,6 +96,16 @@ hjob e503 fail503
 x send --date 2026-11-24 e503
 expect_rc 1
 [ "$(sql "SELECT state FROM send_batches WHERE job='e503'")" = failed ] || fail "503 must be retried"
+# Retry-After is honoured between tries within a run.
+hjob e503b fail503 "retries = 1
+retry_delay = 0s"
+sed -i '/^retries = 0$/d' "$H/jobs/e503b.job"
+t0=$(date +%s%N)
+x send --date 2026-11-24 e503b
+t1=$(date +%s%N)
+expect_rc 1
+expect_err "try 1 of 2 failed"
+[ $(( (t1 - t0) / 1000000 )) -ge 900 ] || fail "Retry-After: 1 not honoured"
 hjob e403 forbidden
 x send --date 2026-11-24 e403
 expect_rc 1
