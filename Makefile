@@ -37,9 +37,11 @@ ASAN_FLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all \
 
 all: bin/xfer
 
+# Replaced by rename: a running bin/xfer keeps its old file.
 bin/xfer: $(BUILD)/xfer
 	@mkdir -p bin
-	cp $< $@
+	cp $< $@.tmp
+	mv -f $@.tmp $@
 
 $(BUILD)/xfer: $(CMD_OBJ) $(BUILD)/libxfer.a
 	$(CC) $(XLDFLAGS) $(LDFLAGS) -o $@ $(CMD_OBJ) $(BUILD)/libxfer.a $(XLIBS)

@@ -10,6 +10,14 @@
 set -eu
 
 root=$(cd "$(dirname "$0")/.." && pwd)
+
+# BENCH_SEND=0 skips this send benchmark, BENCH_TRANSPORT=0 the transport
+# one (bench/transport.sh) that runs after it; either failing exits 1.
+if [ "${BENCH_SEND:-1}" = 0 ]; then
+	[ "${BENCH_TRANSPORT:-1}" = 0 ] && exit 0
+	exec "$root/bench/transport.sh"
+fi
+
 work=$root/bench/work
 rows=${BENCH_ROWS:-10000000}
 runs=${BENCH_RUNS:-3}
@@ -368,5 +376,9 @@ fi
 if [ "$xfer_ok" -eq 0 ]; then
 	printf '\nbench: xfer was not measured: %s\n' "${note[xfer]:-unknown}" >&2
 	status=1
+fi
+if [ "${BENCH_TRANSPORT:-1}" != 0 ]; then
+	printf '\n'
+	"$root/bench/transport.sh" || status=1
 fi
 exit "$status"

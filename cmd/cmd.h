@@ -29,10 +29,16 @@ int cmd_status(struct xfer_ctx *x, int argc, char **argv);
 int cmd_check(struct xfer_ctx *x, int argc, char **argv);
 int cmd_rerun(struct xfer_ctx *x, int argc, char **argv);
 
+int cmd_receive(struct xfer_ctx *x, int argc, char **argv);
+
 struct send_opts;
-/* Run the named (or all) send jobs with so; the exit status. */
-int cmd_run_send_jobs(struct xfer_ctx *x, int nnames, char **names,
-    const struct send_opts *so);
+struct recv_opts;
+/*
+ * Run the named jobs (or all enabled jobs of direction; -1: both) with so
+ * (send jobs) and ro (receive jobs); returns the exit status.
+ */
+int cmd_run_jobs(struct xfer_ctx *x, int nnames, char **names, int direction,
+    const struct send_opts *so, const struct recv_opts *ro);
 
 /* Shared by the commands (cmd/common.c). */
 void cmd_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

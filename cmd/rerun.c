@@ -7,6 +7,7 @@
 #include "bdate.h"
 #include "cmd.h"
 #include "ledger.h"
+#include "recvjob.h"
 #include "sendjob.h"
 #include "spool.h"
 
@@ -32,8 +33,10 @@ cmd_rerun(struct xfer_ctx *x, int argc, char **argv)
 	};
 	const char *date = NULL;
 	struct send_opts so;
+	struct recv_opts ro;
 
 	memset(&so, 0, sizeof(so));
+	memset(&ro, 0, sizeof(ro));
 	optind = 0;
 	for (int c; (c = getopt_long(argc, argv, "+", opts, NULL)) != -1;) {
 		switch (c) {
@@ -56,5 +59,9 @@ cmd_rerun(struct xfer_ctx *x, int argc, char **argv)
 	so.to = so.from;
 	so.rerun = 1;
 	so.now = x->now;
-	return cmd_run_send_jobs(x, argc - optind, argv + optind, &so);
+	ro.now = x->now;
+	ro.rerun = 1;
+	ro.force = so.force;
+	ro.date = so.from;
+	return cmd_run_jobs(x, argc - optind, argv + optind, -1, &so, &ro);
 }

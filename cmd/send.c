@@ -81,77 +81,7 @@ cmd_send(struct xfer_ctx *x, int argc, char **argv)
 		so.explicit_dates = 1;
 	}
 
-	return cmd_run_send_jobs(x, argc - optind, argv + optind, &so);
+	return cmd_run_jobs(x, argc - optind, argv + optind, DIR_SEND, &so,
+	    NULL);
 }
 
-int
-cmd_run_send_jobs(struct xfer_ctx *x, int nnames, char **names,
-    const struct send_opts *so)
-{
-	struct send_outcome out;
-	struct ledger *l = NULL;
-	struct spool sp = { NULL };
-	struct jobset js;
-	struct job **jobs = NULL;
-	struct xerr err;
-	char *lpath = NULL, ds[BDATE_STRLEN];
-	int n, i, status = EXIT_OK, failed = 0, locked = 0;
-
-	n = cmd_pick_jobs(x, &js, names, nnames, DIR_SEND,
-	    &jobs, &status);
-	if (n == -1)
-		return status;
-	if (n == 0)
-		goto out;
-	if (spool_open(x->home, &sp, &x->log, &err) == -1) {
-		cmd_error("%s", err.msg);
-		status = EXIT_FAILED;
-		goto out;
-	}
-	if (asprintf(&lpath, "%s/ledger.db", sp.root) == -1) {
-		lpath = NULL;
-		cmd_error("out of memory");
-		status = EXIT_FAILED;
-		goto out;
-	}
-	if (ledger_open(lpath, &l, &err) == -1) {
-		cmd_error("%s", err.msg);
-		status = EXIT_FAILED;
-		goto out;
-	}
-	for (i = 0; i < n; i++) {
-		xerr_clear(&err);
-		if (send_job_run(jobs[i], &sp, l, so, &out, &x->log, &err) ==
-		    -1) {
-			log_event(&x->log, LOG_ERROR, jobs[i]->name, NULL,
-			    "job-failed", NULL, "%s", err.msg);
-			failed = 1;
-			continue;
-		}
-		if (out.locked) {
-			log_event(&x->log, LOG_WARN, jobs[i]->name, NULL,
-			    "locked", NULL, "another xfer is working on this "
-			    "job: skipped");
-			locked = 1;
-		}
-		if (out.failed || out.held)
-			failed = 1;
-		if (so->rerun) {
-			bdate_format(so->from, ds);
-			printf("rerun %s %s: %d sent, %d failed, %d held, %d "
-			    "not redone\n", jobs[i]->name, ds, out.sent,
-			    out.failed, out.held, out.skipped);
-		}
-	}
-out:
-	if (status == EXIT_OK && failed)
-		status = EXIT_FAILED;
-	if (status == EXIT_OK && locked)
-		status = EXIT_LOCKED;
-	ledger_close(l);
-	free(lpath);
-	spool_close(&sp);
-	free(jobs);
-	jobset_free(&js);
-	return status;
-}

@@ -25,6 +25,7 @@ static const struct command {
 	const char *summary;
 } commands[] = {
 	{ "send", cmd_send, "produce and upload send batches" },
+	{ "receive", cmd_receive, "pick up, verify and ingest received files" },
 	{ "rerun", cmd_rerun, "redo the failed and held batches of a date" },
 	{ "status", cmd_status, "show batches from the ledger" },
 	{ "check", cmd_check, "validate job files" },

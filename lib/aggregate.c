@@ -2,11 +2,23 @@
  * aggregate: group-by with count, exact sums, min and max.
  *
  * The per-record path is what a large batch spends its time in, so it
- * allocates nothing: the group key is encoded into a reused scratch buffer,
- * hashed, and looked up in an open-addressing table (linear probing, load
- * at most 1/2).  A group is allocated once, from an arena, when its key is
- * first seen; only a min/max whose winning text outgrows its buffer takes
- * more (geometrically, so the waste stays bounded).
+ * allocates nothing: the group key is encoded into a reused scratch buffer
+ * (with one group_by field, not even that: see below), hashed, and looked
+ * up in an open-addressing table (linear probing, load at most 1/4, so
+ * that most lookups end at the first slot and the probe loop's branch
+ * predicts well).  A group is allocated once, from an arena, when its key
+ * is first seen; only a min/max whose winning text outgrows its buffer
+ * takes more (geometrically, so the waste stays bounded).
+ *
+ * With one group_by field (the common case) nothing is encoded per record:
+ * the value's bytes are hashed and compared where they are, with two
+ * overlapping word loads instead of a loop or a memcmp() call when they
+ * are short.  A group is one block: a small header (count, key length),
+ * then its sums, mins, maxs, kinds and key at offsets fixed per agg, and
+ * starts on a cache line, so that a short key and the first sums share
+ * the line the count is on.  The group is looked up before the record's
+ * numbers are parsed, so that the loads of its slot and block overlap
+ * the parse.
  *
  * A key is encoded field by field as: a tag byte (0 for NULL, 1 for any
  * value), the length as a native uint32, the bytes, and a NUL.  The tag
@@ -28,6 +40,7 @@
 
 #define ARENA_CHUNK	(64 * 1024)
 #define ARENA_ALIGN	16	/* struct decimal holds an __int128 */
+#define GROUP_ALIGN	64	/* a cache line */
 #define KEY_FIELD_HDR	(1 + sizeof(uint32_t))
 #define VALUE_SHOWN	64	/* bytes of a bad value quoted in a message */
 
@@ -45,13 +58,13 @@ struct minmax {
 	int set;
 };
 
+/*
+ * The header of a group's block; the rest is at the agg's o_* offsets:
+ * sums[nsum], mins[nmin], maxs[nmax], kinds[ngroup_by] (the kind of each
+ * key value) and the encoded key (keylen bytes).
+ */
 struct group {
 	uint64_t count;
-	struct decimal *sums;	/* nsum */
-	struct minmax *mins;	/* nmin */
-	struct minmax *maxs;	/* nmax */
-	unsigned char *kinds;	/* ngroup_by: kind of each key value */
-	unsigned char *key;	/* encoded key, keylen bytes */
 	size_t keylen;
 };
 
@@ -80,9 +93,12 @@ struct agg {
 	char **owned;		/* the min_F / max_F names we built */
 	size_t nout, nowned;
 
+	/* Where the parts of a group's block are (see struct group). */
+	size_t o_sums, o_mins, o_maxs, o_kinds, o_key;
+
 	struct slot *tab;
 	size_t cap, ngroups;
-	uint64_t seed;
+	uint64_t seed[2];
 
 	unsigned char *kbuf;	/* scratch for the current record's key */
 	size_t kcap;
@@ -90,21 +106,26 @@ struct agg {
 	struct arena_chunk *arena;
 };
 
+/* n bytes aligned to align (a power of two, at least ARENA_ALIGN). */
 static void *
-arena_alloc(struct agg *a, size_t n)
+arena_alloc(struct agg *a, size_t n, size_t align)
 {
 	struct arena_chunk *c = a->arena;
-	size_t size;
+	size_t size, pad = 0;
 
+	if (n > SIZE_MAX - ARENA_CHUNK - align)
+		return NULL;
 	n = (n + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
-	if (c == NULL || c->size - c->used < n) {
+	if (c != NULL)
+		pad = (size_t)-(uintptr_t)(c->data + c->used) & (align - 1);
+	if (c == NULL || c->size - c->used < n + pad) {
 		/* A large request gets a chunk of its own. */
-		size = n > ARENA_CHUNK / 4 ? n : ARENA_CHUNK;
+		size = n + align > ARENA_CHUNK / 4 ? n + align : ARENA_CHUNK;
 		if ((c = malloc(sizeof(*c) + size)) == NULL)
 			return NULL;
 		c->size = size;
 		c->used = 0;
-		if (n > ARENA_CHUNK / 4 && a->arena != NULL) {
+		if (size != ARENA_CHUNK && a->arena != NULL) {
 			/* Keep filling the current chunk afterwards. */
 			c->next = a->arena->next;
 			a->arena->next = c;
@@ -112,8 +133,9 @@ arena_alloc(struct agg *a, size_t n)
 			c->next = a->arena;
 			a->arena = c;
 		}
+		pad = (size_t)-(uintptr_t)c->data & (align - 1);
 	}
-	c->used += n;
+	c->used += pad + n;
 	return c->data + c->used - n;
 }
 
@@ -128,24 +150,93 @@ mix64(uint64_t h)
 	return h;
 }
 
+/* The high and low halves of a 128-bit product, folded (as in wyhash). */
+static inline uint64_t
+mum(uint64_t x, uint64_t y)
+{
+	unsigned __int128 r = (unsigned __int128)x * y;
+
+	return (uint64_t)(r >> 64) ^ (uint64_t)r;
+}
+
+/*
+ * n <= 16 bytes as two words, read with overlapping loads and never past
+ * p + n.  Together with n they determine the bytes, so equal n and equal
+ * words mean equal bytes.
+ */
+static inline void
+short_words(const unsigned char *p, size_t n, uint64_t *w0, uint64_t *w1)
+{
+	uint32_t x, y;
+
+	if (n >= 8) {
+		memcpy(w0, p, 8);
+		memcpy(w1, p + n - 8, 8);
+	} else if (n >= 4) {
+		memcpy(&x, p, 4);
+		memcpy(&y, p + n - 4, 4);
+		*w0 = x;
+		*w1 = y;
+	} else if (n > 0) {
+		*w0 = (uint64_t)p[0] << 16 | (uint64_t)p[n >> 1] << 8 |
+		    p[n - 1];
+		*w1 = 0;
+	} else {
+		*w0 = 0;
+		*w1 = 0;
+	}
+}
+
 /* Eight bytes a step; mix64 at the end spreads them to the low bits. */
-static uint64_t
-hash_bytes(const unsigned char *p, size_t n, uint64_t seed)
+static uint64_t __attribute__((noinline))
+hash_long(const unsigned char *p, size_t n, const uint64_t seed[2])
 {
 	const uint64_t k = 0x9e3779b97f4a7c15ULL;
-	uint64_t h = seed ^ (n * k), w;
+	uint64_t h = seed[0] ^ (n * k), w;
 
-	for (; n >= 8; p += 8, n -= 8) {
+	for (; n > 8; p += 8, n -= 8) {
 		memcpy(&w, p, 8);
 		h = (h ^ w) * k;
 		h ^= h >> 29;
 	}
-	if (n > 0) {
-		w = 0;
-		memcpy(&w, p, n);
-		h = (h ^ w) * k;
-	}
-	return mix64(h);
+	/* The last eight bytes, overlapping the ones before when n < 8. */
+	memcpy(&w, p + n - 8, 8);
+	h = (h ^ w) * k;
+	return mix64(h ^ seed[1]);
+}
+
+/*
+ * Both seeds are random per agg, so no fixed input makes either factor of
+ * mum() zero for every key (which would collide them all).
+ */
+static inline uint64_t
+hash_bytes(const unsigned char *p, size_t n, const uint64_t seed[2])
+{
+	uint64_t w0, w1;
+
+	if (n > 16)
+		return hash_long(p, n, seed);
+	short_words(p, n, &w0, &w1);
+	return mum(w0 ^ seed[0], w1 ^ seed[1] ^ n);
+}
+
+/* Do p and q, both n bytes long, hold the same bytes? */
+static inline int
+same_bytes(const unsigned char *p, const unsigned char *q, size_t n)
+{
+	uint64_t a0, a1, b0, b1;
+
+	if (n > 16)
+		return memcmp(p, q, n) == 0;
+	short_words(p, n, &a0, &a1);
+	short_words(q, n, &b0, &b1);
+	return ((a0 ^ b0) | (a1 ^ b1)) == 0;
+}
+
+static size_t
+align_up(size_t n)
+{
+	return (n + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
 }
 
 /* Index of name in a->in, adding it if new. */
@@ -244,10 +335,18 @@ agg_new(const struct agg_spec *spec)
 		if (add_prefixed(a, "max_", spec->max[i]) == -1)
 			goto fail;
 
+	a->o_sums = align_up(sizeof(struct group));
+	a->o_mins = align_up(a->o_sums + spec->nsum * sizeof(struct decimal));
+	a->o_maxs = a->o_mins + spec->nmin * sizeof(struct minmax);
+	a->o_kinds = a->o_maxs + spec->nmax * sizeof(struct minmax);
+	a->o_key = a->o_kinds + spec->ngroup_by;
+
 	/* Only the speed of a run depends on the seed, never its output. */
-	if (getrandom(&a->seed, sizeof(a->seed), GRND_NONBLOCK) !=
-	    (ssize_t)sizeof(a->seed))
-		a->seed = (uint64_t)(uintptr_t)a;
+	if (getrandom(a->seed, sizeof(a->seed), GRND_NONBLOCK) !=
+	    (ssize_t)sizeof(a->seed)) {
+		a->seed[0] = mix64((uint64_t)(uintptr_t)a);
+		a->seed[1] = mix64(a->seed[0] ^ 0x9e3779b97f4a7c15ULL);
+	}
 	return a;
 fail:
 	agg_free(a);
@@ -380,72 +479,74 @@ grow_table(struct agg *a)
 	return 0;
 }
 
-static size_t
-align_up(size_t n)
+static struct decimal *
+g_sums(const struct agg *a, const struct group *g)
 {
-	return (n + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
+	return (struct decimal *)(void *)((unsigned char *)(uintptr_t)g +
+	    a->o_sums);
 }
 
-/* A new zeroed group for the key in a->kbuf, taking the kinds from rec. */
-static struct group *
-new_group(struct agg *a, const struct record *rec, size_t keylen)
+static struct minmax *
+g_mins(const struct agg *a, const struct group *g)
 {
-	const struct agg_spec *s = &a->spec;
-	size_t o_sums, o_mins, o_maxs, o_kinds, o_key, size, i;
-	unsigned char *p;
-	struct group *g;
-
-	o_sums = align_up(sizeof(*g));
-	o_mins = align_up(o_sums + s->nsum * sizeof(struct decimal));
-	o_maxs = o_mins + s->nmin * sizeof(struct minmax);
-	o_kinds = o_maxs + s->nmax * sizeof(struct minmax);
-	o_key = o_kinds + s->ngroup_by;
-	size = o_key + keylen;
-	if ((p = arena_alloc(a, size)) == NULL)
-		return NULL;
-	memset(p, 0, o_key);
-	g = (struct group *)(void *)p;
-	g->sums = (struct decimal *)(void *)(p + o_sums);
-	g->mins = (struct minmax *)(void *)(p + o_mins);
-	g->maxs = (struct minmax *)(void *)(p + o_maxs);
-	g->kinds = p + o_kinds;
-	g->key = p + o_key;
-	g->keylen = keylen;
-	memcpy(g->key, a->kbuf, keylen);
-	for (i = 0; i < s->ngroup_by; i++)
-		g->kinds[i] = (unsigned char)rec->vals[a->gidx[i]].kind;
-	return g;
+	return (struct minmax *)(void *)((unsigned char *)(uintptr_t)g +
+	    a->o_mins);
 }
 
-/* Encode rec's key into a->kbuf; its length, or (size_t)-1 on failure. */
-static size_t
-encode_key(struct agg *a, const struct record *rec, struct xerr *err)
+static struct minmax *
+g_maxs(const struct agg *a, const struct group *g)
 {
-	size_t i, need = 0, o = 0, cap;
+	return (struct minmax *)(void *)((unsigned char *)(uintptr_t)g +
+	    a->o_maxs);
+}
+
+static unsigned char *
+g_kinds(const struct agg *a, const struct group *g)
+{
+	return (unsigned char *)(uintptr_t)g + a->o_kinds;
+}
+
+static unsigned char *
+g_key(const struct agg *a, const struct group *g)
+{
+	return (unsigned char *)(uintptr_t)g + a->o_key;
+}
+
+static int
+key_too_long(const struct record *rec, struct xerr *err)
+{
+	char where[512];
+
+	record_where(rec, where, sizeof(where));
+	return xerr_set(err, XERR_DATA, 0, "%s: group key too long", where);
+}
+
+/* The encoded length of rec's key; (size_t)-1 when too long. */
+static size_t
+key_length(const struct agg *a, const struct record *rec)
+{
+	size_t i, need = 0;
 	const struct value *v;
-	unsigned char *p;
-	uint32_t len32;
 
 	for (i = 0; i < a->spec.ngroup_by; i++) {
 		v = &rec->vals[a->gidx[i]];
 		if (v->len > UINT32_MAX - KEY_FIELD_HDR - 1)
-			goto toolong;
+			return (size_t)-1;
 		need += KEY_FIELD_HDR + v->len + 1;
 		if (need < v->len)
-			goto toolong;
-	}
-	if (need > a->kcap) {
-		cap = a->kcap;
-		while (cap < need)
-			cap = cap > SIZE_MAX / 2 ? need : cap * 2;
-		if ((p = realloc(a->kbuf, cap)) == NULL) {
-			xerr_nomem(err);
 			return (size_t)-1;
-		}
-		a->kbuf = p;
-		a->kcap = cap;
 	}
-	p = a->kbuf;
+	return need;
+}
+
+/* Encode rec's key into p, which has room for key_length() bytes. */
+static void
+put_key(const struct agg *a, const struct record *rec, unsigned char *p)
+{
+	const struct value *v;
+	size_t i, o = 0;
+	uint32_t len32;
+
 	for (i = 0; i < a->spec.ngroup_by; i++) {
 		v = &rec->vals[a->gidx[i]];
 		if (v->kind == VAL_NULL) {
@@ -461,15 +562,103 @@ encode_key(struct agg *a, const struct record *rec, struct xerr *err)
 		o += len32;
 		p[o++] = '\0';
 	}
-	return o;
-toolong:
-	{
-		char where[512];
+}
 
-		record_where(rec, where, sizeof(where));
-		xerr_set(err, XERR_DATA, 0, "%s: group key too long", where);
+/* Encode rec's key (keylen bytes) into a->kbuf; -1: out of memory. */
+static int
+encode_key(struct agg *a, const struct record *rec, size_t keylen)
+{
+	size_t cap;
+	unsigned char *p;
+
+	if (keylen > a->kcap) {
+		cap = a->kcap;
+		while (cap < keylen)
+			cap = cap > SIZE_MAX / 2 ? keylen : cap * 2;
+		if ((p = realloc(a->kbuf, cap)) == NULL)
+			return -1;
+		a->kbuf = p;
+		a->kcap = cap;
 	}
-	return (size_t)-1;
+	put_key(a, rec, a->kbuf);
+	return 0;
+}
+
+/* A new zeroed group for rec's key (keylen bytes encoded). */
+static struct group *
+new_group(struct agg *a, const struct record *rec, size_t keylen)
+{
+	size_t size = a->o_key + keylen, align, i;
+	unsigned char *p, *kinds;
+	struct group *g;
+
+	/* The smallest power of two that holds it, up to a cache line. */
+	align = size <= 16 ? 16 : size <= 32 ? 32 : GROUP_ALIGN;
+	if (keylen > SIZE_MAX - a->o_key ||
+	    (p = arena_alloc(a, size, align)) == NULL)
+		return NULL;
+	memset(p, 0, a->o_key);
+	g = (struct group *)(void *)p;
+	g->keylen = keylen;
+	put_key(a, rec, g_key(a, g));
+	kinds = g_kinds(a, g);
+	for (i = 0; i < a->spec.ngroup_by; i++)
+		kinds[i] = (unsigned char)rec->vals[a->gidx[i]].kind;
+	return g;
+}
+
+#define LOOKUP_TOOLONG	1
+#define LOOKUP_NOMEM	2
+
+/*
+ * The group of rec, or NULL with *slot the empty slot where it belongs
+ * and *hash its hash.  One group_by field is looked up in place; more are
+ * encoded into a->kbuf first.  0, or LOOKUP_* for the caller to report.
+ */
+static int
+lookup(struct agg *a, const struct record *rec, struct group **gp,
+    size_t *slot, uint64_t *hash, size_t *keylen)
+{
+	const struct value *v;
+	const unsigned char *ptr;
+	struct group *g;
+	size_t j, mask = a->cap - 1, n;
+	unsigned char tag;
+	uint64_t h;
+
+	if (a->spec.ngroup_by == 1) {
+		v = &rec->vals[a->gidx[0]];
+		if (v->len > UINT32_MAX - KEY_FIELD_HDR - 1)
+			return LOOKUP_TOOLONG;
+		tag = v->kind != VAL_NULL;
+		n = tag ? v->len : 0;
+		ptr = (const unsigned char *)v->ptr;
+		h = hash_bytes(ptr, n, a->seed) ^ tag;
+		*keylen = KEY_FIELD_HDR + n + 1;
+		for (j = h & mask; (g = a->tab[j].g) != NULL;
+		    j = (j + 1) & mask) {
+			if (a->tab[j].hash == h && g->keylen == *keylen &&
+			    g_key(a, g)[0] == tag &&
+			    same_bytes(g_key(a, g) + KEY_FIELD_HDR, ptr, n))
+				break;
+		}
+	} else {
+		if ((*keylen = key_length(a, rec)) == (size_t)-1)
+			return LOOKUP_TOOLONG;
+		if (encode_key(a, rec, *keylen) == -1)
+			return LOOKUP_NOMEM;
+		h = hash_bytes(a->kbuf, *keylen, a->seed);
+		for (j = h & mask; (g = a->tab[j].g) != NULL;
+		    j = (j + 1) & mask) {
+			if (a->tab[j].hash == h && g->keylen == *keylen &&
+			    same_bytes(g_key(a, g), a->kbuf, *keylen))
+				break;
+		}
+	}
+	*gp = g;
+	*slot = j;
+	*hash = h;
+	return 0;
 }
 
 /* Keep v (already parsed as *d) in mm when less (sign < 0) or more. */
@@ -490,7 +679,7 @@ minmax_take(struct agg *a, struct minmax *mm, const struct decimal *d,
 		cap = mm->cap ? mm->cap * 2 : 16;
 		if (cap < v->len + 1)
 			cap = v->len + 1;
-		if ((p = arena_alloc(a, cap)) == NULL)
+		if ((p = arena_alloc(a, cap, ARENA_ALIGN)) == NULL)
 			return -1;
 		mm->text = p;
 		mm->cap = cap;
@@ -503,14 +692,31 @@ minmax_take(struct agg *a, struct minmax *mm, const struct decimal *d,
 	return 0;
 }
 
+/* acc += x like decimal_add(), without the call when the scales agree. */
+static inline int
+sum_add(struct decimal *acc, const struct decimal *x)
+{
+	__int128 r;
+
+	if (acc->scale != x->scale)
+		return decimal_add(acc, x);
+	if (__builtin_add_overflow(acc->v, x->v, &r))
+		return -1;
+	acc->v = r;
+	return 0;
+}
+
 int
 agg_add(struct agg *a, const struct record *rec, struct xerr *err)
 {
 	const struct agg_spec *s = &a->spec;
 	const struct value *v;
-	struct group *g;
-	size_t i, k, keylen, mask, j;
-	uint64_t h;
+	struct decimal *sums;
+	struct minmax *mm;
+	struct group *g = NULL;
+	size_t i, k, keylen = 0, j = 0;
+	uint64_t h = 0;
+	int rc;
 
 	if (rec->n != a->nin) {
 		char where[512];
@@ -521,7 +727,12 @@ agg_add(struct agg *a, const struct record *rec, struct xerr *err)
 		    where, rec->n, a->nin);
 	}
 
-	/* Parse first, so that a bad record changes no group. */
+	/*
+	 * Find the group before parsing, so that its loads overlap the
+	 * parse, but change nothing before all is parsed: a bad record
+	 * changes no group, and its value's error comes first.
+	 */
+	rc = lookup(a, rec, &g, &j, &h, &keylen);
 	for (k = 0; k < a->nnum; k++) {
 		v = &rec->vals[a->numidx[k]];
 		if (v->kind == VAL_NULL || v->len == 0) {
@@ -533,22 +744,16 @@ agg_add(struct agg *a, const struct record *rec, struct xerr *err)
 		a->numset[k] = 1;
 	}
 
-	if ((keylen = encode_key(a, rec, err)) == (size_t)-1)
-		return -1;
-	h = hash_bytes(a->kbuf, keylen, a->seed);
-	mask = a->cap - 1;
-	for (j = h & mask; (g = a->tab[j].g) != NULL; j = (j + 1) & mask) {
-		if (a->tab[j].hash == h && g->keylen == keylen &&
-		    memcmp(g->key, a->kbuf, keylen) == 0)
-			break;
-	}
+	if (rc == LOOKUP_TOOLONG)
+		return key_too_long(rec, err);
+	if (rc == LOOKUP_NOMEM)
+		return xerr_nomem(err);
 	if (g == NULL) {
-		if ((a->ngroups + 1) * 2 > a->cap) {
+		if ((a->ngroups + 1) * 4 > a->cap) {
 			if (grow_table(a) == -1)
 				return xerr_nomem(err);
-			mask = a->cap - 1;
-			for (j = h & mask; a->tab[j].g != NULL;
-			    j = (j + 1) & mask)
+			for (j = h & (a->cap - 1); a->tab[j].g != NULL;
+			    j = (j + 1) & (a->cap - 1))
 				;
 		}
 		if ((g = new_group(a, rec, keylen)) == NULL)
@@ -559,10 +764,10 @@ agg_add(struct agg *a, const struct record *rec, struct xerr *err)
 	}
 
 	g->count++;
+	sums = g_sums(a, g);
 	for (i = 0; i < s->nsum; i++) {
 		k = a->sumnum[i];
-		if (a->numset[k] &&
-		    decimal_add(&g->sums[i], &a->num[k]) == -1) {
+		if (a->numset[k] && sum_add(&sums[i], &a->num[k]) == -1) {
 			char where[512];
 
 			record_where(rec, where, sizeof(where));
@@ -570,15 +775,17 @@ agg_add(struct agg *a, const struct record *rec, struct xerr *err)
 			    "%s: sum of '%s' overflows", where, s->sum[i]);
 		}
 	}
+	mm = g_mins(a, g);
 	for (i = 0; i < s->nmin; i++) {
 		k = a->minnum[i];
-		if (a->numset[k] && minmax_take(a, &g->mins[i], &a->num[k],
+		if (a->numset[k] && minmax_take(a, &mm[i], &a->num[k],
 		    &rec->vals[a->numidx[k]], -1) == -1)
 			return xerr_nomem(err);
 	}
+	mm = g_maxs(a, g);
 	for (i = 0; i < s->nmax; i++) {
 		k = a->maxnum[i];
-		if (a->numset[k] && minmax_take(a, &g->maxs[i], &a->num[k],
+		if (a->numset[k] && minmax_take(a, &mm[i], &a->num[k],
 		    &rec->vals[a->numidx[k]], 1) == -1)
 			return xerr_nomem(err);
 	}
@@ -596,11 +803,12 @@ key_field(const unsigned char *p, int *isnull, uint32_t *len)
 
 /* Bytewise, field by field; NULL first, then a shorter prefix first. */
 static int
-cmp_group(const void *x, const void *y)
+cmp_group(const void *x, const void *y, void *ctx)
 {
+	const struct agg *ag = ctx;
 	const struct group *a = *(const struct group *const *)x;
 	const struct group *b = *(const struct group *const *)y;
-	const unsigned char *p = a->key, *q = b->key;
+	const unsigned char *p = g_key(ag, a), *q = g_key(ag, b);
 	const unsigned char *pend = p + a->keylen;
 	uint32_t la, lb;
 	int na, nb, c;
@@ -646,7 +854,7 @@ agg_emit(struct agg *a, record_fn fn, void *ctx, struct xerr *err)
 	for (i = 0; i < a->cap; i++)
 		if (a->tab[i].g != NULL)
 			groups[n++] = a->tab[i].g;
-	qsort(groups, n, sizeof(*groups), cmp_group);
+	qsort_r(groups, n, sizeof(*groups), cmp_group, a);
 
 	memset(&rec, 0, sizeof(rec));
 	rec.n = a->nout;
@@ -656,13 +864,13 @@ agg_emit(struct agg *a, record_fn fn, void *ctx, struct xerr *err)
 	for (i = 0; i < n; i++) {
 		g = groups[i];
 		o = 0;
-		p = g->key;
+		p = g_key(a, g);
 		for (j = 0; j < s->ngroup_by; j++, o++) {
 			p = key_field(p, &isnull, &len);
 			vals[o].ptr = isnull ? "" : (const char *)p;
 			vals[o].len = len;
 			vals[o].kind = isnull ? VAL_NULL :
-			    (enum value_kind)g->kinds[j];
+			    (enum value_kind)g_kinds(a, g)[j];
 			p += len + 1;
 		}
 		if (s->count != NULL) {
@@ -673,12 +881,13 @@ agg_emit(struct agg *a, record_fn fn, void *ctx, struct xerr *err)
 		}
 		for (j = 0; j < s->nsum; j++, o++) {
 			vals[o].ptr = sumtext + j * DECIMAL_STRLEN;
-			vals[o].len = decimal_format(&g->sums[j],
+			vals[o].len = decimal_format(&g_sums(a, g)[j],
 			    sumtext + j * DECIMAL_STRLEN);
 			vals[o].kind = VAL_NUMBER;
 		}
 		for (j = 0; j < s->nmin + s->nmax; j++, o++) {
-			mm = j < s->nmin ? &g->mins[j] : &g->maxs[j - s->nmin];
+			mm = j < s->nmin ? &g_mins(a, g)[j] :
+			    &g_maxs(a, g)[j - s->nmin];
 			if (mm->set) {
 				vals[o].ptr = mm->text;
 				vals[o].len = mm->len;

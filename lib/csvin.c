@@ -11,8 +11,7 @@
  * first quote that breaks that rule, so a memchr walk over the quotes of
  * each chunk finds every quoted LF.  The chunk is fed to libcsv in pieces
  * cut after each of them; at a cut the row in progress is known to have
- * started on the current line.  A chunk without quoted newlines is one
- * csv_parse call.
+ * started on the current line.
  *
  * Values are kept exactly as written.  libcsv's default drops blanks
  * (spaces and tabs) around unquoted fields and after a closing quote; a
@@ -22,6 +21,17 @@
  * outside quotes that touch a delimiter, a quote, a line end or another
  * blank, and only the stretch from such a blank to the next quote or LF
  * is parsed with the function set.
+ *
+ * Most lines need no parser at all.  libcsv looks at every byte through a
+ * state machine and copies every field (half the time of a large send);
+ * a line without quotes, without a CR but the one of a CRLF, with the
+ * header's number of fields and without a blank libcsv would drop (the
+ * walk above has cut those out) is only split at its delimiters, so
+ * plain_lines() does that itself, a line at a time, whenever libcsv is
+ * between rows, and hands on what libcsv would have.  Any other line goes
+ * to libcsv, as do the header and the bytes with exact blanks, and every
+ * error comes from the code that reports it on the libcsv path.  A test
+ * reads every input both ways and compares (tests/unit/test_csvin_fast.c).
  *
  * Fields of a record are copied into one reusable arena (only the wanted
  * ones), so the steady state allocates nothing.
@@ -49,8 +59,14 @@
  * libcsv 3.0.3 keeps its parser state in the public struct csv_parser;
  * these are its values (libcsv.c: ROW_NOT_BEGUN ... FIELD_MIGHT_HAVE_ENDED).
  */
+#define PSTATE_ROW_NOT_BEGUN		0
 #define PSTATE_FIELD_BEGUN		2
 #define PSTATE_FIELD_MIGHT_HAVE_ENDED	3
+
+/* Byte classes for plain_lines(). */
+#define CLS_PLAIN	0
+#define CLS_DELIM	1
+#define CLS_OTHER	2	/* LF, CR, quote */
 
 struct fpos {
 	size_t off;	/* into the arena */
@@ -67,6 +83,8 @@ struct csvin {
 	unsigned char delim;
 	size_t max_field;
 	int stop;			/* an error is set: ignore the rest */
+	int fast;			/* take plain lines without libcsv */
+	unsigned char cls[256];		/* CLS_* of each byte */
 	int in_header;
 	int inq;			/* the walk is inside quotes */
 	unsigned long line;		/* LFs parsed so far, plus one */
@@ -87,7 +105,13 @@ struct csvin {
 	size_t nslot;
 	size_t *src;			/* slot -> header index */
 	unsigned char *keep;		/* header index -> copy it? */
+	/*
+	 * Header index (nhdr for any beyond) -> the shortest field that needs
+	 * keep_field(): 0 for a wanted field, else one past max_field.
+	 */
+	size_t *need;
 	struct fpos *fpos;		/* header index -> where it is */
+	size_t *cut;			/* plain_lines(): delimiter offsets */
 	struct value *vals;		/* nslot */
 	struct record rec;
 
@@ -154,6 +178,30 @@ field_too_long(struct csvin *c)
 	csvin_fail(c);
 }
 
+/* Copy n bytes, 1 <= n <= 16, with overlapping loads: no call, no loop. */
+static inline void
+copy_short(char *d, const char *s, size_t n)
+{
+	uint64_t a, b;
+	uint32_t x, y;
+
+	if (n >= 8) {
+		memcpy(&a, s, 8);
+		memcpy(&b, s + n - 8, 8);
+		memcpy(d, &a, 8);
+		memcpy(d + n - 8, &b, 8);
+	} else if (n >= 4) {
+		memcpy(&x, s, 4);
+		memcpy(&y, s + n - 4, 4);
+		memcpy(d, &x, 4);
+		memcpy(d + n - 4, &y, 4);
+	} else {
+		d[0] = s[0];
+		d[n >> 1] = s[n >> 1];
+		d[n - 1] = s[n - 1];
+	}
+}
+
 static void __attribute__((noinline))
 keep_field(struct csvin *c, size_t i, const char *s, size_t len)
 {
@@ -170,7 +218,36 @@ keep_field(struct csvin *c, size_t i, const char *s, size_t len)
 		return;
 	}
 	/* CSV_APPEND_NULL put a NUL at s[len]: copy it along. */
-	memcpy(c->arena + c->alen, s, len + 1);
+	if (len < 16)
+		copy_short(c->arena + c->alen, s, len + 1);
+	else
+		memcpy(c->arena + c->alen, s, len + 1);
+	c->fpos[i].off = c->alen;
+	c->fpos[i].len = len;
+	c->alen += len + 1;
+}
+
+/* keep_field() for a field in the input, with no NUL after it. */
+static void __attribute__((noinline))
+keep_plain(struct csvin *c, size_t i, const char *s, size_t len)
+{
+	if (len > c->max_field) {
+		if (!c->stop)
+			field_too_long(c);
+		return;
+	}
+	if (!c->keep[i])
+		return;
+	if (len + 1 > c->acap - c->alen &&
+	    arena_grow(c, c->alen + len + 1) == -1) {
+		csvin_fail(c);
+		return;
+	}
+	if (len > 0 && len <= 16)
+		copy_short(c->arena + c->alen, s, len);
+	else
+		memcpy(c->arena + c->alen, s, len);
+	c->arena[c->alen + len] = '\0';
 	c->fpos[i].off = c->alen;
 	c->fpos[i].len = len;
 	c->alen += len + 1;
@@ -178,7 +255,10 @@ keep_field(struct csvin *c, size_t i, const char *s, size_t len)
 
 /*
  * The hot path: one call per field of every data record.  Skipping an
- * unwanted field must not pay for the copy's register saves.
+ * unwanted field must not pay for the copy's register saves, and costs
+ * one load and one compare: need[] folds "wanted" and "too long" into one
+ * threshold, and a field past the header's count (an error data_row()
+ * reports) uses the last entry, so there is no bounds branch either.
  */
 static void
 data_field(void *s, size_t len, void *data)
@@ -186,8 +266,7 @@ data_field(void *s, size_t len, void *data)
 	struct csvin *c = data;
 	size_t i = c->nfield++;
 
-	/* A field not handed on may not be too long either. */
-	if ((i < c->nhdr && c->keep[i]) || len > c->max_field)
+	if (len >= c->need[i < c->nhdr ? i : c->nhdr])
 		keep_field(c, i, s, len);
 }
 
@@ -283,10 +362,15 @@ header_done(struct csvin *c)
 	c->src = calloc(c->nslot ? c->nslot : 1, sizeof(*c->src));
 	c->vals = calloc(c->nslot ? c->nslot : 1, sizeof(*c->vals));
 	c->keep = calloc(c->nhdr, sizeof(*c->keep));
+	c->need = calloc(c->nhdr + 1, sizeof(*c->need));
 	c->fpos = calloc(c->nhdr, sizeof(*c->fpos));
+	c->cut = calloc(c->nhdr, sizeof(*c->cut));
 	if (c->src == NULL || c->vals == NULL || c->keep == NULL ||
-	    c->fpos == NULL)
+	    c->need == NULL || c->fpos == NULL || c->cut == NULL)
 		return xerr_nomem(c->err);
+	/* SIZE_MAX: every length is at most max_field, so 0 does no harm. */
+	for (i = 0; i <= c->nhdr; i++)
+		c->need[i] = c->max_field + 1;
 	for (s = 0; s < c->nslot; s++) {
 		if (o->want == NULL)
 			i = s;
@@ -301,6 +385,7 @@ header_done(struct csvin *c)
 		}
 		c->src[s] = i;
 		c->keep[i] = 1;
+		c->need[i] = 0;
 		c->vals[s].kind = VAL_TEXT;
 	}
 	c->rec.n = c->nslot;
@@ -360,6 +445,72 @@ header_row(int term, void *data)
 	row_end(c, term);
 }
 
+/*
+ * The fast path.  Between rows, a complete line that holds no quote, no
+ * CR but one right before its LF, and exactly as many fields as the
+ * header, is split here at its delimiters without libcsv, which would do
+ * nothing else with it: feed() only calls this for bytes without blanks
+ * that libcsv would drop (see the top of the file), and such a line
+ * leaves libcsv between rows again.  The record and the line count come
+ * out as data_field() and data_row() make them.  Returns the bytes of the
+ * lines taken; stops before any other line.
+ */
+static size_t
+plain_lines(struct csvin *c, const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s, *line;
+	const unsigned char *end = p + len, *eol, *f;
+	const unsigned char *cls = c->cls;
+	size_t nf, i, last = c->nhdr - 1, flen;
+
+	while (p < end) {
+		line = p;
+		nf = 0;
+		for (;;) {
+			while (p < end && cls[*p] == CLS_PLAIN)
+				p++;
+			if (p == end)
+				goto stop;
+			if (cls[*p] != CLS_DELIM)
+				break;
+			/* More fields than the header: libcsv's error. */
+			if (nf == last)
+				goto stop;
+			c->cut[nf++] = (size_t)(p - line);
+			p++;
+		}
+		eol = p;
+		if (*p == '\r') {
+			if (p + 1 == end || p[1] != '\n')
+				goto stop;
+			p++;
+		}
+		/* A quote, a blank line or too few fields: for libcsv. */
+		if (*p != '\n' || nf != last || (nf == 0 && eol == line))
+			goto stop;
+		p++;
+		for (i = 0, f = line; i <= last; i++) {
+			flen = (size_t)((i < last ? line + c->cut[i] : eol) -
+			    f);
+			if (flen >= c->need[i])
+				keep_plain(c, i, (const char *)f, flen);
+			f += flen + 1;
+		}
+		c->nfield = c->nhdr;
+		if (*eol == '\r') {
+			data_row(CSV_CR, c);
+			data_row(CSV_LF, c);
+		} else {
+			data_row(CSV_LF, c);
+		}
+		if (c->stop)
+			return (size_t)(line - (const unsigned char *)s);
+	}
+	return len;
+stop:
+	return (size_t)(line - (const unsigned char *)s);
+}
+
 static int
 parse_error(struct csvin *c)
 {
@@ -383,13 +534,10 @@ parse_error(struct csvin *c)
 	    c->label, c->line, csv_strerror(e));
 }
 
-/* Hand s[0..len) to libcsv; exact: blanks are plain bytes. */
+/* Hand s[0..len) to libcsv. */
 static int
-feed(struct csvin *c, const char *s, size_t len, int exact)
+libcsv_parse(struct csvin *c, const char *s, size_t len)
 {
-	if (len == 0)
-		return 0;
-	csv_set_space_func(&c->p, exact ? never_blank : NULL);
 	if (csv_parse(&c->p, s, len, c->in_header ? header_field : data_field,
 	    c->in_header ? header_row : data_row, c) != len) {
 		if (c->stop)
@@ -397,8 +545,45 @@ feed(struct csvin *c, const char *s, size_t len, int exact)
 		csvin_fail(c);
 		return parse_error(c);
 	}
-	if (c->stop)
-		return -1;
+	return c->stop ? -1 : 0;
+}
+
+/*
+ * Feed s[0..len) (exact: blanks are plain bytes).  Where libcsv is
+ * between rows, plain_lines() takes the lines it can; libcsv gets the rest
+ * a line at a time, so that the fast path resumes after the line.
+ */
+static int
+feed(struct csvin *c, const char *s, size_t len, int exact)
+{
+	const char *lf;
+	size_t n;
+
+	if (len == 0)
+		return 0;
+	csv_set_space_func(&c->p, exact ? never_blank : NULL);
+	if (exact || !c->fast) {
+		if (libcsv_parse(c, s, len) == -1)
+			return -1;
+		len = 0;
+	}
+	while (len > 0) {
+		if (!c->in_header && c->p.pstate == PSTATE_ROW_NOT_BEGUN) {
+			n = plain_lines(c, s, len);
+			if (c->stop)
+				return -1;
+			s += n;
+			len -= n;
+			if (len == 0)
+				break;
+		}
+		lf = memchr(s, '\n', len);
+		n = lf != NULL ? (size_t)(lf + 1 - s) : len;
+		if (libcsv_parse(c, s, n) == -1)
+			return -1;
+		s += n;
+		len -= n;
+	}
 	/* A field still open: libcsv must not grow it without bound. */
 	if (c->p.entry_pos > c->max_field &&
 	    c->p.entry_pos - c->max_field > 1) {
@@ -578,9 +763,25 @@ fail:
 	return rc;
 }
 
-int
-csvin_read_fd(int fd, const char *label, const struct csvin_opts *o,
-    record_fn fn, void *ctx, struct xerr *err)
+/* csvin_opts names: there is no header line, the names are given. */
+static int
+given_header(struct csvin *c)
+{
+	size_t i;
+
+	if (c->o->nnames == 0)
+		return xerr_set(c->err, XERR_CONFIG, 0,
+		    "cannot read '%s': no field names given", c->label);
+	for (i = 0; i < c->o->nnames; i++)
+		if (strlist_add(&c->names, c->o->names[i]) == -1)
+			return xerr_nomem(c->err);
+	return header_done(c);
+}
+
+/* csvin_read_fd(); fast 0 leaves every byte to libcsv (for tests). */
+static int
+read_fd(int fd, const char *label, const struct csvin_opts *o,
+    record_fn fn, void *ctx, struct xerr *err, int fast)
 {
 	static const struct csvin_opts defaults;
 	struct csvin c;
@@ -608,17 +809,33 @@ csvin_read_fd(int fd, const char *label, const struct csvin_opts *o,
 	c.max_field = o->max_field ? o->max_field : CSVIN_MAX_FIELD_DEFAULT;
 	c.in_header = 1;
 	c.line = 1;
+	c.fast = fast;
+	c.cls[c.delim] = CLS_DELIM;
+	c.cls['\n'] = CLS_OTHER;
+	c.cls['\r'] = CLS_OTHER;
+	c.cls['"'] = CLS_OTHER;
 
-	rc = csvin_run(&c, fd);
+	rc = o->names != NULL ? given_header(&c) : 0;
+	if (rc == 0)
+		rc = csvin_run(&c, fd);
 
 	csv_free(&c.p);
 	strlist_free(&c.names);
 	free(c.src);
 	free(c.keep);
+	free(c.need);
+	free(c.cut);
 	free(c.fpos);
 	free(c.vals);
 	free(c.arena);
 	return rc;
+}
+
+int
+csvin_read_fd(int fd, const char *label, const struct csvin_opts *o,
+    record_fn fn, void *ctx, struct xerr *err)
+{
+	return read_fd(fd, label, o, fn, ctx, err, 1);
 }
 
 int

@@ -4,8 +4,9 @@
  * Quoted fields may hold the delimiter, doubled quotes and newlines; CRLF
  * or LF line ends; a UTF-8 byte-order mark at the start is skipped.  The
  * first record is the header and names the fields (names must be unique
- * and non-empty).  Every later record must have as many fields as the
- * header.  Blank lines are skipped.  Errors name the file and line.
+ * and non-empty), unless the names are given (csvin_opts names).  Every
+ * later record must have as many fields as the header.  Blank lines are
+ * skipped.  Errors name the file and line.
  */
 #ifndef XFER_CSVIN_H
 #define XFER_CSVIN_H
@@ -31,6 +32,13 @@ struct csvin_opts {
 	 */
 	int (*on_header)(void *ctx, const char *file,
 	    const char *const *names, size_t n, struct xerr *err);
+	/*
+	 * No header line: every record is data and these are the field
+	 * names (nnames > 0; on_header still gets them).  NULL: the first
+	 * record is the header.
+	 */
+	const char *const *names;
+	size_t nnames;
 };
 
 /* Read everything from fd (not closed); label names it in messages. */

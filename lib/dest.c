@@ -148,3 +148,44 @@ out:
 	free(man);
 	return rc;
 }
+
+static int
+no_pull(struct dest *d, struct xerr *err)
+{
+	return xerr_set(err, XERR_PERM, 0, "%s: cannot pull from '%s'",
+	    d->job->file, d->job->upload.url);
+}
+
+int
+dest_pull_list(struct dest *d, int (*fn)(void *ctx,
+    const struct remote_entry *e, struct xerr *err), void *ctx,
+    struct xerr *err)
+{
+	if (d->ops == &dest_file_ops)
+		return no_pull(d, err);
+	return pull_curl_ops.list(d->state, fn, ctx, err);
+}
+
+int
+dest_pull_get(struct dest *d, const char *name, const char *local_path,
+    struct xerr *err)
+{
+	if (d->ops == &dest_file_ops)
+		return no_pull(d, err);
+	return pull_curl_ops.get(d->state, name, local_path, err);
+}
+
+int
+dest_pull_remove(struct dest *d, const char *name, struct xerr *err)
+{
+	return d->ops->remove(d->state, name, err);
+}
+
+int
+dest_pull_move(struct dest *d, const char *name, const char *dir,
+    struct xerr *err)
+{
+	if (d->ops == &dest_file_ops)
+		return no_pull(d, err);
+	return pull_curl_ops.move(d->state, name, dir, err);
+}

@@ -51,6 +51,41 @@ struct dest_ops {
 	    const char *what), void *ctx, struct xerr *err);
 };
 
+struct dest;
+
+/* Pulling (receive jobs with an [inbox] url): what a directory holds. */
+struct remote_entry {
+	const char *name;
+	long long size;		/* -1: unknown */
+	long long mtime;	/* unix time, -1: unknown */
+};
+
+struct pull_ops {
+	/* Each plain file of the directory (names as the server gave
+	 * them: the caller checks them before any use). */
+	int (*list)(void *state, int (*fn)(void *ctx,
+	    const struct remote_entry *e, struct xerr *err), void *ctx,
+	    struct xerr *err);
+	/* Download name into local_path (created, written, fsync'd). */
+	int (*get)(void *state, const char *name, const char *local_path,
+	    struct xerr *err);
+	/* Move name into the directory dir (after_pull = move:DIR). */
+	int (*move)(void *state, const char *name, const char *dir,
+	    struct xerr *err);
+};
+
+extern const struct pull_ops pull_curl_ops;
+
+/* The pull side of a transport (SFTP, HTTPS), on an open dest. */
+int dest_pull_list(struct dest *d, int (*fn)(void *ctx,
+    const struct remote_entry *e, struct xerr *err), void *ctx,
+    struct xerr *err);
+int dest_pull_get(struct dest *d, const char *name, const char *local_path,
+    struct xerr *err);
+int dest_pull_remove(struct dest *d, const char *name, struct xerr *err);
+int dest_pull_move(struct dest *d, const char *name, const char *dir,
+    struct xerr *err);
+
 extern const struct dest_ops dest_file_ops;
 extern const struct dest_ops dest_sftp_ops;
 extern const struct dest_ops dest_https_ops;

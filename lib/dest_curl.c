@@ -15,8 +15,12 @@
  * PUT of NAME itself (and `xfer check --connect` says so).  Every PUT
  * carries an Idempotency-Key derived from job, date and SHA-256.
  */
+#include <ctype.h>
 #include <curl/curl.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <time.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -952,4 +956,362 @@ const struct dest_ops dest_https_ops = {
 	.remove = curl_remove,
 	.close = curl_close,
 	.check = curl_check,
+};
+
+/* --- pulling (receive jobs) ------------------------------------------- */
+
+#define LISTING_MAX (16 * 1024 * 1024)
+
+static size_t
+to_buf(char *p, size_t size, size_t n, void *ctx)
+{
+	struct buf *b = ctx;
+
+	if (buf_append(b, p, size * n) == -1)
+		return 0;	/* over LISTING_MAX: libcurl aborts */
+	return size * n;
+}
+
+/* Size and time of one remote file, by a stat/HEAD. */
+static int
+remote_stat(struct curl_dest *c, const char *name, long long *size,
+    long long *mtime, struct xerr *err)
+{
+	curl_off_t len = -1, t = -1;
+	char *url, what[512];
+	long code = 200;
+	CURLcode rc;
+
+	if ((url = url_of(c, name)) == NULL)
+		return xerr_nomem(err);
+	setup(c, url);
+	curl_easy_setopt(c->h, CURLOPT_NOBODY, 1L);
+	curl_easy_setopt(c->h, CURLOPT_FILETIME, 1L);
+	rc = curl_easy_perform(c->h);
+	snprintf(what, sizeof(what), "cannot look up '%s'", url);
+	free(url);
+	if (rc != CURLE_OK)
+		return curl_error(c, rc, what, err);
+	if (!c->sftp) {
+		curl_easy_getinfo(c->h, CURLINFO_RESPONSE_CODE, &code);
+		if (code < 200 || code > 299)
+			return http_error(c, code, what, err);
+	}
+	curl_easy_getinfo(c->h, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &len);
+	curl_easy_getinfo(c->h, CURLINFO_FILETIME_T, &t);
+	*size = len >= 0 ? (long long)len : 0;
+	*mtime = t >= 0 ? (long long)t : -1;
+	return 0;
+}
+
+static int
+fetch_listing(struct curl_dest *c, struct buf *b, struct xerr *err)
+{
+	char what[512];
+	long code = 200;
+	CURLcode rc;
+
+	buf_init(b, LISTING_MAX);
+	setup(c, c->base);
+	curl_easy_setopt(c->h, CURLOPT_WRITEFUNCTION, to_buf);
+	curl_easy_setopt(c->h, CURLOPT_WRITEDATA, b);
+	rc = curl_easy_perform(c->h);
+	snprintf(what, sizeof(what), "cannot list '%s'", c->base);
+	if (rc == CURLE_WRITE_ERROR)
+		return xerr_set(err, XERR_PERM, 0, "%s: the listing is larger "
+		    "than %d bytes", what, LISTING_MAX);
+	if (rc != CURLE_OK)
+		return curl_error(c, rc, what, err);
+	if (!c->sftp) {
+		curl_easy_getinfo(c->h, CURLINFO_RESPONSE_CODE, &code);
+		if (code < 200 || code > 299)
+			return http_error(c, code, what, err);
+	}
+	if (buf_putc(b, '\0') == -1)
+		return xerr_nomem(err);
+	b->len--;
+	return 0;
+}
+
+/*
+ * SFTP: libcurl gives the server's "ls -l" lines.  Only regular files
+ * ('-' first) are wanted; the name is what follows the eighth field.
+ * (A name holding a newline cannot be told apart here: such a name is
+ * cut, fails the plain-name check and is refused.)
+ */
+static int
+list_sftp(struct curl_dest *c, char *text, int (*fn)(void *,
+    const struct remote_entry *, struct xerr *), void *ctx, struct xerr *err)
+{
+	struct remote_entry e;
+	char *line, *save = NULL, *p;
+	int field;
+
+	for (line = strtok_r(text, "\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\n", &save)) {
+		line[strcspn(line, "\r")] = '\0';
+		if (line[0] != '-')
+			continue;
+		p = line;
+		for (field = 0; field < 8 && *p; field++) {
+			p += strcspn(p, " ");
+			p += strspn(p, " ");
+		}
+		if (*p == '\0')
+			continue;
+		memset(&e, 0, sizeof(e));
+		e.name = p;
+		if (remote_stat(c, p, &e.size, &e.mtime, err) == -1)
+			return -1;
+		if (fn(ctx, &e, err) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+pct_decode(const char *s, size_t n, char *out, size_t size)
+{
+	size_t i, o = 0;
+	unsigned v;
+
+	for (i = 0; i < n && o + 1 < size; i++) {
+		if (s[i] == '%' && i + 2 < n && isxdigit((unsigned char)s[i + 1])
+		    && isxdigit((unsigned char)s[i + 2]) &&
+		    sscanf(s + i + 1, "%2x", &v) == 1) {
+			if (v == 0)
+				return -1;
+			out[o++] = (char)v;
+			i += 2;
+		} else {
+			out[o++] = s[i];
+		}
+	}
+	out[o] = '\0';
+	return i == n ? 0 : -1;
+}
+
+static long long
+http_time(const char *s)
+{
+	struct tm tm;
+	const char *end;
+
+	memset(&tm, 0, sizeof(tm));
+	end = strptime(s, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+	if (end == NULL)
+		return -1;
+	return (long long)timegm(&tm);
+}
+
+/* HTTPS: an nginx-style autoindex listing, JSON or HTML. */
+static int
+list_https(struct curl_dest *c, const char *text, int (*fn)(void *,
+    const struct remote_entry *, struct xerr *), void *ctx, struct xerr *err)
+{
+	struct remote_entry e;
+	char name[1024];
+	const char *p = text, *q;
+	size_t i, n;
+
+	while (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')
+		p++;
+	if (*p == '[') {
+		struct json_object *arr, *o, *v;
+		int rc = 0;
+
+		if ((arr = json_tokener_parse(p)) == NULL ||
+		    !json_object_is_type(arr, json_type_array)) {
+			json_object_put(arr);
+			return xerr_set(err, XERR_PERM, 0, "cannot read the "
+			    "JSON listing of '%s'", c->base);
+		}
+		n = json_object_array_length(arr);
+		for (i = 0; rc == 0 && i < n; i++) {
+			o = json_object_array_get_idx(arr, i);
+			if (!json_object_object_get_ex(o, "type", &v) ||
+			    strcmp(json_object_get_string(v), "file") != 0 ||
+			    !json_object_object_get_ex(o, "name", &v))
+				continue;
+			memset(&e, 0, sizeof(e));
+			e.name = json_object_get_string(v);
+			e.size = json_object_object_get_ex(o, "size", &v) ?
+			    json_object_get_int64(v) : -1;
+			e.mtime = json_object_object_get_ex(o, "mtime", &v) ?
+			    http_time(json_object_get_string(v)) : -1;
+			rc = fn(ctx, &e, err);
+		}
+		json_object_put(arr);
+		return rc;
+	}
+	/* HTML: every relative href that is not a directory. */
+	while ((p = strstr(p, "href=\"")) != NULL) {
+		p += 6;
+		if ((q = strchr(p, '"')) == NULL)
+			break;
+		n = (size_t)(q - p);
+		if (n == 0 || p[n - 1] == '/' || memchr(p, ':', n) ||
+		    p[0] == '/' || p[0] == '?' || p[0] == '#' ||
+		    pct_decode(p, n, name, sizeof(name)) == -1) {
+			p = q;
+			continue;
+		}
+		memset(&e, 0, sizeof(e));
+		e.name = name;
+		if (remote_stat(c, name, &e.size, &e.mtime, err) == -1 ||
+		    fn(ctx, &e, err) == -1)
+			return -1;
+		p = q;
+	}
+	return 0;
+}
+
+static int
+pull_list(void *state, int (*fn)(void *ctx, const struct remote_entry *e,
+    struct xerr *err), void *ctx, struct xerr *err)
+{
+	struct curl_dest *c = state;
+	struct buf b;
+	int rc;
+
+	if (fetch_listing(c, &b, err) == -1) {
+		buf_release(&b);
+		return -1;
+	}
+	rc = c->sftp ? list_sftp(c, b.data ? b.data : (char *)"", fn, ctx,
+	    err) : list_https(c, b.data ? b.data : "", fn, ctx, err);
+	buf_release(&b);
+	return rc;
+}
+
+struct sink_fd {
+	int fd;
+	int failed;
+};
+
+static size_t
+to_fd(char *p, size_t size, size_t n, void *ctx)
+{
+	struct sink_fd *s = ctx;
+	struct xerr e;
+
+	if (write_full(s->fd, p, size * n, "download", &e) == -1) {
+		s->failed = errno ? errno : EIO;
+		return 0;
+	}
+	return size * n;
+}
+
+static int
+pull_get(void *state, const char *name, const char *local_path,
+    struct xerr *err)
+{
+	struct curl_dest *c = state;
+	struct sink_fd s = { -1, 0 };
+	char *url, what[512];
+	long code = 200;
+	CURLcode rc;
+
+	if ((url = url_of(c, name)) == NULL)
+		return xerr_nomem(err);
+	s.fd = open(local_path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, 0600);
+	if (s.fd == -1) {
+		free(url);
+		return xerr_set(err, XERR_TEMP, errno, "cannot create '%s'",
+		    local_path);
+	}
+	setup(c, url);
+	curl_easy_setopt(c->h, CURLOPT_WRITEFUNCTION, to_fd);
+	curl_easy_setopt(c->h, CURLOPT_WRITEDATA, &s);
+	rc = curl_easy_perform(c->h);
+	snprintf(what, sizeof(what), "download of '%s' failed", url);
+	free(url);
+	if (!c->sftp && rc == CURLE_OK)
+		curl_easy_getinfo(c->h, CURLINFO_RESPONSE_CODE, &code);
+	if (s.failed)
+		xerr_set(err, XERR_TEMP, s.failed, "cannot write '%s'",
+		    local_path);
+	else if (rc != CURLE_OK)
+		curl_error(c, rc, what, err);
+	else if (code < 200 || code > 299)
+		http_error(c, code, what, err);
+	else if (fsync_fd(s.fd, local_path, err) == 0) {
+		if (close(s.fd) == 0)
+			return 0;
+		s.fd = -1;
+		xerr_set(err, XERR_TEMP, errno, "cannot close '%s'",
+		    local_path);
+	}
+	if (s.fd != -1)
+		close(s.fd);
+	unlink(local_path);
+	return -1;
+}
+
+static int
+pull_move(void *state, const char *name, const char *dir, struct xerr *err)
+{
+	struct curl_dest *c = state;
+	struct curl_slist *cmds = NULL;
+	char *from = NULL, *to = NULL, *furl = NULL;
+	long long size;
+	int rc = -1, unsupported;
+
+	if (c->sftp) {
+		if (asprintf(&from, "%s%s", c->dir, name) == -1 ||
+		    asprintf(&to, "%s%s%s/%s", dir[0] == '/' ? "" : c->dir, dir,
+		    "", name) == -1) {
+			xerr_nomem(err);
+			goto out;
+		}
+		if (quote_add(&cmds, "rename \"%s\" \"%s\"", from, to) == -1) {
+			xerr_nomem(err);
+			goto out;
+		}
+		rc = sftp_quote(c, cmds, name, &size, err);
+		goto out;
+	}
+	if ((furl = url_of(c, name)) == NULL ||
+	    asprintf(&to, "%s%s/%s", c->base, dir[0] == '/' ? dir + 1 : dir,
+	    name) == -1) {
+		to = NULL;
+		xerr_nomem(err);
+		goto out;
+	}
+	if (dir[0] == '/') {
+		/* Absolute: on the same server, from its root. */
+		CURLU *u = curl_url();
+		char *abs = NULL;
+
+		free(to);
+		to = NULL;
+		if (u && curl_url_set(u, CURLUPART_URL, c->base, 0) ==
+		    CURLUE_OK && curl_url_set(u, CURLUPART_PATH, dir, 0) ==
+		    CURLUE_OK && curl_url_get(u, CURLUPART_URL, &abs, 0) ==
+		    CURLUE_OK && asprintf(&to, "%s/%s", abs, name) == -1)
+			to = NULL;
+		curl_free(abs);
+		curl_url_cleanup(u);
+		if (to == NULL) {
+			xerr_nomem(err);
+			goto out;
+		}
+	}
+	rc = https_move(c, furl, to, &unsupported, err);
+	if (rc == 0 && unsupported)
+		rc = xerr_set(err, XERR_PERM, 0, "'%s' refuses WebDAV MOVE: "
+		    "after_pull = move cannot work there", c->base);
+out:
+	curl_slist_free_all(cmds);
+	free(from);
+	free(to);
+	free(furl);
+	return rc;
+}
+
+const struct pull_ops pull_curl_ops = {
+	.list = pull_list,
+	.get = pull_get,
+	.move = pull_move,
 };

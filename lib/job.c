@@ -2,12 +2,18 @@
  * job: load and validate a job file (SPEC.md section 4).
  *
  * Loading has two passes.  The INI callback only files each value under
- * its key (reporting unknown sections, unknown keys and duplicates as it
- * goes); validation then looks at the keys in a fixed order, when every
- * value is known, so a key can be checked against another one (a path
+ * its key (reporting unknown sections as it goes, and noting unknown and
+ * duplicate keys); validation then looks at the keys in a fixed order, when
+ * every value is known, so a key can be checked against another one (a path
  * against the source type) whatever order the file uses.  Every problem is
  * collected with its line and they are reported sorted by line, so an
  * operator can fix a file in one go.
+ *
+ * The direction is only known in the second pass, so the first one files
+ * the keys of send and receive sections alike.  The second then refuses
+ * the first section of the other direction, ignores every key in such
+ * sections, and only then reports the unknown and duplicate keys it noted:
+ * their hints ("it belongs in [inbox]") depend on the direction.
  *
  * Decisions a reader may look for here:
  * - A key that cannot apply to the chosen [source] type or [output] format
@@ -19,12 +25,19 @@
  * - A syntax error stops reading: the values read before it are still
  *   checked, but missing keys are not reported (they may follow).
  * - Empty values are errors for every key.
+ * - A receive job's connection keys live in [inbox] and are read by the
+ *   [upload] code into job->upload; with a local inbox (path) they, and
+ *   after_pull, are errors.  Without a valid direction, a file with
+ *   receive sections and no send sections is checked as a receive job.
+ * - An [ingest] command may use {file}, the received file, besides the
+ *   usual patterns; it is optional, as XFER_FILE is always set.
  * - A path starting with '~' is refused: nothing here expands it, and
  *   "home/~/x" is never what was meant.
  */
 #include "job.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,7 +55,7 @@
 #define WHY_MAX		512
 
 enum sec { SEC_JOB, SEC_SOURCE, SEC_AGGREGATE, SEC_OUTPUT, SEC_UPLOAD,
-	SEC_COUNT };
+	SEC_INBOX, SEC_INGEST, SEC_BACKUP, SEC_COUNT };
 
 static const char *const sec_names[SEC_COUNT] = {
 	[SEC_JOB] = "job",
@@ -50,10 +63,22 @@ static const char *const sec_names[SEC_COUNT] = {
 	[SEC_AGGREGATE] = "aggregate",
 	[SEC_OUTPUT] = "output",
 	[SEC_UPLOAD] = "upload",
+	[SEC_INBOX] = "inbox",
+	[SEC_INGEST] = "ingest",
+	[SEC_BACKUP] = "backup",
 };
 
-/* Sections of receive jobs: not "unknown" in a receive job. */
-static const char *const receive_secs[] = { "inbox", "ingest", "backup" };
+/* The direction a section belongs to; -1: both. */
+static const int sec_dir[SEC_COUNT] = {
+	[SEC_JOB] = -1,
+	[SEC_SOURCE] = DIR_SEND,
+	[SEC_AGGREGATE] = DIR_SEND,
+	[SEC_OUTPUT] = DIR_SEND,
+	[SEC_UPLOAD] = DIR_SEND,
+	[SEC_INBOX] = DIR_RECEIVE,
+	[SEC_INGEST] = DIR_RECEIVE,
+	[SEC_BACKUP] = DIR_RECEIVE,
+};
 
 enum key {
 	K_DIRECTION, K_SCHEDULE, K_DATE, K_TIMEZONE, K_CATCH_UP, K_ENABLED,
@@ -74,6 +99,19 @@ enum key {
 	K_UP_CA_FILE, K_UP_CLIENT_CERT, K_UP_CLIENT_KEY, K_UP_TEMP_SUFFIX,
 	K_UP_ON_EXISTS, K_UP_RETRIES, K_UP_RETRY_DELAY, K_UP_CONNECT_TIMEOUT,
 	K_UP_STALL_TIMEOUT, K_UP_MAX_ATTEMPTS, K_UP_PROXY,
+
+	K_IN_PATH, K_IN_URL, K_IN_PATTERN, K_IN_FORMAT, K_IN_DELIMITER,
+	K_IN_HEADER, K_IN_SETTLE, K_IN_REQUIRE_MANIFEST, K_IN_MANIFEST_TIMEOUT,
+	K_IN_AFTER_PULL, K_IN_MAX_SIZE,
+	K_IN_USER, K_IN_IDENTITY, K_IN_PASSPHRASE_FILE, K_IN_KNOWN_HOSTS,
+	K_IN_HOST_KEY_SHA256, K_IN_PASSWORD_FILE, K_IN_CA_FILE,
+	K_IN_CLIENT_CERT, K_IN_CLIENT_KEY, K_IN_RETRIES, K_IN_RETRY_DELAY,
+	K_IN_CONNECT_TIMEOUT, K_IN_STALL_TIMEOUT, K_IN_PROXY,
+
+	K_ING_TYPE, K_ING_DATABASE, K_ING_TABLE, K_ING_MODE,
+	K_ING_DATE_COLUMN, K_ING_COLUMNS, K_ING_COMMAND, K_ING_TIMEOUT,
+
+	K_BK_PATH, K_BK_COMPRESS, K_BK_KEEP_DAYS,
 
 	K_COUNT
 };
@@ -136,12 +174,84 @@ static const struct keydef {
 	[K_UP_STALL_TIMEOUT] = { SEC_UPLOAD, "stall_timeout" },
 	[K_UP_MAX_ATTEMPTS] = { SEC_UPLOAD, "max_attempts" },
 	[K_UP_PROXY] = { SEC_UPLOAD, "proxy" },
+
+	[K_IN_PATH] = { SEC_INBOX, "path" },
+	[K_IN_URL] = { SEC_INBOX, "url" },
+	[K_IN_PATTERN] = { SEC_INBOX, "pattern" },
+	[K_IN_FORMAT] = { SEC_INBOX, "format" },
+	[K_IN_DELIMITER] = { SEC_INBOX, "delimiter" },
+	[K_IN_HEADER] = { SEC_INBOX, "header" },
+	[K_IN_SETTLE] = { SEC_INBOX, "settle" },
+	[K_IN_REQUIRE_MANIFEST] = { SEC_INBOX, "require_manifest" },
+	[K_IN_MANIFEST_TIMEOUT] = { SEC_INBOX, "manifest_timeout" },
+	[K_IN_AFTER_PULL] = { SEC_INBOX, "after_pull" },
+	[K_IN_MAX_SIZE] = { SEC_INBOX, "max_size" },
+	[K_IN_USER] = { SEC_INBOX, "user" },
+	[K_IN_IDENTITY] = { SEC_INBOX, "identity" },
+	[K_IN_PASSPHRASE_FILE] = { SEC_INBOX, "passphrase_file" },
+	[K_IN_KNOWN_HOSTS] = { SEC_INBOX, "known_hosts" },
+	[K_IN_HOST_KEY_SHA256] = { SEC_INBOX, "host_key_sha256" },
+	[K_IN_PASSWORD_FILE] = { SEC_INBOX, "password_file" },
+	[K_IN_CA_FILE] = { SEC_INBOX, "ca_file" },
+	[K_IN_CLIENT_CERT] = { SEC_INBOX, "client_cert" },
+	[K_IN_CLIENT_KEY] = { SEC_INBOX, "client_key" },
+	[K_IN_RETRIES] = { SEC_INBOX, "retries" },
+	[K_IN_RETRY_DELAY] = { SEC_INBOX, "retry_delay" },
+	[K_IN_CONNECT_TIMEOUT] = { SEC_INBOX, "connect_timeout" },
+	[K_IN_STALL_TIMEOUT] = { SEC_INBOX, "stall_timeout" },
+	[K_IN_PROXY] = { SEC_INBOX, "proxy" },
+
+	[K_ING_TYPE] = { SEC_INGEST, "type" },
+	[K_ING_DATABASE] = { SEC_INGEST, "database" },
+	[K_ING_TABLE] = { SEC_INGEST, "table" },
+	[K_ING_MODE] = { SEC_INGEST, "mode" },
+	[K_ING_DATE_COLUMN] = { SEC_INGEST, "date_column" },
+	[K_ING_COLUMNS] = { SEC_INGEST, "columns" },
+	[K_ING_COMMAND] = { SEC_INGEST, "command" },
+	[K_ING_TIMEOUT] = { SEC_INGEST, "timeout" },
+
+	[K_BK_PATH] = { SEC_BACKUP, "path" },
+	[K_BK_COMPRESS] = { SEC_BACKUP, "compress" },
+	[K_BK_KEEP_DAYS] = { SEC_BACKUP, "keep_days" },
+};
+
+/*
+ * The connection keys [upload] and [inbox] share; one function reads
+ * either set into job->upload, so both directions parse them alike.
+ */
+enum conn { C_USER, C_IDENTITY, C_PASSPHRASE_FILE, C_KNOWN_HOSTS,
+	C_HOST_KEY_SHA256, C_PASSWORD_FILE, C_CA_FILE, C_CLIENT_CERT,
+	C_CLIENT_KEY, C_RETRIES, C_RETRY_DELAY, C_CONNECT_TIMEOUT,
+	C_STALL_TIMEOUT, C_PROXY, C_COUNT };
+
+static const enum key up_conn[C_COUNT] = {
+	K_UP_USER, K_UP_IDENTITY, K_UP_PASSPHRASE_FILE, K_UP_KNOWN_HOSTS,
+	K_UP_HOST_KEY_SHA256, K_UP_PASSWORD_FILE, K_UP_CA_FILE,
+	K_UP_CLIENT_CERT, K_UP_CLIENT_KEY, K_UP_RETRIES, K_UP_RETRY_DELAY,
+	K_UP_CONNECT_TIMEOUT, K_UP_STALL_TIMEOUT, K_UP_PROXY,
+};
+
+static const enum key in_conn[C_COUNT] = {
+	K_IN_USER, K_IN_IDENTITY, K_IN_PASSPHRASE_FILE, K_IN_KNOWN_HOSTS,
+	K_IN_HOST_KEY_SHA256, K_IN_PASSWORD_FILE, K_IN_CA_FILE,
+	K_IN_CLIENT_CERT, K_IN_CLIENT_KEY, K_IN_RETRIES, K_IN_RETRY_DELAY,
+	K_IN_CONNECT_TIMEOUT, K_IN_STALL_TIMEOUT, K_IN_PROXY,
 };
 
 struct entry {
 	char *value;		/* NULL: not in the file */
 	unsigned line;
-	int done;		/* a problem was reported; check no further */
+	int done;		/* a problem was reported, or the key is in a
+				 * section of the other direction; check no
+				 * further */
+};
+
+/* An unknown or duplicate key, reported once the direction is known. */
+struct stray {
+	enum sec sec;
+	unsigned line;
+	unsigned first;		/* duplicate: line of the first; 0: unknown */
+	char *key;
 };
 
 struct problem {
@@ -159,8 +269,9 @@ struct loader {
 	struct job *job;
 	struct entry ent[K_COUNT];
 	int cur;		/* enum sec, CUR_NONE or CUR_SKIP */
-	char receive_sec[16];	/* first receive-only section seen */
-	unsigned receive_line;
+	unsigned sec_line[SEC_COUNT];	/* first line of each section; 0 */
+	struct stray *strays;
+	size_t nstrays, capstrays;
 	struct problem *probs;
 	size_t nprobs, capprobs;
 	int nomem;
@@ -286,11 +397,14 @@ distance(const char *a, const char *b)
 	return row[lb];
 }
 
+/* An unknown key's message; the hint names a section of dir only. */
 static void
-unknown_key(struct loader *ld, enum sec sec, const char *key, unsigned line)
+unknown_key(struct loader *ld, enum sec sec, const char *key, unsigned line,
+    enum job_direction dir)
 {
 	size_t k, d, bestd = 3;
 	const char *best = NULL;
+	int sd;
 
 	for (k = 0; k < K_COUNT; k++) {
 		if (keydefs[k].sec != sec)
@@ -307,7 +421,9 @@ unknown_key(struct loader *ld, enum sec sec, const char *key, unsigned line)
 		return;
 	}
 	for (k = 0; k < K_COUNT; k++) {
-		if (strcmp(keydefs[k].name, key) == 0) {
+		sd = sec_dir[keydefs[k].sec];
+		if ((sd == -1 || sd == (int)dir) &&
+		    strcmp(keydefs[k].name, key) == 0) {
 			problem(ld, line, "key '%s': unknown key in [%s] (it "
 			    "belongs in [%s])", key, sec_names[sec],
 			    sec_names[keydefs[k].sec]);
@@ -316,6 +432,33 @@ unknown_key(struct loader *ld, enum sec sec, const char *key, unsigned line)
 	}
 	problem(ld, line, "key '%s': unknown key in [%s]", key,
 	    sec_names[sec]);
+}
+
+static void
+add_stray(struct loader *ld, enum sec sec, const char *key, unsigned line,
+    unsigned first)
+{
+	struct stray *s;
+	size_t cap;
+
+	if (ld->nstrays == ld->capstrays) {
+		cap = ld->capstrays ? ld->capstrays * 2 : 8;
+		if ((s = realloc(ld->strays, cap * sizeof(*s))) == NULL) {
+			ld->nomem = 1;
+			return;
+		}
+		ld->strays = s;
+		ld->capstrays = cap;
+	}
+	s = &ld->strays[ld->nstrays];
+	if ((s->key = strdup(key)) == NULL) {
+		ld->nomem = 1;
+		return;
+	}
+	s->sec = sec;
+	s->line = line;
+	s->first = first;
+	ld->nstrays++;
 }
 
 static int
@@ -329,22 +472,12 @@ on_entry(void *ctx, const char *section, const char *key, const char *value,
 		for (i = 0; i < SEC_COUNT; i++) {
 			if (strcmp(section, sec_names[i]) == 0) {
 				ld->cur = (int)i;
+				if (ld->sec_line[i] == 0)
+					ld->sec_line[i] = line;
 				return 0;
 			}
 		}
 		ld->cur = CUR_SKIP;
-		for (i = 0; i < sizeof(receive_secs) / sizeof(*receive_secs);
-		    i++) {
-			if (strcmp(section, receive_secs[i]) == 0) {
-				if (ld->receive_line == 0) {
-					ld->receive_line = line;
-					snprintf(ld->receive_sec,
-					    sizeof(ld->receive_sec), "%s",
-					    section);
-				}
-				return 0;
-			}
-		}
 		/* Keys of an unknown section are not reported one by one. */
 		for (i = 0; i < SEC_COUNT; i++)
 			if (distance(section, sec_names[i]) <= 2)
@@ -363,10 +496,9 @@ on_entry(void *ctx, const char *section, const char *key, const char *value,
 		    strcmp(keydefs[i].name, key) == 0)
 			break;
 	if (i == K_COUNT)
-		unknown_key(ld, (enum sec)ld->cur, key, line);
+		add_stray(ld, (enum sec)ld->cur, key, line, 0);
 	else if (ld->ent[i].value != NULL)
-		problem(ld, line, "key '%s': duplicate key in [%s] (first set "
-		    "on line %u)", key, section, ld->ent[i].line);
+		add_stray(ld, (enum sec)ld->cur, key, line, ld->ent[i].line);
 	else {
 		ld->ent[i].value = dup(ld, value);
 		ld->ent[i].line = line;
@@ -425,6 +557,24 @@ duration_ms(struct loader *ld, enum key k, int zero_ok, long *out)
 		bad(ld, k, "must be longer than 0");
 	else
 		*out = ms;
+}
+
+/* A duration in seconds that must be > 0 unless zero_ok. */
+static void
+duration_s(struct loader *ld, enum key k, int zero_ok, long *out)
+{
+	char why[WHY_MAX];
+	const char *v = val(ld, k);
+	long secs;
+
+	if (v == NULL)
+		return;
+	if (parse_duration_s(v, &secs, why, sizeof(why)) == -1)
+		bad(ld, k, "%s", why);
+	else if (secs == 0 && !zero_ok)
+		bad(ld, k, "must be longer than 0");
+	else
+		*out = secs;
 }
 
 static void
@@ -602,58 +752,111 @@ fail:
 	return -1;
 }
 
-static void
-check_command(struct loader *ld)
+/* arg without its {file} placeholders ("{{file}}" stays), for
+ * pattern_check; NULL: no memory. */
+static char *
+without_file(const char *arg)
 {
-	struct job_source *src = &ld->job->source;
-	const char *v = val(ld, K_SRC_COMMAND), *why;
-	char pwhy[WHY_MAX], *prog;
+	const char *p;
+	char *s, *o;
+
+	if ((s = malloc(strlen(arg) + 1)) == NULL)
+		return NULL;
+	for (p = arg, o = s; *p != '\0';) {
+		if ((p[0] == '{' && p[1] == '{') ||
+		    (p[0] == '}' && p[1] == '}')) {
+			*o++ = *p++;
+			*o++ = *p++;
+		} else if (strncmp(p, "{file}", 6) == 0)
+			p += 6;
+		else
+			*o++ = *p++;
+	}
+	*o = '\0';
+	return s;
+}
+
+/* Key k as argv; file_ok: arguments may also hold {file}. */
+static void
+check_command(struct loader *ld, enum key k, struct strlist *argv,
+    int file_ok)
+{
+	const char *v = val(ld, k), *why;
+	char pwhy[WHY_MAX], *prog, *arg;
 	size_t i;
+	int rc;
 
 	if (v == NULL)
 		return;
-	if (split_command(v, &src->command, &why) == -1) {
+	if (split_command(v, argv, &why) == -1) {
 		if (why == NULL)
 			ld->nomem = 1;
 		else
-			bad(ld, K_SRC_COMMAND, "%s", why);
+			bad(ld, k, "%s", why);
 		return;
 	}
-	if (src->command.n == 0 || src->command.v[0][0] == '\0') {
-		bad(ld, K_SRC_COMMAND, "no program given");
+	if (argv->n == 0 || argv->v[0][0] == '\0') {
+		bad(ld, k, "no program given");
 		return;
 	}
-	for (i = 0; i < src->command.n; i++) {
-		if (pattern_check(src->command.v[i], pwhy, sizeof(pwhy)) ==
-		    -1) {
-			bad(ld, K_SRC_COMMAND, "argument '%s': %s",
-			    src->command.v[i], pwhy);
+	for (i = 0; i < argv->n; i++) {
+		arg = argv->v[i];
+		if (file_ok && (arg = without_file(arg)) == NULL) {
+			ld->nomem = 1;
+			return;
+		}
+		rc = pattern_check(arg, pwhy, sizeof(pwhy));
+		if (arg != argv->v[i])
+			free(arg);
+		if (rc == -1) {
+			/* pattern_check lists the placeholders it knows;
+			 * {file} is ours. */
+			bad(ld, k, "argument '%s': %s%s", argv->v[i], pwhy,
+			    file_ok && strncmp(pwhy, "unknown placeholder",
+			    19) == 0 ? "; {file} is the received file" : "");
 			return;
 		}
 	}
 	/* A bare program name is looked up in PATH when it runs; one with a
 	 * '/' is a file, relative to the home like every other path. */
-	prog = src->command.v[0];
+	prog = argv->v[0];
 	if (prog[0] == '~') {
-		bad(ld, K_SRC_COMMAND, "'~' is not expanded; give an absolute "
+		bad(ld, k, "'~' is not expanded; give an absolute "
 		    "path or one relative to the home directory");
 		return;
 	}
 	if (strchr(prog, '/') != NULL && prog[0] != '/') {
-		if ((src->command.v[0] = home_path(ld, prog)) == NULL) {
-			src->command.v[0] = prog;
+		if ((argv->v[0] = home_path(ld, prog)) == NULL) {
+			argv->v[0] = prog;
 			return;
 		}
 		free(prog);
 	}
 }
 
-/* Keys of [source] that only some types use, and which. */
-static const struct {
+/* A key that only some types of its section use, and which. */
+struct only {
 	enum key k;
-	unsigned types;		/* bit per enum src_type */
+	unsigned types;		/* bit per type */
 	const char *which;
-} src_only[] = {
+};
+
+/* Report the keys of table that type does not use. */
+static void
+only_for(struct loader *ld, const struct only *table, size_t n, int type,
+    const char *const *names)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (val(ld, table[i].k) != NULL &&
+		    !(table[i].types & 1u << type))
+			bad(ld, table[i].k, "not used with type = %s (only "
+			    "with type = %s)", names[type], table[i].which);
+}
+
+/* Keys of [source] that only some types use (bit per enum src_type). */
+static const struct only src_only[] = {
 	{ K_SRC_PATH, 1u << SRC_CSV | 1u << SRC_JSONL, "csv or jsonl" },
 	{ K_SRC_REQUIRED, 1u << SRC_CSV | 1u << SRC_JSONL, "csv or jsonl" },
 	{ K_SRC_DATABASE, 1u << SRC_SQLITE, "sqlite" },
@@ -667,40 +870,24 @@ static void
 check_source(struct loader *ld, int *typep)
 {
 	struct job_source *src = &ld->job->source;
-	char why[WHY_MAX];
-	const char *v;
 	int type = -1, fmt;
-	long secs;
-	size_t i;
 
 	if (choose(ld, K_SRC_TYPE, src_types, &type) == 0)
 		src->type = (enum src_type)type;
 	*typep = type;
-	if (type >= 0) {
-		for (i = 0; i < sizeof(src_only) / sizeof(*src_only); i++)
-			if (val(ld, src_only[i].k) != NULL &&
-			    !(src_only[i].types & 1u << type))
-				bad(ld, src_only[i].k, "not used with type = "
-				    "%s (only with type = %s)",
-				    src_types[type], src_only[i].which);
-	}
+	if (type >= 0)
+		only_for(ld, src_only, sizeof(src_only) / sizeof(*src_only),
+		    type, src_types);
 	path(ld, K_SRC_PATH, 1, &src->path);
 	string(ld, K_SRC_DATE_FIELD, &src->date_field);
 	boolean(ld, K_SRC_REQUIRED, &src->required);
 	path(ld, K_SRC_READY_FILE, 1, &src->ready_file);
 	path(ld, K_SRC_DATABASE, 1, &src->database);
 	string(ld, K_SRC_QUERY, &src->query);
-	check_command(ld);
+	check_command(ld, K_SRC_COMMAND, &src->command, 0);
 	if (choose(ld, K_SRC_FORMAT, cmd_formats, &fmt) == 0)
 		src->format = fmt == 0 ? FMT_CSV : FMT_JSONL;
-	if ((v = val(ld, K_SRC_TIMEOUT)) != NULL) {
-		if (parse_duration_s(v, &secs, why, sizeof(why)) == -1)
-			bad(ld, K_SRC_TIMEOUT, "%s", why);
-		else if (secs == 0)
-			bad(ld, K_SRC_TIMEOUT, "must be longer than 0");
-		else
-			src->timeout_s = secs;
-	}
+	duration_s(ld, K_SRC_TIMEOUT, 0, &src->timeout_s);
 }
 
 /* A comma list with no item twice. */
@@ -801,9 +988,10 @@ ends_with(const char *s, size_t len, const char *suffix)
 	return len >= n && strncasecmp(s + len - n, suffix, n) == 0;
 }
 
-/* The format a name's extension implies (".gz"/".zip" looked through). */
-static enum out_format
-format_from_name(const char *name)
+/* The format a name's extension gives (".gz"/".zip" looked through);
+ * -1: an extension that names none. */
+static int
+format_of_ext(const char *name)
 {
 	size_t len = strlen(name);
 
@@ -815,7 +1003,35 @@ format_from_name(const char *name)
 		return FMT_JSON;
 	if (ends_with(name, len, ".jsonl") || ends_with(name, len, ".ndjson"))
 		return FMT_JSONL;
-	return FMT_CSV;
+	if (ends_with(name, len, ".csv"))
+		return FMT_CSV;
+	return -1;
+}
+
+/* The format of an output file named name: csv unless it says otherwise. */
+static enum out_format
+format_from_name(const char *name)
+{
+	int f = format_of_ext(name);
+
+	return f < 0 ? FMT_CSV : (enum out_format)f;
+}
+
+/* One character other than '"', CR or LF; "tab" or "\t" for a tab. */
+static void
+delimiter(struct loader *ld, enum key k, char *out)
+{
+	const char *v = val(ld, k);
+
+	if (v == NULL)
+		return;
+	if (strcmp(v, "\\t") == 0 || strcasecmp(v, "tab") == 0)
+		*out = '\t';
+	else if (strlen(v) != 1 || strchr("\"\r\n", v[0]) != NULL)
+		bad(ld, k, "expected one character other than '\"', CR or LF "
+		    "(or tab)");
+	else
+		*out = v[0];
 }
 
 static void
@@ -857,15 +1073,7 @@ check_output(struct loader *ld)
 	}
 	string(ld, K_OUT_DATE_COLUMN, &out->date_column);
 	boolean(ld, K_OUT_HEADER, &out->header);
-	if ((v = val(ld, K_OUT_DELIMITER)) != NULL) {
-		if (strcmp(v, "\\t") == 0 || strcasecmp(v, "tab") == 0)
-			out->delimiter = '\t';
-		else if (strlen(v) != 1 || strchr("\"\r\n", v[0]) != NULL)
-			bad(ld, K_OUT_DELIMITER, "expected one character "
-			    "other than '\"', CR or LF (or tab)");
-		else
-			out->delimiter = v[0];
-	}
+	delimiter(ld, K_OUT_DELIMITER, &out->delimiter);
 	if (choose(ld, K_OUT_LINE_ENDING, line_endings, &n) == 0)
 		out->crlf = n == 1;
 	if (choose(ld, K_OUT_EMPTY, empties, &n) == 0)
@@ -898,9 +1106,9 @@ b64val(char c)
 /* What ssh-keygen -lf prints after "SHA256:": unpadded base64 of the 32
  * bytes, so 43 characters whose last one carries 2 unused zero bits. */
 static void
-check_host_key(struct loader *ld)
+check_host_key(struct loader *ld, enum key k)
 {
-	const char *v = val(ld, K_UP_HOST_KEY_SHA256);
+	const char *v = val(ld, k);
 	size_t len, i;
 
 	if (v == NULL)
@@ -914,7 +1122,7 @@ check_host_key(struct loader *ld)
 		if (b64val(v[i]) < 0)
 			break;
 	if (len != 43 || i != len || (b64val(v[42]) & 3) != 0) {
-		bad(ld, K_UP_HOST_KEY_SHA256, "expected the base64 SHA-256 "
+		bad(ld, k, "expected the base64 SHA-256 "
 		    "fingerprint of the host key (43 characters, as "
 		    "'ssh-keygen -lf' prints after 'SHA256:')");
 		return;
@@ -924,58 +1132,71 @@ check_host_key(struct loader *ld)
 		ld->nomem = 1;
 }
 
+/*
+ * Key k as a server URL into *out.  local_ok ([upload]): also file:///dir/
+ * or a directory on this machine; otherwise ([inbox] url) sftp:// and
+ * https:// only, as a local inbox is given with path.
+ */
 static void
-check_url(struct loader *ld)
+check_url(struct loader *ld, enum key k, int local_ok, char **out)
 {
-	const char *v = val(ld, K_UP_URL), *sep, *rest;
-	struct job_upload *up = &ld->job->upload;
+	const char *v = val(ld, k), *sep, *rest;
 	size_t slen, i;
 
 	if (v == NULL)
 		return;
 	if ((sep = strstr(v, "://")) == NULL) {
 		/* A plain directory on this machine. */
-		path(ld, K_UP_URL, 0, &up->url);
+		if (local_ok)
+			path(ld, k, 0, out);
+		else
+			bad(ld, k, "expected an sftp:// or https:// URL (a "
+			    "local directory is given with path)");
 		return;
 	}
 	slen = (size_t)(sep - v);
 	rest = sep + 3;
 	if (slen == 4 && strncasecmp(v, "http", 4) == 0) {
-		bad(ld, K_UP_URL, "plain http is not allowed; use https://");
+		bad(ld, k, "plain http is not allowed; use https://");
 		return;
 	}
 	if ((slen == 4 && strncasecmp(v, "sftp", 4) == 0) ||
 	    (slen == 5 && strncasecmp(v, "https", 5) == 0)) {
 		if (*rest == '\0' || *rest == '/') {
-			bad(ld, K_UP_URL, "no host name in '%s'", v);
+			bad(ld, k, "no host name in '%s'", v);
 			return;
 		}
-	} else if (slen == 4 && strncasecmp(v, "file", 4) == 0) {
+	} else if (local_ok && slen == 4 && strncasecmp(v, "file", 4) == 0) {
 		if (*rest != '/') {
-			bad(ld, K_UP_URL, "a file URL must name an absolute "
+			bad(ld, k, "a file URL must name an absolute "
 			    "directory on this machine (file:///dir/)");
 			return;
 		}
-	} else {
-		bad(ld, K_UP_URL, "unsupported scheme '%.*s://' (expected "
+	} else if (local_ok) {
+		bad(ld, k, "unsupported scheme '%.*s://' (expected "
 		    "sftp://, https://, file:/// or a directory)",
 		    (int)(slen < 32 ? slen : 32), v);
 		return;
+	} else {
+		bad(ld, k, "unsupported scheme '%.*s://' (expected "
+		    "sftp:// or https://; a local directory is given with "
+		    "path)", (int)(slen < 32 ? slen : 32), v);
+		return;
 	}
 	/* The scheme in lower case, so users of the URL need one spelling. */
-	if ((up->url = dup(ld, v)) == NULL)
+	if ((*out = dup(ld, v)) == NULL)
 		return;
 	for (i = 0; i < slen; i++)
-		if (up->url[i] >= 'A' && up->url[i] <= 'Z')
-			up->url[i] = (char)(up->url[i] - 'A' + 'a');
+		if ((*out)[i] >= 'A' && (*out)[i] <= 'Z')
+			(*out)[i] = (char)((*out)[i] - 'A' + 'a');
 }
 
 static void
-check_proxy(struct loader *ld)
+check_proxy(struct loader *ld, enum key k)
 {
 	static const char *const schemes[] = { "http://", "https://",
 		"socks4://", "socks4a://", "socks5://", "socks5h://" };
-	const char *v = val(ld, K_UP_PROXY);
+	const char *v = val(ld, k);
 	size_t i;
 
 	if (v == NULL || strcmp(v, "none") == 0)
@@ -987,8 +1208,30 @@ check_proxy(struct loader *ld)
 			return;
 		}
 	}
-	bad(ld, K_UP_PROXY, "expected none or a proxy URL (http://, "
+	bad(ld, k, "expected none or a proxy URL (http://, "
 	    "https://, socks4://, socks4a://, socks5:// or socks5h://)");
+}
+
+/* The connection keys ck (up_conn or in_conn) into job->upload. */
+static void
+check_conn(struct loader *ld, const enum key *ck)
+{
+	struct job_upload *up = &ld->job->upload;
+
+	string(ld, ck[C_USER], &up->user);
+	path(ld, ck[C_IDENTITY], 0, &up->identity);
+	path(ld, ck[C_PASSPHRASE_FILE], 0, &up->passphrase_file);
+	path(ld, ck[C_KNOWN_HOSTS], 0, &up->known_hosts);
+	check_host_key(ld, ck[C_HOST_KEY_SHA256]);
+	path(ld, ck[C_PASSWORD_FILE], 0, &up->password_file);
+	path(ld, ck[C_CA_FILE], 0, &up->ca_file);
+	path(ld, ck[C_CLIENT_CERT], 0, &up->client_cert);
+	path(ld, ck[C_CLIENT_KEY], 0, &up->client_key);
+	integer(ld, ck[C_RETRIES], 0, 100, &up->retries);
+	duration_ms(ld, ck[C_RETRY_DELAY], 1, &up->retry_delay_ms);
+	duration_ms(ld, ck[C_CONNECT_TIMEOUT], 0, &up->connect_timeout_ms);
+	duration_ms(ld, ck[C_STALL_TIMEOUT], 0, &up->stall_timeout_ms);
+	check_proxy(ld, ck[C_PROXY]);
 }
 
 static void
@@ -998,16 +1241,8 @@ check_upload(struct loader *ld)
 	const char *v;
 	int n;
 
-	check_url(ld);
-	string(ld, K_UP_USER, &up->user);
-	path(ld, K_UP_IDENTITY, 0, &up->identity);
-	path(ld, K_UP_PASSPHRASE_FILE, 0, &up->passphrase_file);
-	path(ld, K_UP_KNOWN_HOSTS, 0, &up->known_hosts);
-	check_host_key(ld);
-	path(ld, K_UP_PASSWORD_FILE, 0, &up->password_file);
-	path(ld, K_UP_CA_FILE, 0, &up->ca_file);
-	path(ld, K_UP_CLIENT_CERT, 0, &up->client_cert);
-	path(ld, K_UP_CLIENT_KEY, 0, &up->client_key);
+	check_url(ld, K_UP_URL, 1, &up->url);
+	check_conn(ld, up_conn);
 	if ((v = val(ld, K_UP_TEMP_SUFFIX)) != NULL) {
 		if (strchr(v, '/') != NULL)
 			bad(ld, K_UP_TEMP_SUFFIX, "must not contain '/'");
@@ -1019,12 +1254,258 @@ check_upload(struct loader *ld)
 	if (choose(ld, K_UP_ON_EXISTS, (const char *const[]){ "replace",
 	    "fail", NULL }, &n) == 0)
 		up->on_exists = n == 0 ? ON_EXISTS_REPLACE : ON_EXISTS_FAIL;
-	integer(ld, K_UP_RETRIES, 0, 100, &up->retries);
-	duration_ms(ld, K_UP_RETRY_DELAY, 1, &up->retry_delay_ms);
-	duration_ms(ld, K_UP_CONNECT_TIMEOUT, 0, &up->connect_timeout_ms);
-	duration_ms(ld, K_UP_STALL_TIMEOUT, 0, &up->stall_timeout_ms);
 	integer(ld, K_UP_MAX_ATTEMPTS, 1, 1000, &up->max_attempts);
-	check_proxy(ld);
+}
+
+/*
+ * A '[' set in a pattern must be closed and not empty: the matcher
+ * (pattern_match) ends a set at its first ']' and would take an unclosed
+ * '[' literally, which is rarely what was meant.  -1 for such a pattern.
+ */
+static int
+glob_sets(const char *s)
+{
+	const char *p, *q;
+
+	for (p = s; (p = strchr(p, '[')) != NULL; p = q + 1) {
+		q = p + 1;
+		if (*q == '!' || *q == '^')
+			q++;
+		if (*q == ']' || (q = strchr(q, ']')) == NULL)
+			return -1;
+	}
+	return 0;
+}
+
+static void
+check_pattern(struct loader *ld)
+{
+	char why[WHY_MAX];
+	const char *v = val(ld, K_IN_PATTERN);
+
+	if (v == NULL)
+		return;
+	if (pattern_check(v, why, sizeof(why)) == -1)
+		bad(ld, K_IN_PATTERN, "%s", why);
+	else if (strchr(v, '/') != NULL)
+		bad(ld, K_IN_PATTERN, "must match file names, without '/' (the "
+		    "directory is path or url)");
+	else if (strcmp(v, ".") == 0 || strcmp(v, "..") == 0)
+		bad(ld, K_IN_PATTERN, "'%s' is not a file name", v);
+	else if (glob_sets(v) == -1)
+		bad(ld, K_IN_PATTERN, "a '[...]' set must be closed and not "
+		    "empty");
+	else
+		ld->job->inbox.pattern = dup(ld, v);
+}
+
+static void
+check_after_pull(struct loader *ld)
+{
+	struct job_inbox *in = &ld->job->inbox;
+	const char *v = val(ld, K_IN_AFTER_PULL), *dir;
+
+	if (v == NULL)
+		return;
+	if (strcmp(v, "delete") == 0)
+		in->after_pull = AFTER_PULL_DELETE;
+	else if (strcmp(v, "keep") == 0)
+		in->after_pull = AFTER_PULL_KEEP;
+	else if (strncmp(v, "move:", 5) == 0) {
+		dir = v + 5 + strspn(v + 5, " \t");
+		if (*dir == '\0') {
+			bad(ld, K_IN_AFTER_PULL, "move: needs the directory to "
+			    "move pulled files to (move:DIR)");
+			return;
+		}
+		in->after_pull = AFTER_PULL_MOVE;
+		in->after_pull_dir = dup(ld, dir);
+	} else
+		bad(ld, K_IN_AFTER_PULL, "expected delete, keep or move:DIR");
+}
+
+static void
+check_inbox(struct loader *ld)
+{
+	struct job_inbox *in = &ld->job->inbox;
+	static const enum key csv_only[] = { K_IN_DELIMITER, K_IN_HEADER };
+	char why[WHY_MAX];
+	const char *v;
+	uint64_t bytes;
+	size_t i;
+	int n, fmt;
+
+	if (is_set(ld, K_IN_PATH) && is_set(ld, K_IN_URL))
+		bad(ld, K_IN_URL, "cannot be combined with path (an inbox is "
+		    "a local directory or a URL, not both)");
+	else if (is_set(ld, K_IN_PATH)) {
+		if (val(ld, K_IN_AFTER_PULL) != NULL)
+			bad(ld, K_IN_AFTER_PULL, "not used with path (only "
+			    "with url)");
+		for (i = 0; i < C_COUNT; i++)
+			if (val(ld, in_conn[i]) != NULL)
+				bad(ld, in_conn[i], "not used with path (only "
+				    "with url)");
+	}
+	if ((v = val(ld, K_IN_PATH)) != NULL && strstr(v, "://") != NULL)
+		bad(ld, K_IN_PATH, "expected a local directory (a server to "
+		    "pull from is given with url)");
+	path(ld, K_IN_PATH, 0, &in->path);
+	check_url(ld, K_IN_URL, 0, &in->url);
+	/* The transports read the server from job->upload. */
+	if (in->url != NULL)
+		ld->job->upload.url = dup(ld, in->url);
+	check_conn(ld, in_conn);
+	check_after_pull(ld);
+
+	check_pattern(ld);
+	if (choose(ld, K_IN_FORMAT, out_formats, &n) == 0)
+		in->format = n;
+	fmt = in->format;
+	if (fmt < 0 && in->pattern != NULL)
+		fmt = format_of_ext(in->pattern);
+	if (fmt == FMT_JSON || fmt == FMT_JSONL) {
+		for (i = 0; i < sizeof(csv_only) / sizeof(*csv_only); i++)
+			if (val(ld, csv_only[i]) != NULL)
+				bad(ld, csv_only[i], "only used with format = "
+				    "csv, not %s%s", out_formats[fmt],
+				    in->format < 0 ? " (from the pattern's "
+				    "extension)" : "");
+	}
+	delimiter(ld, K_IN_DELIMITER, &in->delimiter);
+	boolean(ld, K_IN_HEADER, &in->header);
+	duration_s(ld, K_IN_SETTLE, 1, &in->settle_s);
+	boolean(ld, K_IN_REQUIRE_MANIFEST, &in->require_manifest);
+	if (!in->require_manifest && !ld->ent[K_IN_REQUIRE_MANIFEST].done &&
+	    val(ld, K_IN_MANIFEST_TIMEOUT) != NULL)
+		bad(ld, K_IN_MANIFEST_TIMEOUT, "only used with "
+		    "require_manifest = yes");
+	duration_s(ld, K_IN_MANIFEST_TIMEOUT, 0, &in->manifest_timeout_s);
+	if ((v = val(ld, K_IN_MAX_SIZE)) != NULL) {
+		if (parse_size(v, &bytes, why, sizeof(why)) == -1)
+			bad(ld, K_IN_MAX_SIZE, "%s", why);
+		else if (bytes == 0)
+			bad(ld, K_IN_MAX_SIZE, "must be more than 0");
+		else if (bytes > (uint64_t)LLONG_MAX)
+			bad(ld, K_IN_MAX_SIZE, "is too large");
+		else
+			in->max_size = (long long)bytes;
+	}
+}
+
+static const char *const ingest_types[] = { "sqlite", "command", "none",
+	NULL };
+
+/* Keys of [ingest] that only some types use (bit per enum ingest_type). */
+static const struct only ingest_only[] = {
+	{ K_ING_DATABASE, 1u << INGEST_SQLITE, "sqlite" },
+	{ K_ING_TABLE, 1u << INGEST_SQLITE, "sqlite" },
+	{ K_ING_MODE, 1u << INGEST_SQLITE, "sqlite" },
+	{ K_ING_DATE_COLUMN, 1u << INGEST_SQLITE, "sqlite" },
+	{ K_ING_COMMAND, 1u << INGEST_COMMAND, "command" },
+	{ K_ING_TIMEOUT, 1u << INGEST_COMMAND, "command" },
+};
+
+/* A table name goes into SQL unquoted by nobody's mistake only if it is a
+ * plain identifier; xfer_ names are for xfer's own bookkeeping tables. */
+static void
+check_table(struct loader *ld)
+{
+	const char *v = val(ld, K_ING_TABLE);
+	size_t len, i;
+
+	if (v == NULL)
+		return;
+	len = strlen(v);
+	for (i = 0; i < len; i++)
+		if (!((v[i] >= 'A' && v[i] <= 'Z') ||
+		    (v[i] >= 'a' && v[i] <= 'z') || v[i] == '_' ||
+		    (i > 0 && v[i] >= '0' && v[i] <= '9')))
+			break;
+	if (i != len || len > 64)
+		bad(ld, K_ING_TABLE, "'%s' is not a table name (a letter or "
+		    "'_', then letters, digits or '_', at most 64)", v);
+	else if (strncasecmp(v, "xfer_", 5) == 0)
+		bad(ld, K_ING_TABLE, "names starting with 'xfer_' are "
+		    "reserved for xfer's own tables");
+	else
+		ld->job->ingest.table = dup(ld, v);
+}
+
+static void
+check_ingest(struct loader *ld, int *typep)
+{
+	struct job_ingest *ing = &ld->job->ingest;
+	int type = -1, n;
+
+	if (choose(ld, K_ING_TYPE, ingest_types, &type) == 0)
+		ing->type = (enum ingest_type)type;
+	*typep = type;
+	if (type >= 0)
+		only_for(ld, ingest_only, sizeof(ingest_only) /
+		    sizeof(*ingest_only), type, ingest_types);
+	path(ld, K_ING_DATABASE, 1, &ing->database);
+	check_table(ld);
+	if (choose(ld, K_ING_MODE, (const char *const[]){ "append",
+	    "replace-date", NULL }, &n) == 0)
+		ing->mode = n == 0 ? MODE_APPEND : MODE_REPLACE_DATE;
+	string(ld, K_ING_DATE_COLUMN, &ing->date_column);
+	if (type == INGEST_SQLITE && ing->date_column == NULL)
+		ing->date_column = dup(ld, "date");
+	list(ld, K_ING_COLUMNS, &ing->columns);
+	/* With the expected header known, replace-date can be checked now
+	 * rather than on the first file. */
+	if (ing->mode == MODE_REPLACE_DATE && ing->date_column != NULL &&
+	    ing->columns.n > 0 && !ld->ent[K_ING_COLUMNS].done &&
+	    !strlist_contains(&ing->columns, ing->date_column)) {
+		if (is_set(ld, K_ING_DATE_COLUMN))
+			bad(ld, K_ING_DATE_COLUMN, "column '%s' is not in "
+			    "columns", ing->date_column);
+		else
+			bad(ld, K_ING_MODE, "replace-date deletes by column "
+			    "'%s', which is not in columns (set date_column)",
+			    ing->date_column);
+	}
+	check_command(ld, K_ING_COMMAND, &ing->command, 1);
+	duration_s(ld, K_ING_TIMEOUT, 0, &ing->timeout_s);
+}
+
+static void
+check_backup(struct loader *ld)
+{
+	struct job_backup *bk = &ld->job->backup;
+	const char *v;
+	int n;
+
+	path(ld, K_BK_PATH, 1, &bk->path);
+	if (!is_set(ld, K_BK_PATH))
+		bk->path = home_path(ld, "spool/{job}/backup/{date:%Y/%m/%d}");
+	if ((v = val(ld, K_BK_COMPRESS)) != NULL && strcmp(v, "zip") == 0)
+		bad(ld, K_BK_COMPRESS, "zip is not used for backups (expected "
+		    "none or gzip)");
+	else if (choose(ld, K_BK_COMPRESS, (const char *const[]){ "none",
+	    "gzip", NULL }, &n) == 0)
+		bk->compress = n == 0 ? COMPRESS_NONE : COMPRESS_GZIP;
+	integer(ld, K_BK_KEEP_DAYS, 0, 36500, &bk->keep_days);
+}
+
+static void
+check_receive(struct loader *ld, int *typep)
+{
+	static const enum key send_only[] = { K_DATE, K_CATCH_UP };
+	size_t i;
+
+	for (i = 0; i < sizeof(send_only) / sizeof(*send_only); i++)
+		if (val(ld, send_only[i]) != NULL)
+			bad(ld, send_only[i], "not used in receive jobs (only "
+			    "in send jobs)");
+	check_job(ld);
+	check_inbox(ld);
+	check_ingest(ld, typep);
+	check_backup(ld);
+	if (!ld->job->inbox.header && !is_set(ld, K_ING_COLUMNS))
+		bad(ld, K_IN_HEADER, "header = no needs the field names in "
+		    "[ingest] columns");
 }
 
 static void
@@ -1055,6 +1536,25 @@ check_required(struct loader *ld, int type)
 	}
 	require(ld, K_OUT_NAME);
 	require(ld, K_UP_URL);
+}
+
+static void
+check_required_receive(struct loader *ld, int type)
+{
+	require(ld, K_DIRECTION);
+	if (!is_set(ld, K_IN_PATH) && !is_set(ld, K_IN_URL))
+		problem(ld, 0, "key 'path' or 'url' is required in [inbox]");
+	require(ld, K_IN_PATTERN);
+	require(ld, K_ING_TYPE);
+	switch (type) {
+	case INGEST_SQLITE:
+		require(ld, K_ING_DATABASE);
+		require(ld, K_ING_TABLE);
+		break;
+	case INGEST_COMMAND:
+		require(ld, K_ING_COMMAND);
+		break;
+	}
 }
 
 /* The job's name from its file name; NULL (reported) if unusable. */
@@ -1108,6 +1608,18 @@ job_new(void)
 	job->upload.connect_timeout_ms = 30000;
 	job->upload.stall_timeout_ms = 60000;
 	job->upload.max_attempts = 10;
+	job->inbox.format = -1;
+	job->inbox.delimiter = ',';
+	job->inbox.header = 1;
+	job->inbox.settle_s = 60;
+	job->inbox.manifest_timeout_s = 3600;
+	job->inbox.after_pull = AFTER_PULL_DELETE;
+	job->inbox.max_size = 10LL << 30;
+	job->ingest.type = INGEST_NONE;
+	job->ingest.mode = MODE_APPEND;
+	job->ingest.timeout_s = 600;
+	job->backup.compress = COMPRESS_NONE;
+	job->backup.keep_days = 90;
 	if ((job->upload.temp_suffix = strdup(".part")) == NULL) {
 		free(job);
 		return NULL;
@@ -1131,6 +1643,65 @@ ini_line(const char *file, const char *msg)
 	return (unsigned)n;
 }
 
+/* The direction to check the file as (see the header comment). */
+static enum job_direction
+direction_of(struct loader *ld)
+{
+	const char *v = ld->ent[K_DIRECTION].value;
+	int send = 0, receive = 0;
+	size_t i;
+
+	if (v != NULL && strcmp(v, "send") == 0)
+		return DIR_SEND;
+	if (v != NULL && strcmp(v, "receive") == 0)
+		return DIR_RECEIVE;
+	for (i = 0; i < SEC_COUNT; i++) {
+		if (ld->sec_line[i] == 0)
+			continue;
+		if (sec_dir[i] == DIR_SEND)
+			send = 1;
+		else if (sec_dir[i] == DIR_RECEIVE)
+			receive = 1;
+	}
+	return receive && !send ? DIR_RECEIVE : DIR_SEND;
+}
+
+/*
+ * Refuse the first section of the other direction, ignore the keys of all
+ * of them, and report the unknown and duplicate keys of the others.
+ */
+static void
+other_direction(struct loader *ld, enum job_direction dir)
+{
+	size_t i, k, first = SEC_COUNT;
+	struct stray *s;
+
+	for (i = 0; i < SEC_COUNT; i++)
+		if (ld->sec_line[i] != 0 && sec_dir[i] != -1 &&
+		    sec_dir[i] != (int)dir && (first == SEC_COUNT ||
+		    ld->sec_line[i] < ld->sec_line[first]))
+			first = i;
+	if (first != SEC_COUNT)
+		problem(ld, ld->sec_line[first], "unknown section '[%s]' (it "
+		    "belongs in %s jobs)", sec_names[first],
+		    dir == DIR_SEND ? "receive" : "send");
+	for (k = 0; k < K_COUNT; k++)
+		if (sec_dir[keydefs[k].sec] != -1 &&
+		    sec_dir[keydefs[k].sec] != (int)dir)
+			ld->ent[k].done = 1;
+	for (i = 0; i < ld->nstrays; i++) {
+		s = &ld->strays[i];
+		if (sec_dir[s->sec] != -1 && sec_dir[s->sec] != (int)dir)
+			continue;
+		if (s->first == 0)
+			unknown_key(ld, s->sec, s->key, s->line, dir);
+		else
+			problem(ld, s->line, "key '%s': duplicate key in [%s] "
+			    "(first set on line %u)", s->key,
+			    sec_names[s->sec], s->first);
+	}
+}
+
 static int
 cmp_problem(const void *a, const void *b)
 {
@@ -1148,6 +1719,8 @@ job_load(const char *home, const char *path, struct job **out,
 {
 	struct loader ld;
 	struct xerr err;
+	enum job_direction dir;
+	const char *v;
 	int syntax_ok, type = -1, rc = -1;
 	unsigned line;
 	size_t i, k;
@@ -1176,29 +1749,30 @@ job_load(const char *home, const char *path, struct job **out,
 		if (line == 0)
 			goto report;	/* unreadable: nothing more to say */
 	}
+	dir = direction_of(&ld);
+	ld.job->direction = dir;
+	other_direction(&ld, dir);
 	for (k = 0; k < K_COUNT; k++)
-		if (ld.ent[k].value != NULL && ld.ent[k].value[0] == '\0')
+		if (!ld.ent[k].done && ld.ent[k].value != NULL &&
+		    ld.ent[k].value[0] == '\0')
 			bad(&ld, (enum key)k, "empty value");
 
-	if (val(&ld, K_DIRECTION) != NULL) {
-		if (strcmp(val(&ld, K_DIRECTION), "receive") == 0) {
-			bad(&ld, K_DIRECTION, "receive jobs are not supported "
-			    "by this version yet");
-			goto report;
-		}
-		if (strcmp(val(&ld, K_DIRECTION), "send") != 0)
-			bad(&ld, K_DIRECTION, "expected send or receive");
+	if ((v = val(&ld, K_DIRECTION)) != NULL && strcmp(v, "send") != 0 &&
+	    strcmp(v, "receive") != 0)
+		bad(&ld, K_DIRECTION, "expected send or receive");
+	if (dir == DIR_SEND) {
+		check_job(&ld);
+		check_source(&ld, &type);
+		check_output(&ld);
+		check_aggregate(&ld);
+		check_upload(&ld);
+		if (syntax_ok)
+			check_required(&ld, type);
+	} else {
+		check_receive(&ld, &type);
+		if (syntax_ok)
+			check_required_receive(&ld, type);
 	}
-	if (ld.receive_line != 0)
-		problem(&ld, ld.receive_line, "unknown section '[%s]' (it "
-		    "belongs in receive jobs)", ld.receive_sec);
-	check_job(&ld);
-	check_source(&ld, &type);
-	check_output(&ld);
-	check_aggregate(&ld);
-	check_upload(&ld);
-	if (syntax_ok)
-		check_required(&ld, type);
 	if (ld.nomem)
 		goto nomem;
 	if (ld.nprobs == 0) {
@@ -1223,6 +1797,9 @@ done:
 	free(ld.probs);
 	for (k = 0; k < K_COUNT; k++)
 		free(ld.ent[k].value);
+	for (i = 0; i < ld.nstrays; i++)
+		free(ld.strays[i].key);
+	free(ld.strays);
 	job_free(ld.job);
 	return rc;
 }
@@ -1265,6 +1842,16 @@ job_free(struct job *job)
 	free(up->client_key);
 	free(up->temp_suffix);
 	free(up->proxy);
+	free(job->inbox.path);
+	free(job->inbox.url);
+	free(job->inbox.pattern);
+	free(job->inbox.after_pull_dir);
+	free(job->ingest.database);
+	free(job->ingest.table);
+	free(job->ingest.date_column);
+	strlist_free(&job->ingest.columns);
+	strlist_free(&job->ingest.command);
+	free(job->backup.path);
 	free(job);
 }
 

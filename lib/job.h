@@ -20,6 +20,9 @@ enum compress_kind { COMPRESS_NONE, COMPRESS_GZIP, COMPRESS_ZIP };
 enum manifest_kind { MANIFEST_NONE, MANIFEST_SHA256, MANIFEST_JSON };
 enum empty_mode { EMPTY_HEADER, EMPTY_ZERO };
 enum on_exists { ON_EXISTS_REPLACE, ON_EXISTS_FAIL };
+enum ingest_type { INGEST_SQLITE, INGEST_COMMAND, INGEST_NONE };
+enum ingest_mode { MODE_APPEND, MODE_REPLACE_DATE };
+enum after_pull { AFTER_PULL_DELETE, AFTER_PULL_KEEP, AFTER_PULL_MOVE };
 
 struct job_source {
 	enum src_type type;
@@ -77,6 +80,53 @@ struct job_upload {
 	char *proxy;		/* NULL: none */
 };
 
+/* Receive jobs (SPEC.md section 4, "Receive job"). */
+struct job_inbox {
+	char *path;		/* local directory (home-resolved); or NULL */
+	char *url;		/* sftp:// or https:// to pull from; or NULL.
+				 * Exactly one of path and url is set.  The
+				 * connection keys (user, identity, known_hosts,
+				 * host_key_sha256, password_file, passphrase_file,
+				 * ca_file, client_cert, client_key,
+				 * connect_timeout, stall_timeout, proxy) are
+				 * read from [inbox] into job->upload, whose url
+				 * is then this url, so the transports serve
+				 * both directions. */
+	char *pattern;		/* file-name glob, may hold {date...}; required;
+				 * no '/' */
+	int format;		/* FMT_CSV/FMT_JSON/FMT_JSONL, or -1: from the
+				 * file's extension (.csv .json .jsonl .ndjson,
+				 * also inside .gz/.zip) */
+	char delimiter;		/* default ',' */
+	int header;		/* default yes; no: columns come from
+				 * [ingest] columns (then required) */
+	long settle_s;		/* default 60 */
+	int require_manifest;	/* default no */
+	long manifest_timeout_s;	/* default 3600 */
+	enum after_pull after_pull;	/* default delete */
+	char *after_pull_dir;	/* move:DIR (remote directory path) */
+	long long max_size;	/* max_size: bytes after decompression;
+				 * default 10G (archive bombs) */
+};
+
+struct job_ingest {
+	enum ingest_type type;	/* required */
+	char *database;		/* sqlite: path (home-resolved, pattern) */
+	char *table;		/* sqlite: [A-Za-z_][A-Za-z0-9_]* */
+	enum ingest_mode mode;	/* default append */
+	char *date_column;	/* replace-date: default "date" */
+	struct strlist columns;	/* expected header; empty: not checked */
+	struct strlist command;	/* command: argv with {file} (and patterns) */
+	long timeout_s;		/* command; default 600 */
+};
+
+struct job_backup {
+	char *path;		/* pattern; default
+				 * HOME/spool/{job}/backup/{date:%Y/%m/%d} */
+	enum compress_kind compress;	/* none (default) or gzip */
+	int keep_days;		/* 0: keep forever (default 90) */
+};
+
 struct job {
 	char *name;		/* file name without .job */
 	char *file;		/* path of the job file, for messages */
@@ -91,6 +141,10 @@ struct job {
 	struct job_aggregate aggregate;
 	struct job_output output;
 	struct job_upload upload;
+
+	struct job_inbox inbox;		/* receive jobs */
+	struct job_ingest ingest;
+	struct job_backup backup;
 };
 
 /*

@@ -18,6 +18,14 @@
  * Lines are read through a fixed buffer; a line that does not fit is
  * gathered in a second buffer that stops at max_line, so an over-long line
  * costs max_line bytes at most.
+ *
+ * A JSON array of objects goes through the same code one element at a
+ * time: a byte scanner that only knows strings, escapes and bracket depth
+ * finds where each top-level element starts and ends (and checks the
+ * commas and brackets of the array itself), and the element's text is then
+ * handled exactly like a JSON Lines line.  The scanner bounds the depth
+ * itself, at json-c's limit, so a deep "[[[[..." fails at once instead of
+ * being gathered up to max_line.
  */
 #include "jsonlin.h"
 
@@ -56,7 +64,8 @@ struct jsonlin {
 	struct xerr *err;
 	size_t max_line;
 	struct json_tokener *tok;
-	unsigned long line;
+	unsigned long line;	/* where the text being parsed starts */
+	size_t col0;		/* its byte in that line (arrays), from 0 */
 	unsigned long recno;
 
 	/* Field names: want, or the keys of the first object. */
@@ -392,6 +401,28 @@ find_slot(const struct jsonlin *jl, const char *key)
 	return 0;
 }
 
+/*
+ * A syntax error at byte off of the text s being parsed, named by the line
+ * and the byte in that line it is on (an array element may span lines or
+ * start in the middle of one).
+ */
+static int
+syntax_error(struct jsonlin *jl, const char *s, size_t off, const char *why)
+{
+	unsigned long line = jl->line;
+	size_t i, col = jl->col0 + off;
+
+	for (i = 0; i < off; i++) {
+		if (s[i] == '\n') {
+			line++;
+			col = off - i - 1;
+		}
+	}
+	return xerr_set(jl->err, XERR_DATA, 0,
+	    "%s:%lu: invalid JSON at byte %zu: %s", jl->label, line, col + 1,
+	    why);
+}
+
 static int
 line_error(struct jsonlin *jl, const char *what)
 {
@@ -555,9 +586,7 @@ do_line(struct jsonlin *jl, const char *s, size_t len)
 		if (e == json_tokener_continue)
 			return line_error(jl,
 			    "invalid JSON: unexpected end of line");
-		return xerr_set(jl->err, XERR_DATA, 0,
-		    "%s:%lu: invalid JSON at byte %zu: %s", jl->label,
-		    jl->line, json_tokener_get_parse_end(jl->tok) + 1,
+		return syntax_error(jl, s, json_tokener_get_parse_end(jl->tok),
 		    json_tokener_error_desc(e));
 	}
 	rc = -1;
@@ -566,9 +595,7 @@ do_line(struct jsonlin *jl, const char *s, size_t len)
 	    s[i] == '\r'); i++)
 		;
 	if (i < len) {
-		xerr_set(jl->err, XERR_DATA, 0,
-		    "%s:%lu: invalid JSON at byte %zu: text after the object",
-		    jl->label, jl->line, i + 1);
+		syntax_error(jl, s, i, "text after the object");
 		goto out;
 	}
 	if (!json_object_is_type(obj, json_type_object)) {
@@ -590,10 +617,7 @@ do_line(struct jsonlin *jl, const char *s, size_t len)
 		if (w.why == NULL)
 			xerr_nomem(jl->err);
 		else
-			xerr_set(jl->err, XERR_DATA, 0,
-			    "%s:%lu: invalid JSON at byte %zu: %s",
-			    jl->label, jl->line, (size_t)(w.p - w.s) + 1,
-			    w.why);
+			syntax_error(jl, s, (size_t)(w.p - w.s), w.why);
 		goto out;
 	}
 	if ((size_t)json_object_object_length(obj) != jl->nmem) {
@@ -701,9 +725,235 @@ fail:
 	return rc;
 }
 
-int
-jsonlin_read_fd(int fd, const char *label, const struct jsonlin_opts *o,
-    record_fn fn, void *ctx, struct xerr *err)
+/* --- JSON arrays ---------------------------------------------------- */
+
+enum arr_state {
+	ARR_START,	/* before the '[' */
+	ARR_FIRST,	/* after the '[': an element or ']' */
+	ARR_NEXT,	/* after a ',': an element */
+	ARR_ELEM,	/* inside an element */
+	ARR_AFTER,	/* after an element: ',' or ']' */
+	ARR_DONE,	/* after the ']': blanks only */
+};
+
+struct scan {
+	enum arr_state st;
+	int in_str;		/* inside a string of the element */
+	int esc;		/* after a backslash in that string */
+	int depth;		/* brackets open, the element's own included */
+	unsigned long line;	/* of the byte being looked at */
+	size_t col;		/* its byte in the line, from 0 */
+	unsigned long elem_line;	/* where the element started */
+	size_t elem_col;
+};
+
+static int
+is_blank(unsigned char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+static int
+scan_error(struct jsonlin *jl, const struct scan *sc, const char *why)
+{
+	return xerr_set(jl->err, XERR_DATA, 0,
+	    "%s:%lu: invalid JSON at byte %zu: %s", jl->label, sc->line,
+	    sc->col + 1, why);
+}
+
+static int
+elem_too_long(struct jsonlin *jl, const struct scan *sc)
+{
+	return xerr_set(jl->err, XERR_DATA, 0,
+	    "%s:%lu: array element longer than %zu bytes", jl->label,
+	    sc->elem_line, jl->max_line);
+}
+
+/* Add s[0..n) to the element being gathered; it may not pass max_line. */
+static int
+gather_elem(struct jsonlin *jl, const struct scan *sc, const char *s,
+    size_t n)
+{
+	if (buf_append(&jl->part, s, n) == 0)
+		return 0;
+	return errno == E2BIG ? elem_too_long(jl, sc) : xerr_nomem(jl->err);
+}
+
+/* The element ends with s[0..n); its start may be gathered already. */
+static int
+elem_done(struct jsonlin *jl, const struct scan *sc, const char *s,
+    size_t n)
+{
+	jl->line = sc->elem_line;
+	jl->col0 = sc->elem_col;
+	if (jl->part.len == 0) {
+		if (n > jl->max_line)
+			return elem_too_long(jl, sc);
+		return do_line(jl, s, n);
+	}
+	if (gather_elem(jl, sc, s, n) == -1 ||
+	    do_line(jl, jl->part.data, jl->part.len) == -1)
+		return -1;
+	buf_reset(&jl->part);
+	return 0;
+}
+
+/* A byte outside the elements that is not a blank. */
+static int
+scan_punct(struct jsonlin *jl, struct scan *sc, unsigned char c)
+{
+	switch (sc->st) {
+	case ARR_START:
+		/* Objects one after another are JSON Lines, misnamed. */
+		if (c != '[')
+			return xerr_set(jl->err, XERR_DATA, 0,
+			    "%s:%lu: not a JSON array%s", jl->label, sc->line,
+			    c == '{' ? " (JSON Lines? then format = jsonl)" :
+			    "");
+		sc->st = ARR_FIRST;
+		return 0;
+	case ARR_FIRST:
+	case ARR_NEXT:
+		if (c == ']') {
+			if (sc->st == ARR_NEXT)
+				return scan_error(jl, sc,
+				    "array element expected after ','");
+			sc->st = ARR_DONE;
+			return 0;
+		}
+		if (c != '{')
+			return xerr_set(jl->err, XERR_DATA, 0,
+			    "%s:%lu: array element is not a JSON object",
+			    jl->label, sc->line);
+		sc->st = ARR_ELEM;
+		sc->depth = 1;
+		sc->elem_line = sc->line;
+		sc->elem_col = sc->col;
+		return 0;
+	case ARR_AFTER:
+		if (c == ',')
+			sc->st = ARR_NEXT;
+		else if (c == ']')
+			sc->st = ARR_DONE;
+		else
+			return scan_error(jl, sc,
+			    "',' or ']' expected after an array element");
+		return 0;
+	case ARR_DONE:
+		return scan_error(jl, sc, "text after the array");
+	case ARR_ELEM:
+		break;
+	}
+	return 0;
+}
+
+static int
+scan_eof(struct jsonlin *jl, const struct scan *sc)
+{
+	/* Name the last line, not the empty one after its newline. */
+	unsigned long line = sc->col == 0 && sc->line > 1 ? sc->line - 1 :
+	    sc->line;
+
+	switch (sc->st) {
+	case ARR_DONE:
+		return 0;
+	case ARR_START:
+		return xerr_set(jl->err, XERR_DATA, 0,
+		    "%s:%lu: not a JSON array: no data", jl->label, line);
+	case ARR_ELEM:
+		return xerr_set(jl->err, XERR_DATA, 0,
+		    "%s:%lu: array element not closed at the end of the file "
+		    "(truncated?)", jl->label, sc->elem_line);
+	default:
+		return xerr_set(jl->err, XERR_DATA, 0,
+		    "%s:%lu: JSON array not closed with ']' at the end of the "
+		    "file (truncated?)", jl->label, line);
+	}
+}
+
+static int
+jsonarr_run(struct jsonlin *jl, int fd)
+{
+	struct scan sc;
+	char *buf, *p, *end, *mark;
+	size_t n = 0, got = 0;
+	unsigned char c;
+	int first = 1, rc = -1;
+
+	memset(&sc, 0, sizeof(sc));
+	sc.st = ARR_START;
+	sc.line = 1;
+	if ((buf = malloc(JSONLIN_CHUNK)) == NULL)
+		return xerr_nomem(jl->err);
+	for (;;) {
+		if (read_some(fd, jl->label, buf + n, JSONLIN_CHUNK - n, &got,
+		    jl->err) == -1)
+			goto fail;
+		n += got;
+		p = buf;
+		if (first) {
+			/* A byte-order mark may come in pieces from a pipe. */
+			if (got > 0 && n < 3)
+				continue;
+			first = 0;
+			if (n >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0)
+				p += 3;
+		}
+		end = buf + n;
+		mark = p;	/* where this chunk's part of an element starts */
+		for (; p < end; p++) {
+			c = (unsigned char)*p;
+			if (sc.st != ARR_ELEM) {
+				if (!is_blank(c)) {
+					if (scan_punct(jl, &sc, c) == -1)
+						goto fail;
+					mark = p;
+				}
+			} else if (sc.in_str) {
+				if (sc.esc)
+					sc.esc = 0;
+				else if (c == '\\')
+					sc.esc = 1;
+				else if (c == '"')
+					sc.in_str = 0;
+			} else if (c == '"') {
+				sc.in_str = 1;
+			} else if (c == '{' || c == '[') {
+				if (++sc.depth > JSONLIN_DEPTH) {
+					scan_error(jl, &sc, "nesting too deep");
+					goto fail;
+				}
+			} else if ((c == '}' || c == ']') && --sc.depth == 0) {
+				if (elem_done(jl, &sc, mark,
+				    (size_t)(p + 1 - mark)) == -1)
+					goto fail;
+				sc.st = ARR_AFTER;
+			}
+			if (c == '\n') {
+				sc.line++;
+				sc.col = 0;
+			} else
+				sc.col++;
+		}
+		if (sc.st == ARR_ELEM &&
+		    gather_elem(jl, &sc, mark, (size_t)(end - mark)) == -1)
+			goto fail;
+		n = 0;
+		if (got == 0)
+			break;
+	}
+	rc = scan_eof(jl, &sc);
+fail:
+	free(buf);
+	return rc;
+}
+
+/* --- both ------------------------------------------------------------ */
+
+static int
+jsonlin_read(int fd, const char *label, const struct jsonlin_opts *o,
+    record_fn fn, void *ctx, struct xerr *err,
+    int (*run)(struct jsonlin *, int))
 {
 	static const struct jsonlin_opts defaults;
 	struct jsonlin jl;
@@ -732,7 +982,7 @@ jsonlin_read_fd(int fd, const char *label, const struct jsonlin_opts *o,
 	    JSON_TOKENER_VALIDATE_UTF8);
 	if (o->want != NULL && set_names(&jl, o->want, o->nwant) == -1)
 		goto out;
-	rc = jsonlin_run(&jl, fd);
+	rc = run(&jl, fd);
 out:
 	if (jl.tok != NULL)
 		json_tokener_free(jl.tok);
@@ -747,9 +997,10 @@ out:
 	return rc;
 }
 
-int
-jsonlin_read_file(const char *path, const struct jsonlin_opts *o,
-    record_fn fn, void *ctx, struct xerr *err)
+static int
+jsonlin_open(const char *path, const struct jsonlin_opts *o,
+    record_fn fn, void *ctx, struct xerr *err,
+    int (*run)(struct jsonlin *, int))
 {
 	int fd, rc, e;
 
@@ -759,7 +1010,35 @@ jsonlin_read_file(const char *path, const struct jsonlin_opts *o,
 		    e == ENOMEM || e == EIO || e == EINTR ? XERR_TEMP :
 		    XERR_PERM, e, "cannot open '%s'", path);
 	}
-	rc = jsonlin_read_fd(fd, path, o, fn, ctx, err);
+	rc = jsonlin_read(fd, path, o, fn, ctx, err, run);
 	close(fd);
 	return rc;
+}
+
+int
+jsonlin_read_fd(int fd, const char *label, const struct jsonlin_opts *o,
+    record_fn fn, void *ctx, struct xerr *err)
+{
+	return jsonlin_read(fd, label, o, fn, ctx, err, jsonlin_run);
+}
+
+int
+jsonlin_read_file(const char *path, const struct jsonlin_opts *o,
+    record_fn fn, void *ctx, struct xerr *err)
+{
+	return jsonlin_open(path, o, fn, ctx, err, jsonlin_run);
+}
+
+int
+jsonarr_read_fd(int fd, const char *label, const struct jsonlin_opts *o,
+    record_fn fn, void *ctx, struct xerr *err)
+{
+	return jsonlin_read(fd, label, o, fn, ctx, err, jsonarr_run);
+}
+
+int
+jsonarr_read_file(const char *path, const struct jsonlin_opts *o,
+    record_fn fn, void *ctx, struct xerr *err)
+{
+	return jsonlin_open(path, o, fn, ctx, err, jsonarr_run);
 }

@@ -33,4 +33,17 @@ int jsonlin_read_fd(int fd, const char *label, const struct jsonlin_opts *o,
 int jsonlin_read_file(const char *path, const struct jsonlin_opts *o,
     record_fn fn, void *ctx, struct xerr *err);
 
+/*
+ * JSON files holding one array of objects ("[{...},{...}]", as xfer's own
+ * JSON output), streamed: one element is held at a time (at most max_line
+ * bytes each), never the whole document.  Each element is handed on as a
+ * record exactly like a JSON Lines object (same kinds, same projection);
+ * rec->line is the line the element starts on.  Anything but one array of
+ * objects (trailing garbage included) is an error naming file and line.
+ */
+int jsonarr_read_fd(int fd, const char *label, const struct jsonlin_opts *o,
+    record_fn fn, void *ctx, struct xerr *err);
+int jsonarr_read_file(const char *path, const struct jsonlin_opts *o,
+    record_fn fn, void *ctx, struct xerr *err);
+
 #endif

@@ -24,7 +24,18 @@ static const char schema[] =
     "CREATE TABLE IF NOT EXISTS attempts("
     " job TEXT NOT NULL, direction TEXT NOT NULL, date TEXT NOT NULL,"
     " time INTEGER NOT NULL, ok INTEGER NOT NULL, error TEXT);"
-    "CREATE INDEX IF NOT EXISTS attempts_job ON attempts(job, date);";
+    "CREATE INDEX IF NOT EXISTS attempts_job ON attempts(job, date);"
+    "CREATE TABLE IF NOT EXISTS receive_files("
+    " id INTEGER PRIMARY KEY, job TEXT NOT NULL, name TEXT NOT NULL,"
+    " sha256 TEXT NOT NULL DEFAULT '', date TEXT NOT NULL,"
+    " state TEXT NOT NULL, spool TEXT NOT NULL DEFAULT '',"
+    " manifest_sha256 TEXT NOT NULL DEFAULT '', manifest_records INTEGER,"
+    " records INTEGER, bytes INTEGER, attempts INTEGER NOT NULL DEFAULT 0,"
+    " transient INTEGER NOT NULL DEFAULT 0,"
+    " last_error TEXT NOT NULL DEFAULT '', first_seen INTEGER NOT NULL,"
+    " created INTEGER NOT NULL, updated INTEGER NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS receive_key"
+    " ON receive_files(job, name, sha256);";
 
 static int
 db_err(struct ledger *l, struct xerr *err, const char *what)
@@ -264,15 +275,197 @@ ledger_attempt_add(struct ledger *l, const char *job, const char *direction,
 	return 0;
 }
 
+#define RECV_COLS "id, job, name, sha256, date, state, spool," \
+	" manifest_sha256, manifest_records, records, bytes, attempts," \
+	" transient, last_error, first_seen, created, updated"
+
+static long long
+col_int_or(sqlite3_stmt *st, int col, long long dflt)
+{
+	return sqlite3_column_type(st, col) == SQLITE_NULL ? dflt :
+	    sqlite3_column_int64(st, col);
+}
+
+static void
+recv_row(sqlite3_stmt *st, struct recv_file *f)
+{
+	char ds[BDATE_STRLEN];
+
+	memset(f, 0, sizeof(*f));
+	f->id = sqlite3_column_int64(st, 0);
+	copy_col(f->job, sizeof(f->job), st, 1);
+	copy_col(f->name, sizeof(f->name), st, 2);
+	copy_col(f->sha256, sizeof(f->sha256), st, 3);
+	copy_col(ds, sizeof(ds), st, 4);
+	if (bdate_parse(ds, &f->date) == -1)
+		f->date = 0;
+	copy_col(f->state, sizeof(f->state), st, 5);
+	copy_col(f->spool, sizeof(f->spool), st, 6);
+	copy_col(f->manifest_sha256, sizeof(f->manifest_sha256), st, 7);
+	f->manifest_records = col_int_or(st, 8, -1);
+	f->records = col_int_or(st, 9, -1);
+	f->bytes = col_int_or(st, 10, -1);
+	f->attempts = sqlite3_column_int(st, 11);
+	f->transient = sqlite3_column_int(st, 12);
+	copy_col(f->last_error, sizeof(f->last_error), st, 13);
+	f->first_seen = sqlite3_column_int64(st, 14);
+	f->created = sqlite3_column_int64(st, 15);
+	f->updated = sqlite3_column_int64(st, 16);
+}
+
+int
+ledger_recv_put(struct ledger *l, struct recv_file *f, struct xerr *err)
+{
+	static const char ins[] = "INSERT INTO receive_files (job, name,"
+	    " sha256, date, state, spool, manifest_sha256, manifest_records,"
+	    " records, bytes, attempts, transient, last_error, first_seen,"
+	    " created, updated) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,"
+	    " ?10, ?11, ?12, ?13, ?14, ?15, ?16)";
+	static const char upd[] = "UPDATE receive_files SET job = ?1,"
+	    " name = ?2, sha256 = ?3, date = ?4, state = ?5, spool = ?6,"
+	    " manifest_sha256 = ?7, manifest_records = ?8, records = ?9,"
+	    " bytes = ?10, attempts = ?11, transient = ?12, last_error = ?13,"
+	    " first_seen = ?14, created = ?15, updated = ?16 WHERE id = ?17";
+	char ds[BDATE_STRLEN];
+	sqlite3_stmt *st;
+	int rc;
+
+	f->updated = (long long)time(NULL);
+	if (f->created == 0)
+		f->created = f->updated;
+	if (f->first_seen == 0)
+		f->first_seen = f->created;
+	bdate_format(f->date, ds);
+	if (sqlite3_prepare_v2(l->db, f->id ? upd : ins, -1, &st, NULL) !=
+	    SQLITE_OK)
+		return db_err(l, err, "cannot record received file");
+	sqlite3_bind_text(st, 1, f->job, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, f->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, f->sha256, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, ds, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, f->state, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, f->spool, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, f->manifest_sha256, -1, SQLITE_STATIC);
+	if (f->manifest_records >= 0)
+		sqlite3_bind_int64(st, 8, f->manifest_records);
+	if (f->records >= 0)
+		sqlite3_bind_int64(st, 9, f->records);
+	if (f->bytes >= 0)
+		sqlite3_bind_int64(st, 10, f->bytes);
+	sqlite3_bind_int(st, 11, f->attempts);
+	sqlite3_bind_int(st, 12, f->transient);
+	sqlite3_bind_text(st, 13, f->last_error, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 14, f->first_seen);
+	sqlite3_bind_int64(st, 15, f->created);
+	sqlite3_bind_int64(st, 16, f->updated);
+	if (f->id)
+		sqlite3_bind_int64(st, 17, f->id);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return db_err(l, err, "cannot record received file");
+	if (f->id == 0)
+		f->id = sqlite3_last_insert_rowid(l->db);
+	return 0;
+}
+
+int
+ledger_recv_each(struct ledger *l, const char *job, const char *state,
+    bdate_t date, int (*fn)(void *ctx, const struct recv_file *f,
+    struct xerr *err), void *ctx, struct xerr *err)
+{
+	static const char sql[] = "SELECT " RECV_COLS " FROM receive_files"
+	    " WHERE (?1 IS NULL OR job = ?1) AND (?2 IS NULL OR state = ?2)"
+	    " AND (?3 IS NULL OR date = ?3) ORDER BY id";
+	char ds[BDATE_STRLEN];
+	struct recv_file f;
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(l->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return db_err(l, err, "cannot read received files");
+	if (job)
+		sqlite3_bind_text(st, 1, job, -1, SQLITE_STATIC);
+	if (state)
+		sqlite3_bind_text(st, 2, state, -1, SQLITE_STATIC);
+	if (date >= 0) {
+		bdate_format(date, ds);
+		sqlite3_bind_text(st, 3, ds, -1, SQLITE_STATIC);
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		recv_row(st, &f);
+		if (fn(ctx, &f, err) == -1) {
+			sqlite3_finalize(st);
+			return -1;
+		}
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return db_err(l, err, "cannot read received files");
+	return 0;
+}
+
+int
+ledger_recv_find(struct ledger *l, const char *job, const char *name,
+    const char *sha256, const char *state, struct recv_file *f, int *found,
+    struct xerr *err)
+{
+	static const char sql[] = "SELECT " RECV_COLS " FROM receive_files"
+	    " WHERE job = ?1 AND name = ?2 AND sha256 = ?3"
+	    " AND (?4 IS NULL OR state = ?4) ORDER BY id DESC LIMIT 1";
+	sqlite3_stmt *st;
+	int rc;
+
+	*found = 0;
+	if (sqlite3_prepare_v2(l->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return db_err(l, err, "cannot read received files");
+	sqlite3_bind_text(st, 1, job, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, sha256, -1, SQLITE_STATIC);
+	if (state)
+		sqlite3_bind_text(st, 4, state, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		recv_row(st, f);
+		*found = 1;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_err(l, err, "cannot read received files");
+	return 0;
+}
+
+int
+ledger_recv_delete(struct ledger *l, long long id, struct xerr *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(l->db, "DELETE FROM receive_files WHERE id = ?1",
+	    -1, &st, NULL) != SQLITE_OK)
+		return db_err(l, err, "cannot update received files");
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return db_err(l, err, "cannot update received files");
+	return 0;
+}
+
 int
 ledger_status(struct ledger *l, const struct status_filter *f, status_fn fn,
     void *ctx, struct xerr *err)
 {
-	static const char sql[] = "SELECT job, date, 'send', state, file,"
-	    " records, bytes, attempts, last_error, updated FROM send_batches"
+	static const char sql[] = "SELECT job, date, dir, state, file,"
+	    " records, bytes, attempts, last_error, updated FROM ("
+	    " SELECT job, date, 'send' AS dir, state, file, records, bytes,"
+	    "  attempts, last_error, updated, 0 AS id FROM send_batches"
+	    " UNION ALL"
+	    " SELECT job, date, 'receive', state, name, records, bytes,"
+	    "  attempts, last_error, updated, id FROM receive_files)"
 	    " WHERE (?1 IS NULL OR date = ?1)"
-	    " AND (?2 = 0 OR state IN ('failed', 'held'))"
-	    " ORDER BY job, date";
+	    " AND (?2 = 0 OR state IN ('failed', 'held', 'late'))"
+	    " ORDER BY job, date, id";
 	struct status_row row;
 	sqlite3_stmt *st;
 	const char *job;

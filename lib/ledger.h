@@ -61,6 +61,50 @@ int ledger_attempt_add(struct ledger *l, const char *job,
     const char *direction, bdate_t date, const char *error,
     struct xerr *err);
 
+/* States of a received file (SPEC.md section 7). */
+#define ST_WAITING	"waiting"	/* manifest not there yet */
+#define ST_LATE		"late"		/* still waiting after manifest_timeout */
+#define ST_RECEIVED	"received"	/* durable in the spool */
+#define ST_INGESTED	"ingested"
+#define ST_DUPLICATE	"duplicate"
+
+/* One received file version (one delivery). */
+struct recv_file {
+	long long id;		/* 0: not in the ledger yet */
+	char job[128];
+	char name[256];
+	char sha256[SHA256_HEXLEN];	/* "" while waiting */
+	bdate_t date;
+	char state[16];
+	char spool[512];	/* where it is now, relative to spool/JOB */
+	char manifest_sha256[SHA256_HEXLEN];	/* "" without a manifest */
+	long long manifest_records;	/* -1 unless a JSON manifest said */
+	long long records;	/* -1: unknown */
+	long long bytes;
+	int attempts;
+	int transient;		/* failed, but retried automatically */
+	char last_error[1024];
+	long long first_seen;	/* unix time */
+	long long created;
+	long long updated;
+};
+
+/* Insert (f->id == 0, sets it) or update the row. */
+int ledger_recv_put(struct ledger *l, struct recv_file *f, struct xerr *err);
+
+/* Rows of job (every job: NULL) in state (any: NULL) and date (any: -1),
+ * oldest first.  The callback may not write to the ledger. */
+int ledger_recv_each(struct ledger *l, const char *job, const char *state,
+    bdate_t date, int (*fn)(void *ctx, const struct recv_file *f,
+    struct xerr *err), void *ctx, struct xerr *err);
+
+/* The newest row of (job, name, sha256) in state (any: NULL). */
+int ledger_recv_find(struct ledger *l, const char *job, const char *name,
+    const char *sha256, const char *state, struct recv_file *f, int *found,
+    struct xerr *err);
+
+int ledger_recv_delete(struct ledger *l, long long id, struct xerr *err);
+
 /* One row of `xfer status`. */
 struct status_row {
 	const char *job;

@@ -9,6 +9,8 @@
  */
 #include "pattern.h"
 
+#include <regex.h>
+
 #include <errno.h>
 #include <locale.h>
 #include <stdio.h>
@@ -257,4 +259,175 @@ nomem:
 fail:
 	buf_release(&b);
 	return -1;
+}
+
+/* Append s to the regex, escaping what ERE would read as operators. */
+static int
+re_literal(struct buf *re, const char *s, size_t n)
+{
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; rc == 0 && i < n; i++) {
+		if (strchr(".[]()*+?{}|^$\\", s[i]) != NULL)
+			rc = buf_putc(re, '\\');
+		if (rc == 0)
+			rc = buf_putc(re, s[i]);
+	}
+	return rc;
+}
+
+/* The regex for a date written with FMT (validated by pattern_check). */
+static int
+re_date(struct buf *re, const char *fmt, size_t n)
+{
+	const char *c;
+	int rc = 0;
+
+	for (c = fmt; rc == 0 && c < fmt + n; c++) {
+		if (*c != '%') {
+			rc = re_literal(re, c, 1);
+			continue;
+		}
+		switch (*++c) {
+		case 'Y': case 'G':	rc = buf_puts(re, "[0-9]{4}"); break;
+		case 'F':	rc = buf_puts(re, "[0-9]{4}-[0-9]{2}-[0-9]{2}");
+				break;
+		case 'j':	rc = buf_puts(re, "[0-9]{3}"); break;
+		case 'e':	rc = buf_puts(re, "[ 0-9][0-9]"); break;
+		case 'b': case 'a':	rc = buf_puts(re, "[A-Za-z]{3}"); break;
+		case 'B': case 'A':	rc = buf_puts(re, "[A-Za-z]+"); break;
+		case 'u':	rc = buf_puts(re, "[1-7]"); break;
+		case 'w':	rc = buf_puts(re, "[0-6]"); break;
+		case '%':	rc = buf_putc(re, '%'); break;
+		default:	rc = buf_puts(re, "[0-9]{2}"); break;
+		}
+	}
+	return rc;
+}
+
+/* Read text back as a date written with fmt; -1 if it is none. */
+static int
+date_from_text(const char *text, const char *fmt, bdate_t *date)
+{
+	char again[FMT_MAX + 1], ds[BDATE_STRLEN];
+	struct tm tm;
+	const char *end;
+
+	memset(&tm, 0, sizeof(tm));
+	end = strptime(text, fmt, &tm);
+	if (end == NULL || *end != '\0' || tm.tm_mday == 0)
+		return -1;
+	*date = bdate_from_ymd(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+	/* Writing it back must give the same text: no 2026-02-31. */
+	bdate_format(*date, ds);
+	memset(&tm, 0, sizeof(tm));
+	if (strptime(ds, "%Y-%m-%d", &tm) == NULL)
+		return -1;
+	tm.tm_hour = 12;
+	if (strftime(again, sizeof(again), fmt, &tm) == 0 ||
+	    strcmp(again, text) != 0)
+		return -1;
+	return 0;
+}
+
+int
+pattern_match(const char *pat, const char *job, const char *name,
+    int *has_date, bdate_t *date, struct xerr *err)
+{
+	char why[512], fmt[FMT_MAX + 1], *text = NULL;
+	const char *p, *end, *f;
+	regmatch_t m[2];
+	struct buf re;
+	size_t flen;
+	enum ph kind;
+	regex_t rx;
+	int rc = 0, captured = 0, e;
+
+	*has_date = 0;
+	buf_init(&re, 64 * 1024);
+	fmt[0] = '\0';
+	rc |= buf_putc(&re, '^');
+	for (p = pat; rc == 0 && *p; ) {
+		if ((p[0] == '{' && p[1] == '{') || (p[0] == '}' && p[1] == '}')) {
+			rc = re_literal(&re, p, 1);
+			p += 2;
+		} else if (*p == '{') {
+			if (placeholder(p, &end, &f, &flen, &kind, why,
+			    sizeof(why)) == -1) {
+				buf_release(&re);
+				return xerr_set(err, XERR_CONFIG, 0, "pattern "
+				    "'%s': %s", pat, why);
+			}
+			if (kind == PH_JOB) {
+				rc = re_literal(&re, job, strlen(job));
+			} else {
+				if (kind == PH_DATE) {
+					f = "%Y-%m-%d";
+					flen = 8;
+				}
+				if (!captured) {
+					snprintf(fmt, sizeof(fmt), "%.*s",
+					    (int)flen, f);
+					rc = buf_putc(&re, '(');
+				}
+				if (rc == 0)
+					rc = re_date(&re, f, flen);
+				if (rc == 0 && !captured)
+					rc = buf_putc(&re, ')');
+				captured = 1;
+			}
+			p = end;
+		} else if (*p == '*') {
+			rc = buf_puts(&re, ".*");
+			p++;
+		} else if (*p == '?') {
+			rc = buf_putc(&re, '.');
+			p++;
+		} else if (*p == '[' && (end = strchr(p + 1, ']')) != NULL) {
+			rc = buf_putc(&re, '[');
+			p++;
+			if (*p == '!' || *p == '^') {
+				rc |= buf_putc(&re, '^');
+				p++;
+			}
+			rc |= buf_append(&re, p, (size_t)(end - p));
+			rc |= buf_putc(&re, ']');
+			p = end + 1;
+		} else {
+			rc = re_literal(&re, p, 1);
+			p++;
+		}
+	}
+	if (rc == 0)
+		rc = buf_putc(&re, '$');
+	if (rc != 0) {
+		buf_release(&re);
+		return xerr_nomem(err);
+	}
+	if ((e = regcomp(&rx, re.data, REG_EXTENDED)) != 0) {
+		buf_release(&re);
+		return xerr_set(err, XERR_CONFIG, 0, "pattern '%s' cannot be "
+		    "used as a glob", pat);
+	}
+	buf_release(&re);
+	rc = 0;
+	if (regexec(&rx, name, 2, m, 0) == 0) {
+		rc = 1;
+		if (captured && m[1].rm_so >= 0) {
+			text = strndup(name + m[1].rm_so,
+			    (size_t)(m[1].rm_eo - m[1].rm_so));
+			if (text == NULL) {
+				regfree(&rx);
+				return xerr_nomem(err);
+			}
+			if (date_from_text(text, fmt, date) == 0)
+				*has_date = 1;
+			else
+				rc = 0;
+			free(text);
+		}
+	}
+	regfree(&rx);
+	return rc;
 }

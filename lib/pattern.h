@@ -20,6 +20,17 @@ int pattern_check(const char *pat, char *why, size_t whysize);
 int pattern_expand(const char *pat, const char *job, bdate_t date,
     char **out, struct xerr *err);
 
+/*
+ * Does the file name match pat, read as a glob (* ? [...]) whose {job}
+ * stands for the job's name and whose first {date} or {date:FMT} stands
+ * for a date written that way?  1 when it matches, 0 when not (a
+ * placeholder whose text is no real date does not match), -1 with err on
+ * a bad pattern.  When it matched through a date placeholder *has_date is
+ * 1 and *date the date; otherwise *has_date is 0.
+ */
+int pattern_match(const char *pat, const char *job, const char *name,
+    int *has_date, bdate_t *date, struct xerr *err);
+
 /* 1 if pat holds {date} or {date:...}. */
 int pattern_has_date(const char *pat);
 

@@ -182,3 +182,31 @@ proc_describe(const struct proc_result *res, long timeout_ms, char *out,
 	else
 		snprintf(out, size, "killed by signal %d", res->signo);
 }
+
+/* Only the end is read: a chatty program cannot make the message large. */
+void
+proc_stderr_tail(int fd, char *out, size_t size)
+{
+	char b[512];
+	off_t end;
+	ssize_t n;
+	size_t i, k = 0;
+
+	out[0] = '\0';
+	end = lseek(fd, 0, SEEK_END);
+	if (end <= 0)
+		return;
+	if (lseek(fd, end > (off_t)sizeof(b) - 1 ? end - (off_t)sizeof(b) + 1 :
+	    0, SEEK_SET) == -1)
+		return;
+	if ((n = read(fd, b, sizeof(b) - 1)) <= 0)
+		return;
+	for (i = 0; i < (size_t)n && k + 1 < size; i++) {
+		unsigned char c = (unsigned char)b[i];
+		out[k++] = c == '\n' || c == '\r' || c == '\t' ? ' ' :
+		    c < 0x20 ? '?' : (char)c;
+	}
+	while (k > 0 && out[k - 1] == ' ')
+		k--;
+	out[k] = '\0';
+}

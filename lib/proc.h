@@ -36,4 +36,11 @@ int proc_run(const struct proc_spec *spec, struct proc_result *res,
 void proc_describe(const struct proc_result *res, long timeout_ms,
     char *out, size_t size);
 
+/*
+ * The end of what a program wrote to fd (a regular file it had as stderr),
+ * on one line with control characters replaced, for an error message;
+ * "" when it wrote nothing.
+ */
+void proc_stderr_tail(int fd, char *out, size_t size);
+
 #endif

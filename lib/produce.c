@@ -215,12 +215,17 @@ on_record(void *ctx, const struct record *rec, struct xerr *err)
 		if (m == 0)
 			return 0;
 	}
+	/* A copy only when the date field was read for the filter alone. */
 	if (p->agg != NULL) {
+		if (rec->n == p->nagg_in)
+			return agg_add(p->agg, rec, err);
 		r = *rec;
 		r.n = p->nagg_in;
 		return agg_add(p->agg, &r, err);
 	}
 	if (job->aggregate.fields.n > 0) {
+		if (rec->n == job->aggregate.fields.n)
+			return emit_row(p, rec, err);
 		r = *rec;
 		r.n = job->aggregate.fields.n;
 		return emit_row(p, &r, err);

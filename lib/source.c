@@ -242,34 +242,6 @@ out:
 	return rc;
 }
 
-/* The last bytes of the command's stderr, on one line, for the message. */
-static void
-stderr_tail(int fd, char *out, size_t size)
-{
-	char b[512];
-	off_t end;
-	ssize_t n;
-	size_t i, k = 0;
-
-	out[0] = '\0';
-	end = lseek(fd, 0, SEEK_END);
-	if (end <= 0)
-		return;
-	if (lseek(fd, end > (off_t)sizeof(b) - 1 ? end - (off_t)sizeof(b) + 1 :
-	    0, SEEK_SET) == -1)
-		return;
-	if ((n = read(fd, b, sizeof(b) - 1)) <= 0)
-		return;
-	for (i = 0; i < (size_t)n && k + 1 < size; i++) {
-		unsigned char c = (unsigned char)b[i];
-		out[k++] = c == '\n' || c == '\r' || c == '\t' ? ' ' :
-		    c < 0x20 ? '?' : (char)c;
-	}
-	while (k > 0 && out[k - 1] == ' ')
-		k--;
-	out[k] = '\0';
-}
-
 static int
 run_command(const struct job *job, bdate_t date, const char *tmpdir,
     const struct source_req *req, record_fn fn, void *ctx, struct xerr *err)
@@ -333,7 +305,7 @@ run_command(const struct job *job, bdate_t date, const char *tmpdir,
 	}
 	if (res.timed_out || !res.exited || res.exit_code != 0) {
 		proc_describe(&res, spec.timeout_ms, how, sizeof(how));
-		stderr_tail(errfd, tail, sizeof(tail));
+		proc_stderr_tail(errfd, tail, sizeof(tail));
 		xerr_set(err, XERR_TEMP, 0, "source command '%s' failed: %s%s%s",
 		    argv.v[0], how, tail[0] ? ": " : "", tail);
 		goto out;

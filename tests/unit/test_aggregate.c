@@ -470,6 +470,108 @@ test_many_groups(void **state)
 	agg_free(a);
 }
 
+/*
+ * Keys are hashed and compared in place, a word or two at a time when
+ * short: keys that differ in a single byte, at every position of every
+ * length from 0 to 40, must all be groups of their own, with one and two
+ * group_by fields, and a NULL apart from an empty value.
+ */
+static void
+test_keys_differ_in_one_byte(void **state)
+{
+	static const char *const gb1[] = { "k" };
+	static const char *const gb2[] = { "k", "j" };
+	static const char *const sum[] = { "v" };
+	static const struct agg_spec specs[] = {
+		{ gb1, 1, "n", sum, 1, NULL, 0, NULL, 0 },
+		{ gb2, 2, "n", sum, 1, NULL, 0, NULL, 0 },
+	};
+	struct xerr err = { 0 };
+	char key[41];
+	const char *v[3];
+	struct trec t;
+	struct buf b;
+	struct agg *a;
+	size_t sp, len, i, r, want, nin, lines;
+	const char *p;
+
+	(void)state;
+	for (sp = 0; sp < 2; sp++) {
+		assert_non_null(a = agg_new(&specs[sp]));
+		agg_input_fields(a, &nin);
+		v[0] = key;
+		v[1] = sp == 0 ? "1" : "j";
+		v[2] = "1";
+		want = 0;
+		/* Twice, so that each key must find its group again. */
+		for (r = 0; r < 2; r++) {
+			for (len = 0; len <= 40; len++) {
+				memset(key, 'a', len);
+				key[len] = '\0';
+				assert_int_equal(agg_add(a, mkrec(&t, 2, nin,
+				    v), &err), 0);
+				want += r == 0;
+				for (i = 0; i < len; i++) {
+					key[i] = 'b';
+					assert_int_equal(agg_add(a, mkrec(&t, 2,
+					    nin, v), &err), 0);
+					key[i] = 'a';
+					want += r == 0;
+				}
+			}
+		}
+		v[0] = NULL;
+		assert_int_equal(agg_add(a, mkrec(&t, 2, nin, v), &err), 0);
+		want++;
+		assert_int_equal(agg_ngroups(a), want);
+		buf_init(&b, 0);
+		assert_int_equal(agg_emit(a, collect, &b, &err), 0);
+		/* The NULL key first, then the rest, each twice. */
+		assert_true(strncmp(b.data, "~|", 2) == 0);
+		for (p = strchr(b.data, '\n') + 1, lines = 1; *p != '\0';
+		    p = strchr(p, '\n') + 1, lines++)
+			assert_non_null(strstr(p, sp == 0 ? "|#2|#2\n" :
+			    "|j|#2|#2\n"));
+		assert_int_equal(lines, want);
+		buf_release(&b);
+		agg_free(a);
+	}
+}
+
+/*
+ * The group is looked up before the values are parsed: a record with a
+ * new key and a bad value must still create no group.
+ */
+static void
+test_bad_value_new_key(void **state)
+{
+	static const char *const gb[] = { "store" };
+	static const char *const sum[] = { "amount" };
+	static const struct agg_spec spec = {
+		gb, 1, "n", sum, 1, NULL, 0, NULL, 0,
+	};
+	static const char *const good[] = { "a", "1.5" };
+	static const char *const bad[] = { "new", "1.5x" };
+	struct xerr err = { 0 };
+	struct trec t;
+	struct buf b;
+	struct agg *a;
+
+	(void)state;
+	assert_non_null(a = agg_new(&spec));
+	assert_int_equal(agg_add(a, mkrec(&t, 2, 2, good), &err), 0);
+	assert_int_equal(agg_add(a, mkrec(&t, 3, 2, bad), &err), -1);
+	assert_string_equal(err.msg,
+	    "sales.csv:3: value '1.5x' in 'amount' is not a number");
+	assert_int_equal(agg_ngroups(a), 1);
+	assert_int_equal(agg_add(a, mkrec(&t, 4, 2, good), &err), 0);
+	buf_init(&b, 0);
+	assert_int_equal(agg_emit(a, collect, &b, &err), 0);
+	assert_string_equal(b.data, "a|#2|#3.0\n");
+	buf_release(&b);
+	agg_free(a);
+}
+
 int
 main(void)
 {
@@ -484,6 +586,8 @@ main(void)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_emit_stops_on_error),
 		cmocka_unit_test(test_many_groups),
+		cmocka_unit_test(test_keys_differ_in_one_byte),
+		cmocka_unit_test(test_bad_value_new_key),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

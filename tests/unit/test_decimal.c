@@ -271,6 +271,115 @@ test_format_extremes(void **state)
 	assert_string_equal(fmt(&d, buf), "0.00");
 }
 
+/*
+ * Plain numbers of up to 19 digits take a 64-bit path, longer ones and
+ * exponents the 128-bit one: around the border both must agree with the
+ * text.
+ */
+static void
+test_parse_plain_border(void **state)
+{
+	static const struct {
+		const char *in;
+		const char *want;
+		int scale;
+	} t[] = {
+		{ "999999999999999999", "999999999999999999", 0 },
+		{ "9999999999999999999", "9999999999999999999", 0 },
+		{ "-9999999999999999999", "-9999999999999999999", 0 },
+		{ "18446744073709551615", "18446744073709551615", 0 },
+		{ "18446744073709551616", "18446744073709551616", 0 },
+		{ "99999999999999999999", "99999999999999999999", 0 },
+		{ "999999999.9999999999", "999999999.9999999999", 10 },
+		{ "9999999999.999999999", "9999999999.999999999", 9 },
+		{ "0000000000000000000001", "1", 0 },
+		{ "-.0000000000000000001", "-0.0000000000000000001", 19 },
+		{ ".00000000000000000001", "0.00000000000000000001", 20 },
+		{ "+.5", "0.5", 1 },
+		{ "+0.", "0", 0 },
+	};
+	char buf[DECIMAL_STRLEN];
+	struct decimal d;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		parse_ok(t[i].in, &d);
+		assert_string_equal(fmt(&d, buf), t[i].want);
+		assert_int_equal(d.scale, t[i].scale);
+	}
+}
+
+/*
+ * Random "[-+]digits[.digits]" of 1 to 30 digits, against what the text
+ * says: the digits without leading zeros, the fraction's length as the
+ * scale.  Either parse path may take each of them.
+ */
+static void
+test_parse_plain_random(void **state)
+{
+	char in[40], want[DECIMAL_STRLEN], buf[DECIMAL_STRLEN];
+	unsigned long long x = 7;
+	size_t nint, nfrac, n, w, i, lead, start;
+	struct decimal d;
+	int iter, neg;
+
+	(void)state;
+	for (iter = 0; iter < 200000; iter++) {
+		x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+		nint = (size_t)(x >> 33) % 20;
+		nfrac = (x >> 40) % 3 == 0 ? 0 : (size_t)(x >> 45) % 11;
+		if (nint + nfrac == 0)
+			nint = 1;
+		neg = (x >> 50) % 3 == 0;
+		n = 0;
+		if (neg || (x >> 52) % 5 == 0)
+			in[n++] = neg ? '-' : '+';
+		start = n;
+		for (i = 0; i < nint + nfrac; i++) {
+			if (i == nint)
+				in[n++] = '.';
+			x = x * 6364136223846793005ULL +
+			    1442695040888963407ULL;
+			/* Runs of zeros and nines, at the ends too. */
+			in[n++] = (char)((x >> 60) < 4 ? '0' : (x >> 60) < 8 ?
+			    '9' : '0' + (int)((x >> 33) % 10));
+		}
+		if (nfrac == 0 && (x >> 55) % 4 == 0)
+			in[n++] = '.';
+		in[n] = '\0';
+
+		/* decimal_format() of the value: the digits, the point put
+		 * back, at least one digit before it, no "-" for zero. */
+		w = 0;
+		for (i = 0, lead = 1; i < nint; i++) {
+			if (lead && in[start + i] == '0' && i + 1 < nint)
+				continue;
+			lead = 0;
+			want[w++] = in[start + i];
+		}
+		if (nint == 0)
+			want[w++] = '0';
+		if (nfrac > 0) {
+			want[w++] = '.';
+			memcpy(want + w, in + n - nfrac, nfrac);
+			w += nfrac;
+		}
+		want[w] = '\0';
+		if (neg && strspn(want, "0.") != w) {
+			memmove(want + 1, want, w + 1);
+			want[0] = '-';
+		}
+
+		if (decimal_parse(in, n, &d) != 0)
+			fail_msg("decimal_parse('%s') failed", in);
+		if (strcmp(fmt(&d, buf), want) != 0 ||
+		    d.scale != (int)nfrac)
+			fail_msg("'%s': got '%s' scale %d, want '%s' scale %zu",
+			    in, buf, d.scale, want, nfrac);
+	}
+}
+
 int
 main(void)
 {
@@ -278,6 +387,8 @@ main(void)
 		cmocka_unit_test(test_parse_valid),
 		cmocka_unit_test(test_parse_invalid),
 		cmocka_unit_test(test_parse_uses_len),
+		cmocka_unit_test(test_parse_plain_border),
+		cmocka_unit_test(test_parse_plain_random),
 		cmocka_unit_test(test_add_table),
 		cmocka_unit_test(test_add_overflow),
 		cmocka_unit_test(test_million_dimes),

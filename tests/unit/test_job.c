@@ -1,4 +1,5 @@
-/* job: loading send jobs, their defaults, and every kind of mistake. */
+/* job: loading send and receive jobs, their defaults, and every kind of
+ * mistake. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -20,6 +21,12 @@
 #define OUT	"[output]\nname = out_{date}.csv\n"
 #define UP	"[upload]\nurl = outbox\n"
 #define BASE	JOB SRC OUT UP
+
+/* A valid receive job, also in nine lines. */
+#define RJOB	"[job]\ndirection = receive\n"
+#define RIN	"[inbox]\npath = inbox\npattern = *.csv\n"
+#define RING	"[ingest]\ntype = sqlite\ndatabase = db/x.db\ntable = sales\n"
+#define RBASE	RJOB RIN RING
 
 static char dir[] = "/tmp/test_job.XXXXXX";
 
@@ -474,11 +481,13 @@ test_host_key(void **state)
  * numbers count from the nine lines of BASE: a row's first added line is
  * line 10.
  */
-static const struct {
+struct broken_row {
 	const char *label;
 	const char *text;
 	const char *want[8];	/* substrings of errors[0..n-1], in order */
-} broken[] = {
+};
+
+static const struct broken_row broken[] = {
 	{ "typo with suggestion", BASE "[aggregate]\ngroup_bu = a\n",
 	    { "/t.job:11: key 'group_bu': unknown key in [aggregate] (did "
 	    "you mean 'group_by'?)" } },
@@ -529,9 +538,6 @@ static const struct {
 	{ "duplicate key", BASE "[job]\ndirection = send\n",
 	    { ":11: key 'direction': duplicate key in [job] (first set on "
 	    "line 2)" } },
-	{ "receive jobs", "[job]\ndirection = receive\n[inbox]\npath = x\n",
-	    { ":2: key 'direction': receive jobs are not supported by this "
-	    "version yet" } },
 	{ "bad direction", "[job]\ndirection = sideways\n" SRC OUT UP,
 	    { ":2: key 'direction': expected send or receive" } },
 	{ "bad source type", JOB "[source]\ntype = xml\n" OUT UP,
@@ -641,34 +647,555 @@ static const struct {
 	    "/t.job: key 'url' is required in [upload]" } },
 };
 
+/* tests/data/jobs/sales_in.job: a local inbox into SQLite, every key. */
 static void
-test_broken(void **state)
+test_receive_full(void **state)
+{
+	struct strlist errs = { 0, NULL, 0 };
+	struct job *job;
+	char path[512];
+
+	(void)state;
+	fixture(path, sizeof(path), "sales_in.job");
+	if (job_load(HOME, path, &job, &errs) != 0)
+		fail_msg("%s: %s", path, errs.n ? errs.v[0] : "?");
+	assert_string_equal(job->name, "sales_in");
+	assert_int_equal(job->direction, DIR_RECEIVE);
+	assert_string_equal(job_direction_name(job->direction), "receive");
+	assert_string_equal(job->schedule, "*/10 * * * *");
+	assert_string_equal(job->timezone, "Asia/Seoul");
+	assert_int_equal(job->enabled, 0);
+
+	assert_string_equal(job->inbox.path, HOME "/inbox/partner");
+	assert_null(job->inbox.url);
+	assert_string_equal(job->inbox.pattern,
+	    "sales_{date:%Y%m%d}_[0-9]*.csv");
+	assert_int_equal(job->inbox.format, FMT_CSV);
+	assert_int_equal(job->inbox.delimiter, '|');
+	assert_int_equal(job->inbox.header, 0);
+	assert_int_equal(job->inbox.settle_s, 120);
+	assert_int_equal(job->inbox.require_manifest, 1);
+	assert_int_equal(job->inbox.manifest_timeout_s, 3 * 3600);
+	assert_int_equal(job->inbox.after_pull, AFTER_PULL_DELETE);
+	assert_null(job->inbox.after_pull_dir);
+	assert_true(job->inbox.max_size == 512LL << 20);
+
+	assert_int_equal(job->ingest.type, INGEST_SQLITE);
+	assert_string_equal(job->ingest.database, HOME "/db/{job}.db");
+	assert_string_equal(job->ingest.table, "sales");
+	assert_int_equal(job->ingest.mode, MODE_REPLACE_DATE);
+	assert_string_equal(job->ingest.date_column, "day");
+	assert_int_equal(job->ingest.columns.n, 4);
+	assert_string_equal(job->ingest.columns.v[0], "day");
+	assert_string_equal(job->ingest.columns.v[1], "store_id");
+	assert_string_equal(job->ingest.columns.v[2], "orders");
+	assert_string_equal(job->ingest.columns.v[3], "amount");
+	assert_int_equal(job->ingest.command.n, 0);
+
+	assert_string_equal(job->backup.path,
+	    "/var/backups/xfer/{job}/{date:%Y/%m}");
+	assert_int_equal(job->backup.compress, COMPRESS_GZIP);
+	assert_int_equal(job->backup.keep_days, 0);
+
+	/* A local inbox needs no server. */
+	assert_null(job->upload.url);
+	assert_null(job->upload.user);
+	job_free(job);
+	strlist_free(&errs);
+}
+
+/* tests/data/jobs/sales_pull.job: pulled over SFTP; the connection keys
+ * land in job->upload. */
+static void
+test_receive_pull(void **state)
+{
+	struct strlist errs = { 0, NULL, 0 };
+	struct job *job;
+	char path[512];
+
+	(void)state;
+	fixture(path, sizeof(path), "sales_pull.job");
+	if (job_load(HOME, path, &job, &errs) != 0)
+		fail_msg("%s: %s", path, errs.n ? errs.v[0] : "?");
+	assert_int_equal(job->direction, DIR_RECEIVE);
+	assert_null(job->inbox.path);
+	assert_string_equal(job->inbox.url,
+	    "sftp://partner.example.com/outbound/");
+	assert_string_equal(job->inbox.pattern, "*.json.gz");
+	assert_int_equal(job->inbox.format, -1);
+	assert_int_equal(job->inbox.after_pull, AFTER_PULL_MOVE);
+	assert_string_equal(job->inbox.after_pull_dir, "/outbound/done");
+	assert_int_equal(job->ingest.type, INGEST_NONE);
+	assert_null(job->ingest.database);
+	assert_null(job->ingest.table);
+	assert_null(job->ingest.date_column);
+
+	assert_string_equal(job->upload.url,
+	    "sftp://partner.example.com/outbound/");
+	assert_true(job->upload.url != job->inbox.url);
+	assert_string_equal(job->upload.user, "shop");
+	assert_string_equal(job->upload.identity, HOME "/keys/partner_ed25519");
+	assert_string_equal(job->upload.passphrase_file,
+	    HOME "/keys/partner.passphrase");
+	assert_string_equal(job->upload.known_hosts, "/etc/xfer/known_hosts");
+	assert_string_equal(job->upload.host_key_sha256,
+	    "fz+kjKiFZ4E0hC+nRW8+zlOpf4Q7YQGF2QCsTkZ8dJA");
+	assert_string_equal(job->upload.password_file,
+	    HOME "/secrets/partner.pass");
+	assert_string_equal(job->upload.ca_file, "/etc/xfer/partner-ca.pem");
+	assert_string_equal(job->upload.client_cert, HOME "/certs/client.pem");
+	assert_string_equal(job->upload.client_key, HOME "/certs/client.key");
+	assert_int_equal(job->upload.connect_timeout_ms, 60000);
+	assert_int_equal(job->upload.stall_timeout_ms, 120000);
+	assert_string_equal(job->upload.proxy,
+	    "socks5h://proxy.example.com:1080");
+	assert_int_equal(job->upload.retries, 5);
+	assert_int_equal(job->upload.retry_delay_ms, 10000);
+	/* Keys [inbox] does not have keep their defaults. */
+	assert_string_equal(job->upload.temp_suffix, ".part");
+	assert_int_equal(job->upload.on_exists, ON_EXISTS_REPLACE);
+	assert_int_equal(job->upload.max_attempts, 10);
+
+	/* No [backup]: the defaults. */
+	assert_string_equal(job->backup.path,
+	    HOME "/spool/{job}/backup/{date:%Y/%m/%d}");
+	assert_int_equal(job->backup.compress, COMPRESS_NONE);
+	assert_int_equal(job->backup.keep_days, 90);
+	job_free(job);
+	strlist_free(&errs);
+}
+
+/* tests/data/jobs/minimal_in.job: only the required keys. */
+static void
+test_receive_defaults(void **state)
+{
+	struct strlist errs = { 0, NULL, 0 };
+	struct job *job;
+	char path[512];
+
+	(void)state;
+	fixture(path, sizeof(path), "minimal_in.job");
+	/* A home with a trailing slash gives no double slash. */
+	if (job_load(HOME "/", path, &job, &errs) != 0)
+		fail_msg("%s: %s", path, errs.n ? errs.v[0] : "?");
+	assert_string_equal(job->name, "minimal_in");
+	assert_int_equal(job->direction, DIR_RECEIVE);
+	assert_int_equal(job->enabled, 1);
+	assert_null(job->schedule);
+	assert_null(job->timezone);
+
+	assert_string_equal(job->inbox.path, HOME "/inbox");
+	assert_null(job->inbox.url);
+	assert_string_equal(job->inbox.pattern, "sales_*.csv");
+	assert_int_equal(job->inbox.format, -1);
+	assert_int_equal(job->inbox.delimiter, ',');
+	assert_int_equal(job->inbox.header, 1);
+	assert_int_equal(job->inbox.settle_s, 60);
+	assert_int_equal(job->inbox.require_manifest, 0);
+	assert_int_equal(job->inbox.manifest_timeout_s, 3600);
+	assert_int_equal(job->inbox.after_pull, AFTER_PULL_DELETE);
+	assert_null(job->inbox.after_pull_dir);
+	assert_true(job->inbox.max_size == 10LL << 30);
+
+	assert_int_equal(job->ingest.type, INGEST_SQLITE);
+	assert_string_equal(job->ingest.database, HOME "/sales.db");
+	assert_string_equal(job->ingest.table, "sales");
+	assert_int_equal(job->ingest.mode, MODE_APPEND);
+	assert_string_equal(job->ingest.date_column, "date");
+	assert_int_equal(job->ingest.columns.n, 0);
+	assert_int_equal(job->ingest.command.n, 0);
+	assert_int_equal(job->ingest.timeout_s, 600);
+
+	assert_string_equal(job->backup.path,
+	    HOME "/spool/{job}/backup/{date:%Y/%m/%d}");
+	assert_int_equal(job->backup.compress, COMPRESS_NONE);
+	assert_int_equal(job->backup.keep_days, 90);
+
+	assert_null(job->upload.url);
+	assert_string_equal(job->upload.temp_suffix, ".part");
+	job_free(job);
+	strlist_free(&errs);
+}
+
+static void
+test_receive_command(void **state)
+{
+	static const struct {
+		const char *value;
+		const char *argv[6];
+	} rows[] = {
+		{ "/usr/local/bin/load {file}",
+		    { "/usr/local/bin/load", "{file}", NULL } },
+		{ "bin/load --in={file} --day {date:%Y%m%d} --job {job}",
+		    { HOME "/bin/load", "--in={file}", "--day", "{date:%Y%m%d}",
+		    "--job", "{job}" } },
+		/* {file} is optional: XFER_FILE is always set. */
+		{ "load", { "load", NULL } },
+		{ "load '{{file}}' \"{file}.{date}\"",
+		    { "load", "{{file}}", "{file}.{date}", NULL } },
+	};
+	char text[1024];
+	struct job *job;
+	size_t i, j;
+
+	(void)state;
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		snprintf(text, sizeof(text), RJOB RIN "[ingest]\n"
+		    "type = command\ncommand = %s\ntimeout = 90s\n"
+		    "columns = date, n\n", rows[i].value);
+		job = load_ok(text);
+		assert_int_equal(job->ingest.type, INGEST_COMMAND);
+		assert_int_equal(job->ingest.timeout_s, 90);
+		assert_int_equal(job->ingest.columns.n, 2);
+		assert_null(job->ingest.database);
+		assert_null(job->ingest.table);
+		assert_null(job->ingest.date_column);
+		for (j = 0; j < 6 && rows[i].argv[j] != NULL; j++) {
+			if (j >= job->ingest.command.n ||
+			    strcmp(job->ingest.command.v[j],
+			    rows[i].argv[j]) != 0)
+				fail_msg("'%s': argv[%zu] is '%s', want '%s'",
+				    rows[i].value, j,
+				    j < job->ingest.command.n ?
+				    job->ingest.command.v[j] : "(none)",
+				    rows[i].argv[j]);
+		}
+		assert_int_equal(job->ingest.command.n, j);
+		job_free(job);
+	}
+
+	/* A jsonl inbox by format, columns for header = no in csv, a
+	 * replace-date column among the columns, keep after pulling. */
+	job = load_ok(RJOB "[inbox]\nurl = https://h/out/\npattern = *.txt\n"
+	    "format = jsonl\nafter_pull = keep\nsettle = 0\n" RING
+	    "mode = replace-date\ncolumns = n, date\n");
+	assert_int_equal(job->inbox.format, FMT_JSONL);
+	assert_int_equal(job->inbox.after_pull, AFTER_PULL_KEEP);
+	assert_int_equal(job->inbox.settle_s, 0);
+	assert_string_equal(job->upload.url, "https://h/out/");
+	assert_string_equal(job->ingest.date_column, "date");
+	job_free(job);
+
+	job = load_ok(RBASE "[inbox]\nheader = no\ndelimiter = tab\n"
+	    "[ingest]\ncolumns = a, b\n[job]\nschedule = 0 * * * *\n");
+	assert_int_equal(job->inbox.header, 0);
+	assert_int_equal(job->inbox.delimiter, '\t');
+	assert_string_equal(job->schedule, "0 * * * *");
+	job_free(job);
+
+	/* A backup path relative to the home, with patterns. */
+	job = load_ok(RBASE "[backup]\npath = archive/{job}/{date}\n");
+	assert_string_equal(job->backup.path, HOME "/archive/{job}/{date}");
+	job_free(job);
+}
+
+static void
+test_receive_urls(void **state)
+{
+	static const struct {
+		const char *url, *want;
+	} rows[] = {
+		{ "sftp://partner.example.com/outbound/",
+		    "sftp://partner.example.com/outbound/" },
+		{ "SFTP://Partner/out/", "sftp://Partner/out/" },
+		{ "sftp://user@host:2222/out/", "sftp://user@host:2222/out/" },
+		{ "HTTPS://dav.example.com/out/",
+		    "https://dav.example.com/out/" },
+	};
+	char text[512];
+	struct job *job;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		snprintf(text, sizeof(text), RJOB "[inbox]\nurl = %s\n"
+		    "pattern = x\n" RING, rows[i].url);
+		job = load_ok(text);
+		assert_string_equal(job->inbox.url, rows[i].want);
+		assert_string_equal(job->upload.url, rows[i].want);
+		assert_null(job->inbox.path);
+		job_free(job);
+	}
+}
+
+/* Broken receive jobs; added lines start at line 10 after RBASE too. */
+static const struct broken_row broken_receive[] = {
+	{ "missing pattern", RJOB "[inbox]\npath = inbox\n" RING,
+	    { "/t.job: key 'pattern' is required in [inbox]" } },
+	{ "missing inbox", RJOB RING,
+	    { "/t.job: key 'path' or 'url' is required in [inbox]",
+	    "/t.job: key 'pattern' is required in [inbox]" } },
+	{ "missing everything", RJOB,
+	    { "/t.job: key 'path' or 'url' is required in [inbox]",
+	    "/t.job: key 'pattern' is required in [inbox]",
+	    "/t.job: key 'type' is required in [ingest]" } },
+	{ "both path and url", RBASE "[inbox]\nurl = sftp://h/out/\n",
+	    { "/t.job:11: key 'url': cannot be combined with path (an inbox "
+	    "is a local directory or a URL, not both)" } },
+	{ "http url", RJOB "[inbox]\nurl = http://h/out/\npattern = *.csv\n"
+	    RING,
+	    { ":4: key 'url': plain http is not allowed; use https://" } },
+	{ "file url", RJOB "[inbox]\nurl = file:///srv/in/\npattern = x\n"
+	    RING, { ":4: key 'url': unsupported scheme 'file://' (expected "
+	    "sftp:// or https://; a local directory is given with path)" } },
+	{ "ftp url", RJOB "[inbox]\nurl = ftp://h/\npattern = x\n" RING,
+	    { ":4: key 'url': unsupported scheme 'ftp://'" } },
+	{ "directory as url", RJOB "[inbox]\nurl = inbox\npattern = x\n"
+	    RING, { ":4: key 'url': expected an sftp:// or https:// URL (a "
+	    "local directory is given with path)" } },
+	{ "url without host", RJOB "[inbox]\nurl = sftp:///x\npattern = x\n"
+	    RING, { ":4: key 'url': no host name in 'sftp:///x'" } },
+	{ "url as path", RJOB "[inbox]\npath = sftp://h/out/\npattern = x\n"
+	    RING, { ":4: key 'path': expected a local directory (a server to "
+	    "pull from is given with url)" } },
+	{ "tilde path", RJOB "[inbox]\npath = ~/in\npattern = x\n" RING,
+	    { ":4: key 'path': '~' is not expanded" } },
+	{ "table name starts with a digit", RJOB RIN "[ingest]\n"
+	    "type = sqlite\ndatabase = x.db\ntable = 9sales\n",
+	    { ":9: key 'table': '9sales' is not a table name (a letter or "
+	    "'_', then letters, digits or '_', at most 64)" } },
+	{ "table name with a dash", RJOB RIN "[ingest]\ntype = sqlite\n"
+	    "database = x.db\ntable = sales-2024\n",
+	    { ":9: key 'table': 'sales-2024' is not a table name" } },
+	{ "table name with a quote", RJOB RIN "[ingest]\ntype = sqlite\n"
+	    "database = x.db\ntable = \"a\\\"b\"\n",
+	    { ":9: key 'table': 'a\"b' is not a table name" } },
+	{ "table name of 65", RJOB RIN "[ingest]\ntype = sqlite\n"
+	    "database = x.db\ntable = a2345678901234567890123456789012345678"
+	    "901234567890123456789012345\n",
+	    { ":9: key 'table': 'a234" } },
+	{ "xfer_ table", RJOB RIN "[ingest]\ntype = sqlite\n"
+	    "database = x.db\ntable = xfer_ingested\n",
+	    { ":9: key 'table': names starting with 'xfer_' are reserved for "
+	    "xfer's own tables" } },
+	{ "XFER_ table", RJOB RIN "[ingest]\ntype = sqlite\n"
+	    "database = x.db\ntable = XFER_Sales\n",
+	    { ":9: key 'table': names starting with 'xfer_' are reserved" } },
+	{ "header = no without columns", RBASE "[inbox]\nheader = no\n",
+	    { ":11: key 'header': header = no needs the field names in "
+	    "[ingest] columns" } },
+	{ "send-only keys", RBASE "[job]\ndate = today\ncatch_up = 3d\n",
+	    { ":11: key 'date': not used in receive jobs (only in send jobs)",
+	    ":12: key 'catch_up': not used in receive jobs (only in send "
+	    "jobs)" } },
+	{ "after_pull and connection keys with path", RBASE "[inbox]\n"
+	    "after_pull = keep\nuser = shop\nknown_hosts = kh\nretries = 2\n",
+	    { ":11: key 'after_pull': not used with path (only with url)",
+	    ":12: key 'user': not used with path (only with url)",
+	    ":13: key 'known_hosts': not used with path (only with url)",
+	    ":14: key 'retries': not used with path (only with url)" } },
+	{ "zip backup", RBASE "[backup]\ncompress = zip\n",
+	    { ":11: key 'compress': zip is not used for backups (expected none "
+	    "or gzip)" } },
+	{ "other backup compression", RBASE "[backup]\ncompress = bzip2\n",
+	    { ":11: key 'compress': expected none or gzip" } },
+	{ "keep_days", RBASE "[backup]\nkeep_days = 36501\n",
+	    { ":11: key 'keep_days': expected a whole number from 0 to "
+	    "36500" } },
+	{ "backup path", RBASE "[backup]\npath = b/{day}\n",
+	    { ":11: key 'path': unknown placeholder '{day}'" } },
+	{ "bad mode", RBASE "mode = upsert\n",
+	    { ":10: key 'mode': expected append or replace-date" } },
+	{ "bad ingest type", RJOB RIN "[ingest]\ntype = postgres\n",
+	    { ":7: key 'type': expected sqlite, command or none" } },
+	{ "missing ingest type", RJOB RIN,
+	    { "/t.job: key 'type' is required in [ingest]" } },
+	{ "missing sqlite keys", RJOB RIN "[ingest]\ntype = sqlite\n",
+	    { "/t.job: key 'database' is required in [ingest]",
+	    "/t.job: key 'table' is required in [ingest]" } },
+	{ "missing command", RJOB RIN "[ingest]\ntype = command\n",
+	    { "/t.job: key 'command' is required in [ingest]" } },
+	{ "command key with sqlite", RBASE "command = load {file}\n"
+	    "timeout = 1m\n",
+	    { ":10: key 'command': not used with type = sqlite (only with "
+	    "type = command)",
+	    ":11: key 'timeout': not used with type = sqlite (only with type "
+	    "= command)" } },
+	{ "sqlite keys with none", RJOB RIN "[ingest]\ntype = none\n"
+	    "table = t\ndate_column = d\n",
+	    { ":8: key 'table': not used with type = none (only with type = "
+	    "sqlite)",
+	    ":9: key 'date_column': not used with type = none" } },
+	{ "unknown placeholder in an ingest command", RJOB RIN
+	    "[ingest]\ntype = command\ncommand = load {fil}\n",
+	    { ":8: key 'command': argument '{fil}': unknown placeholder "
+	    "'{fil}' (expected {date}, {date:FMT} or {job}); {file} is the "
+	    "received file" } },
+	{ "{file} in a source command", JOB "[source]\ntype = command\n"
+	    "command = prog {file}\n" OUT UP,
+	    { ":5: key 'command': argument '{file}': unknown placeholder "
+	    "'{file}' (expected {date}, {date:FMT} or {job})" } },
+	{ "ingest timeout 0", RJOB RIN "[ingest]\ntype = command\n"
+	    "command = load\ntimeout = 0\n",
+	    { ":9: key 'timeout': must be longer than 0" } },
+	{ "columns twice", RBASE "columns = a, b, a\n",
+	    { ":10: key 'columns': field 'a' is listed twice" } },
+	{ "replace-date by a column not in columns", RBASE
+	    "mode = replace-date\ncolumns = day, n\n",
+	    { ":10: key 'mode': replace-date deletes by column 'date', which "
+	    "is not in columns (set date_column)" } },
+	{ "date_column not in columns", RBASE "mode = replace-date\n"
+	    "columns = day, n\ndate_column = dt\n",
+	    { ":12: key 'date_column': column 'dt' is not in columns" } },
+	{ "pattern with a slash", RJOB "[inbox]\npath = in\n"
+	    "pattern = a/*.csv\n" RING,
+	    { ":5: key 'pattern': must match file names, without '/' (the "
+	    "directory is path or url)" } },
+	{ "pattern dot-dot", RJOB "[inbox]\npath = in\npattern = ..\n" RING,
+	    { ":5: key 'pattern': '..' is not a file name" } },
+	{ "pattern placeholder", RJOB "[inbox]\npath = in\n"
+	    "pattern = {file}.csv\n" RING,
+	    { ":5: key 'pattern': unknown placeholder '{file}'" } },
+	{ "pattern with an open bracket", RJOB "[inbox]\npath = in\n"
+	    "pattern = s_[0-9.csv\n" RING,
+	    { ":5: key 'pattern': a '[...]' set must be closed and not "
+	    "empty" } },
+	{ "pattern with an empty set", RJOB "[inbox]\npath = in\n"
+	    "pattern = s_[!].csv\n" RING,
+	    { ":5: key 'pattern': a '[...]' set must be closed" } },
+	{ "pattern with a time", RJOB "[inbox]\npath = in\n"
+	    "pattern = s_{date:%H}.csv\n" RING,
+	    { ":5: key 'pattern': {date:%H} has a time conversion '%H'" } },
+	{ "empty pattern", RJOB "[inbox]\npath = in\npattern =\n" RING,
+	    { ":5: key 'pattern': empty value" } },
+	{ "bad format", RBASE "[inbox]\nformat = xml\n",
+	    { ":11: key 'format': expected csv, json or jsonl" } },
+	{ "csv keys with a json pattern", RJOB "[inbox]\npath = in\n"
+	    "pattern = *.json.gz\ndelimiter = |\n" RING,
+	    { ":6: key 'delimiter': only used with format = csv, not json "
+	    "(from the pattern's extension)" } },
+	{ "csv keys with format = jsonl", RBASE "[inbox]\nformat = jsonl\n"
+	    "header = no\n",
+	    { ":12: key 'header': only used with format = csv, not jsonl" } },
+	{ "delimiter", RBASE "[inbox]\ndelimiter = ab\n",
+	    { ":11: key 'delimiter': expected one character other than '\"', "
+	    "CR or LF (or tab)" } },
+	{ "settle", RBASE "[inbox]\nsettle = soon\n",
+	    { ":11: key 'settle': expected a number of seconds" } },
+	{ "require_manifest", RBASE "[inbox]\nrequire_manifest = sure\n",
+	    { ":11: key 'require_manifest': expected yes or no" } },
+	{ "manifest_timeout without require_manifest", RBASE "[inbox]\n"
+	    "manifest_timeout = 2h\n",
+	    { ":11: key 'manifest_timeout': only used with require_manifest = "
+	    "yes" } },
+	{ "manifest_timeout 0", RBASE "[inbox]\nrequire_manifest = yes\n"
+	    "manifest_timeout = 0\n",
+	    { ":12: key 'manifest_timeout': must be longer than 0" } },
+	{ "max_size 0", RBASE "[inbox]\nmax_size = 0\n",
+	    { ":11: key 'max_size': must be more than 0" } },
+	{ "max_size", RBASE "[inbox]\nmax_size = 1T\n",
+	    { ":11: key 'max_size': expected a number of bytes" } },
+	{ "max_size too large", RBASE "[inbox]\nmax_size = 9000000000G\n",
+	    { ":11: key 'max_size': is too large" } },
+	{ "after_pull", RJOB "[inbox]\nurl = sftp://h/out/\npattern = x\n"
+	    "after_pull = archive\n" RING,
+	    { ":6: key 'after_pull': expected delete, keep or move:DIR" } },
+	{ "after_pull move without a directory", RJOB "[inbox]\n"
+	    "url = sftp://h/out/\npattern = x\nafter_pull = move:\n" RING,
+	    { ":6: key 'after_pull': move: needs the directory to move pulled "
+	    "files to (move:DIR)" } },
+	{ "connection keys as in [upload]", RJOB "[inbox]\n"
+	    "url = sftp://h/out/\npattern = x\nhost_key_sha256 = MD5:aa\n"
+	    "proxy = ftp://p\nconnect_timeout = 0\nretries = 101\n" RING,
+	    { ":6: key 'host_key_sha256': expected the base64 SHA-256 "
+	    "fingerprint",
+	    ":7: key 'proxy': expected none or a proxy URL",
+	    ":8: key 'connect_timeout': must be longer than 0",
+	    ":9: key 'retries': expected a whole number from 0 to 100" } },
+	{ "upload-only keys in [inbox]", RJOB "[inbox]\nurl = sftp://h/o/\n"
+	    "pattern = x\ntemp_suffix = .tmp\nmax_attempts = 3\n" RING,
+	    { ":6: key 'temp_suffix': unknown key in [inbox]",
+	    ":7: key 'max_attempts': unknown key in [inbox]" } },
+	{ "typo in [inbox]", RBASE "[inbox]\npatern = *.txt\n",
+	    { ":11: key 'patern': unknown key in [inbox] (did you mean "
+	    "'pattern'?)" } },
+	{ "key in the wrong section", RBASE "[job]\nurl = sftp://h/\n"
+	    "query = x\n[backup]\ntable = t\n",
+	    { ":11: key 'url': unknown key in [job] (it belongs in [inbox])",
+	    ":12: key 'query': unknown key in [job]",
+	    ":14: key 'table': unknown key in [backup] (it belongs in "
+	    "[ingest])" } },
+	{ "duplicate key", RBASE "[inbox]\npattern = *.txt\n",
+	    { ":11: key 'pattern': duplicate key in [inbox] (first set on "
+	    "line 5)" } },
+	{ "send sections in a receive job", RBASE "[upload]\nurl = x\n"
+	    "frob = 1\nurl = y\n[source]\ntype = xml\n",
+	    { ":10: unknown section '[upload]' (it belongs in send jobs)" } },
+	{ "receive sections in a send job", BASE "[ingest]\ntype = xml\n"
+	    "frob = 1\ntype = none\n[inbox]\npath = x\n",
+	    { ":10: unknown section '[ingest]' (it belongs in receive "
+	    "jobs)" } },
+	{ "no direction, receive sections", RIN RING,
+	    { "/t.job: key 'direction' is required in [job]" } },
+	{ "misspelt direction, receive sections",
+	    "[job]\ndirection = recieve\n" RIN RING,
+	    { ":2: key 'direction': expected send or receive" } },
+	{ "many problems at once, by line",
+	    "[job]\n"				/* 1 */
+	    "direction = receive\n"		/* 2 */
+	    "catch_up = 3d\n"			/* 3 */
+	    "[inbox]\n"			/* 4 */
+	    "path = in\n"			/* 5 */
+	    "url = https://h/x\n"		/* 6 */
+	    "pattern = a/b\n"			/* 7 */
+	    "[ingest]\n"			/* 8 */
+	    "type = sqlite\n"			/* 9 */
+	    "table = xfer_x\n"			/* 10 */
+	    "[output]\n"			/* 11 */
+	    "[backup]\n"			/* 12 */
+	    "compress = zip\n",		/* 13 */
+	    { ":3: key 'catch_up': not used in receive jobs",
+	    ":6: key 'url': cannot be combined with path",
+	    ":7: key 'pattern': must match file names",
+	    ":10: key 'table': names starting with 'xfer_'",
+	    ":11: unknown section '[output]' (it belongs in send jobs)",
+	    ":13: key 'compress': zip is not used for backups",
+	    "/t.job: key 'database' is required in [ingest]" } },
+};
+
+static void
+run_broken(const struct broken_row *rows, size_t nrows)
 {
 	struct strlist errs = { 0, NULL, 0 };
 	struct job *job;
 	size_t i, j, n;
 
-	(void)state;
-	for (i = 0; i < sizeof(broken) / sizeof(broken[0]); i++) {
-		for (n = 0; n < 8 && broken[i].want[n] != NULL; n++)
+	for (i = 0; i < nrows; i++) {
+		const struct broken_row *row = &rows[i];
+
+		for (n = 0; n < 8 && row->want[n] != NULL; n++)
 			;
 		job = (struct job *)&errs;
-		if (load("t.job", broken[i].text, &job, &errs) != -1)
-			fail_msg("%s: accepted", broken[i].label);
+		if (load("t.job", row->text, &job, &errs) != -1)
+			fail_msg("%s: accepted", row->label);
 		assert_null(job);
 		if (errs.n != n) {
 			for (j = 0; j < errs.n; j++)
 				print_error("  %s\n", errs.v[j]);
-			fail_msg("%s: %zu errors, want %zu", broken[i].label,
+			fail_msg("%s: %zu errors, want %zu", row->label,
 			    errs.n, n);
 		}
 		for (j = 0; j < n; j++)
-			if (strstr(errs.v[j], broken[i].want[j]) == NULL)
+			if (strstr(errs.v[j], row->want[j]) == NULL)
 				fail_msg("%s: error %zu is '%s', want '%s'",
-				    broken[i].label, j, errs.v[j],
-				    broken[i].want[j]);
+				    row->label, j, errs.v[j], row->want[j]);
 		strlist_free(&errs);
 	}
+}
+
+static void
+test_broken_receive(void **state)
+{
+	(void)state;
+	run_broken(broken_receive, sizeof(broken_receive) /
+	    sizeof(broken_receive[0]));
+}
+
+static void
+test_broken(void **state)
+{
+	(void)state;
+	run_broken(broken, sizeof(broken) / sizeof(broken[0]));
 }
 
 static void
@@ -755,6 +1282,12 @@ main(void)
 		cmocka_unit_test(test_urls),
 		cmocka_unit_test(test_host_key),
 		cmocka_unit_test(test_broken),
+		cmocka_unit_test(test_receive_full),
+		cmocka_unit_test(test_receive_pull),
+		cmocka_unit_test(test_receive_defaults),
+		cmocka_unit_test(test_receive_command),
+		cmocka_unit_test(test_receive_urls),
+		cmocka_unit_test(test_broken_receive),
 		cmocka_unit_test(test_job_names),
 		cmocka_unit_test(test_unreadable),
 	};

@@ -1,0 +1,125 @@
+/* Running a set of jobs: shared by send, receive and rerun. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bdate.h"
+#include "cmd.h"
+#include "ledger.h"
+#include "recvjob.h"
+#include "sendjob.h"
+#include "spool.h"
+
+static int
+run_send(struct xfer_ctx *x, const struct job *job, const struct spool *sp,
+    struct ledger *l, const struct send_opts *so, int *failed, int *locked)
+{
+	struct send_outcome out;
+	char ds[BDATE_STRLEN];
+	struct xerr err;
+
+	xerr_clear(&err);
+	if (send_job_run(job, sp, l, so, &out, &x->log, &err) == -1) {
+		log_event(&x->log, LOG_ERROR, job->name, NULL, "job-failed",
+		    NULL, "%s", err.msg);
+		*failed = 1;
+		return 0;
+	}
+	if (out.locked) {
+		*locked = 1;
+		log_event(&x->log, LOG_WARN, job->name, NULL, "locked", NULL,
+		    "another xfer is working on this job: skipped");
+	}
+	if (out.failed || out.held)
+		*failed = 1;
+	if (so->rerun && !out.locked) {
+		bdate_format(so->from, ds);
+		printf("rerun %s %s: %d sent, %d failed, %d held, %d not "
+		    "redone\n", job->name, ds, out.sent, out.failed,
+		    out.held, out.skipped);
+	}
+	return 0;
+}
+
+static int
+run_recv(struct xfer_ctx *x, const struct job *job, const struct spool *sp,
+    struct ledger *l, const struct recv_opts *ro, int *failed, int *locked)
+{
+	struct recv_outcome out;
+	char ds[BDATE_STRLEN];
+	struct xerr err;
+
+	xerr_clear(&err);
+	if (recv_job_run(job, sp, l, ro, &out, &x->log, &err) == -1) {
+		log_event(&x->log, LOG_ERROR, job->name, NULL, "job-failed",
+		    NULL, "%s", err.msg);
+		*failed = 1;
+		return 0;
+	}
+	if (out.locked) {
+		*locked = 1;
+		log_event(&x->log, LOG_WARN, job->name, NULL, "locked", NULL,
+		    "another xfer is working on this job: skipped");
+	}
+	if (out.failed || out.held || out.late)
+		*failed = 1;
+	if (ro->rerun && !out.locked) {
+		bdate_format(ro->date, ds);
+		printf("rerun %s %s: %d ingested, %d duplicate, %d failed, "
+		    "%d held, %d not redone\n", job->name, ds, out.ingested,
+		    out.duplicates, out.failed, out.held, out.skipped);
+	}
+	return 0;
+}
+
+int
+cmd_run_jobs(struct xfer_ctx *x, int nnames, char **names, int direction,
+    const struct send_opts *so, const struct recv_opts *ro)
+{
+	struct ledger *l = NULL;
+	struct spool sp = { NULL };
+	struct jobset js;
+	struct job **jobs = NULL;
+	struct xerr err;
+	char *lpath = NULL;
+	int n, i, status = EXIT_OK, failed = 0, locked = 0;
+
+	n = cmd_pick_jobs(x, &js, names, nnames, direction, &jobs, &status);
+	if (n == -1)
+		return status;
+	if (n == 0)
+		goto out;
+	if (spool_open(x->home, &sp, &x->log, &err) == -1) {
+		cmd_error("%s", err.msg);
+		status = EXIT_FAILED;
+		goto out;
+	}
+	if (asprintf(&lpath, "%s/ledger.db", sp.root) == -1) {
+		lpath = NULL;
+		cmd_error("out of memory");
+		status = EXIT_FAILED;
+		goto out;
+	}
+	if (ledger_open(lpath, &l, &err) == -1) {
+		cmd_error("%s", err.msg);
+		status = EXIT_FAILED;
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		if (jobs[i]->direction == DIR_SEND && so != NULL)
+			run_send(x, jobs[i], &sp, l, so, &failed, &locked);
+		else if (jobs[i]->direction == DIR_RECEIVE && ro != NULL)
+			run_recv(x, jobs[i], &sp, l, ro, &failed, &locked);
+	}
+out:
+	if (status == EXIT_OK && failed)
+		status = EXIT_FAILED;
+	if (status == EXIT_OK && locked)
+		status = EXIT_LOCKED;
+	ledger_close(l);
+	free(lpath);
+	spool_close(&sp);
+	free(jobs);
+	jobset_free(&js);
+	return status;
+}

@@ -1,0 +1,1289 @@
+#include "recvjob.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "compress.h"
+#include "dest.h"
+#include "digest.h"
+#include "fsutil.h"
+#include "ingest.h"
+#include "manifest.h"
+#include "pattern.h"
+#include "strlist.h"
+#include "tz.h"
+#include "unpack.h"
+
+struct rrun {
+	const struct job *job;
+	const struct spool *sp;
+	struct ledger *l;
+	const struct recv_opts *o;
+	struct recv_outcome *out;
+	const struct log *lg;
+	char *jobdir;		/* spool/JOB */
+};
+
+static int
+is_manifest_name(const char *name)
+{
+	size_t n = strlen(name);
+
+	return (n > 7 && strcmp(name + n - 7, ".sha256") == 0) ||
+	    (n > 14 && strcmp(name + n - 14, ".manifest.json") == 0);
+}
+
+/* Names a sender is still writing, by the usual conventions. */
+static int
+is_temp_name(const struct job *job, const char *name)
+{
+	static const char *const temps[] = { ".part", ".tmp", ".filepart",
+	    ".partial", ".crdownload" };
+	size_t n = strlen(name), i, k;
+	const char *suffix = job->upload.temp_suffix;
+
+	if (name[0] == '.')
+		return 1;
+	for (i = 0; i < sizeof(temps) / sizeof(temps[0]); i++) {
+		k = strlen(temps[i]);
+		if (n > k && strcmp(name + n - k, temps[i]) == 0)
+			return 1;
+	}
+	if (suffix && (k = strlen(suffix)) > 0 && n > k &&
+	    strcmp(name + n - k, suffix) == 0)
+		return 1;
+	return 0;
+}
+
+/* spool path of f (absolute) */
+static char *
+abs_spool(struct rrun *r, const struct recv_file *f)
+{
+	if (f->spool[0] == '/')
+		return strdup(f->spool);
+	return path_join(r->jobdir, f->spool);
+}
+
+/* The directory part of a path (malloc'd). */
+static char *
+dir_part(const char *path)
+{
+	const char *s = strrchr(path, '/');
+
+	return s ? strndup(path, (size_t)(s - path)) : strdup(".");
+}
+
+/* Move a file, across file systems too (copy, fsync, unlink). */
+static int
+move_file(const char *from, const char *to_dir, const char *to_name,
+    struct xerr *err)
+{
+	char *to = path_join(to_dir, to_name);
+	int rc;
+
+	if (to == NULL)
+		return xerr_nomem(err);
+	if (rename(from, to) == 0) {
+		free(to);
+		char *fd = dir_part(from);
+		rc = fsync_dir(to_dir, err);
+		if (rc == 0 && fd)
+			rc = fsync_dir(fd, err);
+		free(fd);
+		return rc;
+	}
+	free(to);
+	if (errno != EXDEV)
+		return xerr_set(err, XERR_TEMP, errno, "cannot move '%s' to "
+		    "'%s'", from, to_dir);
+	if (copy_file_durable(from, to_dir, to_name, ".xfer-tmp", err) == -1)
+		return -1;
+	if (unlink(from) == -1)
+		return xerr_set(err, XERR_TEMP, errno, "cannot remove '%s'",
+		    from);
+	return 0;
+}
+
+static int
+new_token_dir(struct rrun *r, const char *area, char **out, struct xerr *err)
+{
+	char *base, *path;
+
+	*out = NULL;
+	if ((base = path_join(r->jobdir, area)) == NULL)
+		return xerr_nomem(err);
+	if (mkdir_p(base, 0700, err) == -1) {
+		free(base);
+		return -1;
+	}
+	if (asprintf(&path, "%s/%lld.XXXXXX", base, (long long)r->o->now) ==
+	    -1) {
+		free(base);
+		return xerr_nomem(err);
+	}
+	free(base);
+	if (mkdtemp(path) == NULL) {
+		xerr_set(err, XERR_TEMP, errno, "cannot create '%s'", path);
+		free(path);
+		return -1;
+	}
+	*out = path;
+	return 0;
+}
+
+/* The file's manifest in dir, if any: 1 read, 0 none, -1 bad. */
+static int
+load_manifest(const char *dir, const char *name, struct manifest *m,
+    struct xerr *err)
+{
+	char sha[300], json[300], *p;
+	int rc = 0;
+
+	manifest_names(name, sha, sizeof(sha), json, sizeof(json));
+	m->sha256[0] = '\0';
+	m->records = -1;
+	if (json[0] && (p = path_join(dir, json)) != NULL) {
+		if (access(p, F_OK) == 0)
+			rc = manifest_read(p, name, m, err) == -1 ? -1 : 1;
+		free(p);
+		if (rc != 0)
+			return rc;
+	}
+	if (sha[0] && (p = path_join(dir, sha)) != NULL) {
+		if (access(p, F_OK) == 0)
+			rc = manifest_read(p, name, m, err) == -1 ? -1 : 1;
+		free(p);
+	}
+	return rc;
+}
+
+static void
+fill_from_file(struct recv_file *f, const char *path, struct xerr *err)
+{
+	long long size = -1;
+
+	if (sha256_file(path, f->sha256, &size, err) == 0)
+		f->bytes = size;
+}
+
+/* --- finishing a file ------------------------------------------------- */
+
+/* Everything of a token directory goes; done once the file is safe. */
+static void
+drop_token_dir(struct rrun *r, const char *file_path)
+{
+	char *d = dir_part(file_path);
+	struct xerr e;
+
+	if (d != NULL && strncmp(d, r->jobdir, strlen(r->jobdir)) == 0)
+		remove_tree(d, &e);
+	free(d);
+}
+
+static int
+to_backup(struct rrun *r, struct recv_file *f, struct xerr *err)
+{
+	char *src = NULL, *dir = NULL, *dst = NULL, name[400], *srcdir = NULL;
+	char msha[300], mjson[300], *mp;
+	struct stat st;
+	int fd = -1, rc = -1, gz = r->job->backup.compress == COMPRESS_GZIP;
+	time_t t0, t1;
+
+	if ((src = abs_spool(r, f)) == NULL)
+		return xerr_nomem(err);
+	if (pattern_expand(r->job->backup.path, r->job->name, f->date, &dir,
+	    err) == -1)
+		goto out;
+	if (mkdir_p(dir, 0755, err) == -1)
+		goto out;
+	/* Another version of the same name and date keeps its own file. */
+	snprintf(name, sizeof(name), "%s%s", f->name, gz ? ".gz" : "");
+	if ((dst = path_join(dir, name)) == NULL) {
+		xerr_nomem(err);
+		goto out;
+	}
+	if (lstat(dst, &st) == 0) {
+		snprintf(name, sizeof(name), "%s.%.12s%s", f->name, f->sha256,
+		    gz ? ".gz" : "");
+		free(dst);
+		if ((dst = path_join(dir, name)) == NULL) {
+			xerr_nomem(err);
+			goto out;
+		}
+	}
+	if (gz) {
+		char tmp[460];
+
+		snprintf(tmp, sizeof(tmp), "%s.xfer-tmp", dst);
+		fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW |
+		    O_CLOEXEC, 0644);
+		if (fd == -1) {
+			xerr_set(err, XERR_TEMP, errno, "cannot create '%s'",
+			    tmp);
+			goto out;
+		}
+		tz_day_bounds(f->date, &t0, &t1);
+		if (compress_file(COMPRESS_GZIP, src, fd, f->name, t0, err) ==
+		    -1 || fsync_fd(fd, tmp, err) == -1) {
+			unlink(tmp);
+			goto out;
+		}
+		close(fd);
+		fd = -1;
+		if (rename_durable(tmp, dst, err) == -1) {
+			unlink(tmp);
+			goto out;
+		}
+	} else if (move_file(src, dir, name, err) == -1) {
+		goto out;
+	}
+	/* The manifest goes with the file it vouches for. */
+	if ((srcdir = dir_part(src)) != NULL) {
+		manifest_names(f->name, msha, sizeof(msha), mjson,
+		    sizeof(mjson));
+		for (int i = 0; i < 2; i++) {
+			const char *mn = i ? mjson : msha;
+			char bn[460];
+
+			if (!mn[0] || (mp = path_join(srcdir, mn)) == NULL)
+				continue;
+			snprintf(bn, sizeof(bn), "%s%s", name, i ?
+			    ".manifest.json" : ".sha256");
+			if (access(mp, F_OK) == 0)
+				(void)move_file(mp, dir, bn, err);
+			free(mp);
+		}
+	}
+	snprintf(f->spool, sizeof(f->spool), "%s", dst);
+	drop_token_dir(r, src);
+	rc = 0;
+out:
+	if (fd != -1)
+		close(fd);
+	free(src);
+	free(srcdir);
+	free(dir);
+	free(dst);
+	return rc;
+}
+
+/* Move the file's token directory to failed/ and say why beside it. */
+static int
+to_failed(struct rrun *r, struct recv_file *f, const char *why,
+    struct xerr *err)
+{
+	char *src = NULL, *srcdir = NULL, *faildir = NULL, *dst = NULL;
+	char ename[300], *base;
+	int rc = -1;
+
+	if ((src = abs_spool(r, f)) == NULL || (srcdir = dir_part(src)) ==
+	    NULL || (faildir = path_join(r->jobdir, "failed")) == NULL) {
+		xerr_nomem(err);
+		goto out;
+	}
+	if (mkdir_p(faildir, 0700, err) == -1)
+		goto out;
+	base = strrchr(srcdir, '/');
+	if ((dst = path_join(faildir, base ? base + 1 : srcdir)) == NULL) {
+		xerr_nomem(err);
+		goto out;
+	}
+	if (strcmp(srcdir, dst) != 0 && rename_durable(srcdir, dst, err) == -1)
+		goto out;
+	snprintf(ename, sizeof(ename), "%s.error", f->name);
+	if (write_file_durable(dst, ename, why, strlen(why), 0644, err) == -1)
+		goto out;
+	free(src);
+	src = path_join(dst, f->name);
+	if (src == NULL) {
+		xerr_nomem(err);
+		goto out;
+	}
+	snprintf(f->spool, sizeof(f->spool), "%s", src);
+	rc = 0;
+out:
+	free(src);
+	free(srcdir);
+	free(faildir);
+	free(dst);
+	return rc;
+}
+
+static void
+record(struct rrun *r, struct recv_file *f)
+{
+	struct xerr e;
+
+	if (ledger_recv_put(r->l, f, &e) == -1)
+		log_event(r->lg, LOG_ERROR, r->job->name, NULL, "ledger", NULL,
+		    "%s", e.msg);
+}
+
+/* A failure: transient ones stay in in/ for the next run. */
+static void
+fail_file(struct rrun *r, struct recv_file *f, const struct xerr *e,
+    int transient)
+{
+	char ds[BDATE_STRLEN], why[1200];
+	struct xerr e2;
+
+	bdate_format(f->date, ds);
+	f->attempts++;
+	snprintf(f->last_error, sizeof(f->last_error), "%s", e->msg);
+	if (transient && f->attempts < r->job->upload.max_attempts) {
+		f->transient = 1;
+		snprintf(f->state, sizeof(f->state), "%s", ST_FAILED);
+		r->out->failed++;
+		log_event(r->lg, LOG_ERROR, r->job->name, ds, "failed", NULL,
+		    "'%s' (attempt %d of %d): %s; the next run retries it",
+		    f->name, f->attempts, r->job->upload.max_attempts, e->msg);
+		record(r, f);
+		return;
+	}
+	f->transient = 0;
+	snprintf(why, sizeof(why), "%s\n", e->msg);
+	if (to_failed(r, f, why, &e2) == -1)
+		log_event(r->lg, LOG_ERROR, r->job->name, ds, "spool", NULL,
+		    "%s", e2.msg);
+	snprintf(f->state, sizeof(f->state), "%s", transient ? ST_HELD :
+	    ST_FAILED);
+	if (transient)
+		r->out->held++;
+	else
+		r->out->failed++;
+	log_event(r->lg, LOG_ERROR, r->job->name, ds, f->state, NULL,
+	    "'%s': %s; it is in the failed area: fix it (or have the "
+	    "partner send it again) and run `xfer rerun --date %s %s`",
+	    f->name, e->msg, ds, r->job->name);
+	record(r, f);
+}
+
+/* --- processing one picked-up file ------------------------------------ */
+
+static int
+format_of(const struct job *job, const char *name, enum out_format *fmt)
+{
+	char inner[300];
+	size_t n;
+
+	if (job->inbox.format >= 0) {
+		*fmt = (enum out_format)job->inbox.format;
+		return 0;
+	}
+	(void)unpack_kind(name, inner, sizeof(inner));
+	n = strlen(inner);
+	if (n > 4 && strcmp(inner + n - 4, ".csv") == 0)
+		*fmt = FMT_CSV;
+	else if (n > 5 && strcmp(inner + n - 5, ".json") == 0)
+		*fmt = FMT_JSON;
+	else if ((n > 6 && strcmp(inner + n - 6, ".jsonl") == 0) ||
+	    (n > 7 && strcmp(inner + n - 7, ".ndjson") == 0))
+		*fmt = FMT_JSONL;
+	else
+		return -1;
+	return 0;
+}
+
+static void
+finish_ok(struct rrun *r, struct recv_file *f, const char *state)
+{
+	struct log_kv kv = LOG_KV_NONE;
+	char ds[BDATE_STRLEN];
+	struct xerr e;
+
+	bdate_format(f->date, ds);
+	snprintf(f->state, sizeof(f->state), "%s", state);
+	f->transient = 0;
+	f->last_error[0] = '\0';
+	/* The ledger first: from here on the file is never ingested again,
+	 * whatever happens to the move. */
+	record(r, f);
+	if (to_backup(r, f, &e) == -1) {
+		log_event(r->lg, LOG_ERROR, r->job->name, ds, "backup", NULL,
+		    "'%s' is %s but could not be moved to the backup: %s; the "
+		    "next run moves it", f->name, state, e.msg);
+		return;
+	}
+	record(r, f);
+	kv.file = f->name;
+	kv.records = f->records;
+	kv.bytes = f->bytes;
+	log_event(r->lg, LOG_INFO, r->job->name, ds, state, &kv, "%s",
+	    strcmp(state, ST_DUPLICATE) == 0 ? "the same bytes were already "
+	    "ingested: backed up, not ingested again" : "");
+	if (strcmp(state, ST_DUPLICATE) == 0)
+		r->out->duplicates++;
+	else
+		r->out->ingested++;
+}
+
+static void
+process(struct rrun *r, struct recv_file *f, int force)
+{
+	char *path = NULL, *dir = NULL, *plain = NULL, inner[300];
+	struct ingest_req req;
+	struct recv_file prev;
+	enum ingest_result res;
+	enum compress_kind kind;
+	long long records = -1, pbytes;
+	struct xerr e;
+	int found;
+
+	xerr_clear(&e);
+	if ((path = abs_spool(r, f)) == NULL || (dir = dir_part(path)) ==
+	    NULL) {
+		xerr_nomem(&e);
+		fail_file(r, f, &e, 1);
+		goto out;
+	}
+	if (f->manifest_sha256[0] && strcmp(f->manifest_sha256, f->sha256)) {
+		xerr_set(&e, XERR_DATA, 0, "checksum mismatch: the manifest "
+		    "says %.16s..., the file is %.16s...", f->manifest_sha256,
+		    f->sha256);
+		fail_file(r, f, &e, 0);
+		goto out;
+	}
+	if (!force && ledger_recv_find(r->l, r->job->name, f->name, f->sha256,
+	    ST_INGESTED, &prev, &found, &e) == 0 && found && prev.id != f->id) {
+		f->records = prev.records;
+		finish_ok(r, f, ST_DUPLICATE);
+		goto out;
+	}
+	memset(&req, 0, sizeof(req));
+	if (format_of(r->job, f->name, &req.format) == -1) {
+		xerr_set(&e, XERR_DATA, 0, "cannot tell the format of '%s' "
+		    "from its name; set format in [inbox]", f->name);
+		fail_file(r, f, &e, 0);
+		goto out;
+	}
+	kind = unpack_kind(f->name, inner, sizeof(inner));
+	req.path = path;
+	if (kind != COMPRESS_NONE) {
+		if (asprintf(&plain, "%s/.plain.%s", dir, inner) == -1) {
+			plain = NULL;
+			xerr_nomem(&e);
+			fail_file(r, f, &e, 1);
+			goto out;
+		}
+		unlink(plain);
+		if (unpack_file(kind, path, f->name, plain,
+		    r->job->inbox.max_size, &pbytes, &e) == -1) {
+			unlink(plain);
+			fail_file(r, f, &e, e.cls == XERR_TEMP);
+			goto out;
+		}
+		req.path = plain;
+	}
+	req.job = r->job;
+	req.orig_path = path;
+	req.name = f->name;
+	req.sha256 = f->sha256;
+	req.date = f->date;
+	req.expect_records = f->manifest_records;
+	req.force = force;
+	if (ingest_file(&req, &res, &records, r->lg, &e) == -1) {
+		fail_file(r, f, &e, e.cls == XERR_TEMP || e.cls == XERR_NOMEM);
+		goto out;
+	}
+	f->records = records;
+	f->attempts++;
+	if (res == INGEST_LATER) {
+		f->attempts--;
+		xerr_set(&e, XERR_TEMP, 0, "the ingest command asked to try "
+		    "again later (exit status 75)");
+		fail_file(r, f, &e, 1);
+		goto out;
+	}
+	if (plain)
+		unlink(plain);
+	finish_ok(r, f, res == INGEST_DUPLICATE ? ST_DUPLICATE : ST_INGESTED);
+out:
+	if (plain)
+		unlink(plain);
+	free(plain);
+	free(path);
+	free(dir);
+}
+
+/* --- pick-up ---------------------------------------------------------- */
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* require_manifest: note the file as waiting, or late after the timeout. */
+static void
+wait_for_manifest(struct rrun *r, const char *name, bdate_t date)
+{
+	const struct job *job = r->job;
+	char ds[BDATE_STRLEN];
+	struct recv_file w;
+	struct xerr e;
+	int found;
+
+	bdate_format(date, ds);
+	if (ledger_recv_find(r->l, job->name, name, "", NULL, &w, &found,
+	    &e) == -1)
+		return;
+	if (!found) {
+		memset(&w, 0, sizeof(w));
+		snprintf(w.job, sizeof(w.job), "%s", job->name);
+		snprintf(w.name, sizeof(w.name), "%s", name);
+		w.date = date;
+		w.manifest_records = w.records = w.bytes = -1;
+		snprintf(w.state, sizeof(w.state), "%s", ST_WAITING);
+		w.first_seen = (long long)r->o->now;
+		w.created = w.first_seen;
+	}
+	if (strcmp(w.state, ST_WAITING) == 0 && r->o->now - w.first_seen >
+	    job->inbox.manifest_timeout_s) {
+		snprintf(w.state, sizeof(w.state), "%s", ST_LATE);
+		snprintf(w.last_error, sizeof(w.last_error), "no manifest "
+		    "after %lds (manifest_timeout)",
+		    job->inbox.manifest_timeout_s);
+		log_event(r->lg, LOG_ERROR, job->name, ds, "late", NULL,
+		    "'%s' has waited for its manifest for more than %lds; "
+		    "ask the partner for it", name,
+		    job->inbox.manifest_timeout_s);
+	}
+	if (strcmp(w.state, ST_LATE) == 0)
+		r->out->late++;
+	else
+		r->out->waiting++;
+	if (!r->o->dry_run)
+		record(r, &w);
+}
+
+/* A file is durable in token/name: the ledger hears of it. */
+static void
+register_picked(struct rrun *r, const char *token, const char *name,
+    bdate_t date)
+{
+	const struct job *job = r->job;
+	char ds[BDATE_STRLEN], *dst;
+	struct recv_file f, w;
+	struct manifest m;
+	struct xerr e;
+	int found;
+
+	bdate_format(date, ds);
+	if ((dst = path_join(token, name)) == NULL)
+		return;
+	memset(&f, 0, sizeof(f));
+	snprintf(f.job, sizeof(f.job), "%s", job->name);
+	snprintf(f.name, sizeof(f.name), "%s", name);
+	snprintf(f.spool, sizeof(f.spool), "%s", dst);
+	snprintf(f.state, sizeof(f.state), "%s", ST_RECEIVED);
+	f.date = date;
+	f.records = f.bytes = f.manifest_records = -1;
+	fill_from_file(&f, dst, &e);
+	if (load_manifest(token, name, &m, &e) == 1) {
+		snprintf(f.manifest_sha256, sizeof(f.manifest_sha256), "%s",
+		    m.sha256);
+		f.manifest_records = m.records;
+	}
+	record(r, &f);
+	if (job->inbox.require_manifest && ledger_recv_find(r->l, job->name,
+	    name, "", NULL, &w, &found, &e) == 0 && found)
+		(void)ledger_recv_delete(r->l, w.id, &e);
+	log_event(r->lg, LOG_INFO, job->name, ds, "received", NULL,
+	    "'%s' is in the spool (%lld bytes)", name, f.bytes);
+	free(dst);
+}
+
+/* Look at one inbox entry; move it into the spool when it is ready. */
+static void
+pick_one(struct rrun *r, int dfd, const char *inbox, const char *name)
+{
+	const struct job *job = r->job;
+	char msha[300], mjson[300], ds[BDATE_STRLEN], *token = NULL;
+	char *src = NULL, *mp = NULL;
+	struct stat st;
+	struct xerr e;
+	bdate_t date;
+	int has_date, k, have_manifest = 0;
+
+	if (is_temp_name(job, name) || is_manifest_name(name))
+		return;
+	if (!name_is_plain(name)) {
+		r->out->refused++;
+		log_event(r->lg, LOG_WARN, job->name, NULL, "refused", NULL,
+		    "refusing a file whose name is not a plain file name "
+		    "(control characters, a leading '-', or too long); it is "
+		    "left in '%s'", inbox);
+		return;
+	}
+	k = pattern_match(job->inbox.pattern, job->name, name, &has_date,
+	    &date, &e);
+	if (k != 1)
+		return;
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == -1)
+		return;
+	if (!S_ISREG(st.st_mode) || st.st_nlink > 1) {
+		r->out->refused++;
+		log_event(r->lg, LOG_WARN, job->name, NULL, "refused", NULL,
+		    "'%s' in '%s' is %s; it is left alone", name, inbox,
+		    S_ISLNK(st.st_mode) ? "a symbolic link" : S_ISDIR(
+		    st.st_mode) ? "a directory" : S_ISREG(st.st_mode) ?
+		    "a file with several hard links" : "not a regular file");
+		return;
+	}
+	if (!has_date)
+		date = tz_date_of(r->o->now);
+	bdate_format(date, ds);
+	if ((long long)(r->o->now - st.st_mtime) < job->inbox.settle_s) {
+		log_event(r->lg, LOG_DEBUG, job->name, ds, "settling", NULL,
+		    "'%s' changed less than %lds ago", name,
+		    job->inbox.settle_s);
+		return;
+	}
+	manifest_names(name, msha, sizeof(msha), mjson, sizeof(mjson));
+	if ((msha[0] && faccessat(dfd, msha, F_OK, AT_SYMLINK_NOFOLLOW) == 0) ||
+	    (mjson[0] && faccessat(dfd, mjson, F_OK, AT_SYMLINK_NOFOLLOW) ==
+	    0))
+		have_manifest = 1;
+	if (job->inbox.require_manifest && !have_manifest) {
+		wait_for_manifest(r, name, date);
+		return;
+	}
+	if (r->o->dry_run) {
+		printf("%s %s: would pick up '%s' (%lld bytes)\n", job->name,
+		    ds, name, (long long)st.st_size);
+		return;
+	}
+	/* Into the spool before anything else happens to it. */
+	if (new_token_dir(r, "in", &token, &e) == -1 ||
+	    (src = path_join(inbox, name)) == NULL) {
+		log_event(r->lg, LOG_ERROR, job->name, ds, "spool", NULL, "%s",
+		    e.msg);
+		goto out;
+	}
+	if (have_manifest) {
+		for (int i = 0; i < 2; i++) {
+			const char *mn = i ? mjson : msha;
+
+			if (!mn[0] || (mp = path_join(inbox, mn)) == NULL)
+				continue;
+			if (access(mp, F_OK) == 0)
+				(void)move_file(mp, token, mn, &e);
+			free(mp);
+			mp = NULL;
+		}
+	}
+	if (move_file(src, token, name, &e) == -1) {
+		log_event(r->lg, LOG_ERROR, job->name, ds, "pickup", NULL,
+		    "%s", e.msg);
+		remove_tree(token, &e);
+		goto out;
+	}
+	register_picked(r, token, name, date);
+out:
+	free(token);
+	free(src);
+}
+
+static int
+pick_up_local(struct rrun *r, struct xerr *err)
+{
+	const char *inbox = r->job->inbox.path;
+	struct strlist names = { 0 };
+	struct dirent *de;
+	size_t i;
+	DIR *d;
+
+	if ((d = opendir(inbox)) == NULL)
+		return xerr_set(err, XERR_TEMP, errno, "cannot read inbox '%s'",
+		    inbox);
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
+			continue;
+		if (strlist_add(&names, de->d_name) == -1) {
+			closedir(d);
+			strlist_free(&names);
+			return xerr_nomem(err);
+		}
+	}
+	if (names.n > 1)
+		qsort(names.v, names.n, sizeof(*names.v), cmp_str);
+	for (i = 0; i < names.n; i++)
+		pick_one(r, dirfd(d), inbox, names.v[i]);
+	closedir(d);
+	strlist_free(&names);
+	return 0;
+}
+
+/* --- pulling from sftp:// or https:// ---------------------------------- */
+
+struct idlist {
+	struct recv_file *v;
+	size_t n, cap;
+};
+
+static int
+collect(void *ctx, const struct recv_file *f, struct xerr *err)
+{
+	struct idlist *l = ctx;
+	struct recv_file *v;
+
+	if (l->n == l->cap) {
+		l->cap = l->cap ? 2 * l->cap : 16;
+		if ((v = realloc(l->v, l->cap * sizeof(*v))) == NULL)
+			return xerr_nomem(err);
+		l->v = v;
+	}
+	l->v[l->n++] = *f;
+	return 0;
+}
+
+
+
+struct entries {
+	struct remote_entry *v;
+	size_t n, cap;
+};
+
+static int
+keep_entry(void *ctx, const struct remote_entry *e, struct xerr *err)
+{
+	struct entries *l = ctx;
+	struct remote_entry *v;
+
+	if (l->n == l->cap) {
+		l->cap = l->cap ? 2 * l->cap : 32;
+		if ((v = realloc(l->v, l->cap * sizeof(*v))) == NULL)
+			return xerr_nomem(err);
+		l->v = v;
+	}
+	if ((l->v[l->n].name = strdup(e->name)) == NULL)
+		return xerr_nomem(err);
+	l->v[l->n].size = e->size;
+	l->v[l->n].mtime = e->mtime;
+	l->n++;
+	return 0;
+}
+
+static const struct remote_entry *
+find_entry(const struct entries *l, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (strcmp(l->v[i].name, name) == 0)
+			return &l->v[i];
+	return NULL;
+}
+
+/* after_pull = keep: was this remote file (name, size, time) pulled? */
+static int
+pulled_before(struct rrun *r, const struct remote_entry *e)
+{
+	struct idlist rows = { 0 };
+	struct xerr err;
+	size_t i;
+	int seen = 0;
+
+	if (ledger_recv_each(r->l, r->job->name, NULL, -1, collect, &rows,
+	    &err) == -1)
+		return 0;
+	for (i = 0; i < rows.n && !seen; i++)
+		seen = strcmp(rows.v[i].name, e->name) == 0 &&
+		    rows.v[i].bytes == e->size && rows.v[i].sha256[0] &&
+		    (e->mtime < 0 || rows.v[i].created >= e->mtime);
+	free(rows.v);
+	return seen;
+}
+
+static void
+pull_one(struct rrun *r, struct dest *d, const struct entries *all,
+    const struct remote_entry *e)
+{
+	const struct job *job = r->job;
+	char msha[300], mjson[300], ds[BDATE_STRLEN], *token = NULL;
+	char *tmp = NULL, *dst = NULL, *mp;
+	const char *mnames[2];
+	struct xerr err;
+	bdate_t date;
+	int has_date, i, have_manifest;
+
+	if (is_temp_name(job, e->name) || is_manifest_name(e->name))
+		return;
+	/* Never build a path from a remote name that is not plain. */
+	if (!name_is_plain(e->name)) {
+		r->out->refused++;
+		log_event(r->lg, LOG_WARN, job->name, NULL, "refused", NULL,
+		    "refusing a remote file whose name is not a plain file "
+		    "name in '%s'", job->inbox.url);
+		return;
+	}
+	if (pattern_match(job->inbox.pattern, job->name, e->name, &has_date,
+	    &date, &err) != 1)
+		return;
+	if (!has_date)
+		date = tz_date_of(r->o->now);
+	bdate_format(date, ds);
+	if (e->mtime >= 0 && r->o->now - e->mtime < job->inbox.settle_s)
+		return;
+	if (job->inbox.after_pull == AFTER_PULL_KEEP && pulled_before(r, e))
+		return;
+	manifest_names(e->name, msha, sizeof(msha), mjson, sizeof(mjson));
+	mnames[0] = msha[0] && find_entry(all, msha) ? msha : NULL;
+	mnames[1] = mjson[0] && find_entry(all, mjson) ? mjson : NULL;
+	have_manifest = mnames[0] || mnames[1];
+	if (job->inbox.require_manifest && !have_manifest) {
+		wait_for_manifest(r, e->name, date);
+		return;
+	}
+	if (r->o->dry_run) {
+		printf("%s %s: would pull '%s' (%lld bytes)\n", job->name, ds,
+		    e->name, e->size);
+		return;
+	}
+	if (new_token_dir(r, "in", &token, &err) == -1)
+		goto fail;
+	for (i = 0; i < 2; i++) {
+		if (mnames[i] == NULL)
+			continue;
+		if ((mp = path_join(token, mnames[i])) == NULL ||
+		    dest_pull_get(d, mnames[i], mp, &err) == -1) {
+			free(mp);
+			goto fail;
+		}
+		free(mp);
+	}
+	/* Download under a temporary name; the rename makes it real. */
+	if (asprintf(&tmp, "%s/.download.%s", token, e->name) == -1) {
+		tmp = NULL;
+		xerr_nomem(&err);
+		goto fail;
+	}
+	if ((dst = path_join(token, e->name)) == NULL) {
+		xerr_nomem(&err);
+		goto fail;
+	}
+	if (dest_pull_get(d, e->name, tmp, &err) == -1 ||
+	    rename_durable(tmp, dst, &err) == -1)
+		goto fail;
+	register_picked(r, token, e->name, date);
+	/* Only now that our copy is durable may the remote one go. */
+	for (i = -1; i < 2; i++) {
+		const char *n = i < 0 ? e->name : mnames[i];
+		int rc = 0;
+
+		if (n == NULL || job->inbox.after_pull == AFTER_PULL_KEEP)
+			continue;
+		if (job->inbox.after_pull == AFTER_PULL_DELETE)
+			rc = dest_pull_remove(d, n, &err);
+		else
+			rc = dest_pull_move(d, n, job->inbox.after_pull_dir,
+			    &err);
+		if (rc == -1)
+			log_event(r->lg, LOG_WARN, job->name, ds, "after-pull",
+			    NULL, "'%s' was received but could not be %s at "
+			    "the source: %s", n, job->inbox.after_pull ==
+			    AFTER_PULL_DELETE ? "deleted" : "moved", err.msg);
+	}
+	goto out;
+fail:
+	log_event(r->lg, LOG_ERROR, job->name, ds, "pull", NULL,
+	    "cannot pull '%s': %s; the next run tries again", e->name,
+	    err.msg);
+	r->out->failed++;
+	if (token)
+		remove_tree(token, &err);
+out:
+	free(token);
+	free(tmp);
+	free(dst);
+}
+
+static int
+pick_up_remote(struct rrun *r, struct xerr *err)
+{
+	struct entries all = { 0 };
+	struct dest *d = NULL;
+	size_t i;
+	int rc = -1;
+
+	if (dest_open(r->job, &d, r->lg, err) == -1)
+		return -1;
+	if (dest_pull_list(d, keep_entry, &all, err) == -1)
+		goto out;
+	for (i = 0; i < all.n; i++)
+		pull_one(r, d, &all, &all.v[i]);
+	rc = 0;
+out:
+	for (i = 0; i < all.n; i++)
+		free((char *)all.v[i].name);
+	free(all.v);
+	dest_close(d);
+	return rc;
+}
+
+/* --- reconciliation ---------------------------------------------------- */
+
+/* Is path under spool/JOB/in/? */
+static int
+in_spool_in(struct rrun *r, const char *path)
+{
+	size_t n = strlen(r->jobdir);
+
+	return strncmp(path, r->jobdir, n) == 0 &&
+	    strncmp(path + n, "/in/", 4) == 0;
+}
+
+/*
+ * After a crash: a token directory the ledger does not know gets a row;
+ * a file the target database already holds (its key committed with the
+ * rows) is ingested, whatever the ledger says; an ingested file still in
+ * in/ goes to the backup.
+ */
+static int
+reconcile(struct rrun *r, struct xerr *err)
+{
+	struct idlist rows = { 0 };
+	struct dirent *de, *fe;
+	struct recv_file f;
+	char *indir = NULL, *tdir, *fp;
+	DIR *d, *td;
+	size_t i;
+	int known, rc = -1;
+
+	if (ledger_recv_each(r->l, r->job->name, NULL, -1, collect, &rows,
+	    err) == -1)
+		goto out;
+	if ((indir = path_join(r->jobdir, "in")) == NULL) {
+		xerr_nomem(err);
+		goto out;
+	}
+	if ((d = opendir(indir)) != NULL) {
+		while ((de = readdir(d)) != NULL) {
+			if (de->d_name[0] == '.' ||
+			    (tdir = path_join(indir, de->d_name)) == NULL)
+				continue;
+			if ((td = opendir(tdir)) == NULL) {
+				free(tdir);
+				continue;
+			}
+			while ((fe = readdir(td)) != NULL) {
+				if (fe->d_name[0] == '.' ||
+				    is_manifest_name(fe->d_name) ||
+				    (fp = path_join(tdir, fe->d_name)) == NULL)
+					continue;
+				for (i = 0; i < rows.n; i++)
+					if (strcmp(rows.v[i].spool, fp) == 0)
+						break;
+				if (i == rows.n) {
+					struct manifest m;
+					int hd;
+
+					memset(&f, 0, sizeof(f));
+					snprintf(f.job, sizeof(f.job), "%s",
+					    r->job->name);
+					snprintf(f.name, sizeof(f.name), "%s",
+					    fe->d_name);
+					snprintf(f.spool, sizeof(f.spool), "%s",
+					    fp);
+					snprintf(f.state, sizeof(f.state), "%s",
+					    ST_RECEIVED);
+					f.records = f.bytes =
+					    f.manifest_records = -1;
+					if (pattern_match(r->job->inbox.pattern,
+					    r->job->name, f.name, &hd, &f.date,
+					    err) != 1 || !hd)
+						f.date = tz_date_of(r->o->now);
+					fill_from_file(&f, fp, err);
+					if (load_manifest(tdir, f.name, &m,
+					    err) == 1) {
+						snprintf(f.manifest_sha256,
+						    sizeof(f.manifest_sha256),
+						    "%s", m.sha256);
+						f.manifest_records = m.records;
+					}
+					record(r, &f);
+					log_event(r->lg, LOG_INFO, r->job->name,
+					    NULL, "recovered", NULL, "found "
+					    "'%s' in the spool", f.name);
+				}
+				free(fp);
+			}
+			closedir(td);
+			free(tdir);
+		}
+		closedir(d);
+	}
+	for (i = 0; i < rows.n; i++) {
+		f = rows.v[i];
+		if (!in_spool_in(r, f.spool))
+			continue;
+		if (strcmp(f.state, ST_INGESTED) == 0 ||
+		    strcmp(f.state, ST_DUPLICATE) == 0) {
+			if (access(f.spool, F_OK) == 0)
+				finish_ok(r, &f, f.state);
+			continue;
+		}
+		if (r->job->ingest.type != INGEST_SQLITE || !f.sha256[0])
+			continue;
+		known = ingest_known(r->job, f.date, f.name, f.sha256, err);
+		if (known == 1) {
+			log_event(r->lg, LOG_INFO, r->job->name, NULL,
+			    "recovered", NULL, "'%s' was ingested before a "
+			    "crash; recording it", f.name);
+			finish_ok(r, &f, ST_INGESTED);
+		}
+	}
+	rc = 0;
+out:
+	free(rows.v);
+	free(indir);
+	return rc;
+}
+
+/* --- rerun ------------------------------------------------------------ */
+
+static int
+rerun_date(struct rrun *r, struct xerr *err)
+{
+	struct idlist rows = { 0 };
+	char ds[BDATE_STRLEN], *token = NULL, *src = NULL, *dst = NULL;
+	char inner[300];
+	struct recv_file f;
+	size_t i;
+	int redo, force;
+	long long n;
+
+	bdate_format(r->o->date, ds);
+	if (ledger_recv_each(r->l, r->job->name, NULL, r->o->date, collect,
+	    &rows, err) == -1)
+		return -1;
+	for (i = 0; i < rows.n; i++) {
+		f = rows.v[i];
+		redo = strcmp(f.state, ST_FAILED) == 0 ||
+		    strcmp(f.state, ST_HELD) == 0;
+		force = 0;
+		if (!redo && r->o->force && (strcmp(f.state, ST_INGESTED) == 0
+		    || strcmp(f.state, ST_DUPLICATE) == 0)) {
+			if (r->job->ingest.type == INGEST_SQLITE &&
+			    r->job->ingest.mode == MODE_APPEND) {
+				log_event(r->lg, LOG_ERROR, r->job->name, ds,
+				    "rerun-refused", NULL, "not re-ingesting "
+				    "'%s': mode = append would duplicate its "
+				    "rows (use mode = replace-date)", f.name);
+				r->out->skipped++;
+				continue;
+			}
+			redo = force = 1;
+		}
+		if (!redo) {
+			r->out->skipped++;
+			continue;
+		}
+		if (r->o->dry_run) {
+			printf("%s %s: would redo '%s' (%s)\n", r->job->name,
+			    ds, f.name, f.state);
+			continue;
+		}
+		if (!in_spool_in(r, f.spool)) {
+			/* Back from failed/ or the backup into in/. */
+			if (new_token_dir(r, "in", &token, err) == -1)
+				goto fail;
+			if ((dst = path_join(token, f.name)) == NULL) {
+				xerr_nomem(err);
+				goto fail;
+			}
+			if (force) {
+				if (unpack_kind(f.spool, inner, sizeof(inner)) ==
+				    COMPRESS_GZIP && r->job->backup.compress ==
+				    COMPRESS_GZIP) {
+					if (unpack_file(COMPRESS_GZIP, f.spool,
+					    f.name, dst, r->job->inbox.max_size,
+					    &n, err) == -1)
+						goto fail;
+				} else if (copy_file_durable(f.spool, token,
+				    f.name, ".xfer-tmp", err) == -1) {
+					goto fail;
+				}
+			} else {
+				char *fdir = dir_part(f.spool), *e1, en[300];
+
+				if (move_file(f.spool, token, f.name, err) ==
+				    -1) {
+					free(fdir);
+					goto fail;
+				}
+				/* The operator may have fixed the file, or
+				 * its manifest: take both as they are now. */
+				snprintf(en, sizeof(en), "%s.sha256", f.name);
+				if (fdir && (e1 = path_join(fdir, en))) {
+					if (access(e1, F_OK) == 0)
+						(void)move_file(e1, token, en,
+						    err);
+					free(e1);
+				}
+				if (fdir)
+					remove_tree(fdir, err);
+				free(fdir);
+			}
+			snprintf(f.spool, sizeof(f.spool), "%s", dst);
+			free(token);
+			free(dst);
+			token = dst = NULL;
+		}
+		fill_from_file(&f, f.spool, err);
+		{
+			struct manifest m;
+			char *tdir = dir_part(f.spool);
+
+			f.manifest_sha256[0] = '\0';
+			f.manifest_records = -1;
+			if (tdir && load_manifest(tdir, f.name, &m, err) == 1) {
+				snprintf(f.manifest_sha256,
+				    sizeof(f.manifest_sha256), "%s", m.sha256);
+				f.manifest_records = m.records;
+			}
+			free(tdir);
+		}
+		snprintf(f.state, sizeof(f.state), "%s", ST_RECEIVED);
+		f.attempts = 0;
+		f.transient = 0;
+		record(r, &f);
+		log_event(r->lg, LOG_INFO, r->job->name, ds, "rerun", NULL,
+		    "redoing '%s'%s", f.name, force ? " from the backup" : "");
+		process(r, &f, force);
+	}
+	free(rows.v);
+	return 0;
+fail:
+	log_event(r->lg, LOG_ERROR, r->job->name, ds, "rerun", NULL, "%s",
+	    err->msg);
+	free(token);
+	free(src);
+	free(dst);
+	free(rows.v);
+	return -1;
+}
+
+/* --- backups ---------------------------------------------------------- */
+
+static void
+prune_dir(const char *dir, time_t cutoff, int depth)
+{
+	struct dirent *de;
+	struct stat st;
+	char *p;
+	DIR *d;
+
+	if (depth > 6 || (d = opendir(dir)) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0 ||
+		    (p = path_join(dir, de->d_name)) == NULL)
+			continue;
+		if (lstat(p, &st) == 0) {
+			if (S_ISDIR(st.st_mode)) {
+				prune_dir(p, cutoff, depth + 1);
+				rmdir(p);	/* only when empty */
+			} else if (S_ISREG(st.st_mode) &&
+			    st.st_mtime < cutoff) {
+				unlink(p);
+			}
+		}
+		free(p);
+	}
+	closedir(d);
+}
+
+/* keep_days: backups older than that go (by file time). */
+static void
+prune_backups(struct rrun *r)
+{
+	const char *pat = r->job->backup.path, *brace;
+	char *root;
+
+	if (r->job->backup.keep_days <= 0 || pat == NULL ||
+	    (brace = strchr(pat, '{')) == NULL)
+		return;
+	/* The fixed part of the pattern, up to its last '/'. */
+	while (brace > pat && brace[-1] != '/')
+		brace--;
+	if (brace - pat < 2)
+		return;
+	if ((root = strndup(pat, (size_t)(brace - pat - 1))) == NULL)
+		return;
+	prune_dir(root, r->o->now - (time_t)r->job->backup.keep_days * 86400,
+	    0);
+	free(root);
+}
+
+/* --- the run ---------------------------------------------------------- */
+
+static int
+want_retry(void *ctx, const struct recv_file *f, struct xerr *err)
+{
+	(void)err;
+	if ((strcmp(f->state, ST_RECEIVED) == 0 ||
+	    (strcmp(f->state, ST_FAILED) == 0 && f->transient)))
+		return collect(ctx, f, err);
+	return 0;
+}
+
+int
+recv_job_run(const struct job *job, const struct spool *sp,
+    struct ledger *l, const struct recv_opts *o, struct recv_outcome *out,
+    const struct log *lg, struct xerr *err)
+{
+	struct rrun r = { job, sp, l, o, out, lg, NULL };
+	struct idlist todo = { 0 };
+	int lockfd = -1, k, rc = -1;
+	size_t i;
+
+	memset(out, 0, sizeof(*out));
+	if (tz_use(job->timezone, err) == -1)
+		return -1;
+	if ((k = spool_lock(sp, job->name, &lockfd, err)) == -1)
+		return -1;
+	if (k == 1) {
+		out->locked = 1;
+		return 0;
+	}
+	if ((r.jobdir = spool_path(sp, job->name, NULL, -1)) == NULL) {
+		xerr_nomem(err);
+		goto done;
+	}
+	if (spool_job_prepare(sp, job->name, err) == -1)
+		goto done;
+	if (!o->dry_run && (spool_clean_tmp(sp, job->name, err) == -1 ||
+	    reconcile(&r, err) == -1))
+		goto done;
+	if (o->rerun) {
+		rc = rerun_date(&r, err);
+		goto done;
+	}
+	if ((job->inbox.path ? pick_up_local(&r, err) :
+	    pick_up_remote(&r, err)) == -1)
+		goto done;
+	if (!o->dry_run) {
+		if (ledger_recv_each(l, job->name, NULL, -1, want_retry, &todo,
+		    err) == -1)
+			goto done;
+		for (i = 0; i < todo.n; i++)
+			if (in_spool_in(&r, todo.v[i].spool))
+				process(&r, &todo.v[i], 0);
+		prune_backups(&r);
+	}
+	rc = 0;
+done:
+	free(todo.v);
+	free(r.jobdir);
+	spool_unlock(lockfd);
+	return rc;
+}

@@ -1,0 +1,51 @@
+/*
+ * recvjob: one run of a receive job: reconcile the spool with the ledger
+ * (and with the target database's xfer_ingested table), pick up new files
+ * from the inbox into the spool, verify and ingest each exactly once, and
+ * move finished files to the dated backup and failed ones to the failed
+ * area.  The job's lock is held throughout.
+ *
+ * Spool layout of a receive job (under spool/JOB/):
+ *   in/TOKEN/NAME        picked up, durable, not finished (with its
+ *                        manifest beside it, and scratch files)
+ *   failed/TOKEN/NAME    failed; NAME.error says why
+ *   backup/YYYY/MM/DD/   finished files (the default [backup] path)
+ */
+#ifndef XFER_RECVJOB_H
+#define XFER_RECVJOB_H
+
+#include <time.h>
+
+#include "bdate.h"
+#include "job.h"
+#include "ledger.h"
+#include "log.h"
+#include "spool.h"
+#include "xerr.h"
+
+struct recv_opts {
+	time_t now;
+	int dry_run;
+	int rerun;		/* redo the failed and held files of date */
+	int force;		/* rerun: re-ingest finished ones from backup */
+	bdate_t date;
+};
+
+struct recv_outcome {
+	int locked;
+	int ingested;
+	int duplicates;
+	int failed;		/* failed in this run */
+	int held;
+	int waiting;		/* for a manifest */
+	int late;		/* waiting past manifest_timeout */
+	int refused;		/* hostile names, links, special files */
+	int skipped;		/* rerun: nothing to redo */
+};
+
+/* -1 only when the job could not be worked on at all. */
+int recv_job_run(const struct job *job, const struct spool *sp,
+    struct ledger *l, const struct recv_opts *o, struct recv_outcome *out,
+    const struct log *lg, struct xerr *err);
+
+#endif
