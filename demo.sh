@@ -22,4 +22,10 @@ echo "\$ (cd outbox/partner && sha256sum -c sales_20261124.csv.sha256)"
 (cd outbox/partner && sha256sum -c sales_20261124.csv.sha256)
 echo "\$ cat outbox/partner/orders_2026-11-25.json outbox/partner/returns_20261125.csv"
 cat outbox/partner/orders_2026-11-25.json outbox/partner/returns_20261125.csv
+# The receiving side picks the sales files up, verifies their manifests
+# and loads them into SQLite exactly once.
+mkdir -p warehouse
+x receive
+echo "\$ sqlite3 warehouse/sales.db 'SELECT * FROM sales ORDER BY date, store_id'"
+sqlite3 -header warehouse/sales.db 'SELECT * FROM sales ORDER BY date, store_id'
 x status
