@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -195,6 +196,10 @@ to_backup(struct rrun *r, struct recv_file *f, struct xerr *err)
 	int fd = -1, rc = -1, gz = r->job->backup.compress == COMPRESS_GZIP;
 	time_t t0, t1;
 
+	/* A file that came compressed is kept as it came. */
+	if (gz && unpack_kind(f->name, NULL, 0) != COMPRESS_NONE)
+		gz = 0;
+
 	if ((src = abs_spool(r, f)) == NULL)
 		return xerr_nomem(err);
 	if (pattern_expand(r->job->backup.path, r->job->name, f->date, &dir,
@@ -378,12 +383,12 @@ format_of(const struct job *job, const char *name, enum out_format *fmt)
 	}
 	(void)unpack_kind(name, inner, sizeof(inner));
 	n = strlen(inner);
-	if (n > 4 && strcmp(inner + n - 4, ".csv") == 0)
+	if (n > 4 && strcasecmp(inner + n - 4, ".csv") == 0)
 		*fmt = FMT_CSV;
-	else if (n > 5 && strcmp(inner + n - 5, ".json") == 0)
+	else if (n > 5 && strcasecmp(inner + n - 5, ".json") == 0)
 		*fmt = FMT_JSON;
-	else if ((n > 6 && strcmp(inner + n - 6, ".jsonl") == 0) ||
-	    (n > 7 && strcmp(inner + n - 7, ".ndjson") == 0))
+	else if ((n > 6 && strcasecmp(inner + n - 6, ".jsonl") == 0) ||
+	    (n > 7 && strcasecmp(inner + n - 7, ".ndjson") == 0))
 		*fmt = FMT_JSONL;
 	else
 		return -1;
@@ -1100,9 +1105,11 @@ rerun_date(struct rrun *r, struct xerr *err)
 				goto fail;
 			}
 			if (force) {
+				/* Only what to_backup() gzip'd is unpacked:
+				 * a file that came as .gz is kept as it came. */
 				if (unpack_kind(f.spool, inner, sizeof(inner)) ==
-				    COMPRESS_GZIP && r->job->backup.compress ==
-				    COMPRESS_GZIP) {
+				    COMPRESS_GZIP && unpack_kind(f.name, NULL, 0)
+				    == COMPRESS_NONE) {
 					if (unpack_file(COMPRESS_GZIP, f.spool,
 					    f.name, dst, r->job->inbox.max_size,
 					    &n, err) == -1)

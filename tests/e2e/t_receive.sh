@@ -110,7 +110,9 @@ expect_err "several hard links"
 rm -rf "$I"/* "$I"/.??* 2>/dev/null; rm -f "$I/$(printf 'a\nb').csv"
 
 # replace-date: a new version replaces that date's rows in one go.
-rjob rd 'rd_{date}.csv' sales_rd "" "mode = replace-date"
+rjob rd 'rd_{date}.csv' sales_rd "" "mode = replace-date
+[backup]
+compress = gzip"
 printf 'date,store,amount\n2026-11-24,a,1\n2026-11-24,b,2\n' > "$I/rd_2026-11-24.csv"
 x receive rd
 expect_rc 0
@@ -118,6 +120,12 @@ printf 'date,store,amount\n2026-11-24,c,3\n' > "$I/rd_2026-11-24.csv"
 x receive rd
 expect_rc 0
 [ "$(q "SELECT group_concat(store) FROM sales_rd")" = c ] || fail "replace-date"
+ls "$H/spool/rd/backup/2026/11/24/" | grep -q '^rd_2026-11-24.csv.gz$' || fail "gzip backup"
+# --force re-ingests finished files from the (gzip'd) backup.
+x rerun --date 2026-11-24 --force rd
+expect_rc 0
+expect_out "2 ingested"
+[ "$(q "SELECT group_concat(store) FROM sales_rd")" = c ] || fail "forced replace-date: $(q 'SELECT * FROM sales_rd')"
 
 # require_manifest: waits, is late after manifest_timeout, then goes.
 rjob mf 'mf_{date}.csv' sales_mf "require_manifest = yes
