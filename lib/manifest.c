@@ -149,7 +149,7 @@ int
 manifest_read(const char *path, const char *name, struct manifest *m,
     struct xerr *err)
 {
-	size_t len, lp = strlen(path);
+	size_t len = 0, lp = strlen(path);
 	char *buf;
 	int rc;
 
