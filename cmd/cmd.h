@@ -30,6 +30,8 @@ int cmd_check(struct xfer_ctx *x, int argc, char **argv);
 int cmd_rerun(struct xfer_ctx *x, int argc, char **argv);
 
 int cmd_receive(struct xfer_ctx *x, int argc, char **argv);
+int cmd_cron(struct xfer_ctx *x, int argc, char **argv);
+int cmd_run(struct xfer_ctx *x, int argc, char **argv);
 
 struct send_opts;
 struct recv_opts;
@@ -39,6 +41,15 @@ struct recv_opts;
  */
 int cmd_run_jobs(struct xfer_ctx *x, int nnames, char **names, int direction,
     const struct send_opts *so, const struct recv_opts *ro);
+
+struct spool;
+struct ledger;
+/* Open the home's spool and ledger (errors reported); 0 or -1. */
+int cmd_open_spool(struct xfer_ctx *x, struct spool *sp, struct ledger **l);
+/* Run one job (of so's or ro's direction); sets *failed / *locked. */
+void cmd_run_one(struct xfer_ctx *x, const struct job *job,
+    const struct spool *sp, struct ledger *l, const struct send_opts *so,
+    const struct recv_opts *ro, int *failed, int *locked);
 
 /* Shared by the commands (cmd/common.c). */
 void cmd_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -53,6 +64,14 @@ void cmd_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  */
 int cmd_pick_jobs(struct xfer_ctx *x, struct jobset *js, char **names,
     int nnames, int direction, struct job ***picked, int *status);
+
+struct ledger;
+/*
+ * Rewrite spool_root/metrics.prom from the ledger (cmd/common.c); a
+ * failure is logged as a warning and returns -1: metrics never fail a run.
+ */
+int cmd_write_metrics(struct xfer_ctx *x, struct ledger *l,
+    const char *spool_root);
 
 /* Flush stdout and turn a write error into a failure (as git does). */
 int cmd_finish_stdout(int status);

@@ -72,6 +72,41 @@ run_recv(struct xfer_ctx *x, const struct job *job, const struct spool *sp,
 	return 0;
 }
 
+void
+cmd_run_one(struct xfer_ctx *x, const struct job *job, const struct spool *sp,
+    struct ledger *l, const struct send_opts *so, const struct recv_opts *ro,
+    int *failed, int *locked)
+{
+	if (job->direction == DIR_SEND && so != NULL)
+		run_send(x, job, sp, l, so, failed, locked);
+	else if (job->direction == DIR_RECEIVE && ro != NULL)
+		run_recv(x, job, sp, l, ro, failed, locked);
+}
+
+int
+cmd_open_spool(struct xfer_ctx *x, struct spool *sp, struct ledger **l)
+{
+	struct xerr err;
+	char *lpath;
+
+	*l = NULL;
+	if (spool_open(x->home, sp, &x->log, &err) == -1) {
+		cmd_error("%s", err.msg);
+		return -1;
+	}
+	if (asprintf(&lpath, "%s/ledger.db", sp->root) == -1) {
+		cmd_error("out of memory");
+		return -1;
+	}
+	if (ledger_open(lpath, l, &err) == -1) {
+		cmd_error("%s", err.msg);
+		free(lpath);
+		return -1;
+	}
+	free(lpath);
+	return 0;
+}
+
 int
 cmd_run_jobs(struct xfer_ctx *x, int nnames, char **names, int direction,
     const struct send_opts *so, const struct recv_opts *ro)
@@ -80,8 +115,6 @@ cmd_run_jobs(struct xfer_ctx *x, int nnames, char **names, int direction,
 	struct spool sp = { NULL };
 	struct jobset js;
 	struct job **jobs = NULL;
-	struct xerr err;
-	char *lpath = NULL;
 	int n, i, status = EXIT_OK, failed = 0, locked = 0;
 
 	n = cmd_pick_jobs(x, &js, names, nnames, direction, &jobs, &status);
@@ -89,35 +122,18 @@ cmd_run_jobs(struct xfer_ctx *x, int nnames, char **names, int direction,
 		return status;
 	if (n == 0)
 		goto out;
-	if (spool_open(x->home, &sp, &x->log, &err) == -1) {
-		cmd_error("%s", err.msg);
+	if (cmd_open_spool(x, &sp, &l) == -1) {
 		status = EXIT_FAILED;
 		goto out;
 	}
-	if (asprintf(&lpath, "%s/ledger.db", sp.root) == -1) {
-		lpath = NULL;
-		cmd_error("out of memory");
-		status = EXIT_FAILED;
-		goto out;
-	}
-	if (ledger_open(lpath, &l, &err) == -1) {
-		cmd_error("%s", err.msg);
-		status = EXIT_FAILED;
-		goto out;
-	}
-	for (i = 0; i < n; i++) {
-		if (jobs[i]->direction == DIR_SEND && so != NULL)
-			run_send(x, jobs[i], &sp, l, so, &failed, &locked);
-		else if (jobs[i]->direction == DIR_RECEIVE && ro != NULL)
-			run_recv(x, jobs[i], &sp, l, ro, &failed, &locked);
-	}
+	for (i = 0; i < n; i++)
+		cmd_run_one(x, jobs[i], &sp, l, so, ro, &failed, &locked);
 out:
 	if (status == EXIT_OK && failed)
 		status = EXIT_FAILED;
 	if (status == EXIT_OK && locked)
 		status = EXIT_LOCKED;
 	ledger_close(l);
-	free(lpath);
 	spool_close(&sp);
 	free(jobs);
 	jobset_free(&js);

@@ -26,6 +26,7 @@ static const struct command {
 } commands[] = {
 	{ "send", cmd_send, "produce and upload send batches" },
 	{ "receive", cmd_receive, "pick up, verify and ingest received files" },
+	{ "run", cmd_run, "run every job whose schedule came due (cron)" },
 	{ "rerun", cmd_rerun, "redo the failed and held batches of a date" },
 	{ "status", cmd_status, "show batches from the ledger" },
 	{ "check", cmd_check, "validate job files" },
@@ -191,6 +192,10 @@ main(int argc, char **argv)
 		home = getenv("XFER_HOME");
 	if (home == NULL || *home == '\0')
 		home = "/var/lib/xfer";
+	/* "xfer COMMAND --help" needs no home. */
+	for (i = (size_t)a + 1; i < (size_t)argc; i++)
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+			home = ".";
 	if (realpath(home, resolved) == NULL) {
 		cmd_error("cannot use home '%s': %s; give --home DIR or set "
 		    "XFER_HOME", home, strerror(errno));

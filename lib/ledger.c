@@ -35,7 +35,9 @@ static const char schema[] =
     " last_error TEXT NOT NULL DEFAULT '', first_seen INTEGER NOT NULL,"
     " created INTEGER NOT NULL, updated INTEGER NOT NULL);"
     "CREATE INDEX IF NOT EXISTS receive_key"
-    " ON receive_files(job, name, sha256);";
+    " ON receive_files(job, name, sha256);"
+    "CREATE TABLE IF NOT EXISTS runs(job TEXT PRIMARY KEY,"
+    " last_slot INTEGER NOT NULL, last_run INTEGER NOT NULL);";
 
 static int
 db_err(struct ledger *l, struct xerr *err, const char *what)
@@ -436,6 +438,50 @@ ledger_recv_find(struct ledger *l, const char *job, const char *name,
 }
 
 int
+ledger_run_get(struct ledger *l, const char *job, long long *last_slot,
+    int *found, struct xerr *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	*found = 0;
+	if (sqlite3_prepare_v2(l->db, "SELECT last_slot FROM runs WHERE"
+	    " job = ?1", -1, &st, NULL) != SQLITE_OK)
+		return db_err(l, err, "cannot read runs");
+	sqlite3_bind_text(st, 1, job, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*last_slot = sqlite3_column_int64(st, 0);
+		*found = 1;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_err(l, err, "cannot read runs");
+	return 0;
+}
+
+int
+ledger_run_put(struct ledger *l, const char *job, long long slot,
+    long long when, struct xerr *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(l->db, "INSERT OR REPLACE INTO runs"
+	    " (job, last_slot, last_run) VALUES (?1, ?2, ?3)", -1, &st,
+	    NULL) != SQLITE_OK)
+		return db_err(l, err, "cannot record run");
+	sqlite3_bind_text(st, 1, job, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, slot);
+	sqlite3_bind_int64(st, 3, when);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return db_err(l, err, "cannot record run");
+	return 0;
+}
+
+int
 ledger_recv_delete(struct ledger *l, long long id, struct xerr *err)
 {
 	sqlite3_stmt *st;
@@ -506,5 +552,108 @@ ledger_status(struct ledger *l, const struct status_filter *f, status_fn fn,
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
 		return db_err(l, err, "cannot read status");
+	return 0;
+}
+
+int
+ledger_job_stats_each(struct ledger *l,
+    int (*fn)(void *ctx, const struct ledger_job_stats *s, struct xerr *err),
+    void *ctx, struct xerr *err)
+{
+	/*
+	 * Failures of a send job are its failed attempts (the attempts table
+	 * only grows, so this is a true counter); receive rows carry their
+	 * own attempt count, which counts failures while a row is failed or
+	 * held.  Receive rows of the attempts table, if any, only move the
+	 * last run time, so no failure is counted twice.
+	 */
+	static const char sql[] = "SELECT job, dir, max(succ), max(upd),"
+	    " sum(rec), sum(byt), sum(fails) FROM ("
+	    " SELECT job, 'send' AS dir,"
+	    "  max(CASE WHEN state = 'sent' THEN updated END) AS succ,"
+	    "  max(updated) AS upd,"
+	    "  sum(CASE WHEN state = 'sent' THEN coalesce(records, 0)"
+	    "   ELSE 0 END) AS rec,"
+	    "  sum(CASE WHEN state = 'sent' THEN coalesce(bytes, 0)"
+	    "   ELSE 0 END) AS byt,"
+	    "  0 AS fails FROM send_batches GROUP BY job"
+	    " UNION ALL"
+	    " SELECT job, 'receive',"
+	    "  max(CASE WHEN state IN ('ingested', 'duplicate')"
+	    "   THEN updated END),"
+	    "  max(updated),"
+	    "  sum(CASE WHEN state = 'ingested' THEN coalesce(records, 0)"
+	    "   ELSE 0 END),"
+	    "  sum(CASE WHEN state = 'ingested' THEN coalesce(bytes, 0)"
+	    "   ELSE 0 END),"
+	    "  sum(CASE WHEN state IN ('failed', 'held') THEN attempts"
+	    "   ELSE 0 END) FROM receive_files GROUP BY job"
+	    " UNION ALL"
+	    " SELECT job, direction, NULL, max(time), 0, 0,"
+	    "  CASE WHEN direction = 'send' THEN sum(ok = 0) ELSE 0 END"
+	    "  FROM attempts WHERE direction IN ('send', 'receive')"
+	    "  GROUP BY job, direction)"
+	    " GROUP BY job, dir ORDER BY job, dir";
+	struct ledger_job_stats s;
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(l->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return db_err(l, err, "cannot read job statistics");
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		s.job = (const char *)sqlite3_column_text(st, 0);
+		s.direction = (const char *)sqlite3_column_text(st, 1);
+		if (s.job == NULL || s.direction == NULL)
+			continue;
+		s.last_success = col_int_or(st, 2, 0);
+		s.last_run = col_int_or(st, 3, 0);
+		s.records = col_int_or(st, 4, 0);
+		s.bytes = col_int_or(st, 5, 0);
+		s.failures = col_int_or(st, 6, 0);
+		if (fn(ctx, &s, err) == -1) {
+			sqlite3_finalize(st);
+			return -1;
+		}
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return db_err(l, err, "cannot read job statistics");
+	return 0;
+}
+
+int
+ledger_state_counts_each(struct ledger *l,
+    int (*fn)(void *ctx, const char *job, const char *direction,
+    const char *state, long long n, struct xerr *err),
+    void *ctx, struct xerr *err)
+{
+	static const char sql[] = "SELECT job, dir, state, n FROM ("
+	    " SELECT job, 'send' AS dir, state, count(*) AS n"
+	    "  FROM send_batches GROUP BY job, state"
+	    " UNION ALL"
+	    " SELECT job, 'receive', state, count(*)"
+	    "  FROM receive_files GROUP BY job, state)"
+	    " ORDER BY job, dir, state";
+	const char *job, *dir, *state;
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(l->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return db_err(l, err, "cannot count batches");
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		job = (const char *)sqlite3_column_text(st, 0);
+		dir = (const char *)sqlite3_column_text(st, 1);
+		state = (const char *)sqlite3_column_text(st, 2);
+		if (job == NULL || dir == NULL || state == NULL)
+			continue;
+		if (fn(ctx, job, dir, state, sqlite3_column_int64(st, 3),
+		    err) == -1) {
+			sqlite3_finalize(st);
+			return -1;
+		}
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return db_err(l, err, "cannot count batches");
 	return 0;
 }

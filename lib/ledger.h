@@ -105,6 +105,12 @@ int ledger_recv_find(struct ledger *l, const char *job, const char *name,
 
 int ledger_recv_delete(struct ledger *l, long long id, struct xerr *err);
 
+/* xfer run: the last schedule slot a job ran for (unix time). */
+int ledger_run_get(struct ledger *l, const char *job, long long *last_slot,
+    int *found, struct xerr *err);
+int ledger_run_put(struct ledger *l, const char *job, long long slot,
+    long long when, struct xerr *err);
+
 /* One row of `xfer status`. */
 struct status_row {
 	const char *job;
@@ -132,5 +138,34 @@ typedef int (*status_fn)(void *ctx, const struct status_row *row,
 /* Rows ordered by job, date. */
 int ledger_status(struct ledger *l, const struct status_filter *f,
     status_fn fn, void *ctx, struct xerr *err);
+
+/*
+ * What the metrics (metrics.c) report, per (job, direction) of every job
+ * in the ledger.  Strings are valid during the callback only.
+ */
+struct ledger_job_stats {
+	const char *job;
+	const char *direction;		/* "send" or "receive" */
+	long long last_success;		/* newest sent/ingested/duplicate row
+					 * update; 0: never */
+	long long last_run;		/* newest attempt or row update */
+	long long records;		/* of sent or ingested batches */
+	long long bytes;
+	long long failures;		/* send: failed attempts recorded;
+					 * receive: attempts of failed/held
+					 * rows */
+};
+
+/* One row per (job, direction), ordered by job, direction. */
+int ledger_job_stats_each(struct ledger *l,
+    int (*fn)(void *ctx, const struct ledger_job_stats *s, struct xerr *err),
+    void *ctx, struct xerr *err);
+
+/* Number of batches (send) or received files (receive) per state, one call
+ * per (job, direction, state) present, ordered by them. */
+int ledger_state_counts_each(struct ledger *l,
+    int (*fn)(void *ctx, const char *job, const char *direction,
+    const char *state, long long n, struct xerr *err),
+    void *ctx, struct xerr *err);
 
 #endif

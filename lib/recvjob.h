@@ -29,6 +29,7 @@ struct recv_opts {
 	int rerun;		/* redo the failed and held files of date */
 	int force;		/* rerun: re-ingest finished ones from backup */
 	bdate_t date;
+	int lock_held;		/* the caller holds the job's lock */
 };
 
 struct recv_outcome {

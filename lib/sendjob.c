@@ -571,11 +571,13 @@ send_job_run(const struct job *job, const struct spool *sp,
 	memset(out, 0, sizeof(*out));
 	if (tz_use(job->timezone, err) == -1)
 		return -1;
-	if ((k = spool_lock(sp, job->name, &lockfd, err)) == -1)
-		return -1;
-	if (k == 1) {
-		out->locked = 1;
-		return 0;
+	if (!o->lock_held) {
+		if ((k = spool_lock(sp, job->name, &lockfd, err)) == -1)
+			return -1;
+		if (k == 1) {
+			out->locked = 1;
+			return 0;
+		}
 	}
 	if (spool_job_prepare(sp, job->name, err) == -1)
 		goto done;

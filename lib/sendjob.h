@@ -27,6 +27,7 @@ struct send_opts {
 	 * instead of resending the spooled file.
 	 */
 	int rerun, force, regenerate;
+	int lock_held;		/* the caller holds the job's lock */
 };
 
 struct send_outcome {
