@@ -7,8 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <dirent.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "cmd.h"
 #include "dest.h"
+#include "fsutil.h"
 
 static void
 check_usage(FILE *fp)
@@ -44,6 +49,88 @@ connect_job(struct xfer_ctx *x, const struct job *job)
 	return rc;
 }
 
+/* Key and password files private, directories there and writable. */
+static int
+check_files(const struct job *job)
+{
+	const struct job_upload *up = &job->upload;
+	const char *secrets[][2] = {
+		{ "identity", up->identity },
+		{ "passphrase_file", up->passphrase_file },
+		{ "password_file", up->password_file },
+		{ "client_key", up->client_key },
+	};
+	struct xerr err;
+	const char *dir = NULL;
+	size_t i;
+	int bad = 0;
+
+	for (i = 0; i < sizeof(secrets) / sizeof(secrets[0]); i++) {
+		if (secrets[i][1] == NULL)
+			continue;
+		if (secret_file_check(secrets[i][1], secrets[i][0], &err) ==
+		    -1) {
+			cmd_error("%s: %s", job->file, err.msg);
+			bad = 1;
+		}
+	}
+	if (job->direction == DIR_RECEIVE)
+		dir = job->inbox.path;
+	else if (up->url && strstr(up->url, "://") == NULL)
+		dir = up->url;
+	else if (up->url && strncmp(up->url, "file://", 7) == 0)
+		dir = up->url + 7;
+	if (dir != NULL && access(dir, W_OK | X_OK) == -1) {
+		/* A missing delivery directory is created, if its parent
+		 * lets us. */
+		char *parent = strdup(dir), *slash;
+
+		if (parent && (slash = strrchr(parent, '/')) != NULL &&
+		    slash != parent) {
+			*slash = '\0';
+		}
+		if (job->direction == DIR_RECEIVE || parent == NULL ||
+		    access(parent, W_OK | X_OK) == -1) {
+			cmd_error("%s: directory '%s' %s", job->file, dir,
+			    access(dir, F_OK) == -1 ? "does not exist" :
+			    "is not writable");
+			bad = 1;
+		}
+		free(parent);
+	}
+	return bad;
+}
+
+/* Ledger rows and spool directories of jobs whose file is gone. */
+static void
+check_orphans(struct xfer_ctx *x, const struct jobset *js)
+{
+	struct dirent *de;
+	struct stat st;
+	char *spool, *p;
+	DIR *d;
+
+	if (asprintf(&spool, "%s/spool", x->home) == -1)
+		return;
+	if ((d = opendir(spool)) != NULL) {
+		while ((de = readdir(d)) != NULL) {
+			if (de->d_name[0] == '.' ||
+			    (p = path_join(spool, de->d_name)) == NULL)
+				continue;
+			if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode) &&
+			    jobset_find(js, de->d_name) == NULL &&
+			    !strlist_contains(&js->invalid, de->d_name))
+				printf("%s: orphan: '%s' and its ledger rows "
+				    "belong to no job file (kept; restore "
+				    "jobs/%s.job or remove them by hand)\n",
+				    de->d_name, p, de->d_name);
+			free(p);
+		}
+		closedir(d);
+	}
+	free(spool);
+}
+
 int
 cmd_check(struct xfer_ctx *x, int argc, char **argv)
 {
@@ -67,16 +154,23 @@ cmd_check(struct xfer_ctx *x, int argc, char **argv)
 	n = cmd_pick_jobs(x, &js, argv + optind, argc - optind, -1, &jobs,
 	    &status);
 	for (i = 0; i < n; i++) {
+		if (check_files(jobs[i])) {
+			status = EXIT_CONFIG;
+			continue;
+		}
 		if (!connect) {
 			printf("%s: ok (%s, %s)\n", jobs[i]->name,
 			    job_direction_name(jobs[i]->direction),
 			    jobs[i]->file);
 			continue;
 		}
-		if (jobs[i]->direction == DIR_SEND &&
+		if ((jobs[i]->direction == DIR_SEND ||
+		    jobs[i]->inbox.url != NULL) &&
 		    connect_job(x, jobs[i]) == -1)
 			unreachable = 1;
 	}
+	if (argc - optind == 0)
+		check_orphans(x, &js);
 	if (status == EXIT_OK && unreachable)
 		status = EXIT_FAILED;
 	free(jobs);

@@ -17,6 +17,7 @@
 #include "bdate.h"
 #include "cmd.h"
 #include "ini.h"
+#include "syslogger.h"
 #include "tz.h"
 
 static const struct command {
@@ -75,6 +76,16 @@ conf_entry(void *ctx, const char *section, const char *key, const char *value,
 		if (strcmp(section, "xfer") != 0)
 			return xerr_set(err, XERR_CONFIG, 0, "%s/xfer.conf:%u: "
 			    "unknown section '[%s]'", x->home, line, section);
+		return 0;
+	}
+	if (strcmp(key, "syslog") == 0) {
+		if (strcmp(value, "yes") == 0)
+			x->log.syslog = 1;
+		else if (strcmp(value, "no") == 0)
+			x->log.syslog = 0;
+		else
+			return xerr_set(err, XERR_CONFIG, 0, "%s/xfer.conf:%u: "
+			    "key 'syslog': expected yes or no", x->home, line);
 		return 0;
 	}
 	if (strcmp(key, "log_format") == 0) {
@@ -220,6 +231,8 @@ main(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
+	if (x.log.syslog)
+		syslogger_open();
 	if (quiet)
 		x.log.level = LOG_ERROR;
 	if (verbose)

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "syslogger.h"
 #include "tz.h"
 
 void
@@ -20,6 +21,7 @@ log_init(struct log *lg)
 	lg->fp = stderr;
 	lg->level = LOG_INFO;
 	lg->format = LOG_TEXT;
+	lg->syslog = 0;
 	if (getrandom(r, sizeof(r), GRND_NONBLOCK) != (ssize_t)sizeof(r)) {
 		unsigned long long x = (unsigned long long)time(NULL) ^
 		    ((unsigned long long)getpid() << 32);
@@ -147,6 +149,10 @@ log_event(const struct log *lg, enum log_level lvl, const char *job,
 	if (b.data != NULL) {
 		fwrite(b.data, 1, b.len, lg->fp);
 		fflush(lg->fp);
+		if (lg->syslog) {
+			b.data[b.len - 1] = '\0';	/* no newline */
+			syslogger_line((int)lvl, b.data);
+		}
 	}
 	buf_release(&b);
 }

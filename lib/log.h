@@ -17,6 +17,7 @@ struct log {
 	FILE *fp;
 	enum log_level level;	/* lines above this level are dropped */
 	enum log_format format;
+	int syslog;		/* also send each line to syslog */
 	char run_id[17];
 };
 

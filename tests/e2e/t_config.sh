@@ -66,3 +66,47 @@ printf '[xfer]\nlog_fromat = json\n' > "$H/xfer.conf"
 x check good
 expect_rc 78
 expect_err "xfer.conf:2"
+
+# check: key files readable by others are refused (78), missing inbox
+# directories are reported, and spool leftovers of a removed job are
+# reported as orphans, not deleted.
+rm -f "$H/jobs/typo.job" "$H/jobs/bad2.job" "$H/xfer.conf"
+printf 'k' > "$T/key"; chmod 644 "$T/key"
+job keyed <<JOB
+[job]
+direction = send
+[source]
+type = csv
+path = data/none.csv
+[output]
+name = k_{date}.csv
+[upload]
+url = sftp://127.0.0.1:1/x/
+identity = $T/key
+known_hosts = $T/key
+JOB
+x check keyed
+expect_rc 78
+expect_err "accessible by group or others"
+chmod 600 "$T/key"
+x check keyed
+expect_rc 0
+job rin <<'JOB'
+[job]
+direction = receive
+[inbox]
+path = nowhere
+pattern = *.csv
+[ingest]
+type = none
+JOB
+x check rin
+expect_rc 78
+expect_err "does not exist"
+rm -f "$H/jobs/rin.job"
+x send --date 2026-11-24 good
+mv "$H/jobs/good.job" "$H/jobs/good.disabled"
+x check
+expect_rc 0
+expect_out "orphan"
+[ -d "$H/spool/good" ] || fail "orphan spool removed"
