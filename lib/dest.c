@@ -12,14 +12,6 @@ struct dest {
 	const struct job *job;
 };
 
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 int
 dest_open(const struct job *job, struct dest **out, const struct log *lg,
@@ -62,7 +54,7 @@ put_file(struct dest *d, const char *path, const char *name,
     const struct log *lg, struct xerr *err)
 {
 	struct log_kv kv = LOG_KV_NONE;
-	long long t0 = now_ms();
+	long long t0 = mono_ms();
 	struct put_req req;
 
 	req.local_path = path;
@@ -75,7 +67,7 @@ put_file(struct dest *d, const char *path, const char *name,
 	if (d->ops->put(d->state, &req, err) == -1)
 		return -1;
 	kv.file = name;
-	kv.duration_ms = now_ms() - t0;
+	kv.duration_ms = mono_ms() - t0;
 	log_event(lg, LOG_DEBUG, d->job->name, date, "put", &kv,
 	    "delivered by %s", d->ops->name);
 	return 0;

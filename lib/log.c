@@ -157,7 +157,7 @@ log_event(const struct log *lg, enum log_level lvl, const char *job,
 	buf_release(&b);
 }
 
-static long long
+long long
 mono_ms(void)
 {
 	struct timespec ts;

@@ -45,6 +45,9 @@ void log_event(const struct log *lg, enum log_level lvl, const char *job,
 
 const char *log_level_name(enum log_level lvl);
 
+/* Milliseconds on the monotonic clock, for durations and deadlines. */
+long long mono_ms(void);
+
 /*
  * A progress bar (bytes, rate, ETA) for one transfer, drawn on the log's
  * stream only when it is a terminal, the transfer is over 1 MiB and

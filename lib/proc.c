@@ -10,16 +10,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "log.h"
+
 extern char **environ;
 
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static char **
 env_build(char *const *add)
@@ -124,7 +118,7 @@ proc_run(const struct proc_spec *spec, struct proc_result *res,
 		goto out;
 	}
 	if (spec->timeout_ms > 0)
-		deadline = now_ms() + spec->timeout_ms;
+		deadline = mono_ms() + spec->timeout_ms;
 	for (;;) {
 		w = waitpid(pid, &status, deadline ? WNOHANG : 0);
 		if (w == -1 && errno == EINTR)
@@ -136,7 +130,7 @@ proc_run(const struct proc_spec *spec, struct proc_result *res,
 		}
 		if (w == pid)
 			break;
-		waited = now_ms();
+		waited = mono_ms();
 		if (waited >= deadline) {
 			res->timed_out = 1;
 			kill(-pid, SIGKILL);

@@ -24,14 +24,6 @@ struct run {
 	struct dest *dest;
 };
 
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static int
 is_dir(const char *path)
@@ -282,7 +274,7 @@ produce(struct run *r, struct send_batch *b, struct xerr *err)
 {
 	char *tmp = NULL, *out = NULL, *sent = NULL, ds[BDATE_STRLEN];
 	struct log_kv kv = LOG_KV_NONE;
-	long long t0 = now_ms();
+	long long t0 = mono_ms();
 	struct batch_meta m;
 	int rc = -1;
 
@@ -320,7 +312,7 @@ produce(struct run *r, struct send_batch *b, struct xerr *err)
 	kv.file = m.file;
 	kv.records = m.records;
 	kv.bytes = m.bytes;
-	kv.duration_ms = now_ms() - t0;
+	kv.duration_ms = mono_ms() - t0;
 	log_event(r->lg, LOG_INFO, r->job->name, ds, "produced", &kv, "%s",
 	    "");
 	rc = 0;
@@ -377,7 +369,7 @@ deliver(struct run *r, struct send_batch *b, struct xerr *err)
 	}
 	if (batch_meta_read(out, &m, err) == -1)
 		goto done;
-	t0 = now_ms();
+	t0 = mono_ms();
 	for (try = 0; ; try++) {
 		xerr_clear(err);
 		if (r->dest == NULL)
@@ -397,7 +389,7 @@ deliver(struct run *r, struct send_batch *b, struct xerr *err)
 		    r->job->upload.retries + 1, err->msg);
 		backoff(r->job, try, err->retry_after_s);
 	}
-	ms = now_ms() - t0;
+	ms = mono_ms() - t0;
 	/* Once delivered, the batch moves to sent/; a crash before the
 	 * ledger update is repaired by reconcile(). */
 	if (discard_dir(r, sent, err) == -1 ||
