@@ -82,7 +82,7 @@ dest_check(struct dest *d, void (*fn)(void *ctx, int ok, const char *what),
 
 int
 dest_deliver(struct dest *d, const char *dir, const struct batch_meta *m,
-    const char *date, const struct log *lg, struct xerr *err)
+    const char *date, const struct log *lg, int *uploaded, struct xerr *err)
 {
 	char *data = NULL, *man = NULL, mhex[SHA256_HEXLEN];
 	enum dest_probe pr;
@@ -94,9 +94,11 @@ dest_deliver(struct dest *d, const char *dir, const struct batch_meta *m,
 		xerr_nomem(err);
 		goto out;
 	}
+	*uploaded = 0;
 	if (d->ops->probe(d->state, m->file, data, m->sha256, m->bytes, &pr,
 	    err) == -1)
 		goto out;
+	*uploaded = pr != DEST_SAME;
 	if (pr == DEST_DIFFERENT && d->job->upload.on_exists ==
 	    ON_EXISTS_FAIL) {
 		xerr_set(err, XERR_PERM, 0, "'%s' already exists at the "

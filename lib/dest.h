@@ -103,9 +103,11 @@ int dest_check(struct dest *d, void (*fn)(void *ctx, int ok,
 
 /*
  * Deliver the batch in dir (described by m).  A conflict with
- * on_exists = fail is XERR_PERM.
+ * on_exists = fail is XERR_PERM.  *uploaded says whether the data file
+ * was transferred (0: the same bytes were already there).
  */
 int dest_deliver(struct dest *d, const char *dir, const struct batch_meta *m,
-    const char *date, const struct log *lg, struct xerr *err);
+    const char *date, const struct log *lg, int *uploaded,
+    struct xerr *err);
 
 #endif

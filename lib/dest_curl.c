@@ -573,13 +573,15 @@ sftp_put(struct curl_dest *c, const struct put_req *req, struct xerr *err)
 		xerr_nomem(err);
 		goto out;
 	}
-	/* A .part a killed run left behind is simply overwritten. */
-	if (upload(c, url, req, err) == -1 ||
-	    check_size(c, part, req->size, err) == -1)
+	/* A .part a killed run left behind is simply overwritten.  The
+	 * size is checked on the final name after the rename (one round
+	 * trip less per file: backfills send many small files). */
+	if (upload(c, url, req, err) == -1)
 		goto out;
 	/* SFTP v3 cannot rename over a file: move the old one aside
 	 * first, so the name never holds a partial file. */
-	if (quote_add(&cmds, "*rm \"%s\"%s", pold, "") == -1 ||
+	if ((req->exists && quote_add(&cmds, "*rm \"%s\"%s", pold, "") ==
+	    -1) ||
 	    (req->exists && quote_add(&cmds, "rename \"%s\" \"%s\"", pfinal,
 	    pold) == -1) ||
 	    quote_add(&cmds, "rename \"%s\" \"%s\"", ppart, pfinal) == -1 ||

@@ -176,6 +176,20 @@ rename_durable(const char *from, const char *to, struct xerr *err)
 	return 0;
 }
 
+int
+rename_commit(const char *from, const char *to, struct xerr *err)
+{
+	char d2[4096];
+
+	if (dir_of(to, d2, sizeof(d2)) == -1)
+		return xerr_set(err, XERR_PERM, ENAMETOOLONG,
+		    "cannot rename '%s'", from);
+	if (rename(from, to) == -1)
+		return xerr_set(err, XERR_TEMP, errno,
+		    "cannot rename '%s' to '%s'", from, to);
+	return fsync_dir(d2, err);
+}
+
 char *
 path_join(const char *a, const char *b)
 {

@@ -33,6 +33,14 @@ int remove_tree(const char *path, struct xerr *err);
 int rename_durable(const char *from, const char *to, struct xerr *err);
 
 /*
+ * rename(2) then fsync the destination directory only: for moves inside
+ * the spool whose source directory the next run cleans up or reconciles
+ * (a batch seen in both places is resolved by reconcile), so a power cut
+ * can at worst leave the old name too, never lose the new one.
+ */
+int rename_commit(const char *from, const char *to, struct xerr *err);
+
+/*
  * Write data to dir/name durably: dir/.name.tmp.PID, fsync, rename,
  * fsync dir.
  */

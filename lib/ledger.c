@@ -95,6 +95,30 @@ ledger_close(struct ledger *l)
 	free(l);
 }
 
+int
+ledger_begin(struct ledger *l, struct xerr *err)
+{
+	if (sqlite3_exec(l->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
+	    SQLITE_OK)
+		return db_err(l, err, "cannot begin");
+	return 0;
+}
+
+int
+ledger_commit(struct ledger *l, struct xerr *err)
+{
+	if (sqlite3_exec(l->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+		return db_err(l, err, "cannot commit");
+	return 0;
+}
+
+void
+ledger_rollback(struct ledger *l)
+{
+	if (!sqlite3_get_autocommit(l->db))
+		sqlite3_exec(l->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
 static void
 copy_col(char *dst, size_t size, sqlite3_stmt *st, int col)
 {

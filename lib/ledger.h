@@ -40,6 +40,11 @@ struct send_batch {
 int ledger_open(const char *path, struct ledger **out, struct xerr *err);
 void ledger_close(struct ledger *l);
 
+/* Group several updates in one transaction (one fsync). */
+int ledger_begin(struct ledger *l, struct xerr *err);
+int ledger_commit(struct ledger *l, struct xerr *err);
+void ledger_rollback(struct ledger *l);
+
 /* *found = 0 when there is no row. */
 int ledger_send_get(struct ledger *l, const char *job, bdate_t date,
     struct send_batch *b, int *found, struct xerr *err);

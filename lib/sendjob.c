@@ -281,8 +281,9 @@ produce(struct run *r, struct send_batch *b, struct xerr *err)
 	bdate_format(b->date, ds);
 	if (spool_tmpdir(r->sp, r->job->name, ds, &tmp, err) == -1)
 		return -1;
-	if (batch_produce(r->job, b->date, tmp, &m, r->lg, err) == -1 ||
-	    fsync_dir(tmp, err) == -1)
+	/* batch_produce() writes batch.meta last, durably: that fsync of
+	 * the directory covers every name in it. */
+	if (batch_produce(r->job, b->date, tmp, &m, r->lg, err) == -1)
 		goto out;
 	out = spool_path(r->sp, r->job->name, "out", b->date);
 	sent = spool_path(r->sp, r->job->name, "sent", b->date);
@@ -295,7 +296,7 @@ produce(struct run *r, struct send_batch *b, struct xerr *err)
 	 * row then names a file the spool lacks, and the next run
 	 * rebuilds it. */
 	if (discard_dir(r, out, err) == -1 ||
-	    rename_durable(tmp, out, err) == -1)
+	    rename_commit(tmp, out, err) == -1)
 		goto out;
 	free(tmp);
 	tmp = NULL;
@@ -358,7 +359,7 @@ deliver(struct run *r, struct send_batch *b, struct xerr *err)
 	struct log_kv kv = LOG_KV_NONE;
 	struct batch_meta m;
 	long long t0, ms;
-	int try, rc = -1;
+	int try, rc = -1, uploaded = 0;
 
 	bdate_format(b->date, ds);
 	out = spool_path(r->sp, r->job->name, "out", b->date);
@@ -375,7 +376,7 @@ deliver(struct run *r, struct send_batch *b, struct xerr *err)
 		if (r->dest == NULL)
 			(void)dest_open(r->job, &r->dest, r->lg, err);
 		if (r->dest != NULL && dest_deliver(r->dest, out, &m, ds,
-		    r->lg, err) == 0)
+		    r->lg, &uploaded, err) == 0)
 			break;
 		if (r->dest != NULL && err->cls == XERR_TEMP) {
 			/* A broken connection is not reused. */
@@ -393,24 +394,39 @@ deliver(struct run *r, struct send_batch *b, struct xerr *err)
 	/* Once delivered, the batch moves to sent/; a crash before the
 	 * ledger update is repaired by reconcile(). */
 	if (discard_dir(r, sent, err) == -1 ||
-	    rename_durable(out, sent, err) == -1)
+	    rename_commit(out, sent, err) == -1)
 		goto done;
 	b->attempts++;
 	snprintf(b->state, sizeof(b->state), "%s", ST_SENT);
 	b->last_error[0] = '\0';
+	/* One commit (one fsync) for the state and the attempt. */
+	if (ledger_begin(r->l, err) == -1)
+		goto done;
 	if (ledger_send_put(r->l, b, err) == -1 ||
 	    ledger_attempt_add(r->l, r->job->name, "send", b->date, NULL,
-	    err) == -1)
+	    err) == -1 || ledger_commit(r->l, err) == -1) {
+		ledger_rollback(r->l);
 		goto done;
+	}
 	r->out->sent++;
 	kv.file = m.file;
 	kv.records = m.records;
 	kv.bytes = m.bytes;
 	kv.duration_ms = ms;
-	snprintf(rate, sizeof(rate), "%.1f MB/s", ms > 0 ?
-	    (double)m.bytes / 1e3 / (double)ms : (double)m.bytes / 1e6);
-	log_event(r->lg, LOG_INFO, r->job->name, ds, "sent", &kv,
-	    "delivered to %s at %s", r->job->upload.url, rate);
+	if (!uploaded) {
+		log_event(r->lg, LOG_INFO, r->job->name, ds, "sent", &kv,
+		    "already at %s with the same bytes", r->job->upload.url);
+	} else {
+		double bps = (double)m.bytes * 1000.0 / (double)(ms > 0 ? ms :
+		    1);
+
+		if (bps >= 1e6)
+			snprintf(rate, sizeof(rate), "%.1f MB/s", bps / 1e6);
+		else
+			snprintf(rate, sizeof(rate), "%.1f kB/s", bps / 1e3);
+		log_event(r->lg, LOG_INFO, r->job->name, ds, "sent", &kv,
+		    "delivered to %s at %s", r->job->upload.url, rate);
+	}
 	rc = 0;
 done:
 	free(out);
