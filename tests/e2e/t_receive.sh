@@ -148,3 +148,13 @@ x receive mf
 expect_rc 0
 [ "$(q "SELECT count(*) FROM sales_mf")" = 1 ] || fail "manifest arrived"
 [ "$(sql "SELECT count(*) FROM receive_files WHERE job='mf' AND state IN ('waiting','late')")" = 0 ] || fail "waiting row left"
+
+# keep_days: backups older than that are pruned at the end of a run.
+old="$H/spool/rx/backup/2025/01/02"
+mkdir -p "$old"
+printf 'x\n' > "$old/sales_20250102.csv"
+touch -d '2025-01-02 12:00' "$old/sales_20250102.csv"
+x receive rx
+expect_rc 0
+[ ! -e "$old/sales_20250102.csv" ] || fail "keep_days did not prune"
+[ -f "$H/spool/rx/backup/2026/11/24/sales_20261124.csv" ] || fail "keep_days pruned a recent backup"
