@@ -8,6 +8,9 @@
 PREFIX  ?= /usr/local
 BINDIR  ?= $(PREFIX)/bin
 MANDIR  ?= $(PREFIX)/share/man
+DOCDIR  ?= $(PREFIX)/share/doc/xfer
+SHAREDIR ?= $(PREFIX)/share/xfer
+UNITDIR ?= $(SHAREDIR)/systemd
 CC      ?= cc
 CFLAGS  ?= -O2 -g
 WERROR  ?=
@@ -83,18 +86,93 @@ bench: bin/xfer
 demo:
 	./demo.sh
 
+# Example jobs go with the documentation; the systemd units go to
+# $(UNITDIR), not to a directory systemd reads: enabling them is the
+# administrator's choice (see the comment at the top of xfer.service).
+EXAMPLES = $(sort $(wildcard jobs/*.job))
+UNITS    = xfer.service xfer.timer
+
 install: bin/xfer
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
-	    $(DESTDIR)$(MANDIR)/man5
+	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(DOCDIR)/examples \
+	    $(DESTDIR)$(UNITDIR)
 	install -m 755 bin/xfer $(DESTDIR)$(BINDIR)/xfer
 	install -m 644 man/xfer.1 $(DESTDIR)$(MANDIR)/man1/xfer.1
 	install -m 644 man/xfer.job.5 $(DESTDIR)$(MANDIR)/man5/xfer.job.5
+	install -m 644 README.md $(DESTDIR)$(DOCDIR)/README.md
+	install -m 644 $(EXAMPLES) $(DESTDIR)$(DOCDIR)/examples/
+	for u in $(UNITS); do \
+	    sed 's|/usr/local/bin/xfer|$(BINDIR)/xfer|g' contrib/systemd/$$u \
+	        >$(DESTDIR)$(UNITDIR)/$$u && \
+	    chmod 644 $(DESTDIR)$(UNITDIR)/$$u || exit 1; \
+	done
 
+# Removes exactly what install put, then the directories that are only
+# xfer's if they are empty.
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/xfer $(DESTDIR)$(MANDIR)/man1/xfer.1 \
-	    $(DESTDIR)$(MANDIR)/man5/xfer.job.5
+	    $(DESTDIR)$(MANDIR)/man5/xfer.job.5 $(DESTDIR)$(DOCDIR)/README.md \
+	    $(addprefix $(DESTDIR)$(DOCDIR)/examples/,$(notdir $(EXAMPLES))) \
+	    $(addprefix $(DESTDIR)$(UNITDIR)/,$(UNITS))
+	for d in $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) \
+	    $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SHAREDIR); do \
+	    if [ -d "$$d" ]; then rmdir "$$d" 2>/dev/null || :; fi; \
+	done
 
 clean:
 	rm -rf build bin
+
+# --- fuzzing: clang's libFuzzer with ASan+UBSan, not part of check -------
+#   make fuzz                                every target FUZZ_SECONDS each
+#   make fuzz FUZZ_TARGETS=csv FUZZ_SECONDS=600
+# Each target runs on a copy of fuzz/corpus/NAME in $(FUZZ_DIR)/corpus-NAME
+# (what it finds stays there, the repository's corpus is left alone); a
+# crash is saved as $(FUZZ_DIR)/crash-NAME-*.  Saved crashes go to
+# tests/data/fuzz-regressions/NAME/, which test_fuzz_regressions replays.
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?= job ini csv jsonl jsonarr manifest names listing
+FUZZ_DIR      = $(BUILD)/fuzz
+FUZZ_SAN      = -fsanitize=address,undefined -fno-sanitize-recover=all \
+		-fno-omit-frame-pointer
+FUZZ_CFLAGS   = -std=gnu11 -D_GNU_SOURCE -g -O1 -Wall -Wextra \
+		-Wformat=2 -Wno-format-nonliteral $(WERROR) $(FUZZ_SAN) \
+		-fsanitize=fuzzer-no-link -Ilib -Ifuzz \
+		-DXFER_VERSION='"$(VERSION)"' \
+		$(shell pkg-config --cflags $(PKGS)) -MMD -MP
+# -max_len: past every limit an input of the kind can hit (an INI line
+# is cut at 8 KiB, a job file has to hold its keys), small enough that
+# the fuzzer stays fast.
+FUZZ_MAXLEN_job      = 4096
+FUZZ_MAXLEN_ini      = 9000
+FUZZ_MAXLEN_csv      = 2048
+FUZZ_MAXLEN_jsonl    = 2048
+FUZZ_MAXLEN_jsonarr  = 2048
+FUZZ_MAXLEN_manifest = 1024
+FUZZ_MAXLEN_names    = 512
+FUZZ_MAXLEN_listing  = 4096
+FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(FUZZ_DIR)/%.o)
+
+fuzz: $(FUZZ_TARGETS:%=$(FUZZ_DIR)/fuzz_%)
+	fuzz/run.sh $(FUZZ_DIR) $(FUZZ_SECONDS) \
+	    $(foreach t,$(FUZZ_TARGETS),$(t):$(FUZZ_MAXLEN_$(t)))
+
+$(FUZZ_DIR)/fuzz_%: $(FUZZ_DIR)/obj/fuzz_%.o $(FUZZ_DIR)/obj/harness.o \
+    $(FUZZ_DIR)/libxfer.a
+	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(XLIBS)
+
+$(FUZZ_DIR)/libxfer.a: $(FUZZ_LIB_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+$(FUZZ_DIR)/lib/%.o: lib/%.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
+
+$(FUZZ_DIR)/obj/%.o: fuzz/%.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
+
+.PRECIOUS: $(FUZZ_DIR)/obj/%.o
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

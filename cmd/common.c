@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "metrics.h"
 
 void
 cmd_error(const char *fmt, ...)
@@ -142,4 +143,21 @@ cmd_finish_stdout(int status)
 		return status == EXIT_OK ? EXIT_FAILED : status;
 	}
 	return status;
+}
+
+int
+cmd_write_metrics(struct xfer_ctx *x, struct ledger *l,
+    const char *spool_root)
+{
+	struct xerr err;
+
+	/* The wall clock, not a pinned --now: the ledger's times are real. */
+	if (metrics_write(l, spool_root, time(NULL), &err) == -1) {
+		log_event(&x->log, LOG_WARN, NULL, NULL, "metrics", NULL,
+		    "%s", err.msg);
+		return -1;
+	}
+	log_event(&x->log, LOG_DEBUG, NULL, NULL, "metrics", NULL,
+	    "wrote %s/metrics.prom", spool_root);
+	return 0;
 }

@@ -128,6 +128,10 @@ cmd_run_jobs(struct xfer_ctx *x, int nnames, char **names, int direction,
 	}
 	for (i = 0; i < n; i++)
 		cmd_run_one(x, jobs[i], &sp, l, so, ro, &failed, &locked);
+	/* After every job, once per run; never fails the run.  A dry run
+	 * changes nothing, not even this file. */
+	if (!(so != NULL && so->dry_run) && !(ro != NULL && ro->dry_run))
+		cmd_write_metrics(x, l, sp.root);
 out:
 	if (status == EXIT_OK && failed)
 		status = EXIT_FAILED;

@@ -164,6 +164,7 @@ cmd_run(struct xfer_ctx *x, int argc, char **argv)
 		}
 		spool_unlock(lockfd);
 	}
+	cmd_write_metrics(x, l, sp.root);
 out:
 	if (status == EXIT_OK && failed)
 		status = EXIT_FAILED;

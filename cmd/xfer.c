@@ -31,6 +31,7 @@ static const struct command {
 	{ "rerun", cmd_rerun, "redo the failed and held batches of a date" },
 	{ "status", cmd_status, "show batches from the ledger" },
 	{ "check", cmd_check, "validate job files" },
+	{ "cron", cmd_cron, "print the crontab line or systemd units" },
 };
 
 static void

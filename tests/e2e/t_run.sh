@@ -101,3 +101,8 @@ rm -rf "$H/out"; printf x > "$H/out"
 x run --now '2026-12-02 12:00-05:00'
 expect_rc 1
 expect_err "failed"
+# Every run rewrites the metrics file.
+rm -f "$H/spool/metrics.prom"
+x run --now '2026-12-03 12:00-05:00'
+[ -s "$H/spool/metrics.prom" ] || fail "run did not write metrics.prom"
+grep -q '^xfer_last_success_timestamp_seconds{job="ny"}' "$H/spool/metrics.prom" || fail "metrics content"
