@@ -80,23 +80,18 @@ check_files(const struct job *job)
 		dir = up->url;
 	else if (up->url && strncmp(up->url, "file://", 7) == 0)
 		dir = up->url + 7;
-	if (dir != NULL && access(dir, W_OK | X_OK) == -1) {
-		/* A missing delivery directory is created, if its parent
-		 * lets us. */
-		char *parent = strdup(dir), *slash;
-
-		if (parent && (slash = strrchr(parent, '/')) != NULL &&
-		    slash != parent) {
-			*slash = '\0';
-		}
-		if (job->direction == DIR_RECEIVE || parent == NULL ||
-		    access(parent, W_OK | X_OK) == -1) {
-			cmd_error("%s: directory '%s' %s", job->file, dir,
-			    access(dir, F_OK) == -1 ? "does not exist" :
-			    "is not writable");
+	if (dir != NULL && access(dir, F_OK) == 0) {
+		if (access(dir, W_OK | X_OK) == -1) {
+			cmd_error("%s: directory '%s' is not writable",
+			    job->file, dir);
 			bad = 1;
 		}
-		free(parent);
+	} else if (dir != NULL) {
+		/* Delivery creates missing directories; an inbox is made by
+		 * whoever fills it: say so, it is not an error yet. */
+		cmd_warn("%s: directory '%s' does not exist yet%s", job->file,
+		    dir, job->direction == DIR_SEND ? "; the first send "
+		    "creates it" : "");
 	}
 	return bad;
 }

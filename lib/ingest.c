@@ -40,6 +40,7 @@
 #include "buf.h"
 #include "csvin.h"
 #include "jsonlin.h"
+#include "fsutil.h"
 #include "pattern.h"
 #include "proc.h"
 #include "record.h"
@@ -445,12 +446,24 @@ read_records(struct ingest *ig)
 static int
 open_db(struct ingest *ig, int flags)
 {
+	char *dir, *slash;
 	int rc;
 
+	/* SQLite creates the file, not its directory: a fresh target
+	 * (say warehouse/sales.db) should just work. */
+	if ((flags & SQLITE_OPEN_CREATE) && (dir = strdup(ig->dbpath)) !=
+	    NULL) {
+		if ((slash = strrchr(dir, '/')) != NULL && slash != dir) {
+			*slash = '\0';
+			(void)mkdir_p(dir, 0755, ig->err);
+		}
+		free(dir);
+	}
 	rc = sqlite3_open_v2(ig->dbpath, &ig->db, flags, NULL);
 	if (rc != SQLITE_OK) {
-		xerr_set(ig->err, sql_class(rc), 0,
-		    "cannot open database '%s': %s",
+		/* Not the file's fault: keep it and try again next run. */
+		xerr_set(ig->err, rc == SQLITE_CANTOPEN ? XERR_TEMP :
+		    sql_class(rc), 0, "cannot open database '%s': %s",
 		    ig->dbpath, ig->db != NULL ? sqlite3_errmsg(ig->db) :
 		    "out of memory");
 		return -1;

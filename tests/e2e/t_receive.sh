@@ -158,3 +158,22 @@ x receive rx
 expect_rc 0
 [ ! -e "$old/sales_20250102.csv" ] || fail "keep_days did not prune"
 [ -f "$H/spool/rx/backup/2026/11/24/sales_20261124.csv" ] || fail "keep_days pruned a recent backup"
+
+# A database in a directory that does not exist yet: created.
+unset XFER_NOW
+job fresh <<'JOB'
+[job]
+direction = receive
+[inbox]
+path = inbox
+pattern = fresh_*.csv
+settle = 0s
+[ingest]
+type = sqlite
+database = warehouse/new/fresh.db
+table = t
+JOB
+printf 'a\n1\n' > "$I/fresh_1.csv"
+x receive fresh
+expect_rc 0
+[ "$(sqlite3 "$H/warehouse/new/fresh.db" 'SELECT a FROM t')" = 1 ] || fail "fresh database"
