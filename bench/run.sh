@@ -11,6 +11,23 @@ set -eu
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 
+# The peers are Debian packages: install the missing ones when we may (as
+# root), else they show as "skipped" with the package to install.
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+	missing=""
+	for p in miller sqlite3 rclone lftp openssh-client curl time; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
+		    grep -q 'ok installed' || missing="$missing $p"
+	done
+	if [ -n "$missing" ]; then
+		echo "bench: installing peers:$missing" >&2
+		# shellcheck disable=SC2086
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+		    --no-install-recommends $missing >/dev/null 2>&1 ||
+		    echo "bench: could not install:$missing" >&2
+	fi
+fi
+
 # BENCH_SEND=0 skips this send benchmark, BENCH_TRANSPORT=0 the transport
 # one (bench/transport.sh) that runs after it; either failing exits 1.
 if [ "${BENCH_SEND:-1}" = 0 ]; then
