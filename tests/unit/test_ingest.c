@@ -576,10 +576,14 @@ test_db_errors(void **state)
 
 	/* (A writer holding the lock past the 30 s busy timeout gives
 	 * XERR_TEMP: too slow to wait for here.)  A missing directory is
-	 * permanent. */
-	snprintf(fx->db, sizeof(fx->db), "%s/no/such/dir.db", fx->dir);
+	 * created; one that cannot be (a file is in the way) leaves the
+	 * database unopenable, which is transient: not the file's fault. */
+	snprintf(fx->db, sizeof(fx->db), "%s/new/dir/fresh.db", fx->dir);
+	ingest_ok(fx, "x.csv", "a\n1\n", FMT_CSV, SHA_A, 1);
+	put_file(fx, "plainfile", "x", 1);
+	snprintf(fx->db, sizeof(fx->db), "%s/plainfile/sub/dir.db", fx->dir);
 	run_ingest(fx, "x.csv", "a\n1\n", FMT_CSV, SHA_A, -1, 0, &o);
-	assert_fails(&o, XERR_PERM, "cannot open database '");
+	assert_fails(&o, XERR_TEMP, "cannot open database '");
 
 	/* Not a database at all. */
 	snprintf(fx->db, sizeof(fx->db), "%s/junk.db", fx->dir);
