@@ -9,6 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fault.h"
+
 int
 write_full(int fd, const void *p, size_t len, const char *label,
     struct xerr *err)
@@ -299,6 +301,7 @@ copy_file_durable(const char *src, const char *dst_dir, const char *dst_name,
 			break;
 		if (write_full(out, b, (size_t)n, tmp, err) == -1)
 			goto fail;
+		FAULT_POINT("copy_mid");
 	}
 	if (fsync_fd(out, tmp, err) == -1)
 		goto fail;
@@ -308,6 +311,7 @@ copy_file_durable(const char *src, const char *dst_dir, const char *dst_name,
 		goto fail;
 	}
 	out = -1;
+	FAULT_POINT("copy_before_rename");
 	if (rename(tmp, dst) == -1) {
 		xerr_set(err, XERR_TEMP, errno, "cannot rename '%s' to '%s'",
 		    tmp, dst);

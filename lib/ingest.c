@@ -39,6 +39,7 @@
 
 #include "buf.h"
 #include "csvin.h"
+#include "fault.h"
 #include "jsonlin.h"
 #include "fsutil.h"
 #include "pattern.h"
@@ -376,8 +377,10 @@ on_record(void *ctx, const struct record *rec, struct xerr *err)
 	if (!ig->have_names && got_names(ig, rec->names, rec->n) == -1)
 		return -1;
 	ig->nrec++;
-	if (ig->ins != NULL)
+	if (ig->ins != NULL) {
+		FAULT_POINT("ingest_mid");
 		return insert_row(ig, rec);
+	}
 	return 0;
 }
 
@@ -632,8 +635,10 @@ load_sqlite(struct ingest *ig)
 	if (table_columns(ig) == -1 || replace_date(ig) == -1 ||
 	    read_records(ig) == -1 || add_key(ig) == -1)
 		goto out;
+	FAULT_POINT("ingest_before_commit");
 	if (sql_exec(ig, "COMMIT", "cannot commit") == -1)
 		goto out;
+	FAULT_POINT("ingest_after_commit");
 	if (ig->deleted > 0) {
 		kv.file = req->name;
 		kv.records = ig->deleted;
@@ -841,6 +846,13 @@ int
 ingest_known(const struct job *job, bdate_t date, const char *name,
     const char *sha256, struct xerr *err)
 {
+	return ingest_known_records(job, date, name, sha256, NULL, err);
+}
+
+int
+ingest_known_records(const struct job *job, bdate_t date, const char *name,
+    const char *sha256, long long *records, struct xerr *err)
+{
 	struct ingest ig;
 	sqlite3_stmt *st = NULL;
 	int rc = -1;
@@ -877,7 +889,7 @@ ingest_known(const struct job *job, bdate_t date, const char *name,
 		rc = sql_fail(&ig, rc, "cannot read the schema");
 		goto out;
 	}
-	rc = key_lookup(&ig, job->name, name, sha256, NULL);
+	rc = key_lookup(&ig, job->name, name, sha256, records);
 out:
 	close_db(&ig);
 	return rc;

@@ -66,4 +66,10 @@ int ingest_file(const struct ingest_req *req, enum ingest_result *res,
 int ingest_known(const struct job *job, bdate_t date, const char *name,
     const char *sha256, struct xerr *err);
 
+/* As ingest_known(); when known, *records gets the count stored with the
+ * key, so a ledger repaired after a crash still counts the records. */
+int ingest_known_records(const struct job *job, bdate_t date,
+    const char *name, const char *sha256, long long *records,
+    struct xerr *err);
+
 #endif

@@ -12,6 +12,7 @@
 #include "aggregate.h"
 #include "buf.h"
 #include "compress.h"
+#include "fault.h"
 #include "fsutil.h"
 #include "pattern.h"
 #include "source.h"
@@ -522,6 +523,7 @@ batch_produce(const struct job *job, bdate_t date, const char *dir,
 	if (writer_finish(p.w, err) == -1)
 		goto out;
 	meta->records = (long long)writer_rows(p.w);
+	FAULT_POINT("send_after_write");
 	if (fsync_fd(of.fd, plain, err) == -1)
 		goto out;
 	if (close(of.fd) == -1) {
@@ -560,6 +562,7 @@ batch_produce(const struct job *job, bdate_t date, const char *dir,
 		if (sha256_file(final, meta->sha256, &meta->bytes, err) == -1)
 			goto out;
 	}
+	FAULT_POINT("send_after_fsync");
 	if (write_manifest(job, dir, ds, meta, err) == -1 ||
 	    write_meta(dir, meta, err) == -1)
 		goto out;

@@ -13,6 +13,7 @@
 #include "compress.h"
 #include "dest.h"
 #include "digest.h"
+#include "fault.h"
 #include "fsutil.h"
 #include "ingest.h"
 #include "manifest.h"
@@ -187,18 +188,116 @@ drop_token_dir(struct rrun *r, const char *file_path)
 	free(d);
 }
 
+/*
+ * Does path hold f's bytes as received?  A backup we gzip'd is unpacked
+ * into the job's tmp/ to be hashed: only done when a name is already
+ * taken, and after a crash.
+ */
+static int
+backup_holds(struct rrun *r, const struct recv_file *f, const char *path,
+    int gz)
+{
+	char hex[SHA256_HEXLEN], *tmp = NULL, *plain = NULL;
+	struct stat st;
+	struct xerr e;
+	long long n;
+	int rc = 0;
+
+	if (lstat(path, &st) == -1 || !S_ISREG(st.st_mode))
+		return 0;
+	if (!gz)
+		return sha256_file(path, hex, &n, &e) == 0 &&
+		    strcmp(hex, f->sha256) == 0;
+	if (spool_tmpdir(r->sp, r->job->name, "backup", &tmp, &e) == -1)
+		return 0;
+	if ((plain = path_join(tmp, "plain")) != NULL &&
+	    unpack_file(COMPRESS_GZIP, path, f->name, plain,
+	    r->job->inbox.max_size, &n, &e) == 0 &&
+	    sha256_file(plain, hex, &n, &e) == 0)
+		rc = strcmp(hex, f->sha256) == 0;
+	remove_tree(tmp, &e);
+	free(tmp);
+	free(plain);
+	return rc;
+}
+
+/*
+ * Where f goes in the backup directory dir: its name, or, when that is
+ * taken by another version of the same name and date, the name with a
+ * SHA-256 prefix.  *same: the bytes are already there (a duplicate, or a
+ * run that died after the move), so nothing needs to be written.
+ */
+static int
+backup_target(struct rrun *r, const struct recv_file *f, int gz,
+    const char *dir, char *name, size_t size, char **dst, int *same,
+    struct xerr *err)
+{
+	struct stat st;
+	int i;
+
+	*dst = NULL;
+	*same = 0;
+	for (i = 0; i < 2; i++) {
+		if (i == 0)
+			snprintf(name, size, "%s%s", f->name, gz ? ".gz" : "");
+		else
+			snprintf(name, size, "%s.%.12s%s", f->name, f->sha256,
+			    gz ? ".gz" : "");
+		free(*dst);
+		if ((*dst = path_join(dir, name)) == NULL)
+			return xerr_nomem(err);
+		if (lstat(*dst, &st) == -1 && errno == ENOENT)
+			return 0;
+		if (backup_holds(r, f, *dst, gz)) {
+			*same = 1;
+			return 0;
+		}
+	}
+	return 0;	/* replaced: same name, date and SHA-256 prefix */
+}
+
+/* The manifest goes with the file it vouches for; then the token goes. */
+static void
+backup_rest(struct rrun *r, const struct recv_file *f, const char *src,
+    const char *dir, const char *name)
+{
+	char msha[300], mjson[300], bn[460], *srcdir, *mp;
+	struct xerr e;
+	int i;
+
+	if ((srcdir = dir_part(src)) != NULL) {
+		manifest_names(f->name, msha, sizeof(msha), mjson,
+		    sizeof(mjson));
+		for (i = 0; i < 2; i++) {
+			const char *mn = i ? mjson : msha;
+
+			if (!mn[0] || (mp = path_join(srcdir, mn)) == NULL)
+				continue;
+			snprintf(bn, sizeof(bn), "%s%s", name, i ?
+			    ".manifest.json" : ".sha256");
+			if (access(mp, F_OK) == 0)
+				(void)move_file(mp, dir, bn, &e);
+			free(mp);
+		}
+	}
+	free(srcdir);
+	drop_token_dir(r, src);
+}
+
+/* Backups are gzip'd when the job says so, unless the file came packed. */
+static int
+backup_gz(const struct rrun *r, const struct recv_file *f)
+{
+	return r->job->backup.compress == COMPRESS_GZIP &&
+	    unpack_kind(f->name, NULL, 0) == COMPRESS_NONE;
+}
+
 static int
 to_backup(struct rrun *r, struct recv_file *f, struct xerr *err)
 {
-	char *src = NULL, *dir = NULL, *dst = NULL, name[400], *srcdir = NULL;
-	char msha[300], mjson[300], *mp;
-	struct stat st;
-	int fd = -1, rc = -1, gz = r->job->backup.compress == COMPRESS_GZIP;
+	char *src = NULL, *dir = NULL, *dst = NULL, name[400];
+	int fd = -1, rc = -1, same, gz = backup_gz(r, f);
 	time_t t0, t1;
-
-	/* A file that came compressed is kept as it came. */
-	if (gz && unpack_kind(f->name, NULL, 0) != COMPRESS_NONE)
-		gz = 0;
 
 	if ((src = abs_spool(r, f)) == NULL)
 		return xerr_nomem(err);
@@ -207,22 +306,12 @@ to_backup(struct rrun *r, struct recv_file *f, struct xerr *err)
 		goto out;
 	if (mkdir_p(dir, 0755, err) == -1)
 		goto out;
-	/* Another version of the same name and date keeps its own file. */
-	snprintf(name, sizeof(name), "%s%s", f->name, gz ? ".gz" : "");
-	if ((dst = path_join(dir, name)) == NULL) {
-		xerr_nomem(err);
+	if (backup_target(r, f, gz, dir, name, sizeof(name), &dst, &same,
+	    err) == -1)
 		goto out;
-	}
-	if (lstat(dst, &st) == 0) {
-		snprintf(name, sizeof(name), "%s.%.12s%s", f->name, f->sha256,
-		    gz ? ".gz" : "");
-		free(dst);
-		if ((dst = path_join(dir, name)) == NULL) {
-			xerr_nomem(err);
-			goto out;
-		}
-	}
-	if (gz) {
+	if (same) {
+		/* Already there: the copy in in/ goes with its token. */
+	} else if (gz) {
 		char tmp[460];
 
 		snprintf(tmp, sizeof(tmp), "%s.xfer-tmp", dst);
@@ -248,31 +337,14 @@ to_backup(struct rrun *r, struct recv_file *f, struct xerr *err)
 	} else if (move_file(src, dir, name, err) == -1) {
 		goto out;
 	}
-	/* The manifest goes with the file it vouches for. */
-	if ((srcdir = dir_part(src)) != NULL) {
-		manifest_names(f->name, msha, sizeof(msha), mjson,
-		    sizeof(mjson));
-		for (int i = 0; i < 2; i++) {
-			const char *mn = i ? mjson : msha;
-			char bn[460];
-
-			if (!mn[0] || (mp = path_join(srcdir, mn)) == NULL)
-				continue;
-			snprintf(bn, sizeof(bn), "%s%s", name, i ?
-			    ".manifest.json" : ".sha256");
-			if (access(mp, F_OK) == 0)
-				(void)move_file(mp, dir, bn, err);
-			free(mp);
-		}
-	}
+	FAULT_POINT("recv_mid_backup");
+	backup_rest(r, f, src, dir, name);
 	snprintf(f->spool, sizeof(f->spool), "%s", dst);
-	drop_token_dir(r, src);
 	rc = 0;
 out:
 	if (fd != -1)
 		close(fd);
 	free(src);
-	free(srcdir);
 	free(dir);
 	free(dst);
 	return rc;
@@ -403,18 +475,22 @@ finish_ok(struct rrun *r, struct recv_file *f, const char *state)
 	struct xerr e;
 
 	bdate_format(f->date, ds);
-	snprintf(f->state, sizeof(f->state), "%s", state);
+	/* reconcile() passes f->state itself: never copy it onto itself. */
+	if (state != f->state)
+		snprintf(f->state, sizeof(f->state), "%s", state);
 	f->transient = 0;
 	f->last_error[0] = '\0';
 	/* The ledger first: from here on the file is never ingested again,
 	 * whatever happens to the move. */
 	record(r, f);
+	FAULT_POINT("recv_before_backup");
 	if (to_backup(r, f, &e) == -1) {
 		log_event(r->lg, LOG_ERROR, r->job->name, ds, "backup", NULL,
 		    "'%s' is %s but could not be moved to the backup: %s; the "
 		    "next run moves it", f->name, state, e.msg);
 		return;
 	}
+	FAULT_POINT("recv_after_backup");
 	record(r, f);
 	kv.file = f->name;
 	kv.records = f->records;
@@ -595,6 +671,7 @@ register_picked(struct rrun *r, const char *token, const char *name,
 		    m.sha256);
 		f.manifest_records = m.records;
 	}
+	FAULT_POINT("recv_before_received_commit");
 	record(r, &f);
 	if (job->inbox.require_manifest && ledger_recv_find(r->l, job->name,
 	    name, "", NULL, &w, &found, &e) == 0 && found)
@@ -682,6 +759,7 @@ pick_one(struct rrun *r, int dfd, const char *inbox, const char *name)
 			free(mp);
 			mp = NULL;
 		}
+		FAULT_POINT("recv_after_manifest_pickup");
 	}
 	if (move_file(src, token, name, &e) == -1) {
 		log_event(r->lg, LOG_ERROR, job->name, ds, "pickup", NULL,
@@ -689,6 +767,7 @@ pick_one(struct rrun *r, int dfd, const char *inbox, const char *name)
 		remove_tree(token, &e);
 		goto out;
 	}
+	FAULT_POINT("recv_after_pickup");
 	register_picked(r, token, name, date);
 out:
 	free(token);
@@ -945,11 +1024,117 @@ in_spool_in(struct rrun *r, const char *path)
 	    strncmp(path + n, "/in/", 4) == 0;
 }
 
+/* Does a ledger row name a file in the token directory tdir? */
+static int
+token_known(const struct idlist *rows, const char *tdir)
+{
+	size_t i, n = strlen(tdir);
+
+	for (i = 0; i < rows->n; i++)
+		if (strncmp(rows->v[i].spool, tdir, n) == 0 &&
+		    rows->v[i].spool[n] == '/')
+			return 1;
+	return 0;
+}
+
+/*
+ * A token directory with no file in it that no row names: a run died in
+ * pick_one() after making it or after moving the manifest, before the
+ * file itself.  The manifests go back to the inbox as they were, so the
+ * file is picked up with them; a pull's token just goes (the remote
+ * copies stay until ours is durable).
+ */
+static void
+orphan_token(struct rrun *r, const char *tdir)
+{
+	const char *inbox = r->job->inbox.path;
+	struct dirent *de;
+	char *to;
+	struct xerr e;
+	int ok = 1;
+	DIR *d;
+
+	if (inbox != NULL && (d = opendir(tdir)) != NULL) {
+		while ((de = readdir(d)) != NULL) {
+			if (de->d_name[0] == '.' ||
+			    !is_manifest_name(de->d_name))
+				continue;
+			if ((to = path_join(inbox, de->d_name)) == NULL) {
+				ok = 0;
+				continue;
+			}
+			/* One there now is newer than ours. */
+			if (access(to, F_OK) == -1 && errno == ENOENT) {
+				char *from = path_join(tdir, de->d_name);
+
+				if (from == NULL || move_file(from, inbox,
+				    de->d_name, &e) == -1) {
+					log_event(r->lg, LOG_ERROR,
+					    r->job->name, NULL, "spool", NULL,
+					    "%s", from ? e.msg : "out of "
+					    "memory");
+					ok = 0;
+				}
+				free(from);
+			}
+			free(to);
+		}
+		closedir(d);
+	}
+	if (ok && remove_tree(tdir, &e) == 0)
+		log_event(r->lg, LOG_INFO, r->job->name, NULL, "recovered",
+		    NULL, "removed '%s', left by a pick-up that did not "
+		    "finish%s", tdir, inbox ? " (manifests back to the inbox)" :
+		    "");
+}
+
+/*
+ * An ingested (or duplicate) file gone from in/: a run died after the
+ * move to the backup, before the ledger heard where it went.  Find it
+ * there by its bytes and finish the move.
+ */
+static void
+backup_recover(struct rrun *r, struct recv_file *f)
+{
+	char *dir = NULL, *dst = NULL, *src = NULL, name[400];
+	char ds[BDATE_STRLEN];
+	struct xerr e;
+	int same = 0;
+
+	bdate_format(f->date, ds);
+	if ((src = strdup(f->spool)) == NULL)
+		return;
+	if (pattern_expand(r->job->backup.path, r->job->name, f->date, &dir,
+	    &e) == -1 || backup_target(r, f, backup_gz(r, f), dir, name,
+	    sizeof(name), &dst, &same, &e) == -1) {
+		log_event(r->lg, LOG_ERROR, r->job->name, ds, "backup", NULL,
+		    "%s", e.msg);
+		goto out;
+	}
+	if (!same) {
+		log_event(r->lg, LOG_WARN, r->job->name, ds, "spool-missing",
+		    NULL, "'%s' is %s but neither in '%s' nor in the backup "
+		    "'%s'", f->name, f->state, src, dir);
+		goto out;
+	}
+	backup_rest(r, f, src, dir, name);
+	snprintf(f->spool, sizeof(f->spool), "%s", dst);
+	record(r, f);
+	log_event(r->lg, LOG_INFO, r->job->name, ds, "recovered", NULL,
+	    "'%s' was moved to the backup before a crash; recorded there",
+	    f->name);
+out:
+	free(src);
+	free(dir);
+	free(dst);
+}
+
 /*
  * After a crash: a token directory the ledger does not know gets a row;
  * a file the target database already holds (its key committed with the
  * rows) is ingested, whatever the ledger says; an ingested file still in
- * in/ goes to the backup.
+ * in/ goes to the backup, one already there is recorded there; a token
+ * directory holding no file and named by no row is undone.
  */
 static int
 reconcile(struct rrun *r, struct xerr *err)
@@ -960,7 +1145,7 @@ reconcile(struct rrun *r, struct xerr *err)
 	char *indir = NULL, *tdir, *fp;
 	DIR *d, *td;
 	size_t i;
-	int known, rc = -1;
+	int known, ndata, rc = -1;
 
 	if (ledger_recv_each(r->l, r->job->name, NULL, -1, collect, &rows,
 	    err) == -1)
@@ -978,10 +1163,13 @@ reconcile(struct rrun *r, struct xerr *err)
 				free(tdir);
 				continue;
 			}
+			ndata = 0;
 			while ((fe = readdir(td)) != NULL) {
 				if (fe->d_name[0] == '.' ||
-				    is_manifest_name(fe->d_name) ||
-				    (fp = path_join(tdir, fe->d_name)) == NULL)
+				    is_manifest_name(fe->d_name))
+					continue;
+				ndata++;
+				if ((fp = path_join(tdir, fe->d_name)) == NULL)
 					continue;
 				for (i = 0; i < rows.n; i++)
 					if (strcmp(rows.v[i].spool, fp) == 0)
@@ -1021,6 +1209,8 @@ reconcile(struct rrun *r, struct xerr *err)
 				free(fp);
 			}
 			closedir(td);
+			if (ndata == 0 && !token_known(&rows, tdir))
+				orphan_token(r, tdir);
 			free(tdir);
 		}
 		closedir(d);
@@ -1033,11 +1223,14 @@ reconcile(struct rrun *r, struct xerr *err)
 		    strcmp(f.state, ST_DUPLICATE) == 0) {
 			if (access(f.spool, F_OK) == 0)
 				finish_ok(r, &f, f.state);
+			else
+				backup_recover(r, &f);
 			continue;
 		}
 		if (r->job->ingest.type != INGEST_SQLITE || !f.sha256[0])
 			continue;
-		known = ingest_known(r->job, f.date, f.name, f.sha256, err);
+		known = ingest_known_records(r->job, f.date, f.name, f.sha256,
+		    &f.records, err);
 		if (known == 1) {
 			log_event(r->lg, LOG_INFO, r->job->name, NULL,
 			    "recovered", NULL, "'%s' was ingested before a "
@@ -1209,25 +1402,57 @@ prune_dir(const char *dir, time_t cutoff, int depth)
 	closedir(d);
 }
 
-/* keep_days: backups older than that go (by file time). */
+/* Is path dir itself or below it? */
+static int
+path_within(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	while (n > 1 && dir[n - 1] == '/')
+		n--;
+	return strncmp(path, dir, n) == 0 && (path[n] == '\0' ||
+	    path[n] == '/');
+}
+
+/*
+ * keep_days: backups older than that go (by file time).  Only below the
+ * backup's own fixed part: the pattern up to the directory of its first
+ * {date...}, with {job} filled in (the default's is spool/JOB/backup).
+ * Never a directory that holds the spool or the job's directory: the
+ * ledger, the locks and the unsent batches live there.
+ */
 static void
 prune_backups(struct rrun *r)
 {
-	const char *pat = r->job->backup.path, *brace;
-	char *root;
+	const char *pat = r->job->backup.path, *cut;
+	char *fixed = NULL, *root = NULL;
+	struct xerr e;
 
-	if (r->job->backup.keep_days <= 0 || pat == NULL ||
-	    (brace = strchr(pat, '{')) == NULL)
+	if (r->job->backup.keep_days <= 0 || pat == NULL)
 		return;
-	/* The fixed part of the pattern, up to its last '/'. */
-	while (brace > pat && brace[-1] != '/')
-		brace--;
-	if (brace - pat < 2)
-		return;
-	if ((root = strndup(pat, (size_t)(brace - pat - 1))) == NULL)
-		return;
+	if ((cut = strstr(pat, "{date")) != NULL) {
+		while (cut > pat && cut[-1] != '/')
+			cut--;
+		if (cut - pat < 2)
+			return;
+		cut--;
+	} else {
+		cut = pat + strlen(pat);
+	}
+	if ((fixed = strndup(pat, (size_t)(cut - pat))) == NULL ||
+	    pattern_expand(fixed, r->job->name, tz_date_of(r->o->now), &root,
+	    &e) == -1)
+		goto out;
+	if (path_within(r->sp->root, root) || path_within(r->jobdir, root)) {
+		log_event(r->lg, LOG_WARN, r->job->name, NULL, "keep-days",
+		    NULL, "not pruning backups in '%s': it holds the spool; "
+		    "give [backup] path a directory of its own", root);
+		goto out;
+	}
 	prune_dir(root, r->o->now - (time_t)r->job->backup.keep_days * 86400,
 	    0);
+out:
+	free(fixed);
 	free(root);
 }
 

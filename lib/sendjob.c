@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "dest.h"
+#include "fault.h"
 #include "fsutil.h"
 #include "produce.h"
 #include "tz.h"
@@ -300,6 +301,7 @@ produce(struct run *r, struct send_batch *b, struct xerr *err)
 		goto out;
 	free(tmp);
 	tmp = NULL;
+	FAULT_POINT("send_after_out_rename");
 	if (discard_dir(r, sent, err) == -1)
 		goto out;
 	snprintf(b->state, sizeof(b->state), "%s", ST_PRODUCED);
@@ -310,6 +312,7 @@ produce(struct run *r, struct send_batch *b, struct xerr *err)
 	b->last_error[0] = '\0';
 	if (ledger_send_put(r->l, b, err) == -1)
 		goto out;
+	FAULT_POINT("send_after_produced_commit");
 	kv.file = m.file;
 	kv.records = m.records;
 	kv.bytes = m.bytes;
@@ -391,11 +394,13 @@ deliver(struct run *r, struct send_batch *b, struct xerr *err)
 		backoff(r->job, try, err->retry_after_s);
 	}
 	ms = mono_ms() - t0;
+	FAULT_POINT("send_before_sent_move");
 	/* Once delivered, the batch moves to sent/; a crash before the
 	 * ledger update is repaired by reconcile(). */
 	if (discard_dir(r, sent, err) == -1 ||
 	    rename_commit(out, sent, err) == -1)
 		goto done;
+	FAULT_POINT("send_before_sent_commit");
 	b->attempts++;
 	snprintf(b->state, sizeof(b->state), "%s", ST_SENT);
 	b->last_error[0] = '\0';

@@ -1,0 +1,69 @@
+/*
+ * fault: named crash points for the crash-loop test (tests/e2e/
+ * t_crash_loop.sh), compiled only into the test build (make's
+ * build/fault/xfer, -DXFER_FAULTS).  In every other build FAULT_POINT()
+ * is ((void)0) and fault.c is empty: the release binary holds none of it.
+ *
+ * XFER_FAULT="NAME:kill" makes the process raise SIGKILL the first time
+ * it reaches point NAME; "NAME:kill:N" at the N-th time (1-based), for
+ * points inside loops.  Before dying it writes "xfer: fault point 'NAME'
+ * hit N: killing" to stderr, so the test knows which point fired.
+ *
+ * Each point sits right after one durability step and before the next,
+ * so a kill there leaves exactly the state a crash at that moment would
+ * (for a kill; a power cut can also lose what was not yet fsync'd).
+ *
+ * Send (sendjob.c, produce.c, dest.c, dest_curl.c):
+ *   send_after_write          batch file written in spool tmp/, before
+ *                             its fsync
+ *   send_after_fsync          batch file fsync'd, before the manifest and
+ *                             batch.meta
+ *   send_after_out_rename     batch directory renamed into out/DATE, before
+ *                             the ledger hears of it
+ *   send_after_produced_commit  ledger says produced, before delivery
+ *   upload_start              SFTP/HTTPS: an upload is about to start
+ *                             (data file, then again for the manifest)
+ *   upload_mid                SFTP/HTTPS: each call of the upload's read
+ *                             callback (use :N to die after N-1 chunks)
+ *   remote_before_rename      SFTP/HTTPS: NAME.part uploaded, before the
+ *                             rename (SFTP quote) / MOVE onto NAME
+ *   remote_after_rename       SFTP/HTTPS: renamed on the server, before
+ *                             anything else
+ *   copy_mid                  durable copy (local directory destination,
+ *                             moves across file systems): each chunk
+ *                             written to the temporary
+ *   copy_before_rename        durable copy: temporary fsync'd, before the
+ *                             rename onto the final name
+ *   manifest_before_upload    data file at the destination, before the
+ *                             manifest is put
+ *   send_before_sent_move     delivered (manifest too), before out/DATE
+ *                             moves to sent/DATE
+ *   send_before_sent_commit   in sent/DATE, before the ledger says sent
+ *
+ * Receive (recvjob.c, ingest.c):
+ *   recv_after_manifest_pickup  the file's manifest moved into in/TOKEN,
+ *                             the data file still in the inbox
+ *   recv_after_pickup         data file moved into in/TOKEN
+ *   recv_before_received_commit  before the ledger says received
+ *   ingest_mid                each record inserted (use :N)
+ *   ingest_before_commit      every record and the key row inserted,
+ *                             before COMMIT of the target's transaction
+ *   ingest_after_commit       committed, before the ledger says ingested
+ *   recv_before_backup        ledger says ingested, before the move to
+ *                             the backup
+ *   recv_mid_backup           the file in the backup (moved or gzip'd
+ *                             there), its manifest and in/TOKEN not yet
+ *   recv_after_backup         all in the backup, before the ledger records
+ *                             the file's new place
+ */
+#ifndef XFER_FAULT_H
+#define XFER_FAULT_H
+
+#ifdef XFER_FAULTS
+void fault_hit(const char *name);
+#define FAULT_POINT(name)	fault_hit(name)
+#else
+#define FAULT_POINT(name)	((void)0)
+#endif
+
+#endif
