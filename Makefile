@@ -15,12 +15,13 @@ CC      ?= cc
 CFLAGS  ?= -O2 -g
 WERROR  ?=
 SAN     ?=
+XDEFS   ?=
 BUILD   ?= build
 VERSION  = 0.1.0
 
 PKGS     = libcurl libarchive sqlite3 json-c libcrypto
 XCFLAGS  = -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Wformat=2 -Wno-format-nonliteral \
-	   $(WERROR) $(SAN) -Ilib -DXFER_VERSION='"$(VERSION)"' \
+	   $(WERROR) $(SAN) $(XDEFS) -Ilib -DXFER_VERSION='"$(VERSION)"' \
 	   $(shell pkg-config --cflags $(PKGS)) -MMD -MP
 XLDFLAGS = $(SAN)
 XLIBS    = -lcsv $(shell pkg-config --libs $(PKGS))
@@ -36,7 +37,7 @@ ASAN_FLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all \
 	     -fno-omit-frame-pointer
 
 .PHONY: all check check-one check-asan unit e2e bench install uninstall \
-	clean demo fuzz
+	clean demo fuzz fault
 
 all: bin/xfer
 
@@ -62,7 +63,12 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libxfer.a
 	$(CC) $(XLDFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libxfer.a \
 	    $(shell pkg-config --libs cmocka) $(XLIBS)
 
-# One pass of the whole suite against the binary in $(BUILD).
+# One pass of the whole suite against the binary in $(BUILD).  The
+# crash-loop test also needs the fault build (FAULT_XFER): check makes it.
+FAULT_BUILD = build/fault
+FAULT_XFER ?= $(CURDIR)/$(FAULT_BUILD)/xfer
+export FAULT_XFER
+
 check-one: $(BUILD)/xfer $(UNIT_BIN)
 	tests/run-unit.sh $(UNIT_BIN)
 	XFER_BIN=$(CURDIR)/$(BUILD)/xfer tests/run-e2e.sh
@@ -76,7 +82,14 @@ e2e: $(BUILD)/xfer
 check-asan:
 	$(MAKE) check-one BUILD=build/asan SAN="$(ASAN_FLAGS)" CFLAGS="-O1 -g"
 
+# The test build with the crash points of lib/fault.h (plain, no
+# sanitizers): only tests/e2e/t_crash_loop.sh runs it.
+fault:
+	$(MAKE) $(FAULT_BUILD)/xfer BUILD=$(FAULT_BUILD) XDEFS=-DXFER_FAULTS \
+	    CFLAGS="-O1 -g"
+
 check: bin/xfer
+	$(MAKE) fault
 	$(MAKE) check-one
 	$(MAKE) check-asan
 

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "fault.h"
 #include "fsutil.h"
 
 struct dest {
@@ -128,6 +129,7 @@ dest_deliver(struct dest *d, const char *dir, const struct batch_meta *m,
 		    "bytes", m->file);
 	}
 	if (man != NULL) {
+		FAULT_POINT("manifest_before_upload");
 		if (sha256_file(man, mhex, &msize, err) == -1 ||
 		    d->ops->probe(d->state, m->manifest, man, mhex, msize, &pr,
 		    err) == -1)

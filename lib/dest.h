@@ -76,6 +76,18 @@ struct pull_ops {
 
 extern const struct pull_ops pull_curl_ops;
 
+/*
+ * Parse a directory listing as the server sent it (NUL-terminated):
+ * sftp 1, "ls -l" lines (regular files; size from the fifth field, mtime
+ * -1); sftp 0, nginx's JSON autoindex (name, size, mtime) or an HTML
+ * index (relative hrefs, percent-decoded; size and mtime -1).  Each entry
+ * goes to fn (valid during the call; what is not known is -1).  No
+ * request is made: pull_curl_ops.list fills in the unknowns.
+ */
+int remote_listing_parse(const char *text, int sftp, int (*fn)(void *ctx,
+    const struct remote_entry *e, struct xerr *err), void *ctx,
+    struct xerr *err);
+
 /* The pull side of a transport (SFTP, HTTPS), on an open dest. */
 int dest_pull_list(struct dest *d, int (*fn)(void *ctx,
     const struct remote_entry *e, struct xerr *err), void *ctx,

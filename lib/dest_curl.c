@@ -31,6 +31,7 @@
 #include "buf.h"
 #include "dest.h"
 #include "digest.h"
+#include "fault.h"
 #include "fsutil.h"
 
 #define SFTP_BUFFER	(2 * 1024 * 1024)	/* FACTS: ~250 MB/s here */
@@ -249,7 +250,10 @@ static size_t
 read_file(char *p, size_t size, size_t n, void *ctx)
 {
 	struct curl_dest *c = ctx;
-	size_t got = fread(p, size, n, c->in);
+	size_t got;
+
+	FAULT_POINT("upload_mid");
+	got = fread(p, size, n, c->in);
 
 	if (got == 0 && ferror(c->in))
 		return CURL_READFUNC_ABORT;
@@ -434,6 +438,7 @@ upload(struct curl_dest *c, const char *url, const struct put_req *req,
 	CURLcode rc;
 	int ret = -1;
 
+	FAULT_POINT("upload_start");
 	if ((c->in = fopen(req->local_path, "rbe")) == NULL)
 		return xerr_set(err, XERR_TEMP, errno, "cannot open '%s'",
 		    req->local_path);
@@ -590,8 +595,10 @@ sftp_put(struct curl_dest *c, const struct put_req *req, struct xerr *err)
 		xerr_nomem(err);
 		goto out;
 	}
+	FAULT_POINT("remote_before_rename");
 	if (sftp_quote(c, cmds, req->name, &size, err) == -1)
 		goto out;
+	FAULT_POINT("remote_after_rename");
 	if (size == -1 || (size != req->size && size != -2)) {
 		xerr_set(err, XERR_TEMP, 0, "'%s' %s after the rename", pfinal,
 		    size == -1 ? "is missing at the destination" :
@@ -696,10 +703,13 @@ https_put(struct curl_dest *c, const struct put_req *req, struct xerr *err)
 	}
 	if (!c->no_move) {
 		if (upload(c, purl, req, err) == -1 ||
-		    check_size(c, part, req->size, err) == -1 ||
-		    https_move(c, purl, furl, &unsupported, err) == -1)
+		    check_size(c, part, req->size, err) == -1)
+			goto out;
+		FAULT_POINT("remote_before_rename");
+		if (https_move(c, purl, furl, &unsupported, err) == -1)
 			goto out;
 		if (!unsupported) {
+			FAULT_POINT("remote_after_rename");
 			rc = check_size(c, req->name, req->size, err);
 			goto out;
 		}
@@ -1036,39 +1046,78 @@ fetch_listing(struct curl_dest *c, struct buf *b, struct xerr *err)
 }
 
 /*
+ * Listings.  The text is parsed here without any request, so that it can
+ * be tested and fuzzed on its own (fuzz/fuzz_listing.c); pull_list()
+ * below fills in what a listing does not say with a stat/HEAD per file.
+ */
+
+/* The size field of an "ls -l" line; -1 if it is not a plain number. */
+static long long
+ls_size(const char *s, size_t n)
+{
+	long long v = 0;
+	size_t i;
+
+	/* 18 digits cannot overflow a long long. */
+	if (n == 0 || n > 18)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	return v;
+}
+
+/*
  * SFTP: libcurl gives the server's "ls -l" lines.  Only regular files
- * ('-' first) are wanted; the name is what follows the eighth field.
- * (A name holding a newline cannot be told apart here: such a name is
- * cut, fails the plain-name check and is refused.)
+ * ('-' first) are wanted; the size is the fifth field and the name what
+ * follows the eighth.  (A name holding a newline cannot be told apart
+ * here: such a name is cut, fails the plain-name check and is refused.)
+ * Each line is copied so that the name can end in a NUL.
  */
 static int
-list_sftp(struct curl_dest *c, char *text, int (*fn)(void *,
+parse_sftp(const char *text, int (*fn)(void *,
     const struct remote_entry *, struct xerr *), void *ctx, struct xerr *err)
 {
 	struct remote_entry e;
-	char *line, *save = NULL, *p;
-	int field;
+	const char *line, *next;
+	struct buf b;
+	size_t len, n;
+	char *p;
+	int field, rc = 0;
 
-	for (line = strtok_r(text, "\n", &save); line != NULL;
-	    line = strtok_r(NULL, "\n", &save)) {
-		line[strcspn(line, "\r")] = '\0';
-		if (line[0] != '-')
+	buf_init(&b, 0);
+	for (line = text; rc == 0 && *line != '\0'; line = next) {
+		len = strcspn(line, "\n");
+		next = line[len] == '\n' ? line + len + 1 : line + len;
+		/* A CR ends the line too, as in "\r\n". */
+		len = strcspn(line, "\r\n");
+		if (len == 0 || line[0] != '-')
 			continue;
-		p = line;
+		buf_reset(&b);
+		if (buf_append(&b, line, len) == -1) {
+			rc = xerr_nomem(err);
+			break;
+		}
+		memset(&e, 0, sizeof(e));
+		e.size = -1;
+		e.mtime = -1;
+		p = b.data;
 		for (field = 0; field < 8 && *p; field++) {
-			p += strcspn(p, " ");
+			n = strcspn(p, " ");
+			if (field == 4)
+				e.size = ls_size(p, n);
+			p += n;
 			p += strspn(p, " ");
 		}
 		if (*p == '\0')
 			continue;
-		memset(&e, 0, sizeof(e));
 		e.name = p;
-		if (remote_stat(c, p, &e.size, &e.mtime, err) == -1)
-			return -1;
-		if (fn(ctx, &e, err) == -1)
-			return -1;
+		rc = fn(ctx, &e, err);
 	}
-	return 0;
+	buf_release(&b);
+	return rc;
 }
 
 static int
@@ -1093,60 +1142,156 @@ pct_decode(const char *s, size_t n, char *out, size_t size)
 	return i == n ? 0 : -1;
 }
 
+/* An HTTP date as unix time; -1 if it is none (or before 1970). */
 static long long
 http_time(const char *s)
 {
 	struct tm tm;
 	const char *end;
+	time_t t;
 
 	memset(&tm, 0, sizeof(tm));
 	end = strptime(s, "%a, %d %b %Y %H:%M:%S GMT", &tm);
 	if (end == NULL)
 		return -1;
-	return (long long)timegm(&tm);
+	t = timegm(&tm);
+	return t < 0 ? -1 : (long long)t;
 }
 
-/* HTTPS: an nginx-style autoindex listing, JSON or HTML. */
+/*
+ * The string member key of o, or NULL: absent, not a string (null
+ * included), or holding a \u0000 that would cut it short and name
+ * another file.
+ */
+static const char *
+json_str(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+	const char *s;
+
+	if (!json_object_object_get_ex(o, key, &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return NULL;
+	s = json_object_get_string(v);
+	if (strlen(s) != (size_t)json_object_get_string_len(v))
+		return NULL;
+	return s;
+}
+
+/* One entry of a JSON listing; nginx's take about 100 bytes. */
+#define LISTING_ENTRY_MAX	(64 * 1024)
+
+static const char *
+skip_blanks(const char *p)
+{
+	while (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')
+		p++;
+	return p;
+}
+
+/* One element of a JSON listing: a file is handed to fn. */
 static int
-list_https(struct curl_dest *c, const char *text, int (*fn)(void *,
+json_entry(struct json_object *o, int (*fn)(void *,
+    const struct remote_entry *, struct xerr *), void *ctx, struct xerr *err)
+{
+	struct json_object *v;
+	struct remote_entry e;
+	const char *type, *t;
+
+	if ((type = json_str(o, "type")) == NULL || strcmp(type, "file") != 0)
+		return 0;
+	memset(&e, 0, sizeof(e));
+	if ((e.name = json_str(o, "name")) == NULL || e.name[0] == '\0')
+		return 0;
+	e.size = -1;
+	if (json_object_object_get_ex(o, "size", &v) &&
+	    json_object_is_type(v, json_type_int) &&
+	    json_object_get_int64(v) >= 0)
+		e.size = json_object_get_int64(v);
+	e.mtime = (t = json_str(o, "mtime")) != NULL ? http_time(t) : -1;
+	return fn(ctx, &e, err);
+}
+
+/*
+ * nginx's JSON autoindex: [{"name":..., "type":"file", "mtime":...,
+ * "size":...}, ...]; what is not a file is passed over.  The array is
+ * parsed one element at a time, each at most LISTING_ENTRY_MAX bytes:
+ * json-c spends some 250 bytes on each "{}", so a LISTING_MAX listing
+ * parsed whole could cost 4 GB.  p is at the '['; what follows the ']'
+ * is ignored, as json-c would.
+ */
+static int
+parse_json(const char *text, const char *p, int (*fn)(void *,
+    const struct remote_entry *, struct xerr *), void *ctx, struct xerr *err)
+{
+	const char *end = p + strlen(p);
+	enum json_tokener_error e;
+	struct json_tokener *tok;
+	struct json_object *o;
+	size_t room, off;
+	int rc = -1;
+
+	if ((tok = json_tokener_new()) == NULL)
+		return xerr_nomem(err);
+	p = skip_blanks(p + 1);
+	if (*p == ']') {
+		rc = 0;
+		goto out;
+	}
+	for (;;) {
+		room = (size_t)(end - p);
+		if (room > LISTING_ENTRY_MAX)
+			room = LISTING_ENTRY_MAX;
+		json_tokener_reset(tok);
+		o = json_tokener_parse_ex(tok, p, (int)room);
+		/* NULL and success: the element was null. */
+		if ((e = json_tokener_get_error(tok)) != json_tokener_success) {
+			off = (size_t)(p - text) + 1;
+			if (e == json_tokener_continue &&
+			    room == LISTING_ENTRY_MAX)
+				rc = xerr_set(err, XERR_PERM, 0, "entry at "
+				    "byte %zu longer than %d bytes", off,
+				    LISTING_ENTRY_MAX);
+			else
+				rc = xerr_set(err, XERR_PERM, 0, "invalid "
+				    "JSON at byte %zu: %s", off +
+				    json_tokener_get_parse_end(tok),
+				    e == json_tokener_continue ?
+				    "unexpected end" :
+				    json_tokener_error_desc(e));
+			goto out;
+		}
+		p += json_tokener_get_parse_end(tok);
+		rc = json_entry(o, fn, ctx, err);
+		json_object_put(o);
+		if (rc == -1)
+			goto out;
+		p = skip_blanks(p);
+		if (*p == ']')
+			break;
+		if (*p != ',') {
+			rc = xerr_set(err, XERR_PERM, 0, "invalid JSON at byte "
+			    "%zu: ',' or ']' expected", (size_t)(p - text) + 1);
+			goto out;
+		}
+		p = skip_blanks(p + 1);
+	}
+	rc = 0;
+out:
+	json_tokener_free(tok);
+	return rc;
+}
+
+/* HTML: every relative href that is not a directory. */
+static int
+parse_html(const char *text, int (*fn)(void *,
     const struct remote_entry *, struct xerr *), void *ctx, struct xerr *err)
 {
 	struct remote_entry e;
 	char name[1024];
 	const char *p = text, *q;
-	size_t i, n;
+	size_t n;
 
-	while (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')
-		p++;
-	if (*p == '[') {
-		struct json_object *arr, *o, *v;
-		int rc = 0;
-
-		if ((arr = json_tokener_parse(p)) == NULL ||
-		    !json_object_is_type(arr, json_type_array)) {
-			json_object_put(arr);
-			return xerr_set(err, XERR_PERM, 0, "cannot read the "
-			    "JSON listing of '%s'", c->base);
-		}
-		n = json_object_array_length(arr);
-		for (i = 0; rc == 0 && i < n; i++) {
-			o = json_object_array_get_idx(arr, i);
-			if (!json_object_object_get_ex(o, "type", &v) ||
-			    strcmp(json_object_get_string(v), "file") != 0 ||
-			    !json_object_object_get_ex(o, "name", &v))
-				continue;
-			memset(&e, 0, sizeof(e));
-			e.name = json_object_get_string(v);
-			e.size = json_object_object_get_ex(o, "size", &v) ?
-			    json_object_get_int64(v) : -1;
-			e.mtime = json_object_object_get_ex(o, "mtime", &v) ?
-			    http_time(json_object_get_string(v)) : -1;
-			rc = fn(ctx, &e, err);
-		}
-		json_object_put(arr);
-		return rc;
-	}
-	/* HTML: every relative href that is not a directory. */
 	while ((p = strstr(p, "href=\"")) != NULL) {
 		p += 6;
 		if ((q = strchr(p, '"')) == NULL)
@@ -1160,10 +1305,63 @@ list_https(struct curl_dest *c, const char *text, int (*fn)(void *,
 		}
 		memset(&e, 0, sizeof(e));
 		e.name = name;
-		if (remote_stat(c, name, &e.size, &e.mtime, err) == -1 ||
-		    fn(ctx, &e, err) == -1)
+		e.size = -1;
+		e.mtime = -1;
+		if (fn(ctx, &e, err) == -1)
 			return -1;
 		p = q;
+	}
+	return 0;
+}
+
+int
+remote_listing_parse(const char *text, int sftp, int (*fn)(void *ctx,
+    const struct remote_entry *e, struct xerr *err), void *ctx,
+    struct xerr *err)
+{
+	const char *p;
+
+	if (sftp)
+		return parse_sftp(text, fn, ctx, err);
+	p = skip_blanks(text);
+	if (*p == '[')
+		return parse_json(text, p, fn, ctx, err);
+	return parse_html(p, fn, ctx, err);
+}
+
+/* pull_list()'s callback around the caller's. */
+struct listing {
+	struct curl_dest *c;
+	int (*fn)(void *, const struct remote_entry *, struct xerr *);
+	void *ctx;
+	int failed;		/* fn or a stat failed: err is theirs */
+};
+
+/*
+ * Fill in the size and time the listing did not give, by a stat/HEAD.
+ * Only for a plain name: any other is refused by the caller, and a
+ * hostile name ("../x") is never sent to the server, even to look.
+ */
+static int
+with_stat(void *ctx, const struct remote_entry *e, struct xerr *err)
+{
+	struct listing *l = ctx;
+	struct remote_entry full = *e;
+	long long size, mtime;
+
+	if ((e->size < 0 || e->mtime < 0) && name_is_plain(e->name)) {
+		if (remote_stat(l->c, e->name, &size, &mtime, err) == -1) {
+			l->failed = 1;
+			return -1;
+		}
+		if (full.size < 0)
+			full.size = size;
+		if (full.mtime < 0)
+			full.mtime = mtime;
+	}
+	if (l->fn(l->ctx, &full, err) == -1) {
+		l->failed = 1;
+		return -1;
 	}
 	return 0;
 }
@@ -1173,6 +1371,7 @@ pull_list(void *state, int (*fn)(void *ctx, const struct remote_entry *e,
     struct xerr *err), void *ctx, struct xerr *err)
 {
 	struct curl_dest *c = state;
+	struct listing l;
 	struct buf b;
 	int rc;
 
@@ -1180,8 +1379,14 @@ pull_list(void *state, int (*fn)(void *ctx, const struct remote_entry *e,
 		buf_release(&b);
 		return -1;
 	}
-	rc = c->sftp ? list_sftp(c, b.data ? b.data : (char *)"", fn, ctx,
-	    err) : list_https(c, b.data ? b.data : "", fn, ctx, err);
+	memset(&l, 0, sizeof(l));
+	l.c = c;
+	l.fn = fn;
+	l.ctx = ctx;
+	rc = remote_listing_parse(b.data ? b.data : "", c->sftp, with_stat,
+	    &l, err);
+	if (rc == -1 && !l.failed)
+		xerr_prefix(err, "cannot read the listing of '%s'", c->base);
 	buf_release(&b);
 	return rc;
 }
