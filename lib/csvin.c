@@ -46,6 +46,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fsutil.h"
 #include "strlist.h"
 
 #define CSVIN_CHUNK	(256 * 1024)
@@ -688,24 +689,6 @@ parse_chunk(struct csvin *c, const char *buf, size_t n)
 		pos = scan = x;
 	}
 	return feed(c, pos, (size_t)(end - pos), 0);
-}
-
-static int
-read_some(int fd, const char *label, char *buf, size_t size, size_t *got,
-    struct xerr *err)
-{
-	ssize_t r;
-
-	for (;;) {
-		r = read(fd, buf, size);
-		if (r >= 0)
-			break;
-		if (errno != EINTR)
-			return xerr_set(err, errno == EISDIR ? XERR_PERM :
-			    XERR_TEMP, errno, "cannot read '%s'", label);
-	}
-	*got = (size_t)r;
-	return 0;
 }
 
 static int

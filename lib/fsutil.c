@@ -32,6 +32,24 @@ write_full(int fd, const void *p, size_t len, const char *label,
 }
 
 int
+read_some(int fd, const char *label, char *buf, size_t size, size_t *got,
+    struct xerr *err)
+{
+	ssize_t r;
+
+	for (;;) {
+		r = read(fd, buf, size);
+		if (r >= 0)
+			break;
+		if (errno != EINTR)
+			return xerr_set(err, errno == EISDIR ? XERR_PERM :
+			    XERR_TEMP, errno, "cannot read '%s'", label);
+	}
+	*got = (size_t)r;
+	return 0;
+}
+
+int
 fsync_fd(int fd, const char *label, struct xerr *err)
 {
 	if (fsync(fd) == -1)

@@ -20,6 +20,10 @@
 int write_full(int fd, const void *p, size_t len, const char *label,
     struct xerr *err);
 
+/* One read(2), retried on EINTR; *got = 0 at end of file. */
+int read_some(int fd, const char *label, char *buf, size_t size,
+    size_t *got, struct xerr *err);
+
 int fsync_fd(int fd, const char *label, struct xerr *err);
 int fsync_dir(const char *dir, struct xerr *err);
 

@@ -40,6 +40,7 @@
 #include <json-c/json.h>
 
 #include "buf.h"
+#include "fsutil.h"
 #include "strlist.h"
 
 #define JSONLIN_CHUNK		(256 * 1024)
@@ -628,24 +629,6 @@ do_line(struct jsonlin *jl, const char *s, size_t len)
 out:
 	json_object_put(obj);
 	return rc;
-}
-
-static int
-read_some(int fd, const char *label, char *buf, size_t size, size_t *got,
-    struct xerr *err)
-{
-	ssize_t r;
-
-	for (;;) {
-		r = read(fd, buf, size);
-		if (r >= 0)
-			break;
-		if (errno != EINTR)
-			return xerr_set(err, errno == EISDIR ? XERR_PERM :
-			    XERR_TEMP, errno, "cannot read '%s'", label);
-	}
-	*got = (size_t)r;
-	return 0;
 }
 
 static int
