@@ -695,7 +695,7 @@ static int
 csvin_run(struct csvin *c, int fd)
 {
 	char *buf, *s;
-	size_t n = 0, got = 0;
+	size_t n = 0, got = 0, bom;
 	const char *nul;
 	int first = 1, rc = -1;
 
@@ -708,14 +708,11 @@ csvin_run(struct csvin *c, int fd)
 		n += got;
 		s = buf;
 		if (first) {
-			/* A byte-order mark may come in pieces from a pipe. */
-			if (got > 0 && n < 3)
+			if (utf8_bom_pending(buf, n, got, &bom))
 				continue;
 			first = 0;
-			if (n >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0) {
-				s += 3;
-				n -= 3;
-			}
+			s += bom;
+			n -= bom;
 		}
 		/* libcsv would pass NUL on; values are C strings. */
 		if ((nul = memchr(s, '\0', n)) != NULL) {

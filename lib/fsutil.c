@@ -50,6 +50,17 @@ read_some(int fd, const char *label, char *buf, size_t size, size_t *got,
 }
 
 int
+utf8_bom_pending(const char *buf, size_t n, size_t got, size_t *skip)
+{
+	*skip = 0;
+	if (got > 0 && n < 3)
+		return 1;
+	if (n >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0)
+		*skip = 3;
+	return 0;
+}
+
+int
 fsync_fd(int fd, const char *label, struct xerr *err)
 {
 	if (fsync(fd) == -1)

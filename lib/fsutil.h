@@ -24,6 +24,14 @@ int write_full(int fd, const void *p, size_t len, const char *label,
 int read_some(int fd, const char *label, char *buf, size_t size,
     size_t *got, struct xerr *err);
 
+/*
+ * The start of a streamed text file: 1 while the bytes read so far (n,
+ * the last read gave got) are too few to tell whether they start with a
+ * UTF-8 byte-order mark (read more; a mark may come in pieces from a
+ * pipe); else 0, with *skip 3 for a mark and 0 without.
+ */
+int utf8_bom_pending(const char *buf, size_t n, size_t got, size_t *skip);
+
 int fsync_fd(int fd, const char *label, struct xerr *err);
 int fsync_dir(const char *dir, struct xerr *err);
 

@@ -652,7 +652,7 @@ static int
 jsonlin_run(struct jsonlin *jl, int fd)
 {
 	char *buf, *s, *nl;
-	size_t n = 0, got = 0, len;
+	size_t n = 0, got = 0, len, bom;
 	int first = 1, rc = -1;
 
 	if ((buf = malloc(JSONLIN_CHUNK)) == NULL)
@@ -664,14 +664,11 @@ jsonlin_run(struct jsonlin *jl, int fd)
 		n += got;
 		s = buf;
 		if (first) {
-			/* A byte-order mark may come in pieces from a pipe. */
-			if (got > 0 && n < 3)
+			if (utf8_bom_pending(buf, n, got, &bom))
 				continue;
 			first = 0;
-			if (n >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0) {
-				s += 3;
-				n -= 3;
-			}
+			s += bom;
+			n -= bom;
 		}
 		while (n > 0) {
 			if ((nl = memchr(s, '\n', n)) == NULL) {
@@ -859,7 +856,7 @@ jsonarr_run(struct jsonlin *jl, int fd)
 {
 	struct scan sc;
 	char *buf, *p, *end, *mark;
-	size_t n = 0, got = 0;
+	size_t n = 0, got = 0, bom;
 	unsigned char c;
 	int first = 1, rc = -1;
 
@@ -875,12 +872,10 @@ jsonarr_run(struct jsonlin *jl, int fd)
 		n += got;
 		p = buf;
 		if (first) {
-			/* A byte-order mark may come in pieces from a pipe. */
-			if (got > 0 && n < 3)
+			if (utf8_bom_pending(buf, n, got, &bom))
 				continue;
 			first = 0;
-			if (n >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0)
-				p += 3;
+			p += bom;
 		}
 		end = buf + n;
 		mark = p;	/* where this chunk's part of an element starts */
