@@ -103,9 +103,8 @@ dest_deliver(struct dest *d, const char *dir, const struct batch_meta *m,
 	if (pr == DEST_DIFFERENT && d->job->upload.on_exists ==
 	    ON_EXISTS_FAIL) {
 		xerr_set(err, XERR_PERM, 0, "'%s' already exists at the "
-		    "destination with other bytes and on_exists = fail; "
-		    "remove it there or set on_exists = replace, then run "
-		    "`xfer rerun --date %s %s`", m->file, date, d->job->name);
+		    "destination with other bytes and on_exists = fail: "
+		    "remove it there or set on_exists = replace", m->file);
 		goto out;
 	}
 	if (pr == DEST_DIFFERENT) {

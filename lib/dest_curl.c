@@ -169,9 +169,23 @@ curl_error(struct curl_dest *c, CURLcode rc, const char *what,
 {
 	enum xerr_class cls = XERR_TEMP;
 	const char *detail = c->errbuf[0] ? c->errbuf : curl_easy_strerror(rc);
+	const char *hint = "";
+	curl_off_t pre = -1;
+	long conns = 0;
 
 	if (c->key_rejected)
 		return host_key_error(c, err);
+	/* A listener that accepts and then says nothing (a hung daemon, a
+	 * wrong port) times out like a dead network; tell them apart. */
+	if (rc == CURLE_OPERATION_TIMEDOUT &&
+	    curl_easy_getinfo(c->h, CURLINFO_NUM_CONNECTS, &conns) ==
+	    CURLE_OK && conns > 0 &&
+	    curl_easy_getinfo(c->h, CURLINFO_PRETRANSFER_TIME_T, &pre) ==
+	    CURLE_OK && pre == 0)
+		hint = c->sftp ? "; the server accepted the connection but "
+		    "did not complete the SSH handshake within connect_timeout" :
+		    "; the server accepted the connection but did not "
+		    "complete the TLS handshake within connect_timeout";
 	switch (rc) {
 	case CURLE_PEER_FAILED_VERIFICATION:
 	case CURLE_SSL_CACERT_BADFILE:
@@ -181,7 +195,8 @@ curl_error(struct curl_dest *c, CURLcode rc, const char *what,
 	case CURLE_REMOTE_ACCESS_DENIED:
 	case CURLE_UNSUPPORTED_PROTOCOL:
 	case CURLE_URL_MALFORMAT:
-	case CURLE_REMOTE_DISK_FULL:
+		/* CURLE_REMOTE_DISK_FULL stays transient, like HTTP 507:
+		 * space is freed, and the batch goes then. */
 		cls = XERR_PERM;
 		break;
 	case CURLE_SSH:
@@ -194,8 +209,8 @@ curl_error(struct curl_dest *c, CURLcode rc, const char *what,
 	default:
 		break;
 	}
-	return xerr_set(err, cls, 0, "%s: %s (curl error %d%s)", what, detail,
-	    (int)rc, cls == XERR_TEMP ? ", will retry" : "");
+	return xerr_set(err, cls, 0, "%s: %s%s (curl error %d%s)", what,
+	    detail, hint, (int)rc, cls == XERR_TEMP ? ", will retry" : "");
 }
 
 static int
@@ -206,15 +221,21 @@ http_error(struct curl_dest *c, long code, const char *what,
 	enum xerr_class cls = code >= 500 || code == 408 || code == 429 ||
 	    code == 0 ? XERR_TEMP : XERR_PERM;
 	curl_off_t after = 0;
+	char ra[64] = "";
 
-	xerr_set(err, cls, 0, "%s: the server answered HTTP %ld%s", what,
+	/* Said in the message too: the wait it causes shows in the log. */
+	if (cls == XERR_TEMP && curl_easy_getinfo(c->h, CURLINFO_RETRY_AFTER,
+	    &after) == CURLE_OK && after > 0)
+		snprintf(ra, sizeof(ra), " (Retry-After: %lld s)",
+		    (long long)after);
+	else
+		after = 0;
+	xerr_set(err, cls, 0, "%s: the server answered HTTP %ld%s%s", what,
 	    code, code == 401 ? " (check user and password_file)" :
 	    code == 403 ? " (permission denied)" : code >= 300 && code < 400 ?
 	    " (redirects are never followed: put the final URL in 'url')" :
-	    "");
-	if (cls == XERR_TEMP && curl_easy_getinfo(c->h, CURLINFO_RETRY_AFTER,
-	    &after) == CURLE_OK && after > 0)
-		err->retry_after_s = (long)after;
+	    "", ra);
+	err->retry_after_s = (long)after;
 	return -1;
 }
 
@@ -482,6 +503,31 @@ upload(struct curl_dest *c, const char *url, const struct put_req *req,
 	progress_end(&c->progress);
 	snprintf(what, sizeof(what), "upload of '%s' to '%s' failed",
 	    req->name, url);
+	if (c->sftp && rc == CURLE_SSH && c->errbuf[0] == '\0') {
+		curl_off_t sent = 0;
+
+		/* libcurl says nothing when an SFTP write fails, and an
+		 * OpenSSH server (SFTP v3) has no status for a full disk:
+		 * say how far it got and what is likely. */
+		curl_easy_getinfo(c->h, CURLINFO_SIZE_UPLOAD_T, &sent);
+		snprintf(c->errbuf, sizeof(c->errbuf), "the server failed a "
+		    "write or dropped the connection after %lld of %lld "
+		    "bytes (a full disk or quota there, or a broken "
+		    "connection)", (long long)sent, req->size);
+	} else if (c->sftp && (rc == CURLE_SEND_ERROR ||
+	    rc == CURLE_RECV_ERROR)) {
+		curl_off_t sent = 0;
+
+		curl_easy_getinfo(c->h, CURLINFO_SIZE_UPLOAD_T, &sent);
+		snprintf(c->errbuf, sizeof(c->errbuf), "the server dropped "
+		    "the connection after %lld of %lld bytes", (long long)sent,
+		    req->size);
+	} else if (c->sftp && rc == CURLE_REMOTE_FILE_NOT_FOUND) {
+		/* Missing directories were asked for: they could not be
+		 * made. */
+		snprintf(c->errbuf, sizeof(c->errbuf), "the directory '%s' "
+		    "is missing and cannot be created there", c->dir);
+	}
 	if (rc != CURLE_OK) {
 		curl_error(c, rc, what, err);
 		goto out;

@@ -5,6 +5,11 @@
 #                       and a config in DIR, start nginx on a free port,
 #                       write DIR/env
 #   nginx.sh stop DIR   stop that nginx by PID
+#   nginx.sh restart DIR start it again, same config and port, after a stop
+#
+# NGINX_PRELOAD=SO at start runs nginx under LD_PRELOAD=SO with the
+# FAULT_ENOSPC_PREFIX, FAULT_EROFS_PREFIX and FAULT_EACCES_PREFIX of the
+# environment (tests/e2e/faultfs.c), passed on to the workers.
 #
 # DIR/env holds shell assignments (NGINX_PORT, NGINX_URL, NGINX_CA, ...);
 # see tests/servers/README.md.  Everything, temp files included, lives in DIR.
@@ -104,7 +109,24 @@ start() {
 	fi
 	rm -f "$DIR/nginx.pid" "$DIR/env" "$DIR/openssl.log"
 	mkdir -p "$DIR/www/dav" "$DIR/www/auth" "$DIR/www/nomove" \
-	    "$DIR/www/mtls" "$DIR/tmp" || die "cannot populate '$DIR'"
+	    "$DIR/www/mtls" "$DIR/www/flaky" "$DIR/www/full" "$DIR/tmp" ||
+	    die "cannot populate '$DIR'"
+	rm -f "$DIR/flaky.429" "$DIR/flaky.503" "$DIR/preload"
+	envs=""
+	if [ -n "${NGINX_PRELOAD:-}" ]; then
+		[ -f "$NGINX_PRELOAD" ] || die "no such file '$NGINX_PRELOAD'"
+		# Kept for restart: the same faults when it comes back.
+		{
+			echo "LD_PRELOAD=$(q "$NGINX_PRELOAD")"
+			for v in FAULT_ENOSPC_PREFIX FAULT_EROFS_PREFIX \
+			    FAULT_EACCES_PREFIX; do
+				eval "val=\${$v-}"
+				echo "$v=$(q "$val")"
+			done
+		} >"$DIR/preload" || die "cannot write '$DIR/preload'"
+		# Workers see only the variables that "env" names.
+		envs="env FAULT_ENOSPC_PREFIX; env FAULT_EROFS_PREFIX; env FAULT_EACCES_PREFIX;"
+	fi
 
 	cat >"$DIR/openssl.cnf" <<'EOF'
 [req]
@@ -157,6 +179,7 @@ $user
 daemon on;
 master_process on;
 worker_processes 2;
+$envs
 pid $DIR/nginx.pid;
 error_log $DIR/error.log info;
 events {
@@ -219,6 +242,33 @@ http {
 			autoindex on;
 			autoindex_format json;
 		}
+		# Like /dav/, but 429 or 503 (with Retry-After: 1) while the
+		# file DIR/flaky.429 or DIR/flaky.503 exists.
+		location /flaky/ {
+			add_header Retry-After 1 always;
+			if (-f $DIR/flaky.429) {
+				return 429;
+			}
+			if (-f $DIR/flaky.503) {
+				return 503;
+			}
+			dav_methods PUT DELETE MKCOL COPY MOVE;
+			create_full_put_path on;
+			dav_access user:rw group:r all:r;
+			autoindex on;
+			autoindex_format json;
+		}
+		# Like /dav/ with its own request body directory: replace
+		# DIR/tmp/full by a file and every PUT fails (500), as when
+		# the disk is full.
+		location /full/ {
+			client_body_temp_path $DIR/tmp/full;
+			dav_methods PUT DELETE MKCOL COPY MOVE;
+			create_full_put_path on;
+			dav_access user:rw group:r all:r;
+			autoindex on;
+			autoindex_format json;
+		}
 		location /fail500/ {
 			return 500;
 		}
@@ -238,8 +288,7 @@ EOF
 		: >"$DIR/error.log"
 		# With daemon on, nginx binds before it forks, so a lost race
 		# for the port shows here; the master writes the PID file.
-		if ! "$NGINX" -c "$DIR/nginx.conf" -p "$DIR/" -e "$DIR/error.log" \
-		    </dev/null >"$DIR/nginx.out" 2>&1; then
+		if ! run_nginx; then
 			if grep -q 'Address already in use' "$DIR/nginx.out" &&
 			    [ $tries -lt 5 ]; then
 				continue
@@ -281,6 +330,46 @@ EOF
 	echo "nginx.sh: nginx PID $pid on https://127.0.0.1:$port ($DIR)"
 }
 
+# run_nginx: start the master of DIR (under DIR/preload, if any).
+run_nginx() {
+	(
+		if [ -f "$DIR/preload" ]; then
+			set -a
+			. "$DIR/preload"
+			set +a
+		fi
+		exec "$NGINX" -c "$DIR/nginx.conf" -p "$DIR/" -e "$DIR/error.log" \
+		    </dev/null >"$DIR/nginx.out" 2>&1
+	)
+}
+
+# restart DIR: the stopped nginx of DIR again, on its port (a server that
+# went away and came back); DIR/env gets the new NGINX_PID.
+restart() {
+	[ -d "$1" ] || die "no such directory '$1'"
+	DIR=$(cd "$1" && pwd) || die "cannot enter '$1'"
+	[ -s "$DIR/env" ] || die "no nginx was started in '$DIR'"
+	if alive "$DIR/nginx.pid" nginx; then
+		die "an nginx (PID $(cat "$DIR/nginx.pid")) is already running in '$DIR'"
+	fi
+	port=$(sed -n 's/^NGINX_PORT=//p' "$DIR/env")
+	rm -f "$DIR/nginx.pid"
+	run_nginx || {
+		sed 's/^/    /' "$DIR/nginx.out" >&2
+		die "nginx did not start (see '$DIR/error.log')"
+	}
+	i=0
+	until alive "$DIR/nginx.pid" nginx && accepts "$port"; do
+		i=$((i + 1))
+		[ $i -lt 100 ] || die "nginx did not come back on 127.0.0.1:$port"
+		sleep 0.1
+	done
+	pid=$(cat "$DIR/nginx.pid")
+	sed "s/^NGINX_PID=.*/NGINX_PID=$pid/" "$DIR/env" >"$DIR/env.tmp" &&
+	    mv "$DIR/env.tmp" "$DIR/env" || die "cannot write '$DIR/env'"
+	echo "nginx.sh: nginx PID $pid on https://127.0.0.1:$port again ($DIR)"
+}
+
 stop() {
 	DIR=$1
 	[ -d "$DIR" ] || die "no such directory '$DIR'"
@@ -313,5 +402,6 @@ stop() {
 case "${1:-} ${2:+x}" in
 "start x") start "$2" ;;
 "stop x") stop "$2" ;;
-*) die "usage: nginx.sh start|stop DIR" ;;
+"restart x") restart "$2" ;;
+*) die "usage: nginx.sh start|stop|restart DIR" ;;
 esac
