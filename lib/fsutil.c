@@ -78,7 +78,10 @@ fsync_dir(const char *dir, struct xerr *err)
 	if (fd == -1)
 		return xerr_set(err, XERR_TEMP, errno,
 		    "cannot open directory '%s'", dir);
-	rc = fsync_fd(fd, dir, err);
+	rc = 0;
+	if (fsync(fd) == -1)
+		rc = xerr_set(err, XERR_TEMP, errno,
+		    "cannot fsync directory '%s'", dir);
 	close(fd);
 	return rc;
 }
@@ -266,11 +269,18 @@ write_file_durable(const char *dir, const char *name, const void *data,
 	}
 	fd = -1;
 	if (rename(tmp, dst) == -1) {
-		xerr_set(err, XERR_TEMP, errno, "cannot rename '%s'", tmp);
+		xerr_set(err, XERR_TEMP, errno, "cannot rename '%s' to '%s'",
+		    tmp, dst);
 		goto fail;
 	}
-	if (fsync_dir(dir, err) == -1)
+	if (fsync_dir(dir, err) == -1) {
+		/* The name may not survive a power cut, and a later fsync
+		 * of the directory may report success without having
+		 * written it: the file goes, and is written anew. */
+		unlink(dst);
+		xerr_prefix(err, "cannot make '%s' durable", dst);
 		goto fail;
+	}
 	rc = 0;
 fail:
 	if (fd != -1)
@@ -289,6 +299,7 @@ copy_file_durable(const char *src, const char *dst_dir, const char *dst_name,
 	static const size_t bufsize = 256 * 1024;
 	char *tmp = NULL, *dst = NULL, *b = NULL;
 	int in = -1, out = -1, rc = -1;
+	struct stat st;
 	ssize_t n;
 
 	if (asprintf(&tmp, "%s/%s%s", dst_dir, dst_name, temp_suffix) == -1) {
@@ -301,8 +312,19 @@ copy_file_durable(const char *src, const char *dst_dir, const char *dst_name,
 		xerr_nomem(err);
 		goto fail;
 	}
-	if ((in = open(src, O_RDONLY | O_CLOEXEC)) == -1) {
+	/* O_NONBLOCK: a FIFO put where a file was expected must not hang
+	 * us (it is refused below). */
+	if ((in = open(src, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) == -1) {
 		xerr_set(err, XERR_TEMP, errno, "cannot open '%s'", src);
+		goto fail;
+	}
+	if (fstat(in, &st) == -1) {
+		xerr_set(err, XERR_TEMP, errno, "cannot stat '%s'", src);
+		goto fail;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		xerr_set(err, XERR_PERM, 0, "cannot copy '%s': not a regular "
+		    "file", src);
 		goto fail;
 	}
 	/* A temporary left by a crash is ours to replace. */
@@ -346,8 +368,12 @@ copy_file_durable(const char *src, const char *dst_dir, const char *dst_name,
 		    tmp, dst);
 		goto fail;
 	}
-	if (fsync_dir(dst_dir, err) == -1)
+	if (fsync_dir(dst_dir, err) == -1) {
+		/* Not trusted under its name (see write_file_durable). */
+		unlink(dst);
+		xerr_prefix(err, "cannot make '%s' durable", dst);
 		goto fail;
+	}
 	rc = 0;
 fail:
 	if (out != -1)

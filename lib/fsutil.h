@@ -41,7 +41,11 @@ int mkdir_p(const char *path, mode_t mode, struct xerr *err);
 /* rm -r without following symlinks; a missing path is success. */
 int remove_tree(const char *path, struct xerr *err);
 
-/* rename(2) then fsync the destination directory (and the source's). */
+/*
+ * rename(2) then fsync the destination directory (and the source's).
+ * When a directory fsync fails the rename has happened: the caller
+ * decides what the new name is worth (it may not survive a power cut).
+ */
 int rename_durable(const char *from, const char *to, struct xerr *err);
 
 /*
@@ -54,14 +58,17 @@ int rename_commit(const char *from, const char *to, struct xerr *err);
 
 /*
  * Write data to dir/name durably: dir/.name.tmp.PID, fsync, rename,
- * fsync dir.
+ * fsync dir.  On failure the temporary is gone and name holds nothing
+ * new: a file whose directory fsync failed is removed (so it is written
+ * anew, never trusted).
  */
 int write_file_durable(const char *dir, const char *name, const void *data,
     size_t len, mode_t mode, struct xerr *err);
 
 /*
  * Copy src to dst_dir/dst_name via dst_dir/dst_name+temp_suffix with the
- * same discipline (the temporary is replaced if a crash left one).
+ * same discipline (the temporary is replaced if a crash left one) and
+ * the same outcome on failure.
  */
 int copy_file_durable(const char *src, const char *dst_dir,
     const char *dst_name, const char *temp_suffix, struct xerr *err);

@@ -118,6 +118,30 @@ test_mkdir_p_on_file(void **state)
 	assert_int_equal(remove_tree(dir, &err), 0);
 }
 
+/* A FIFO where a file was expected is refused at once, never read. */
+static void
+test_copy_refuses_fifo(void **state)
+{
+	char dir[] = "/tmp/xfer-fsutil.XXXXXX", *p, *q;
+	struct xerr err;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	p = path_join(dir, "fifo");
+	assert_int_equal(mkfifo(p, 0600), 0);
+	assert_int_equal(copy_file_durable(p, dir, "copy", ".part", &err), -1);
+	assert_int_equal(err.cls, XERR_PERM);
+	assert_non_null(strstr(err.msg, "not a regular file"));
+	q = path_join(dir, "copy");
+	assert_int_equal(access(q, F_OK), -1);
+	free(q);
+	q = path_join(dir, "copy.part");
+	assert_int_equal(access(q, F_OK), -1);
+	free(q);
+	free(p);
+	assert_int_equal(remove_tree(dir, &err), 0);
+}
+
 int
 main(void)
 {
@@ -125,6 +149,7 @@ main(void)
 		cmocka_unit_test(test_name_is_plain),
 		cmocka_unit_test(test_durable_write_and_copy),
 		cmocka_unit_test(test_mkdir_p_on_file),
+		cmocka_unit_test(test_copy_refuses_fifo),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
