@@ -23,7 +23,7 @@ PKGS     = libcurl libarchive sqlite3 json-c libcrypto
 XCFLAGS  = -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Wformat=2 -Wno-format-nonliteral \
 	   $(WERROR) $(SAN) $(XDEFS) -Ilib -DXFER_VERSION='"$(VERSION)"' \
 	   $(shell pkg-config --cflags $(PKGS)) -MMD -MP
-XLDFLAGS = $(SAN)
+XLDFLAGS = $(SAN) $(FAULT_WRAP)
 XLIBS    = -lcsv $(shell pkg-config --libs $(PKGS))
 
 LIB_SRC  := $(sort $(wildcard lib/*.c))
@@ -35,6 +35,19 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
 ASAN_FLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all \
 	     -fno-omit-frame-pointer
+
+# A build with -DXFER_FAULTS is linked so that these calls from lib/ and
+# cmd/ go through lib/fault_alloc.c, which can fail any one of them
+# (XFER_FAULT_ALLOC=N); the libraries' own allocations are left alone.
+FAULT_WRAP_FNS = malloc calloc realloc reallocarray strdup strndup \
+	     asprintf vasprintf glob fopen opendir fdopendir newlocale \
+	     regcomp setenv curl_easy_init curl_slist_append curl_url \
+	     curl_easy_escape json_tokener_new json_tokener_new_ex \
+	     archive_read_new archive_write_new archive_entry_new \
+	     EVP_MD_CTX_new sqlite3_open_v2
+comma := ,
+FAULT_WRAP = $(if $(findstring -DXFER_FAULTS,$(XDEFS)),\
+	     $(FAULT_WRAP_FNS:%=-Wl$(comma)--wrap=%))
 
 .PHONY: all check check-one check-asan unit e2e bench install uninstall \
 	clean demo fuzz fault
@@ -63,9 +76,10 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libxfer.a
 	$(CC) $(XLDFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libxfer.a \
 	    $(shell pkg-config --libs cmocka) $(XLIBS)
 
-# One pass of the whole suite against the binary in $(BUILD).  The
-# crash-loop test also needs the fault build (FAULT_XFER): check makes it.
-FAULT_BUILD = build/fault
+# One pass of the whole suite against the binary in $(BUILD).  The tests
+# that need the fault build (FAULT_XFER: the crash loop, the allocation
+# torture) skip without it; check runs them once, in the ASan pass.
+FAULT_BUILD = build/fault-asan
 FAULT_XFER ?= $(CURDIR)/$(FAULT_BUILD)/xfer
 export FAULT_XFER
 
@@ -82,15 +96,16 @@ e2e: $(BUILD)/xfer
 check-asan:
 	$(MAKE) check-one BUILD=build/asan SAN="$(ASAN_FLAGS)" CFLAGS="-O1 -g"
 
-# The test build with the crash points of lib/fault.h (plain, no
-# sanitizers): only tests/e2e/t_crash_loop.sh runs it.
+# The test build with the crash points and the allocation failures of
+# lib/fault.h, under ASan+UBSan so that a leak on an error path fails the
+# allocation torture; only t_crash_loop.sh and t_alloc_torture.sh run it.
 fault:
 	$(MAKE) $(FAULT_BUILD)/xfer BUILD=$(FAULT_BUILD) XDEFS=-DXFER_FAULTS \
-	    CFLAGS="-O1 -g"
+	    SAN="$(ASAN_FLAGS)" CFLAGS="-O1 -g"
 
 check: bin/xfer
 	$(MAKE) fault
-	$(MAKE) check-one
+	$(MAKE) check-one FAULT_XFER=
 	$(MAKE) check-asan
 
 bench: bin/xfer

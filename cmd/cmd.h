@@ -60,7 +60,8 @@ void cmd_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * or every enabled job of direction (-1: any).  Invalid job files are
  * reported; *status becomes EXIT_CONFIG when one of them is among the
  * jobs asked for, EXIT_USAGE for a name that has no job file.  Returns
- * the number of picked jobs (in *picked, pointing into js), -1 on error.
+ * the number of picked jobs (in *picked, pointing into js), -1 on error
+ * (js then holds nothing).
  */
 int cmd_pick_jobs(struct xfer_ctx *x, struct jobset *js, char **names,
     int nnames, int direction, struct job ***picked, int *status);

@@ -37,13 +37,17 @@ errors_of(const struct jobset *js, const char *name, int as_error)
 	char prefix[300];
 	size_t i, n = 0;
 
-	/* Messages start with the file's path: ".../jobs/NAME.job:". */
+	/*
+	 * Messages start with the file's path (".../jobs/NAME.job:"), or
+	 * quote it when the file could not be read at all ("cannot open
+	 * '.../jobs/NAME.job': ...").
+	 */
 	snprintf(prefix, sizeof(prefix), "/%s.job", name);
 	for (i = 0; i < js->errors.n; i++) {
 		const char *m = js->errors.v[i], *p = strstr(m, prefix);
 
 		if (p == NULL || (p[strlen(prefix)] != ':' &&
-		    p[strlen(prefix)] != '\0'))
+		    p[strlen(prefix)] != '\'' && p[strlen(prefix)] != '\0'))
 			continue;
 		if (as_error)
 			cmd_error("%s", m);
@@ -66,11 +70,12 @@ cmd_pick_jobs(struct xfer_ctx *x, struct jobset *js, char **names,
 	*picked = NULL;
 	if (jobset_load(x->home, js, &err) == -1) {
 		cmd_error("%s", err.msg);
-		*status = EXIT_CONFIG;
+		*status = err.cls == XERR_NOMEM ? EXIT_FAILED : EXIT_CONFIG;
 		return -1;
 	}
 	if ((v = calloc(js->n + 1, sizeof(*v))) == NULL) {
 		cmd_error("out of memory");
+		jobset_free(js);
 		*status = EXIT_FAILED;
 		return -1;
 	}

@@ -104,6 +104,7 @@ conf_entry(void *ctx, const char *section, const char *key, const char *value,
 	    "unknown key in [xfer]", x->home, line, key);
 }
 
+/* Reads xfer.conf if there is one; returns the exit status, EXIT_OK. */
 static int
 load_conf(struct xfer_ctx *x)
 {
@@ -112,14 +113,19 @@ load_conf(struct xfer_ctx *x)
 	char *path;
 	int rc = 0;
 
-	if (asprintf(&path, "%s/xfer.conf", x->home) == -1)
-		return -1;
+	if (asprintf(&path, "%s/xfer.conf", x->home) == -1) {
+		cmd_error("out of memory");
+		return EXIT_FAILED;
+	}
 	if (stat(path, &st) == 0 || errno != ENOENT)
 		rc = ini_parse_file(path, conf_entry, x, &err);
-	if (rc == -1)
-		cmd_error("%s", err.msg);
 	free(path);
-	return rc;
+	if (rc == -1) {
+		cmd_error("%s", err.msg);
+		/* Only a bad file is 78: running out of memory is not one. */
+		return err.cls == XERR_NOMEM ? EXIT_FAILED : EXIT_CONFIG;
+	}
+	return EXIT_OK;
 }
 
 /* XFER_NOW="YYYY-MM-DD HH:MM" (local time) pins the clock for tests. */
@@ -217,9 +223,9 @@ main(int argc, char **argv)
 		cmd_error("out of memory");
 		return EXIT_FAILED;
 	}
-	if (load_conf(&x) == -1) {
+	if ((status = load_conf(&x)) != EXIT_OK) {
 		free(x.home);
-		return EXIT_CONFIG;
+		return status;
 	}
 	if (logfmt != NULL) {
 		if (strcmp(logfmt, "text") == 0)

@@ -454,6 +454,12 @@ not_a_number(const struct record *rec, const char *field,
 
 	record_where(rec, where, sizeof(where));
 	show_value(v, shown, sizeof(shown));
+	/* A number by its source's own syntax (JSON) that still does not
+	 * parse is out of the exact range, not malformed: say which. */
+	if (v->kind == VAL_NUMBER)
+		return xerr_set(err, XERR_DATA, 0,
+		    "%s: value '%s' in '%s' is too large or too precise for "
+		    "an exact decimal sum", where, shown, field);
 	return xerr_set(err, XERR_DATA, 0,
 	    "%s: value '%s' in '%s' is not a number", where, shown, field);
 }

@@ -63,6 +63,15 @@ buf_grow(struct buf *b, size_t extra)
 }
 
 int
+buf_reserve(struct buf *b, size_t n)
+{
+	if (buf_grow(b, n) == -1)
+		return -1;
+	b->data[b->len] = '\0';
+	return 0;
+}
+
+int
 buf_append(struct buf *b, const void *p, size_t n)
 {
 	if (buf_grow(b, n) == -1)
@@ -124,14 +133,61 @@ buf_detach(struct buf *b)
 	return p;
 }
 
+size_t
+utf8_seq(const unsigned char *p, size_t n)
+{
+	unsigned c = p[0];
+
+	if (c < 0x80)
+		return 1;
+	if (c < 0xc2)		/* a continuation byte, or an overlong lead */
+		return 0;
+	if (c < 0xe0)
+		return n >= 2 && (p[1] & 0xc0) == 0x80 ? 2 : 0;
+	if (c < 0xf0) {
+		if (n < 3 || (p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80)
+			return 0;
+		if (c == 0xe0 && p[1] < 0xa0)		/* overlong */
+			return 0;
+		if (c == 0xed && p[1] > 0x9f)		/* surrogate */
+			return 0;
+		return 3;
+	}
+	if (c < 0xf5) {
+		if (n < 4 || (p[1] & 0xc0) != 0x80 ||
+		    (p[2] & 0xc0) != 0x80 || (p[3] & 0xc0) != 0x80)
+			return 0;
+		if (c == 0xf0 && p[1] < 0x90)		/* overlong */
+			return 0;
+		if (c == 0xf4 && p[1] > 0x8f)		/* past U+10FFFF */
+			return 0;
+		return 4;
+	}
+	return 0;
+}
+
+/*
+ * Invalid UTF-8 (a partner's file name, say) becomes U+FFFD, byte by
+ * byte: JSON text is UTF-8, and a log line a parser rejects is lost.
+ */
 int
 buf_json_str(struct buf *b, const char *s)
 {
-	const unsigned char *p;
+	const unsigned char *p, *end = (const unsigned char *)s + strlen(s);
+	size_t k;
 	int rc;
 
 	rc = buf_putc(b, '"');
 	for (p = (const unsigned char *)s; rc == 0 && *p; p++) {
+		if (*p >= 0x80) {
+			if ((k = utf8_seq(p, (size_t)(end - p))) == 0) {
+				rc = buf_puts(b, "\\ufffd");
+				continue;
+			}
+			rc = buf_append(b, p, k);
+			p += k - 1;
+			continue;
+		}
 		switch (*p) {
 		case '"':	rc = buf_puts(b, "\\\""); break;
 		case '\\':	rc = buf_puts(b, "\\\\"); break;

@@ -29,7 +29,15 @@ int buf_puts(struct buf *b, const char *s);
 int buf_printf(struct buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-/* Append s as a JSON string literal (quotes and escapes included). */
+/* Room for n more bytes now: appends within it cannot run out of memory.
+ * 0, or -1 as buf_append. */
+int buf_reserve(struct buf *b, size_t n);
+
+/* Length of the valid UTF-8 sequence at p (n > 0 bytes left), 0 if none. */
+size_t utf8_seq(const unsigned char *p, size_t n);
+
+/* Append s as a JSON string literal (quotes and escapes included; bytes
+ * that are not UTF-8 become U+FFFD). */
 int buf_json_str(struct buf *b, const char *s);
 
 /* Hand the malloc'd string to the caller, who frees it; b becomes empty. */

@@ -550,6 +550,27 @@ libcsv_parse(struct csvin *c, const char *s, size_t len)
 }
 
 /*
+ * libcsv grows its field buffer by blk_size at a time, so a long field
+ * would cost a copy of the buffer every 64 KiB (quadratic: minutes for a
+ * field near max_field where realloc cannot grow in place).  Keep the step
+ * as large as the buffer, so it doubles, but never past max_field plus a
+ * chunk: feed() reports a field longer than max_field within a chunk.
+ */
+static void
+grow_step(struct csvin *c)
+{
+	size_t have = c->p.entry_size, cap = c->max_field + CSVIN_CHUNK, step;
+
+	step = have < cap ? cap - have : 0;
+	if (step > have)
+		step = have;
+	if (step < CSVIN_BLK_SIZE)
+		step = CSVIN_BLK_SIZE;
+	if (step != c->p.blk_size)
+		csv_set_blk_size(&c->p, step);
+}
+
+/*
  * Feed s[0..len) (exact: blanks are plain bytes).  Where libcsv is
  * between rows, plain_lines() takes the lines it can; libcsv gets the rest
  * a line at a time, so that the fast path resumes after the line.
@@ -590,6 +611,18 @@ feed(struct csvin *c, const char *s, size_t len, int exact)
 	    c->p.entry_pos - c->max_field > 1) {
 		field_too_long(c);
 		return -1;
+	}
+	grow_step(c);
+	/*
+	 * A row still open with more fields than any header may have: it
+	 * cannot end well, so say so now rather than count fields to the
+	 * end of a line that may be gigabytes long.
+	 */
+	if (!c->in_header && c->nfield > CSVIN_MAX_COLUMNS) {
+		xerr_set(c->err, XERR_DATA, 0,
+		    "%s:%lu: record has more than %d fields, header has %zu",
+		    c->label, start_line(c), CSVIN_MAX_COLUMNS, c->nhdr);
+		return csvin_fail(c);
 	}
 	return 0;
 }

@@ -1,6 +1,7 @@
 /*
- * fault: the crash points of fault.h.  Everything is inside XFER_FAULTS,
- * so only the test build (build/fault) has any of this code.
+ * fault: the crash points of fault.h (the allocation failures are in
+ * fault_alloc.c).  Everything is inside XFER_FAULTS, so only the test
+ * build (make fault) has any of this code.
  */
 #include "fault.h"
 

@@ -1,8 +1,10 @@
 /*
  * fault: named crash points for the crash-loop test (tests/e2e/
- * t_crash_loop.sh), compiled only into the test build (make's
- * build/fault/xfer, -DXFER_FAULTS).  In every other build FAULT_POINT()
- * is ((void)0) and fault.c is empty: the release binary holds none of it.
+ * t_crash_loop.sh) and allocation failures for the allocation torture
+ * (tests/e2e/t_alloc_torture.sh), compiled only into the test build
+ * (make fault: build/fault-asan/xfer, -DXFER_FAULTS, ASan+UBSan).  In
+ * every other build FAULT_POINT() is ((void)0), fault.c and fault_alloc.c
+ * are empty and nothing is wrapped: the release binary holds none of it.
  *
  * XFER_FAULT="NAME:kill" makes the process raise SIGKILL the first time
  * it reaches point NAME; "NAME:kill:N" at the N-th time (1-based), for
@@ -55,6 +57,20 @@
  *                             there), its manifest and in/TOKEN not yet
  *   recv_after_backup         all in the backup, before the ledger records
  *                             the file's new place
+ *
+ * XFER_FAULT_ALLOC=N makes the N-th allocation made by lib/ or cmd/ fail
+ * (1-based; it is the only one that fails): malloc, calloc, realloc,
+ * reallocarray, strdup, strndup, asprintf, vasprintf, and the calls that
+ * allocate for their caller (glob, fopen, opendir, fdopendir, newlocale,
+ * regcomp, setenv, curl_easy_init, curl_slist_append, curl_url,
+ * curl_easy_escape, json_tokener_new(_ex), archive_read_new,
+ * archive_write_new, archive_entry_new, EVP_MD_CTX_new,
+ * sqlite3_open_v2), each failing as it does when memory is short.  The
+ * test build is linked with -Wl,--wrap for each (the Makefile's
+ * FAULT_WRAP_FNS), so the libraries' own allocations never fail.  It
+ * writes "xfer: fault: allocation N (FUNCTION) fails" to stderr, and
+ * with XFER_FAULT_ALLOC_TRACE=1 the stack.  XFER_FAULT_ALLOC=count fails
+ * nothing and writes "xfer: fault: K allocations" at exit.
  */
 #ifndef XFER_FAULT_H
 #define XFER_FAULT_H

@@ -206,6 +206,44 @@ ini_parse_buffer(const char *label, const char *data, size_t len,
 	return rc;
 }
 
+/*
+ * -1 (err set) if the directory holding path lets others put another file
+ * in its place: writable by others without the sticky bit; else 0.
+ * Symlinks are followed first when resolve is set.
+ */
+static int
+dir_is_safe(const char *path, int resolve, struct xerr *err)
+{
+	char *real = NULL, *dir, *slash;
+	struct stat st;
+	int rc = -1;
+
+	if (resolve) {
+		if ((real = realpath(path, NULL)) == NULL)
+			return xerr_set(err, XERR_CONFIG, errno,
+			    "cannot resolve '%s'", path);
+		dir = real;
+	} else if ((dir = real = strdup(path)) == NULL)
+		return xerr_nomem(err);
+	if ((slash = strrchr(dir, '/')) == NULL)
+		dir = ".";
+	else if (slash == dir)
+		slash[1] = '\0';
+	else
+		*slash = '\0';
+	if (stat(dir, &st) == -1)
+		xerr_set(err, XERR_CONFIG, errno, "cannot stat '%s'", dir);
+	else if ((st.st_mode & S_IWOTH) && !(st.st_mode & S_ISVTX))
+		xerr_set(err, XERR_CONFIG, 0, "refusing '%s': it is in '%s', "
+		    "which anyone may write (mode %04o), so anyone could "
+		    "replace it; run `chmod o-w %s`", path, dir,
+		    (unsigned)(st.st_mode & 07777), dir);
+	else
+		rc = 0;
+	free(real);
+	return rc;
+}
+
 int
 ini_parse_file(const char *path, ini_fn fn, void *ctx, struct xerr *err)
 {
@@ -232,6 +270,22 @@ ini_parse_file(const char *path, ini_fn fn, void *ctx, struct xerr *err)
 		    "regular file", path);
 		goto out;
 	}
+	/*
+	 * Job files name commands to run: whoever may change one may run
+	 * anything as us.  Symlinks are followed (see above), but the file
+	 * they end at, and the directories of the link and of that file,
+	 * must not be writable by others, as cron and logrotate insist for
+	 * theirs.  A group may write (an admin group that edits the jobs).
+	 */
+	if (st.st_mode & S_IWOTH) {
+		xerr_set(err, XERR_CONFIG, 0, "refusing '%s': anyone may "
+		    "write it (mode %04o); run `chmod o-w %s`", path,
+		    (unsigned)(st.st_mode & 07777), path);
+		goto out;
+	}
+	if (dir_is_safe(path, 0, err) == -1 || dir_is_safe(path, 1, err) ==
+	    -1)
+		goto out;
 	if (st.st_size > INI_MAX_FILE)
 		goto toobig;
 	/* One byte more than the limit shows a file that grew meanwhile. */

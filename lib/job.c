@@ -1034,6 +1034,40 @@ delimiter(struct loader *ld, enum key k, char *out)
 		*out = v[0];
 }
 
+/*
+ * The fewest bytes a name made by pat (glob 0: used as it is) or matched
+ * by it (glob 1: '*' may match nothing, '?' and a '[...]' set one byte)
+ * can have, on a date whose names are the longest (a Wednesday in
+ * September, for %A and %B), or -1 if pat cannot be expanded.  A name no
+ * file system can hold is then a configuration error, not a batch that
+ * fails every day or a pattern that never matches.
+ */
+static long
+shortest_name(struct loader *ld, const char *pat, int glob)
+{
+	const char *p, *q;
+	struct xerr e;
+	long n = 0;
+	char *s;
+
+	if (ld->job->name == NULL)
+		return -1;	/* out of memory, already noted */
+	if (pattern_expand(pat, ld->job->name, bdate_from_ymd(2000, 9, 27),
+	    &s, &e) == -1) {
+		if (e.cls == XERR_NOMEM)
+			ld->nomem = 1;
+		return -1;
+	}
+	for (p = s; *p != '\0'; p++, n++) {
+		if (glob && *p == '*')
+			n--;
+		else if (glob && *p == '[' && (q = strchr(p + 1, ']')) != NULL)
+			p = q;
+	}
+	free(s);
+	return n;
+}
+
 static void
 check_output(struct loader *ld)
 {
@@ -1049,6 +1083,7 @@ check_output(struct loader *ld)
 	char why[WHY_MAX];
 	const char *v;
 	size_t i;
+	long len;
 	int n;
 
 	if ((v = val(ld, K_OUT_NAME)) != NULL) {
@@ -1058,6 +1093,11 @@ check_output(struct loader *ld)
 			bad(ld, K_OUT_NAME, "must be a file name, without '/'");
 		else if (strcmp(v, ".") == 0 || strcmp(v, "..") == 0)
 			bad(ld, K_OUT_NAME, "'%s' is not a file name", v);
+		else if ((len = shortest_name(ld, v, 0)) > 240)
+			bad(ld, K_OUT_NAME, "gives names of %ld bytes; at most "
+			    "240 are possible (a name has at most %d, and "
+			    "'.manifest.json' must fit after it)", len,
+			    NAME_MAX);
 		else {
 			out->name = dup(ld, v);
 			out->format = format_from_name(v);
@@ -1282,6 +1322,7 @@ check_pattern(struct loader *ld)
 {
 	char why[WHY_MAX];
 	const char *v = val(ld, K_IN_PATTERN);
+	long len;
 
 	if (v == NULL)
 		return;
@@ -1295,6 +1336,9 @@ check_pattern(struct loader *ld)
 	else if (glob_sets(v) == -1)
 		bad(ld, K_IN_PATTERN, "a '[...]' set must be closed and not "
 		    "empty");
+	else if ((len = shortest_name(ld, v, 1)) > NAME_MAX)
+		bad(ld, K_IN_PATTERN, "matches only names of %ld bytes or "
+		    "more; no file can have one (at most %d)", len, NAME_MAX);
 	else
 		ld->job->inbox.pattern = dup(ld, v);
 }
@@ -1563,6 +1607,7 @@ job_name(struct loader *ld, const char *path)
 {
 	const char *base = strrchr(path, '/');
 	size_t len, i;
+	char *name;
 
 	base = base != NULL ? base + 1 : path;
 	len = strlen(base);
@@ -1580,7 +1625,9 @@ job_name(struct loader *ld, const char *path)
 		    "%d)", (int)(len < 100 ? len : 100), base, JOB_NAME_MAX);
 		return NULL;
 	}
-	return strndup(base, len);
+	if ((name = strndup(base, len)) == NULL)
+		ld->nomem = 1;
+	return name;
 }
 
 static struct job *
@@ -1738,7 +1785,7 @@ job_load(const char *home, const char *path, struct job **out,
 	ld.job->name = job_name(&ld, path);
 
 	syntax_ok = ini_parse_file(path, on_entry, &ld, &err) == 0;
-	if (ld.nomem)
+	if (ld.nomem || (!syntax_ok && err.cls == XERR_NOMEM))
 		goto nomem;
 	if (!syntax_ok) {
 		/* The INI reader's message names the file (and line). */
@@ -1782,7 +1829,8 @@ job_load(const char *home, const char *path, struct job **out,
 	}
 	goto report;
 nomem:
-	(void)strlist_addf(errors, "%s: out of memory", path);
+	/* Not a problem of the file: the caller says what ran out. */
+	rc = -2;
 	goto done;
 report:
 	if (ld.nprobs > 1)

@@ -152,6 +152,8 @@ struct job {
  * the file are taken relative to it).  On success *out is a new job the
  * caller frees with job_free().  On failure returns -1 and appends one
  * message per problem found to errors (every problem, not just the first).
+ * Returns -2, with nothing appended, when memory ran out before the file
+ * could be judged.
  */
 int job_load(const char *home, const char *path, struct job **out,
     struct strlist *errors);

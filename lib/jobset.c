@@ -15,6 +15,7 @@ jobset_load(const char *home, struct jobset *js, struct xerr *err)
 	struct job *job, **v;
 	char *dir, *path;
 	size_t i, len;
+	int rc;
 	DIR *d;
 
 	memset(js, 0, sizeof(*js));
@@ -26,8 +27,8 @@ jobset_load(const char *home, struct jobset *js, struct xerr *err)
 		free(dir);
 		if (e == ENOENT)
 			return 0;
-		return xerr_set(err, XERR_CONFIG, e, "cannot read '%s/jobs'",
-		    home);
+		return xerr_set(err, e == ENOMEM ? XERR_NOMEM : XERR_CONFIG, e,
+		    "cannot read '%s/jobs'", home);
 	}
 	while ((de = readdir(d)) != NULL) {
 		len = strlen(de->d_name);
@@ -46,7 +47,16 @@ jobset_load(const char *home, struct jobset *js, struct xerr *err)
 	for (i = 0; i < names.n; i++) {
 		if ((path = path_join(dir, names.v[i])) == NULL)
 			goto nomem;
-		if (job_load(home, path, &job, &js->errors) == -1) {
+		if ((rc = job_load(home, path, &job, &js->errors)) == -2) {
+			free(dir);
+			strlist_free(&names);
+			jobset_free(js);
+			xerr_set(err, XERR_NOMEM, ENOMEM, "cannot load '%s'",
+			    path);
+			free(path);
+			return -1;
+		}
+		if (rc == -1) {
 			names.v[i][strlen(names.v[i]) - 4] = '\0';
 			if (strlist_add(&js->invalid, names.v[i]) == -1) {
 				free(path);

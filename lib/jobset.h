@@ -19,7 +19,7 @@ struct jobset {
 	struct strlist errors;	/* every problem, "FILE:LINE: ..." */
 };
 
-/* -1 only when the jobs directory cannot be read. */
+/* -1 only when the jobs directory cannot be read or memory runs out. */
 int jobset_load(const char *home, struct jobset *js, struct xerr *err);
 void jobset_free(struct jobset *js);
 

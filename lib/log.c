@@ -57,6 +57,56 @@ text_clean(struct buf *b, const char *s)
 	}
 }
 
+/* s if it needs no escaping in a log line, else "?". */
+static const char *
+plain_or_q(const char *s)
+{
+	const char *p;
+
+	if (s == NULL)
+		return NULL;
+	for (p = s; *p; p++)
+		if (strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+		    "0123456789._-", *p) == NULL)
+			return "?";
+	return s;
+}
+
+/*
+ * No memory for the line: a plainer one from the stack, every byte of the
+ * message that could end the line (or the JSON string) replaced.
+ */
+static void
+log_plain(const struct log *lg, enum log_level lvl, const char *ts,
+    const char *job, const char *date, const char *event, char *msg)
+{
+	int json = lg->format == LOG_JSON;
+	unsigned char *p;
+
+	job = plain_or_q(job);
+	event = plain_or_q(event);
+	for (p = (unsigned char *)msg; *p; p++)
+		if (*p < 0x20 || *p == 0x7f || (json && (*p > 0x7f ||
+		    *p == '"' || *p == '\\')))
+			*p = '?';
+	if (json)
+		fprintf(lg->fp, "{\"time\":\"%s\",\"level\":\"%s\",\"run\":"
+		    "\"%s\"%s%s%s%s%s%s%s%s%s,\"%s\":\"%s\"}\n", ts,
+		    log_level_name(lvl), lg->run_id,
+		    job ? ",\"job\":\"" : "", job ? job : "", job ? "\"" : "",
+		    date ? ",\"date\":\"" : "", date ? date : "",
+		    date ? "\"" : "", event ? ",\"event\":\"" : "",
+		    event ? event : "", event ? "\"" : "",
+		    lvl <= LOG_WARN ? "error" : "msg", msg);
+	else
+		fprintf(lg->fp, "%s %s run=%s%s%s%s%s%s%s%s%s\n", ts,
+		    log_level_name(lvl), lg->run_id, job ? " job=" : "",
+		    job ? job : "", date ? " date=" : "", date ? date : "",
+		    event ? " event=" : "", event ? event : "",
+		    msg[0] ? ": " : "", msg);
+	fflush(lg->fp);
+}
+
 void
 log_event(const struct log *lg, enum log_level lvl, const char *job,
     const char *date, const char *event, const struct log_kv *kv,
@@ -85,6 +135,13 @@ log_event(const struct log *lg, enum log_level lvl, const char *job,
 	    (off < 0 ? -off : off) % 60);
 
 	buf_init(&b, 64 * 1024);
+	/* Enough for any line (the message is cut at 2 KiB, escaping at
+	 * most sextuples it): a line is whole, never cut short by a failed
+	 * allocation half-way. */
+	if (buf_reserve(&b, 16 * 1024) == -1) {
+		log_plain(lg, lvl, ts, job, date, event, msg);
+		return;
+	}
 	if (lg->format == LOG_JSON) {
 		buf_puts(&b, "{\"time\":");
 		buf_json_str(&b, ts);

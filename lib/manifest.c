@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define MANIFEST_MAX (64 * 1024)
@@ -40,13 +41,34 @@ static int
 read_small(const char *path, char *buf, size_t size, size_t *len,
     struct xerr *err)
 {
+	struct stat st;
 	ssize_t n;
 	size_t got = 0;
 	int fd;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1)
+	/*
+	 * The partner put it there: O_NONBLOCK so that a FIFO in its place
+	 * cannot hang the run before the regular-file check, and a link or
+	 * a FIFO is bad data, not a reason to try again.
+	 */
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW |
+	    O_NONBLOCK)) == -1) {
+		if (errno == ELOOP)
+			return xerr_set(err, XERR_DATA, 0, "manifest '%s' is a "
+			    "symbolic link", path);
 		return xerr_set(err, XERR_TEMP, errno, "cannot open '%s'",
 		    path);
+	}
+	if (fstat(fd, &st) == -1) {
+		close(fd);
+		return xerr_set(err, XERR_TEMP, errno, "cannot stat '%s'",
+		    path);
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		return xerr_set(err, XERR_DATA, 0, "manifest '%s' is not a "
+		    "regular file", path);
+	}
 	while (got < size) {
 		n = read(fd, buf + got, size - got);
 		if (n == -1 && errno == EINTR)

@@ -407,6 +407,8 @@ pattern_match(const char *pat, const char *job, const char *name,
 	}
 	if ((e = regcomp(&rx, re.data, REG_EXTENDED)) != 0) {
 		buf_release(&re);
+		if (e == REG_ESPACE)
+			return xerr_nomem(err);
 		return xerr_set(err, XERR_CONFIG, 0, "pattern '%s' cannot be "
 		    "used as a glob", pat);
 	}

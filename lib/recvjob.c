@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,35 +82,76 @@ dir_part(const char *path)
 	return s ? strndup(path, (size_t)(s - path)) : strdup(".");
 }
 
-/* Move a file, across file systems too (copy, fsync, unlink). */
+/*
+ * Move a file, across file systems too (copy, fsync, unlink).  A regular
+ * file is fsync'd first, so that it is durable under its new name (a
+ * partner's server may never have done it).  If that fsync fails the
+ * disk may have lost what the page cache still shows: the file is not
+ * trusted but copied (a new file, fsync'd on its own), and 1 is returned
+ * with err saying why.  On failure (-1) the file is where it was.
+ */
 static int
 move_file(const char *from, const char *to_dir, const char *to_name,
     struct xerr *err)
 {
-	char *to = path_join(to_dir, to_name);
-	int rc;
+	char *to = NULL, *from_dir = NULL;
+	struct xerr ferr;
+	struct stat st;
+	int fd, rc = -1, copy = 0;
 
-	if (to == NULL)
-		return xerr_nomem(err);
-	if (rename(from, to) == 0) {
-		free(to);
-		char *fd = dir_part(from);
-		rc = fsync_dir(to_dir, err);
-		if (rc == 0 && fd)
-			rc = fsync_dir(fd, err);
-		free(fd);
-		return rc;
+	if ((to = path_join(to_dir, to_name)) == NULL ||
+	    (from_dir = dir_part(from)) == NULL) {
+		xerr_nomem(err);
+		goto out;
 	}
-	free(to);
-	if (errno != EXDEV)
-		return xerr_set(err, XERR_TEMP, errno, "cannot move '%s' to "
-		    "'%s'", from, to_dir);
+	/* O_NONBLOCK: a FIFO (a hostile manifest) must not hang us. */
+	if ((fd = open(from, O_RDONLY | O_NONBLOCK | O_NOFOLLOW |
+	    O_CLOEXEC)) != -1) {
+		if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+		    fsync(fd) == -1) {
+			xerr_set(&ferr, XERR_TEMP, errno, "cannot fsync '%s'",
+			    from);
+			copy = 1;
+		}
+		close(fd);
+	}
+	if (!copy) {
+		if (rename(from, to) == 0) {
+			if (fsync_dir(to_dir, err) == 0 &&
+			    fsync_dir(from_dir, err) == 0) {
+				rc = 0;
+				goto out;
+			}
+			/* The new name may not survive a power cut: back
+			 * where it was, so a caller that gives up loses
+			 * nothing. */
+			if (rename(to, from) == -1)
+				xerr_prefix(err, "'%s' is left in '%s'",
+				    to_name, to_dir);
+			goto out;
+		}
+		if (errno != EXDEV) {
+			xerr_set(err, XERR_TEMP, errno, "cannot move '%s' to "
+			    "'%s'", from, to_dir);
+			goto out;
+		}
+	}
 	if (copy_file_durable(from, to_dir, to_name, ".xfer-tmp", err) == -1)
-		return -1;
-	if (unlink(from) == -1)
-		return xerr_set(err, XERR_TEMP, errno, "cannot remove '%s'",
-		    from);
-	return 0;
+		goto out;
+	if (unlink(from) == -1) {
+		xerr_set(err, XERR_TEMP, errno, "cannot remove '%s'", from);
+		unlink(to);
+		goto out;
+	}
+	rc = 0;
+	if (copy) {
+		*err = ferr;
+		rc = 1;
+	}
+out:
+	free(to);
+	free(from_dir);
+	return rc;
 }
 
 static int
@@ -150,14 +192,18 @@ load_manifest(const char *dir, const char *name, struct manifest *m,
 	manifest_names(name, sha, sizeof(sha), json, sizeof(json));
 	m->sha256[0] = '\0';
 	m->records = -1;
-	if (json[0] && (p = path_join(dir, json)) != NULL) {
+	if (json[0]) {
+		if ((p = path_join(dir, json)) == NULL)
+			return xerr_nomem(err);
 		if (access(p, F_OK) == 0)
 			rc = manifest_read(p, name, m, err) == -1 ? -1 : 1;
 		free(p);
 		if (rc != 0)
 			return rc;
 	}
-	if (sha[0] && (p = path_join(dir, sha)) != NULL) {
+	if (sha[0]) {
+		if ((p = path_join(dir, sha)) == NULL)
+			return xerr_nomem(err);
 		if (access(p, F_OK) == 0)
 			rc = manifest_read(p, name, m, err) == -1 ? -1 : 1;
 		free(p);
@@ -165,90 +211,119 @@ load_manifest(const char *dir, const char *name, struct manifest *m,
 	return rc;
 }
 
-static void
+static int
 fill_from_file(struct recv_file *f, const char *path, struct xerr *err)
 {
 	long long size = -1;
 
-	if (sha256_file(path, f->sha256, &size, err) == 0)
-		f->bytes = size;
+	if (sha256_file(path, f->sha256, &size, err) == -1)
+		return -1;
+	f->bytes = size;
+	return 0;
 }
 
 /* --- finishing a file ------------------------------------------------- */
 
 /* Everything of a token directory goes; done once the file is safe. */
-static void
-drop_token_dir(struct rrun *r, const char *file_path)
+static int
+drop_token_dir(struct rrun *r, const char *file_path, struct xerr *err)
 {
 	char *d = dir_part(file_path);
-	struct xerr e;
+	int rc = 0;
 
-	if (d != NULL && strncmp(d, r->jobdir, strlen(r->jobdir)) == 0)
-		remove_tree(d, &e);
+	if (d == NULL)
+		return xerr_nomem(err);
+	if (strncmp(d, r->jobdir, strlen(r->jobdir)) == 0)
+		rc = remove_tree(d, err);
 	free(d);
+	return rc;
 }
 
 /*
  * Does path hold f's bytes as received?  A backup we gzip'd is unpacked
  * into the job's tmp/ to be hashed: only done when a name is already
- * taken, and after a crash.
+ * taken, and after a crash.  -1 when memory ran out before it could
+ * tell: "no" would put a second copy beside the first.
  */
 static int
 backup_holds(struct rrun *r, const struct recv_file *f, const char *path,
-    int gz)
+    int gz, struct xerr *err)
 {
 	char hex[SHA256_HEXLEN], *tmp = NULL, *plain = NULL;
 	struct stat st;
-	struct xerr e;
+	struct xerr e, e2;
 	long long n;
 	int rc = 0;
 
+	xerr_clear(&e);
 	if (lstat(path, &st) == -1 || !S_ISREG(st.st_mode))
 		return 0;
-	if (!gz)
-		return sha256_file(path, hex, &n, &e) == 0 &&
-		    strcmp(hex, f->sha256) == 0;
-	if (spool_tmpdir(r->sp, r->job->name, "backup", &tmp, &e) == -1)
-		return 0;
-	if ((plain = path_join(tmp, "plain")) != NULL &&
-	    unpack_file(COMPRESS_GZIP, path, f->name, plain,
-	    r->job->inbox.max_size, &n, &e) == 0 &&
-	    sha256_file(plain, hex, &n, &e) == 0)
-		rc = strcmp(hex, f->sha256) == 0;
-	remove_tree(tmp, &e);
-	free(tmp);
-	free(plain);
+	if (!gz) {
+		if (sha256_file(path, hex, &n, &e) == 0)
+			return strcmp(hex, f->sha256) == 0;
+	} else if (spool_tmpdir(r->sp, r->job->name, "backup", &tmp, &e) ==
+	    0) {
+		if ((plain = path_join(tmp, "plain")) == NULL)
+			xerr_nomem(&e);
+		else if (unpack_file(COMPRESS_GZIP, path, f->name, plain,
+		    r->job->inbox.max_size, &n, &e) == 0 &&
+		    sha256_file(plain, hex, &n, &e) == 0)
+			rc = strcmp(hex, f->sha256) == 0;
+		remove_tree(tmp, &e2);
+		free(tmp);
+		free(plain);
+	}
+	if (rc == 0 && e.cls == XERR_NOMEM) {
+		*err = e;
+		return -1;
+	}
 	return rc;
 }
+
+/*
+ * A backup's name leaves room for what may follow it in a file name: the
+ * longest is ".manifest.json" plus the ".xfer-tmp" of a copy.
+ */
+#define BACKUP_NAME_MAX	(NAME_MAX - 24)
 
 /*
  * Where f goes in the backup directory dir: its name, or, when that is
  * taken by another version of the same name and date, the name with a
  * SHA-256 prefix.  *same: the bytes are already there (a duplicate, or a
- * run that died after the move), so nothing needs to be written.
+ * run that died after the move), so nothing needs to be written.  A name
+ * too long for BACKUP_NAME_MAX keeps its start (the ledger records where
+ * the file went; the SHA-256 variant tells cut names apart).
  */
 static int
 backup_target(struct rrun *r, const struct recv_file *f, int gz,
     const char *dir, char *name, size_t size, char **dst, int *same,
     struct xerr *err)
 {
+	char sfx[32];
 	struct stat st;
-	int i;
+	size_t keep;
+	int i, k;
 
 	*dst = NULL;
 	*same = 0;
 	for (i = 0; i < 2; i++) {
 		if (i == 0)
-			snprintf(name, size, "%s%s", f->name, gz ? ".gz" : "");
+			snprintf(sfx, sizeof(sfx), "%s", gz ? ".gz" : "");
 		else
-			snprintf(name, size, "%s.%.12s%s", f->name, f->sha256,
+			snprintf(sfx, sizeof(sfx), ".%.12s%s", f->sha256,
 			    gz ? ".gz" : "");
+		keep = strlen(f->name);
+		if (keep + strlen(sfx) > BACKUP_NAME_MAX)
+			keep = BACKUP_NAME_MAX - strlen(sfx);
+		snprintf(name, size, "%.*s%s", (int)keep, f->name, sfx);
 		free(*dst);
 		if ((*dst = path_join(dir, name)) == NULL)
 			return xerr_nomem(err);
 		if (lstat(*dst, &st) == -1 && errno == ENOENT)
 			return 0;
-		if (backup_holds(r, f, *dst, gz)) {
+		if ((k = backup_holds(r, f, *dst, gz, err)) == -1)
+			return -1;
+		if (k == 1) {
 			*same = 1;
 			return 0;
 		}
@@ -256,32 +331,53 @@ backup_target(struct rrun *r, const struct recv_file *f, int gz,
 	return 0;	/* replaced: same name, date and SHA-256 prefix */
 }
 
-/* The manifest goes with the file it vouches for; then the token goes. */
-static void
+/*
+ * The manifest goes with the file it vouches for; then the token goes.
+ * A failure (-1: out of memory, or a token that cannot be removed) leaves
+ * things as a crash here would, for the next run's reconcile() to finish:
+ * never the token gone without its manifest.
+ */
+static int
 backup_rest(struct rrun *r, const struct recv_file *f, const char *src,
-    const char *dir, const char *name)
+    const char *dir, const char *name, struct xerr *err)
 {
 	char msha[300], mjson[300], bn[460], *srcdir, *mp;
 	struct xerr e;
 	int i;
 
-	if ((srcdir = dir_part(src)) != NULL) {
-		manifest_names(f->name, msha, sizeof(msha), mjson,
-		    sizeof(mjson));
-		for (i = 0; i < 2; i++) {
-			const char *mn = i ? mjson : msha;
+	if ((srcdir = dir_part(src)) == NULL)
+		return xerr_nomem(err);
+	manifest_names(f->name, msha, sizeof(msha), mjson, sizeof(mjson));
+	for (i = 0; i < 2; i++) {
+		const char *mn = i ? mjson : msha;
 
-			if (!mn[0] || (mp = path_join(srcdir, mn)) == NULL)
-				continue;
-			snprintf(bn, sizeof(bn), "%s%s", name, i ?
-			    ".manifest.json" : ".sha256");
-			if (access(mp, F_OK) == 0)
-				(void)move_file(mp, dir, bn, &e);
-			free(mp);
+		if (!mn[0])
+			continue;
+		if ((mp = path_join(srcdir, mn)) == NULL) {
+			free(srcdir);
+			return xerr_nomem(err);
 		}
+		snprintf(bn, sizeof(bn), "%s%s", name, i ?
+		    ".manifest.json" : ".sha256");
+		/* The file is safe: a manifest that cannot follow it is
+		 * only told about, unless memory ran out (the next run
+		 * moves it). */
+		if (access(mp, F_OK) == 0 && move_file(mp, dir, bn, &e) ==
+		    -1) {
+			if (e.cls == XERR_NOMEM) {
+				*err = e;
+				free(mp);
+				free(srcdir);
+				return -1;
+			}
+			log_event(r->lg, LOG_WARN, r->job->name, NULL,
+			    "backup", NULL, "'%s' is not kept in the backup: "
+			    "%s", mn, e.msg);
+		}
+		free(mp);
 	}
 	free(srcdir);
-	drop_token_dir(r, src);
+	return drop_token_dir(r, src, err);
 }
 
 /* Backups are gzip'd when the job says so, unless the file came packed. */
@@ -295,7 +391,7 @@ backup_gz(const struct rrun *r, const struct recv_file *f)
 static int
 to_backup(struct rrun *r, struct recv_file *f, struct xerr *err)
 {
-	char *src = NULL, *dir = NULL, *dst = NULL, name[400];
+	char *src = NULL, *dir = NULL, *dst = NULL, *tmp = NULL, name[400];
 	int fd = -1, rc = -1, same, gz = backup_gz(r, f);
 	time_t t0, t1;
 
@@ -312,9 +408,11 @@ to_backup(struct rrun *r, struct recv_file *f, struct xerr *err)
 	if (same) {
 		/* Already there: the copy in in/ goes with its token. */
 	} else if (gz) {
-		char tmp[460];
-
-		snprintf(tmp, sizeof(tmp), "%s.xfer-tmp", dst);
+		if (asprintf(&tmp, "%s.xfer-tmp", dst) == -1) {
+			tmp = NULL;
+			xerr_nomem(err);
+			goto out;
+		}
 		fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW |
 		    O_CLOEXEC, 0644);
 		if (fd == -1) {
@@ -328,9 +426,18 @@ to_backup(struct rrun *r, struct recv_file *f, struct xerr *err)
 			unlink(tmp);
 			goto out;
 		}
-		close(fd);
+		if (close(fd) == -1) {
+			fd = -1;
+			xerr_set(err, XERR_TEMP, errno, "cannot close '%s'",
+			    tmp);
+			unlink(tmp);
+			goto out;
+		}
 		fd = -1;
 		if (rename_durable(tmp, dst, err) == -1) {
+			/* Renamed but not durable: no backup to trust. */
+			if (access(tmp, F_OK) == -1 && errno == ENOENT)
+				unlink(dst);
 			unlink(tmp);
 			goto out;
 		}
@@ -338,7 +445,8 @@ to_backup(struct rrun *r, struct recv_file *f, struct xerr *err)
 		goto out;
 	}
 	FAULT_POINT("recv_mid_backup");
-	backup_rest(r, f, src, dir, name);
+	if (backup_rest(r, f, src, dir, name, err) == -1)
+		goto out;
 	snprintf(f->spool, sizeof(f->spool), "%s", dst);
 	rc = 0;
 out:
@@ -347,6 +455,7 @@ out:
 	free(src);
 	free(dir);
 	free(dst);
+	free(tmp);
 	return rc;
 }
 
@@ -357,7 +466,7 @@ to_failed(struct rrun *r, struct recv_file *f, const char *why,
 {
 	char *src = NULL, *srcdir = NULL, *faildir = NULL, *dst = NULL;
 	char ename[300], *base;
-	int rc = -1;
+	int rc = -1, moved = 1;
 
 	if ((src = abs_spool(r, f)) == NULL || (srcdir = dir_part(src)) ==
 	    NULL || (faildir = path_join(r->jobdir, "failed")) == NULL) {
@@ -371,18 +480,33 @@ to_failed(struct rrun *r, struct recv_file *f, const char *why,
 		xerr_nomem(err);
 		goto out;
 	}
-	if (strcmp(srcdir, dst) != 0 && rename_durable(srcdir, dst, err) == -1)
-		goto out;
-	snprintf(ename, sizeof(ename), "%s.error", f->name);
-	if (write_file_durable(dst, ename, why, strlen(why), 0644, err) == -1)
-		goto out;
+	if (strcmp(srcdir, dst) != 0 && rename_durable(srcdir, dst, err) ==
+	    -1) {
+		if (access(srcdir, F_OK) == 0)
+			goto out;
+		moved = 0;	/* renamed; a directory fsync failed */
+	}
+	/* From here the ledger must name the file where it is, whatever
+	 * fails next. */
 	free(src);
-	src = path_join(dst, f->name);
-	if (src == NULL) {
+	if ((src = path_join(dst, f->name)) == NULL) {
 		xerr_nomem(err);
 		goto out;
 	}
 	snprintf(f->spool, sizeof(f->spool), "%s", src);
+	if (!moved)
+		goto out;
+	/*
+	 * NAME.error beside NAME, unless that (or the ".NAME.tmp.PID" it is
+	 * written through) would be longer than a file name may be: then
+	 * ".error", which no picked-up file can be called (names starting
+	 * with '.' are never picked up).
+	 */
+	if ((size_t)snprintf(ename, sizeof(ename), "%s.error", f->name) >
+	    NAME_MAX - 16)
+		snprintf(ename, sizeof(ename), ".error");
+	if (write_file_durable(dst, ename, why, strlen(why), 0644, err) == -1)
+		goto out;
 	rc = 0;
 out:
 	free(src);
@@ -397,9 +521,13 @@ record(struct rrun *r, struct recv_file *f)
 {
 	struct xerr e;
 
-	if (ledger_recv_put(r->l, f, &e) == -1)
+	/* The next run's reconcile() repairs the row from the spool, but
+	 * this run did not do its work: it fails. */
+	if (ledger_recv_put(r->l, f, &e) == -1) {
+		r->out->failed++;
 		log_event(r->lg, LOG_ERROR, r->job->name, NULL, "ledger", NULL,
 		    "%s", e.msg);
+	}
 }
 
 /* A failure: transient ones stay in in/ for the next run. */
@@ -435,9 +563,9 @@ fail_file(struct rrun *r, struct recv_file *f, const struct xerr *e,
 	else
 		r->out->failed++;
 	log_event(r->lg, LOG_ERROR, r->job->name, ds, f->state, NULL,
-	    "'%s': %s; it is in the failed area: fix it (or have the "
-	    "partner send it again) and run `xfer rerun --date %s %s`",
-	    f->name, e->msg, ds, r->job->name);
+	    "'%s': %s; it is in '%s': fix it (or have the partner send it "
+	    "again) and run `xfer rerun --date %s %s`", f->name, e->msg,
+	    f->spool, ds, r->job->name);
 	record(r, f);
 }
 
@@ -485,6 +613,9 @@ finish_ok(struct rrun *r, struct recv_file *f, const char *state)
 	record(r, f);
 	FAULT_POINT("recv_before_backup");
 	if (to_backup(r, f, &e) == -1) {
+		/* Not a failed file, but a run that needs a look (a full or
+		 * broken backup disk): it exits 1. */
+		r->out->failed++;
 		log_event(r->lg, LOG_ERROR, r->job->name, ds, "backup", NULL,
 		    "'%s' is %s but could not be moved to the backup: %s; the "
 		    "next run moves it", f->name, state, e.msg);
@@ -510,11 +641,12 @@ process(struct rrun *r, struct recv_file *f, int force)
 	char *path = NULL, *dir = NULL, *plain = NULL, inner[300];
 	struct ingest_req req;
 	struct recv_file prev;
+	struct manifest m;
 	enum ingest_result res;
 	enum compress_kind kind;
 	long long records = -1, pbytes;
 	struct xerr e;
-	int found;
+	int found, k;
 
 	xerr_clear(&e);
 	if ((path = abs_spool(r, f)) == NULL || (dir = dir_part(path)) ==
@@ -522,6 +654,22 @@ process(struct rrun *r, struct recv_file *f, int force)
 		xerr_nomem(&e);
 		fail_file(r, f, &e, 1);
 		goto out;
+	}
+	/*
+	 * A manifest that is there but unusable (another file's name, no
+	 * SHA-256, a FIFO) vouches for nothing: the file must not go in
+	 * unverified as if it had none.
+	 */
+	if ((k = load_manifest(dir, f->name, &m, &e)) == -1) {
+		fail_file(r, f, &e, e.cls == XERR_TEMP || e.cls == XERR_NOMEM);
+		goto out;
+	}
+	/* A row recorded without the manifest beside the file still gets
+	 * the file checked against it. */
+	if (k == 1 && !f->manifest_sha256[0]) {
+		snprintf(f->manifest_sha256, sizeof(f->manifest_sha256), "%s",
+		    m.sha256);
+		f->manifest_records = m.records;
 	}
 	if (f->manifest_sha256[0] && strcmp(f->manifest_sha256, f->sha256)) {
 		xerr_set(&e, XERR_DATA, 0, "checksum mismatch: the manifest "
@@ -546,7 +694,10 @@ process(struct rrun *r, struct recv_file *f, int force)
 	kind = unpack_kind(f->name, inner, sizeof(inner));
 	req.path = path;
 	if (kind != COMPRESS_NONE) {
-		if (asprintf(&plain, "%s/.plain.%s", dir, inner) == -1) {
+		/* Its name ends as the file's did, within a name's length. */
+		if (asprintf(&plain, "%s/.plain.%s", dir, strlen(inner) >
+		    NAME_MAX - 16 ? inner + strlen(inner) - (NAME_MAX - 16) :
+		    inner) == -1) {
 			plain = NULL;
 			xerr_nomem(&e);
 			fail_file(r, f, &e, 1);
@@ -556,7 +707,8 @@ process(struct rrun *r, struct recv_file *f, int force)
 		if (unpack_file(kind, path, f->name, plain,
 		    r->job->inbox.max_size, &pbytes, &e) == -1) {
 			unlink(plain);
-			fail_file(r, f, &e, e.cls == XERR_TEMP);
+			fail_file(r, f, &e, e.cls == XERR_TEMP ||
+			    e.cls == XERR_NOMEM);
 			goto out;
 		}
 		req.path = plain;
@@ -653,11 +805,16 @@ register_picked(struct rrun *r, const char *token, const char *name,
 	struct recv_file f, w;
 	struct manifest m;
 	struct xerr e;
-	int found;
+	int found, k;
 
 	bdate_format(date, ds);
-	if ((dst = path_join(token, name)) == NULL)
+	if ((dst = path_join(token, name)) == NULL) {
+		/* reconcile() finds it in the spool next time. */
+		r->out->failed++;
+		log_event(r->lg, LOG_ERROR, job->name, ds, "received", NULL,
+		    "cannot record '%s': out of memory", name);
 		return;
+	}
 	memset(&f, 0, sizeof(f));
 	snprintf(f.job, sizeof(f.job), "%s", job->name);
 	snprintf(f.name, sizeof(f.name), "%s", name);
@@ -665,8 +822,18 @@ register_picked(struct rrun *r, const char *token, const char *name,
 	snprintf(f.state, sizeof(f.state), "%s", ST_RECEIVED);
 	f.date = date;
 	f.records = f.bytes = f.manifest_records = -1;
-	fill_from_file(&f, dst, &e);
-	if (load_manifest(token, name, &m, &e) == 1) {
+	/* Without its hash or its manifest's the row would vouch for
+	 * nothing: reconcile() records the file next time. */
+	if (fill_from_file(&f, dst, &e) == -1 ||
+	    ((k = load_manifest(token, name, &m, &e)) == -1 &&
+	    e.cls == XERR_NOMEM)) {
+		r->out->failed++;
+		log_event(r->lg, LOG_ERROR, job->name, ds, "received", NULL,
+		    "cannot record '%s': %s", name, e.msg);
+		free(dst);
+		return;
+	}
+	if (k == 1) {
 		snprintf(f.manifest_sha256, sizeof(f.manifest_sha256), "%s",
 		    m.sha256);
 		f.manifest_records = m.records;
@@ -680,6 +847,8 @@ register_picked(struct rrun *r, const char *token, const char *name,
 	    "'%s' is in the spool (%lld bytes)", name, f.bytes);
 	free(dst);
 }
+
+static void orphan_token(struct rrun *, const char *);
 
 /* Look at one inbox entry; move it into the spool when it is ready. */
 static void
@@ -705,6 +874,13 @@ pick_one(struct rrun *r, int dfd, const char *inbox, const char *name)
 	}
 	k = pattern_match(job->inbox.pattern, job->name, name, &has_date,
 	    &date, &e);
+	if (k == -1) {
+		r->out->failed++;
+		log_event(r->lg, LOG_ERROR, job->name, NULL, "pickup", NULL,
+		    "cannot match '%s' against the pattern: %s; it stays in "
+		    "the inbox for the next run", name, e.msg);
+		return;
+	}
 	if (k != 1)
 		return;
 	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == -1)
@@ -743,7 +919,9 @@ pick_one(struct rrun *r, int dfd, const char *inbox, const char *name)
 	}
 	/* Into the spool before anything else happens to it. */
 	if (new_token_dir(r, "in", &token, &e) == -1 ||
-	    (src = path_join(inbox, name)) == NULL) {
+	    ((src = path_join(inbox, name)) == NULL &&
+	    xerr_nomem(&e) == -1)) {
+		r->out->failed++;
 		log_event(r->lg, LOG_ERROR, job->name, ds, "spool", NULL, "%s",
 		    e.msg);
 		goto out;
@@ -752,23 +930,39 @@ pick_one(struct rrun *r, int dfd, const char *inbox, const char *name)
 		for (int i = 0; i < 2; i++) {
 			const char *mn = i ? mjson : msha;
 
-			if (!mn[0] || (mp = path_join(inbox, mn)) == NULL)
+			if (!mn[0])
 				continue;
-			if (access(mp, F_OK) == 0)
-				(void)move_file(mp, token, mn, &e);
+			if ((mp = path_join(inbox, mn)) == NULL) {
+				xerr_nomem(&e);
+				goto undo;
+			}
+			k = access(mp, F_OK) == 0 ? move_file(mp, token, mn,
+			    &e) : 0;
 			free(mp);
 			mp = NULL;
+			/* Never the file without the manifest it came with. */
+			if (k == -1)
+				goto undo;
 		}
 		FAULT_POINT("recv_after_manifest_pickup");
 	}
-	if (move_file(src, token, name, &e) == -1) {
-		log_event(r->lg, LOG_ERROR, job->name, ds, "pickup", NULL,
-		    "%s", e.msg);
-		remove_tree(token, &e);
-		goto out;
-	}
+	if ((k = move_file(src, token, name, &e)) == -1)
+		goto undo;
+	if (k == 1)
+		log_event(r->lg, LOG_WARN, job->name, ds, "pickup", NULL,
+		    "%s; '%s' was copied into the spool instead", e.msg, name);
 	FAULT_POINT("recv_after_pickup");
 	register_picked(r, token, name, date);
+	goto out;
+undo:
+	r->out->failed++;
+	log_event(r->lg, LOG_ERROR, job->name, ds, "pickup", NULL, "cannot "
+	    "pick up '%s': %s; it stays in the inbox for the next run", name,
+	    e.msg);
+	/* The file is still in the inbox: its manifests go back beside it
+	 * and the token goes (else reconcile() finds the file in it). */
+	if (access(src, F_OK) == 0)
+		orphan_token(r, token);
 out:
 	free(token);
 	free(src);
@@ -1117,7 +1311,12 @@ backup_recover(struct rrun *r, struct recv_file *f)
 		    "'%s'", f->name, f->state, src, dir);
 		goto out;
 	}
-	backup_rest(r, f, src, dir, name);
+	if (backup_rest(r, f, src, dir, name, &e) == -1) {
+		r->out->failed++;
+		log_event(r->lg, LOG_ERROR, r->job->name, ds, "backup", NULL,
+		    "%s", e.msg);
+		goto out;
+	}
 	snprintf(f->spool, sizeof(f->spool), "%s", dst);
 	record(r, f);
 	log_event(r->lg, LOG_INFO, r->job->name, ds, "recovered", NULL,
@@ -1154,12 +1353,29 @@ reconcile(struct rrun *r, struct xerr *err)
 		xerr_nomem(err);
 		goto out;
 	}
-	if ((d = opendir(indir)) != NULL) {
+	/* What cannot be looked at fails the run: a file left unrecorded
+	 * would be left without a word. */
+	if ((d = opendir(indir)) == NULL && errno != ENOENT) {
+		xerr_set(err, XERR_TEMP, errno, "cannot read '%s'", indir);
+		goto out;
+	}
+	if (d != NULL) {
 		while ((de = readdir(d)) != NULL) {
-			if (de->d_name[0] == '.' ||
-			    (tdir = path_join(indir, de->d_name)) == NULL)
+			if (de->d_name[0] == '.')
 				continue;
+			if ((tdir = path_join(indir, de->d_name)) == NULL) {
+				closedir(d);
+				xerr_nomem(err);
+				goto out;
+			}
 			if ((td = opendir(tdir)) == NULL) {
+				if (errno != ENOTDIR && errno != ENOENT) {
+					xerr_set(err, XERR_TEMP, errno,
+					    "cannot read '%s'", tdir);
+					closedir(d);
+					free(tdir);
+					goto out;
+				}
 				free(tdir);
 				continue;
 			}
@@ -1169,14 +1385,20 @@ reconcile(struct rrun *r, struct xerr *err)
 				    is_manifest_name(fe->d_name))
 					continue;
 				ndata++;
-				if ((fp = path_join(tdir, fe->d_name)) == NULL)
-					continue;
+				if ((fp = path_join(tdir, fe->d_name)) ==
+				    NULL) {
+					closedir(td);
+					closedir(d);
+					free(tdir);
+					xerr_nomem(err);
+					goto out;
+				}
 				for (i = 0; i < rows.n; i++)
 					if (strcmp(rows.v[i].spool, fp) == 0)
 						break;
 				if (i == rows.n) {
 					struct manifest m;
-					int hd;
+					int hd, k, pm;
 
 					memset(&f, 0, sizeof(f));
 					snprintf(f.job, sizeof(f.job), "%s",
@@ -1189,13 +1411,28 @@ reconcile(struct rrun *r, struct xerr *err)
 					    ST_RECEIVED);
 					f.records = f.bytes =
 					    f.manifest_records = -1;
-					if (pattern_match(r->job->inbox.pattern,
-					    r->job->name, f.name, &hd, &f.date,
-					    err) != 1 || !hd)
+					/* Out of memory: left for the next
+					 * run, not recorded half known. */
+					if ((pm = pattern_match(
+					    r->job->inbox.pattern, r->job->name,
+					    f.name, &hd, &f.date, err)) == -1 ||
+					    fill_from_file(&f, fp, err) == -1 ||
+					    ((k = load_manifest(tdir, f.name,
+					    &m, err)) == -1 &&
+					    err->cls == XERR_NOMEM)) {
+						r->out->failed++;
+						log_event(r->lg, LOG_ERROR,
+						    r->job->name, NULL,
+						    "recovered", NULL, "cannot "
+						    "record '%s' found in the "
+						    "spool: %s", f.name,
+						    err->msg);
+						free(fp);
+						continue;
+					}
+					if (pm != 1 || !hd)
 						f.date = tz_date_of(r->o->now);
-					fill_from_file(&f, fp, err);
-					if (load_manifest(tdir, f.name, &m,
-					    err) == 1) {
+					if (k == 1) {
 						snprintf(f.manifest_sha256,
 						    sizeof(f.manifest_sha256),
 						    "%s", m.sha256);
@@ -1231,6 +1468,10 @@ reconcile(struct rrun *r, struct xerr *err)
 			continue;
 		known = ingest_known_records(r->job, f.date, f.name, f.sha256,
 		    &f.records, err);
+		/* Unknown is not "not ingested": process() would call the
+		 * file a duplicate of itself. */
+		if (known == -1 && err->cls == XERR_NOMEM)
+			goto out;
 		if (known == 1) {
 			log_event(r->lg, LOG_INFO, r->job->name, NULL,
 			    "recovered", NULL, "'%s' was ingested before a "
@@ -1312,7 +1553,9 @@ rerun_date(struct rrun *r, struct xerr *err)
 					goto fail;
 				}
 			} else {
-				char *fdir = dir_part(f.spool), *e1, en[300];
+				char *fdir = dir_part(f.spool), *e1;
+				char en[2][300];
+				int k;
 
 				if (move_file(f.spool, token, f.name, err) ==
 				    -1) {
@@ -1320,12 +1563,17 @@ rerun_date(struct rrun *r, struct xerr *err)
 					goto fail;
 				}
 				/* The operator may have fixed the file, or
-				 * its manifest: take both as they are now. */
-				snprintf(en, sizeof(en), "%s.sha256", f.name);
-				if (fdir && (e1 = path_join(fdir, en))) {
+				 * its manifest (either kind): take them as
+				 * they are now. */
+				manifest_names(f.name, en[0], sizeof(en[0]),
+				    en[1], sizeof(en[1]));
+				for (k = 0; k < 2 && fdir != NULL; k++) {
+					if (!en[k][0] || (e1 = path_join(fdir,
+					    en[k])) == NULL)
+						continue;
 					if (access(e1, F_OK) == 0)
-						(void)move_file(e1, token, en,
-						    err);
+						(void)move_file(e1, token,
+						    en[k], err);
 					free(e1);
 				}
 				if (fdir)

@@ -86,6 +86,13 @@ collect_date(void *ctx, const struct send_batch *b, struct xerr *err)
 	return 0;
 }
 
+/* Out of memory reading a batch.meta says nothing about the batch. */
+static int
+meta_nomem(const struct xerr *e)
+{
+	return e->cls == XERR_NOMEM || e->sys_errno == ENOMEM;
+}
+
 static int
 reconcile_date(struct run *r, bdate_t date, struct xerr *err)
 {
@@ -93,7 +100,7 @@ reconcile_date(struct run *r, bdate_t date, struct xerr *err)
 	struct batch_meta m;
 	struct send_batch b;
 	struct xerr merr;
-	int found, rc = -1, have_out, have_sent;
+	int found, rc = -1, have_out, have_sent, k;
 
 	bdate_format(date, ds);
 	if (ledger_send_get(r->l, r->job->name, date, &b, &found, err) == -1)
@@ -107,7 +114,12 @@ reconcile_date(struct run *r, bdate_t date, struct xerr *err)
 	have_out = is_dir(out);
 	have_sent = is_dir(sent);
 	if (have_out) {
-		if (batch_meta_read(out, &m, &merr) == -1) {
+		k = batch_meta_read(out, &m, &merr);
+		if (k == -1 && meta_nomem(&merr)) {
+			*err = merr;
+			goto done;
+		}
+		if (k == -1) {
 			/* Only whole directories are renamed into out/, so
 			 * this is damage: rebuild the batch from the source. */
 			log_event(r->lg, LOG_WARN, r->job->name, ds,
@@ -138,11 +150,17 @@ reconcile_date(struct run *r, bdate_t date, struct xerr *err)
 		have_sent = 0;
 	}
 	if (!have_out && have_sent && (!found ||
-	    strcmp(b.state, ST_PRODUCED) == 0)) {
+	    strcmp(b.state, ST_SENT) != 0)) {
 		/* Only the batch the ledger knows (same bytes) was delivered;
-		 * a failed rebuild of a sent date stays failed. */
-		if (batch_meta_read(sent, &m, &merr) == 0 && (!found ||
-		    strcmp(b.sha256, m.sha256) == 0)) {
+		 * a failed rebuild of a sent date stays failed (it has no
+		 * SHA-256).  A failed or held one with these bytes was
+		 * delivered and moved before its ledger commit failed. */
+		k = batch_meta_read(sent, &m, &merr);
+		if (k == -1 && meta_nomem(&merr)) {
+			*err = merr;
+			goto done;
+		}
+		if (k == 0 && (!found || strcmp(b.sha256, m.sha256) == 0)) {
 			/* Delivered and moved, but the ledger missed it. */
 			snprintf(b.state, sizeof(b.state), "%s", ST_SENT);
 			snprintf(b.file, sizeof(b.file), "%s", m.file);
@@ -152,6 +170,9 @@ reconcile_date(struct run *r, bdate_t date, struct xerr *err)
 			b.last_error[0] = '\0';
 			if (ledger_send_put(r->l, &b, err) == -1)
 				goto done;
+			log_event(r->lg, LOG_INFO, r->job->name, ds,
+			    "recovered", NULL, "'%s' was delivered before the "
+			    "ledger heard of it; recorded as sent", m.file);
 			found = 1;
 		}
 	}
@@ -203,7 +224,12 @@ reconcile(struct run *r, struct xerr *err)
 			xerr_nomem(err);
 			goto out;
 		}
-		dp = opendir(dir);
+		if ((dp = opendir(dir)) == NULL && errno != ENOENT) {
+			/* A batch it holds would be missed without a word. */
+			xerr_set(err, XERR_TEMP, errno, "cannot read '%s'", dir);
+			free(dir);
+			goto out;
+		}
 		free(dir);
 		if (dp == NULL)
 			continue;
@@ -296,9 +322,20 @@ produce(struct run *r, struct send_batch *b, struct xerr *err)
 	 * the old batch gone and the new one in tmp (cleaned): the ledger
 	 * row then names a file the spool lacks, and the next run
 	 * rebuilds it. */
-	if (discard_dir(r, out, err) == -1 ||
-	    rename_commit(tmp, out, err) == -1)
+	if (discard_dir(r, out, err) == -1)
 		goto out;
+	if (rename_commit(tmp, out, err) == -1) {
+		struct xerr e2;
+
+		/* Renamed, but the directory fsync failed: out/DATE may not
+		 * survive a power cut, and reconcile() would take it for a
+		 * good batch.  It goes; the next run builds it anew. */
+		if (!is_dir(tmp) && is_dir(out)) {
+			remove_tree(out, &e2);
+			xerr_prefix(err, "cannot make '%s' durable", out);
+		}
+		goto out;
+	}
 	free(tmp);
 	tmp = NULL;
 	FAULT_POINT("send_after_out_rename");

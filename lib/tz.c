@@ -68,16 +68,18 @@ static struct {
 	char *tz;		/* NULL: TZ was unset */
 } start_zone;
 
-static void
+/* -1 when out of memory: then nothing is saved and TZ must stay. */
+static int
 save_start_zone(void)
 {
 	const char *s;
 
 	if (start_zone.saved)
-		return;
-	s = getenv("TZ");
-	start_zone.tz = s ? strdup(s) : NULL;
+		return 0;
+	if ((s = getenv("TZ")) != NULL && (start_zone.tz = strdup(s)) == NULL)
+		return -1;
 	start_zone.saved = 1;
+	return 0;
 }
 
 static int
@@ -91,7 +93,8 @@ set_tz(const char *value)
 int
 tz_use(const char *zone, struct xerr *err)
 {
-	save_start_zone();
+	if (save_start_zone() == -1)
+		return xerr_nomem(err);
 	if (zone == NULL || *zone == '\0') {
 		if (set_tz(start_zone.tz) == -1)
 			return xerr_set(err, XERR_TEMP, errno, "cannot restore "
@@ -114,7 +117,11 @@ tz_system_time(time_t t, struct tm *tm)
 	const char *cur;
 	char *keep = NULL;
 
-	save_start_zone();
+	/* Nothing saved yet means TZ was never changed. */
+	if (save_start_zone() == -1) {
+		localtime_r(&t, tm);
+		return;
+	}
 	cur = getenv("TZ");
 	if ((cur == NULL) == (start_zone.tz == NULL) &&
 	    (cur == NULL || strcmp(cur, start_zone.tz) == 0)) {

@@ -237,40 +237,6 @@ csv_row(struct writer *w, const struct record *rec, struct xerr *err)
 
 /* --- JSON --------------------------------------------------------------- */
 
-/* Length of the valid UTF-8 sequence at p (n > 0 bytes left), 0 if none. */
-static size_t
-utf8_seq(const unsigned char *p, size_t n)
-{
-	unsigned c = p[0];
-
-	if (c < 0x80)
-		return 1;
-	if (c < 0xc2)		/* a continuation byte, or an overlong lead */
-		return 0;
-	if (c < 0xe0)
-		return n >= 2 && (p[1] & 0xc0) == 0x80 ? 2 : 0;
-	if (c < 0xf0) {
-		if (n < 3 || (p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80)
-			return 0;
-		if (c == 0xe0 && p[1] < 0xa0)		/* overlong */
-			return 0;
-		if (c == 0xed && p[1] > 0x9f)		/* surrogate */
-			return 0;
-		return 3;
-	}
-	if (c < 0xf5) {
-		if (n < 4 || (p[1] & 0xc0) != 0x80 ||
-		    (p[2] & 0xc0) != 0x80 || (p[3] & 0xc0) != 0x80)
-			return 0;
-		if (c == 0xf0 && p[1] < 0x90)		/* overlong */
-			return 0;
-		if (c == 0xf4 && p[1] > 0x8f)		/* past U+10FFFF */
-			return 0;
-		return 4;
-	}
-	return 0;
-}
-
 /*
  * A JSON string, quotes included.  0; -1 with err set when the sink
  * fails; 1 (nothing set) when s is not valid UTF-8.
