@@ -1452,6 +1452,7 @@ to_fd(char *p, size_t size, size_t n, void *ctx)
 		s->failed = errno ? errno : EIO;
 		return 0;
 	}
+	FAULT_POINT("pull_mid_download");
 	return size * n;
 }
 

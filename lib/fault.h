@@ -58,6 +58,18 @@
  *   recv_after_backup         all in the backup, before the ledger records
  *                             the file's new place
  *
+ * Receive by pulling over SFTP/HTTPS (recvjob.c pull_one, dest_curl.c;
+ * the points above follow, recv_after_*pickup excepted):
+ *   pull_mid_download         each chunk written by the download's write
+ *                             callback (use :N): the manifests' first, each
+ *                             straight into in/TOKEN, then the data file's
+ *                             into in/TOKEN/.download.NAME
+ *   pull_after_download       the data file fsync'd and renamed onto
+ *                             in/TOKEN/NAME, before the ledger hears of it
+ *   pull_before_remove        the ledger says received, before after_pull
+ *                             deletes or moves a name at the source: the
+ *                             data file (hit 1), then its manifests (:2 ...)
+ *
  * XFER_FAULT_ALLOC=N makes the N-th allocation made by lib/ or cmd/ fail
  * (1-based; it is the only one that fails): malloc, calloc, realloc,
  * reallocarray, strdup, strndup, asprintf, vasprintf, and the calls that

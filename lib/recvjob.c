@@ -1080,6 +1080,70 @@ pulled_before(struct rrun *r, const struct remote_entry *e)
 	return seen;
 }
 
+/*
+ * A manifest at the source without its data file: a run died in
+ * pull_one() after after_pull took the file, before its manifest.  It
+ * gets the same after_pull, but only once it is known to vouch for bytes
+ * we hold (a ledger row of that name and SHA-256): one sent ahead of its
+ * file, or for other bytes, stays where it is.
+ */
+static void
+pull_lone_manifest(struct rrun *r, struct dest *d, const struct entries *all,
+    const struct remote_entry *e)
+{
+	const struct job *job = r->job;
+	char name[300], msha[300], mjson[300], *tmp = NULL, *mp = NULL;
+	struct recv_file f;
+	struct manifest m;
+	struct xerr err;
+	size_t n = strlen(e->name);
+	int found = 0, rc;
+
+	if (job->inbox.after_pull == AFTER_PULL_KEEP || r->o->dry_run)
+		return;
+	/* The data file's name: e->name less ".sha256" or ".manifest.json". */
+	n -= n > 14 && strcmp(e->name + n - 14, ".manifest.json") == 0 ? 14 :
+	    7;
+	if (n >= sizeof(name))
+		return;
+	memcpy(name, e->name, n);
+	name[n] = '\0';
+	manifest_names(name, msha, sizeof(msha), mjson, sizeof(mjson));
+	if ((strcmp(e->name, msha) && strcmp(e->name, mjson)) ||
+	    find_entry(all, name) != NULL)
+		return;
+	xerr_clear(&err);
+	if (spool_tmpdir(r->sp, job->name, "manifest", &tmp, &err) == -1 ||
+	    ((mp = path_join(tmp, e->name)) == NULL &&
+	    xerr_nomem(&err) == -1) ||
+	    dest_pull_get(d, e->name, mp, &err) == -1 ||
+	    manifest_read(mp, name, &m, &err) == -1 ||
+	    ledger_recv_find(r->l, job->name, name, m.sha256, NULL, &f,
+	    &found, &err) == -1 || !found)
+		goto out;
+	if (job->inbox.after_pull == AFTER_PULL_DELETE)
+		rc = dest_pull_remove(d, e->name, &err);
+	else
+		rc = dest_pull_move(d, e->name, job->inbox.after_pull_dir,
+		    &err);
+	if (rc == 0)
+		log_event(r->lg, LOG_INFO, job->name, NULL, "after-pull", NULL,
+		    "'%s' was left at the source by a run that did not finish; "
+		    "%s now", e->name, job->inbox.after_pull ==
+		    AFTER_PULL_DELETE ? "deleted" : "moved");
+out:
+	/* Not ours: left without a word.  Not known to be (an error): told
+	 * about, and looked at again next run. */
+	if (err.msg[0])
+		log_event(r->lg, LOG_WARN, job->name, NULL, "after-pull", NULL,
+		    "'%s' at the source has no file beside it and is left "
+		    "there: %s", e->name, err.msg);
+	if (tmp)
+		remove_tree(tmp, &err);
+	free(tmp);
+	free(mp);
+}
+
 static void
 pull_one(struct rrun *r, struct dest *d, const struct entries *all,
     const struct remote_entry *e)
@@ -1092,8 +1156,13 @@ pull_one(struct rrun *r, struct dest *d, const struct entries *all,
 	bdate_t date;
 	int has_date, i, have_manifest;
 
-	if (is_temp_name(job, e->name) || is_manifest_name(e->name))
+	if (is_temp_name(job, e->name))
 		return;
+	if (is_manifest_name(e->name)) {
+		if (name_is_plain(e->name))
+			pull_lone_manifest(r, d, all, e);
+		return;
+	}
 	/* Never build a path from a remote name that is not plain. */
 	if (!name_is_plain(e->name)) {
 		r->out->refused++;
@@ -1150,6 +1219,7 @@ pull_one(struct rrun *r, struct dest *d, const struct entries *all,
 	if (dest_pull_get(d, e->name, tmp, &err) == -1 ||
 	    rename_durable(tmp, dst, &err) == -1)
 		goto fail;
+	FAULT_POINT("pull_after_download");
 	register_picked(r, token, e->name, date);
 	/* Only now that our copy is durable may the remote one go. */
 	for (i = -1; i < 2; i++) {
@@ -1158,6 +1228,7 @@ pull_one(struct rrun *r, struct dest *d, const struct entries *all,
 
 		if (n == NULL || job->inbox.after_pull == AFTER_PULL_KEEP)
 			continue;
+		FAULT_POINT("pull_before_remove");
 		if (job->inbox.after_pull == AFTER_PULL_DELETE)
 			rc = dest_pull_remove(d, n, &err);
 		else

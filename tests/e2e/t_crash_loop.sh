@@ -4,7 +4,8 @@
 # the invariants: the batch is in exactly one terminal place, whole, once;
 # the ledger agrees with the spool; both databases pass integrity_check.
 # Send goes over SFTP (real sshd), HTTPS (real nginx) and to a local
-# directory; receive takes a local inbox into SQLite.
+# directory; receive takes a local inbox into SQLite, and pulls from the
+# same sshd and nginx (after_pull = delete or move:done) into SQLite.
 . "$(dirname "$0")/lib.sh"
 if [ -z "${FAULT_XFER:-}" ] || [ ! -x "$FAULT_XFER" ]; then
 	echo "SKIP: no fault build (FAULT_XFER='${FAULT_XFER:-}'): run \`make fault\`"
@@ -118,13 +119,21 @@ check_recv() {
 	[ "$(sqlite3 "$db" "SELECT count(*), sum(sha256 = '$sha') FROM xfer_ingested")" = "1|1" ] ||
 	    fail "$what: xfer_ingested: $(sqlite3 "$db" "SELECT * FROM xfer_ingested")"
 	[ "$(sqlite3 "$db" "PRAGMA integrity_check")" = ok ] || fail "$what: target integrity"
-	[ "$(sql "SELECT count(*) FROM receive_files")" = 1 ] ||
-	    fail "$what: ledger rows: $(sql 'SELECT id, name, state, spool FROM receive_files')"
 	b="$H/spool/rc/backup/2026/11/24/$f"
 	[ "$2" = gzip ] && b="$b.gz"
-	row=$(sql "SELECT state, sha256, spool, records FROM receive_files")
-	[ "$row" = "ingested|$sha|$b|$want" ] ||
-	    fail "$what: ledger row '$row', want ingested in '$b', $want records"
+	# One row ingested; a pulled file fetched again after a crash is one
+	# more row, a duplicate of the same bytes in the same backup file.
+	rows="ingested|$sha|$b|$want"
+	k=0
+	while [ "$k" -lt "${dups:-0}" ]; do
+		rows="$rows duplicate|$sha|$b|$want"
+		k=$((k + 1))
+	done
+	row=$(sql "SELECT group_concat(r, ' ') FROM (SELECT state || '|' ||
+	    sha256 || '|' || spool || '|' || records AS r FROM receive_files
+	    ORDER BY state DESC, id)")
+	[ "$row" = "$rows" ] ||
+	    fail "$what: ledger rows '$row', want '$rows'"
 	if [ "$2" = gzip ]; then
 		[ "$(gzip -dc "$b" | sha256sum | cut -d' ' -f1)" = "$sha" ] ||
 		    fail "$what: backup is not the file"
@@ -134,11 +143,80 @@ check_recv() {
 	fi
 	[ "$(ls -A "$(dirname "$b")" | sort | tr '\n' ' ')" = "$(basename "$b") $(basename "$b").sha256 " ] ||
 	    fail "$what: backup holds: $(ls -A "$(dirname "$b")")"
-	for a in inbox spool/rc/in spool/rc/tmp; do
+	ins=inbox
+	[ "${3:-}" = pull ] && ins=
+	for a in $ins spool/rc/in spool/rc/tmp; do
 		[ -z "$(ls -A "$H/$a")" ] || fail "$what: $a not empty: $(ls -AR "$H/$a")"
 	done
 	[ ! -e "$H/spool/rc/failed" ] || [ -z "$(ls -A "$H/spool/rc/failed")" ] ||
 	    fail "$what: failed area not empty"
+}
+
+# --- receive by pulling ---------------------------------------------------
+
+# pull_home KIND INPUT AFTER: a fresh home $H with job rc pulling r_D.csv
+# and its manifest from a fresh directory $SRC of the real sshd or nginx;
+# AFTER is after_pull (delete or move:done).  Beside them, the manifest
+# of the next day's file, sent ahead of it: never ours to take.
+pull_home() {
+	mkdir -p "$H/jobs" "$H/data" "$H/spool"
+	case $1 in
+	sftp)
+		SRC="$SSHD_HOME/p$n"
+		src="url = $SSHD_URL$SRC/
+user = $SSHD_USER
+identity = $SSHD_CLIENT_KEY
+known_hosts = $SSHD_KNOWN_HOSTS" ;;
+	https)
+		SRC="$NGINX_ROOT/dav/p$n"
+		src="url = $NGINX_URL/dav/p$n/
+ca_file = $NGINX_CA" ;;
+	esac
+	mkdir -p "$SRC"
+	[ "$3" = delete ] || mkdir "$SRC/done"
+	cp "$T/$2.csv" "$SRC/r_$D.csv"
+	(cd "$SRC" && sha256sum "r_$D.csv" > "r_$D.csv.sha256")
+	echo "$(echo next | sha256sum | cut -d' ' -f1)  r_2026-11-25.csv" \
+	    > "$SRC/r_2026-11-25.csv.sha256"
+	chown -R "$SSHD_USER" "$SRC" 2>/dev/null
+	job rc <<JOB
+[job]
+direction = receive
+timezone = UTC
+[inbox]
+$src
+pattern = r_{date}.csv
+settle = 0s
+require_manifest = yes
+after_pull = $3
+retries = 0
+connect_timeout = 5s
+[ingest]
+type = sqlite
+database = data/t.db
+table = t
+[backup]
+compress = none
+JOB
+}
+
+# check_src INPUT AFTER: nothing of the batch is left at the source (the
+# next day's manifest is); with move:done the file and its manifest are
+# whole in done/.
+check_src() {
+	f="r_$D.csv"
+	ahead=r_2026-11-25.csv.sha256
+	if [ "$2" = delete ]; then
+		[ "$(ls -A "$SRC")" = "$ahead" ] ||
+		    fail "$what: the source holds: $(ls -A "$SRC")"
+		return
+	fi
+	[ "$(ls -A "$SRC" | sort | tr '\n' ' ')" = "done $ahead " ] &&
+	    [ "$(ls -A "$SRC/done" | sort | tr '\n' ' ')" = "$f $f.sha256 " ] ||
+	    fail "$what: the source holds: $(ls -AR "$SRC")"
+	cmp -s "$SRC/done/$f" "$T/$1.csv" &&
+	    (cd "$SRC/done" && sha256sum -c "$f.sha256" >/dev/null 2>&1) ||
+	    fail "$what: done/ does not hold the file and its manifest"
 }
 
 # What the kill must have left where a point's step is visible: proof
@@ -163,22 +241,72 @@ after_kill() {
 		[ -e "$H/inbox/r_$D.csv" ] && [ ! -e "$H/inbox/r_$D.csv.sha256" ] ||
 		    fail "$what: want the file in the inbox, its manifest gone" ;;
 	esac
+	[ "$1" = pull ] || return 0
+	f=r_$D.csv
+	tok=$(ls -d "$H"/spool/rc/in/* 2>/dev/null)
+	rows=$(sql "SELECT group_concat(state) FROM receive_files")
+	case "$point:$hit" in
+	pull_mid_download:1)
+		[ "$(ls -A "$tok" 2>&1)" = "$f.sha256" ] && [ -z "$rows" ] ||
+		    fail "$what: want only the manifest in in/TOKEN: $(ls -A "$tok" 2>&1)" ;;
+	pull_mid_download:*)
+		sz=$(stat -c %s "$tok/.download.$f" 2>/dev/null || echo 0)
+		[ "$sz" -gt 0 ] && [ "$sz" -lt "$(stat -c %s "$T/$3.csv")" ] &&
+		    [ ! -e "$tok/$f" ] && [ -z "$rows" ] ||
+		    fail "$what: want part of the file in .download.$f ($sz bytes), nothing recorded: $(ls -A "$tok" 2>&1)" ;;
+	pull_after_download:*|recv_before_received_commit:*)
+		cmp -s "$tok/$f" "$T/$3.csv" && [ -f "$tok/$f.sha256" ] &&
+		    [ ! -e "$tok/.download.$f" ] && [ -z "$rows" ] &&
+		    [ -e "$SRC/$f" ] ||
+		    fail "$what: want the whole file in in/TOKEN, unrecorded, still at the source" ;;
+	pull_before_remove:1)
+		[ "$rows" = received ] && [ -e "$SRC/$f" ] && [ -e "$SRC/$f.sha256" ] ||
+		    fail "$what: want it received, the source untouched: $(ls -A "$SRC")" ;;
+	pull_before_remove:2)
+		[ "$rows" = received ] && [ ! -e "$SRC/$f" ] && [ -e "$SRC/$f.sha256" ] &&
+		    { [ "$4" = delete ] || [ -e "$SRC/done/$f" ]; } ||
+		    fail "$what: want the file gone from the source, its manifest not: $(ls -AR "$SRC")" ;;
+	ingest_after_commit:*)
+		[ "$(sqlite3 "$H/data/t.db" "SELECT count(*) FROM xfer_ingested")" = 1 ] &&
+		    [ "$rows" = received ] && [ ! -e "$SRC/$f.sha256" ] ||
+		    fail "$what: want it committed, the ledger behind, the source done" ;;
+	recv_mid_backup:*)
+		[ -f "$H/spool/rc/backup/2026/11/24/$f" ] && [ -f "$tok/$f.sha256" ] &&
+		    [ "$rows" = ingested ] ||
+		    fail "$what: want the file in the backup, its manifest in in/TOKEN" ;;
+	esac
 }
 
 # --- the loop ---------------------------------------------------------------
 
 n=0
-# crash SPEC DIRECTION KIND INPUT: one point, one fresh home.
+# crash SPEC DIRECTION KIND INPUT [AFTER_PULL]: one point, one fresh home.
+# DIRECTION send (KIND sftp, https, dir), receive (KIND the backup's
+# compress) or pull (KIND sftp, https).
 crash() {
 	n=$((n + 1))
 	point=${1%%:*}
 	hit=${1#"$point"}; hit=${hit#:}; hit=${hit:-1}
-	what="$1 ($2 $3 $4)"
+	what="$1 ($2 $3 $4${5:+ $5})"
 	H="$T/h$n"
+	after=${5:-}
+	# Killed after the pulled file is durable in the spool but before
+	# the source let go of it, the next run pulls it again: that copy is
+	# recorded as a duplicate, one more ledger row, never ingested twice.
+	dups=0
+	case "$2:$point:$hit" in
+	pull:pull_after_download:*|pull:recv_before_received_commit:*|\
+	pull:pull_before_remove:1)
+		dups=1 ;;
+	esac
 	if [ "$2" = send ]; then
 		send_home "$3" "$4"
 		set -- "$1" "$2" "$3" "$4" send cl
 		export XFER_NOW="2026-11-25 10:00"
+	elif [ "$2" = pull ]; then
+		pull_home "$3" "$4" "$5"
+		set -- "$1" "$2" "$3" "$4" receive rc
+		unset XFER_NOW
 	else
 		recv_home "$4" "$3"
 		set -- "$1" "$2" "$3" "$4" receive rc
@@ -191,7 +319,7 @@ crash() {
 	[ "$rc" = 137 ] || fail "$what: the fault run exited $rc: point not reached"
 	grep -q "fault point '$point' hit $hit: killing" "$T/err" ||
 	    fail "$what: killed, but not at the point"
-	after_kill "$2" "$3"
+	after_kill "$2" "$3" "$4" "$after"
 	for i in 1 2 3; do
 		x "$5" "$6"
 		[ "$rc" = 0 ] && break
@@ -200,6 +328,9 @@ crash() {
 	[ "$(sql "PRAGMA integrity_check")" = ok ] || fail "$what: ledger integrity"
 	if [ "$2" = send ]; then
 		check_send
+	elif [ "$2" = pull ]; then
+		check_recv "$4" none pull
+		check_src "$4" "$after"
 	else
 		check_recv "$4" "$3"
 	fi
@@ -237,3 +368,18 @@ for bk in none gzip; do
 	done
 done
 crash ingest_mid:50000 receive none big
+
+# Pulls: mid-download (the manifest's one chunk, then the data file's),
+# each durability step of a pull, and the receive steps after it.
+for kind in sftp https; do
+	crash pull_mid_download:3 pull "$kind" big delete
+	for p in pull_after_download recv_before_received_commit \
+	    pull_before_remove pull_before_remove:2 ingest_after_commit \
+	    recv_mid_backup; do
+		crash "$p" pull "$kind" small delete
+	done
+	crash pull_before_remove pull "$kind" small move:done
+	crash pull_before_remove:2 pull "$kind" small move:done
+done
+# nginx lists by name: hit 1 is the one chunk of r_D.csv's manifest.
+crash pull_mid_download pull https small delete
