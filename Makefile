@@ -49,8 +49,8 @@ comma := ,
 FAULT_WRAP = $(if $(findstring -DXFER_FAULTS,$(XDEFS)),\
 	     $(FAULT_WRAP_FNS:%=-Wl$(comma)--wrap=%))
 
-.PHONY: all check check-one check-asan unit e2e bench install uninstall \
-	clean demo fuzz fault
+.PHONY: all check check-one check-asan check-valgrind unit e2e bench \
+	install uninstall clean demo fuzz fault
 
 all: bin/xfer
 
@@ -102,6 +102,13 @@ check-asan:
 fault:
 	$(MAKE) $(FAULT_BUILD)/xfer BUILD=$(FAULT_BUILD) XDEFS=-DXFER_FAULTS \
 	    SAN="$(ASAN_FLAGS)" CFLAGS="-O1 -g"
+
+# The whole suite once under valgrind (slow; not part of check, which
+# runs it under ASan+UBSan): fails on any memory error or on a leak that
+# reaches xfer's own code.
+check-valgrind:
+	$(MAKE) $(BUILD)/xfer $(UNIT_BIN)
+	tests/valgrind/run.sh $(BUILD)
 
 check: bin/xfer
 	$(MAKE) fault
