@@ -237,6 +237,27 @@ path_join(const char *a, const char *b)
 	return s;
 }
 
+/*
+ * The last step of a durable write: the fsync'd temporary tmp becomes dst
+ * in dir.  If the directory's fsync fails, the name may not survive a
+ * power cut, and a later fsync of the directory may report success
+ * without having written it: dst goes, to be written anew.
+ */
+static int
+install_file(const char *tmp, const char *dst, const char *dir,
+    struct xerr *err)
+{
+	if (rename(tmp, dst) == -1)
+		return xerr_set(err, XERR_TEMP, errno,
+		    "cannot rename '%s' to '%s'", tmp, dst);
+	if (fsync_dir(dir, err) == -1) {
+		unlink(dst);
+		xerr_prefix(err, "cannot make '%s' durable", dst);
+		return -1;
+	}
+	return 0;
+}
+
 int
 write_file_durable(const char *dir, const char *name, const void *data,
     size_t len, mode_t mode, struct xerr *err)
@@ -268,19 +289,8 @@ write_file_durable(const char *dir, const char *name, const void *data,
 		goto fail;
 	}
 	fd = -1;
-	if (rename(tmp, dst) == -1) {
-		xerr_set(err, XERR_TEMP, errno, "cannot rename '%s' to '%s'",
-		    tmp, dst);
+	if (install_file(tmp, dst, dir, err) == -1)
 		goto fail;
-	}
-	if (fsync_dir(dir, err) == -1) {
-		/* The name may not survive a power cut, and a later fsync
-		 * of the directory may report success without having
-		 * written it: the file goes, and is written anew. */
-		unlink(dst);
-		xerr_prefix(err, "cannot make '%s' durable", dst);
-		goto fail;
-	}
 	rc = 0;
 fail:
 	if (fd != -1)
@@ -363,17 +373,8 @@ copy_file_durable(const char *src, const char *dst_dir, const char *dst_name,
 	}
 	out = -1;
 	FAULT_POINT("copy_before_rename");
-	if (rename(tmp, dst) == -1) {
-		xerr_set(err, XERR_TEMP, errno, "cannot rename '%s' to '%s'",
-		    tmp, dst);
+	if (install_file(tmp, dst, dst_dir, err) == -1)
 		goto fail;
-	}
-	if (fsync_dir(dst_dir, err) == -1) {
-		/* Not trusted under its name (see write_file_durable). */
-		unlink(dst);
-		xerr_prefix(err, "cannot make '%s' durable", dst);
-		goto fail;
-	}
 	rc = 0;
 fail:
 	if (out != -1)
