@@ -84,8 +84,8 @@ FAULT_XFER ?= $(CURDIR)/$(FAULT_BUILD)/xfer
 export FAULT_XFER
 
 check-one: $(BUILD)/xfer $(UNIT_BIN)
-	tests/run-unit.sh $(UNIT_BIN)
-	XFER_BIN=$(CURDIR)/$(BUILD)/xfer tests/run-e2e.sh
+	tests/run-unit.sh $(UNIT_BIN); u=$$?; \
+	XFER_BIN=$(CURDIR)/$(BUILD)/xfer tests/run-e2e.sh && exit $$u
 
 unit: $(UNIT_BIN)
 	tests/run-unit.sh $(UNIT_BIN)
@@ -110,10 +110,10 @@ check-valgrind:
 	$(MAKE) $(BUILD)/xfer $(UNIT_BIN)
 	tests/valgrind/run.sh $(BUILD)
 
+# tests/check.sh runs fault, check-one (plain) and check-asan, all of
+# them even when one fails, and ends with one "N passed, N failed" line.
 check: bin/xfer
-	$(MAKE) fault
-	$(MAKE) check-one FAULT_XFER=
-	$(MAKE) check-asan
+	tests/check.sh $(MAKE)
 
 bench: bin/xfer
 	bench/run.sh

@@ -23,5 +23,7 @@ for t in "$here"/e2e/t_*.sh; do
 		failed="$failed $name"
 	fi
 done
+nfail=$(echo $failed | wc -w)
 echo "e2e: $pass passed${failed:+, failed:$failed}"
+[ -n "${XFER_TALLY:-}" ] && echo "$pass $nfail e2e" >>"$XFER_TALLY"
 [ -z "$failed" ]
