@@ -7,8 +7,7 @@
  * up in an open-addressing table (linear probing, load at most 1/4, so
  * that most lookups end at the first slot and the probe loop's branch
  * predicts well).  A group is allocated once, from an arena, when its key
- * is first seen; only a min/max whose winning text outgrows its buffer
- * takes more (geometrically, so the waste stays bounded).
+ * is first seen, and nothing more is allocated for it afterwards.
  *
  * With one group_by field (the common case) nothing is encoded per record:
  * the value's bytes are hashed and compared where they are, with two
@@ -53,8 +52,6 @@ struct arena_chunk {
 /* One min or max of a group. */
 struct minmax {
 	struct decimal d;
-	char *text;		/* the winner as read, NUL-terminated */
-	size_t len, cap;
 	int set;
 };
 
@@ -88,6 +85,7 @@ struct agg {
 	size_t *sumnum, *minnum, *maxnum;
 	struct decimal *num;
 	unsigned char *numset;	/* 0: empty value, 1: num[k] holds it */
+	int *numscale;		/* the most decimals seen in num[k] so far */
 
 	const char **out;	/* output column names */
 	char **owned;		/* the min_F / max_F names we built */
@@ -300,6 +298,7 @@ agg_new(const struct agg_spec *spec)
 	a->maxnum = calloc(spec->nmax + 1, sizeof(*a->maxnum));
 	a->num = calloc(nroles + 1, sizeof(*a->num));
 	a->numset = calloc(nroles + 1, 1);
+	a->numscale = calloc(nroles + 1, sizeof(*a->numscale));
 	a->out = calloc(total + 2, sizeof(*a->out));
 	a->owned = calloc(spec->nmin + spec->nmax + 1, sizeof(*a->owned));
 	a->cap = 64;
@@ -309,7 +308,8 @@ agg_new(const struct agg_spec *spec)
 	a->kbuf = malloc(a->kcap);
 	if (a->kbuf == NULL || a->in == NULL || a->gidx == NULL || a->numidx == NULL ||
 	    a->sumnum == NULL || a->minnum == NULL || a->maxnum == NULL ||
-	    a->num == NULL || a->numset == NULL || a->out == NULL ||
+	    a->num == NULL || a->numset == NULL || a->numscale == NULL ||
+	    a->out == NULL ||
 	    a->owned == NULL || a->tab == NULL)
 		goto fail;
 
@@ -371,6 +371,7 @@ agg_free(struct agg *a)
 	free(a->owned);
 	free(a->out);
 	free(a->numset);
+	free(a->numscale);
 	free(a->num);
 	free(a->maxnum);
 	free(a->minnum);
@@ -667,35 +668,18 @@ lookup(struct agg *a, const struct record *rec, struct group **gp,
 	return 0;
 }
 
-/* Keep v (already parsed as *d) in mm when less (sign < 0) or more. */
-static int
-minmax_take(struct agg *a, struct minmax *mm, const struct decimal *d,
-    const struct value *v, int sign)
+/* Keep d in mm when less (sign < 0) or more; on a tie the first stays. */
+static void
+minmax_take(struct minmax *mm, const struct decimal *d, int sign)
 {
-	size_t cap;
-	char *p;
-
 	if (mm->set) {
 		int c = decimal_cmp(d, &mm->d);
 
 		if (sign < 0 ? c >= 0 : c <= 0)
-			return 0;
+			return;
 	}
-	if (v->len + 1 > mm->cap) {
-		cap = mm->cap ? mm->cap * 2 : 16;
-		if (cap < v->len + 1)
-			cap = v->len + 1;
-		if ((p = arena_alloc(a, cap, ARENA_ALIGN)) == NULL)
-			return -1;
-		mm->text = p;
-		mm->cap = cap;
-	}
-	memcpy(mm->text, v->ptr, v->len);
-	mm->text[v->len] = '\0';
-	mm->len = v->len;
 	mm->d = *d;
 	mm->set = 1;
-	return 0;
 }
 
 /* acc += x like decimal_add(), without the call when the scales agree. */
@@ -748,6 +732,9 @@ agg_add(struct agg *a, const struct record *rec, struct xerr *err)
 		if (decimal_parse(v->ptr, v->len, &a->num[k]) == -1)
 			return not_a_number(rec, a->in[a->numidx[k]], v, err);
 		a->numset[k] = 1;
+		/* Kept even if the record fails below: the batch fails too. */
+		if (a->num[k].scale > a->numscale[k])
+			a->numscale[k] = a->num[k].scale;
 	}
 
 	if (rc == LOOKUP_TOOLONG)
@@ -784,16 +771,14 @@ agg_add(struct agg *a, const struct record *rec, struct xerr *err)
 	mm = g_mins(a, g);
 	for (i = 0; i < s->nmin; i++) {
 		k = a->minnum[i];
-		if (a->numset[k] && minmax_take(a, &mm[i], &a->num[k],
-		    &rec->vals[a->numidx[k]], -1) == -1)
-			return xerr_nomem(err);
+		if (a->numset[k])
+			minmax_take(&mm[i], &a->num[k], -1);
 	}
 	mm = g_maxs(a, g);
 	for (i = 0; i < s->nmax; i++) {
 		k = a->maxnum[i];
-		if (a->numset[k] && minmax_take(a, &mm[i], &a->num[k],
-		    &rec->vals[a->numidx[k]], 1) == -1)
-			return xerr_nomem(err);
+		if (a->numset[k])
+			minmax_take(&mm[i], &a->num[k], 1);
 	}
 	return 0;
 }
@@ -834,17 +819,118 @@ cmp_group(const void *x, const void *y, void *ctx)
 	return 0;
 }
 
+/* Value column j: sums, then mins, then maxs; NULL for an unset min/max. */
+static const struct decimal *
+g_value(const struct agg *a, const struct group *g, size_t j)
+{
+	const struct agg_spec *s = &a->spec;
+	const struct minmax *mm;
+
+	if (j < s->nsum)
+		return &g_sums(a, g)[j];
+	j -= s->nsum;
+	mm = j < s->nmin ? &g_mins(a, g)[j] : &g_maxs(a, g)[j - s->nmin];
+	return mm->set ? &mm->d : NULL;
+}
+
+/* The position in num[] of value column j's input field. */
+static size_t
+value_num(const struct agg *a, size_t j)
+{
+	const struct agg_spec *s = &a->spec;
+
+	if (j < s->nsum)
+		return a->sumnum[j];
+	j -= s->nsum;
+	return j < s->nmin ? a->minnum[j] : a->maxnum[j - s->nmin];
+}
+
+/* The output name of value column j. */
+static const char *
+value_name(const struct agg *a, size_t j)
+{
+	return a->out[a->spec.ngroup_by + (a->spec.count != NULL) + j];
+}
+
+/* " of group F='v', G=NULL" (quoted as in show_value()), cut to size. */
+static void
+describe_group(const struct agg *a, const struct group *g, char *out,
+    size_t size)
+{
+	char shown[VALUE_SHOWN * 4 + 8];
+	const unsigned char *p = g_key(a, g);
+	struct value v;
+	size_t i, o = 0;
+	uint32_t len;
+	int isnull, n;
+
+	out[0] = '\0';
+	for (i = 0; i < a->spec.ngroup_by; i++) {
+		p = key_field(p, &isnull, &len);
+		v.ptr = (const char *)p;
+		v.len = len;
+		show_value(&v, shown, sizeof(shown));
+		n = isnull ? snprintf(out + o, size - o, "%s%s=NULL",
+		    i ? ", " : " of group ", a->spec.group_by[i]) :
+		    snprintf(out + o, size - o, "%s%s='%s'",
+		    i ? ", " : " of group ", a->spec.group_by[i], shown);
+		if (n < 0 || (size_t)n >= size - o) {
+			/* Cut: end with "..." where it still fits. */
+			if (size > 4)
+				memcpy(out + size - 4, "...", 4);
+			return;
+		}
+		o += (size_t)n;
+		p += len + 1;
+	}
+}
+
+/*
+ * With rounding = error, the first value (in output order) that would lose
+ * a digit at the fixed scale fails the emit before any group is handed on,
+ * so no partial file is ever written for it.
+ */
+static int
+check_exact(const struct agg *a, struct group *const *groups, size_t n,
+    size_t nval, struct xerr *err)
+{
+	char group[512], text[DECIMAL_STRLEN];
+	const struct decimal *d;
+	struct decimal r;
+	size_t i, j;
+
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < nval; j++) {
+			d = g_value(a, groups[i], j);
+			if (d == NULL || decimal_round(d, a->spec.scale,
+			    DECIMAL_EXACT, &r) == 0)
+				continue;
+			describe_group(a, groups[i], group, sizeof(group));
+			decimal_format(d, text);
+			return xerr_set(err, XERR_DATA, 0, "column '%s'%s: "
+			    "value %s has more than %d decimal%s and "
+			    "rounding = error refuses to round it (raise scale, or "
+			    "choose half-even or half-up)",
+			    value_name(a, j), group, text, a->spec.scale,
+			    a->spec.scale == 1 ? "" : "s");
+		}
+	}
+	return 0;
+}
+
 int
 agg_emit(struct agg *a, record_fn fn, void *ctx, struct xerr *err)
 {
 	const struct agg_spec *s = &a->spec;
 	struct group **groups = NULL, *g;
 	struct value *vals = NULL;
-	char *sumtext = NULL, count[24];
+	char *numtext = NULL, count[24];
 	const unsigned char *p;
+	const struct decimal *d;
+	struct decimal r;
 	struct record rec;
-	size_t i, j, n = 0, o;
-	struct minmax *mm;
+	size_t i, j, n = 0, o, nval = s->nsum + s->nmin + s->nmax;
+	int *scale = NULL;
 	uint32_t len;
 	int isnull, rc = -1;
 
@@ -852,8 +938,10 @@ agg_emit(struct agg *a, record_fn fn, void *ctx, struct xerr *err)
 		return 0;
 	groups = malloc(a->ngroups * sizeof(*groups));
 	vals = calloc(a->nout + 1, sizeof(*vals));
-	sumtext = malloc((s->nsum + 1) * DECIMAL_STRLEN);
-	if (groups == NULL || vals == NULL || sumtext == NULL) {
+	numtext = malloc((nval + 1) * DECIMAL_STRLEN);
+	scale = calloc(nval + 1, sizeof(*scale));
+	if (groups == NULL || vals == NULL || numtext == NULL ||
+	    scale == NULL) {
 		xerr_nomem(err);
 		goto fail;
 	}
@@ -861,6 +949,18 @@ agg_emit(struct agg *a, record_fn fn, void *ctx, struct xerr *err)
 		if (a->tab[i].g != NULL)
 			groups[n++] = a->tab[i].g;
 	qsort_r(groups, n, sizeof(*groups), cmp_group, a);
+
+	/*
+	 * The decimals of each value column, known before the first group
+	 * goes out: all groups are in memory by now, and numscale[] saw
+	 * every value, so no column changes its number of decimals midway.
+	 */
+	for (j = 0; j < nval; j++)
+		scale[j] = s->scale_set ? s->scale :
+		    a->numscale[value_num(a, j)];
+	if (s->scale_set && s->rounding == DECIMAL_EXACT &&
+	    check_exact(a, groups, n, nval, err) == -1)
+		goto fail;
 
 	memset(&rec, 0, sizeof(rec));
 	rec.n = a->nout;
@@ -885,24 +985,22 @@ agg_emit(struct agg *a, record_fn fn, void *ctx, struct xerr *err)
 			vals[o].ptr = count;
 			vals[o++].kind = VAL_NUMBER;
 		}
-		for (j = 0; j < s->nsum; j++, o++) {
-			vals[o].ptr = sumtext + j * DECIMAL_STRLEN;
-			vals[o].len = decimal_format(&g_sums(a, g)[j],
-			    sumtext + j * DECIMAL_STRLEN);
-			vals[o].kind = VAL_NUMBER;
-		}
-		for (j = 0; j < s->nmin + s->nmax; j++, o++) {
-			mm = j < s->nmin ? &g_mins(a, g)[j] :
-			    &g_maxs(a, g)[j - s->nmin];
-			if (mm->set) {
-				vals[o].ptr = mm->text;
-				vals[o].len = mm->len;
-				vals[o].kind = VAL_NUMBER;
-			} else {
+		for (j = 0; j < nval; j++, o++) {
+			if ((d = g_value(a, g, j)) == NULL) {
 				vals[o].ptr = "";
 				vals[o].len = 0;
 				vals[o].kind = VAL_NULL;
+				continue;
 			}
+			/* Cannot fail: check_exact() ran for EXACT, and
+			 * without a fixed scale nothing has more decimals
+			 * than its column. */
+			if (decimal_round(d, scale[j], s->rounding, &r) == -1)
+				abort();
+			vals[o].ptr = numtext + j * DECIMAL_STRLEN;
+			vals[o].len = decimal_format_fixed(&r, scale[j],
+			    numtext + j * DECIMAL_STRLEN);
+			vals[o].kind = VAL_NUMBER;
 		}
 		rec.recno = i + 1;
 		if (fn(ctx, &rec, err) == -1)
@@ -910,7 +1008,8 @@ agg_emit(struct agg *a, record_fn fn, void *ctx, struct xerr *err)
 	}
 	rc = 0;
 fail:
-	free(sumtext);
+	free(scale);
+	free(numtext);
 	free(vals);
 	free(groups);
 	return rc;

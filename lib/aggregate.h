@@ -10,14 +10,22 @@
  * then min_F and max_F (all VAL_NUMBER).  An empty value adds nothing to a
  * sum and is ignored by min/max; a group with no values gets an empty
  * VAL_NULL for min/max and "0" for a sum.  Any other non-number fails with
- * "FILE:LINE: value 'x' in 'F' is not a number".  min/max keep the
- * winning value's original text.
+ * "FILE:LINE: value 'x' in 'F' is not a number".
+ *
+ * Every sum, min and max is printed in plain notation ("1e1" becomes "10")
+ * and a column never mixes numbers of decimals: with the spec's scale set,
+ * each value has exactly that many (rounded by the spec's rounding; with
+ * DECIMAL_EXACT a value that would lose a digit fails agg_emit() before
+ * the first group is handed on); without it, each value has the most
+ * decimals of any value of the column's input field in the whole batch
+ * ("17.70" beside "12.20", never "17.7").  Nothing is rounded then.
  */
 #ifndef XFER_AGGREGATE_H
 #define XFER_AGGREGATE_H
 
 #include <stddef.h>
 
+#include "decimal.h"
 #include "record.h"
 #include "xerr.h"
 
@@ -27,6 +35,9 @@ struct agg_spec {
 	const char *const *sum;		size_t nsum;
 	const char *const *min;		size_t nmin;
 	const char *const *max;		size_t nmax;
+	int scale_set;			/* 0: no fixed scale (see above) */
+	int scale;			/* decimals of every sum/min/max, 0..DECIMAL_MAX_SCALE */
+	enum decimal_rounding rounding;	/* how a value loses decimals */
 };
 
 struct agg;
@@ -50,7 +61,9 @@ size_t agg_ngroups(const struct agg *a);
 /* The output column names (valid until agg_free()). */
 const char *const *agg_output_names(const struct agg *a, size_t *n);
 
-/* Hand every group to fn as one record, sorted by key. */
+/* Hand every group to fn as one record, sorted by key.  Fails (XERR_DATA)
+ * before handing on anything when a value needs rounding under
+ * DECIMAL_EXACT. */
 int agg_emit(struct agg *a, record_fn fn, void *ctx, struct xerr *err);
 
 #endif

@@ -219,3 +219,68 @@ decimal_format(const struct decimal *d, char out[DECIMAL_STRLEN])
 	out[len] = '\0';
 	return len;
 }
+
+int
+decimal_round(const struct decimal *d, int scale,
+    enum decimal_rounding mode, struct decimal *out)
+{
+	unsigned __int128 u, q, r, half, p;
+	int drop = d->scale - scale, up;
+
+	if (drop <= 0) {
+		*out = *d;
+		return 0;
+	}
+	if (drop > POW10_MAX) {
+		/* 10^drop > every |v|, by more than twice: it rounds to 0. */
+		if (d->v != 0 && mode == DECIMAL_EXACT)
+			return -1;
+		out->v = 0;
+		out->scale = scale;
+		return 0;
+	}
+	/*
+	 * Work on the magnitude so that both modes are symmetric around 0;
+	 * the sign goes back on at the end.  When 10^drop exceeds |v| the
+	 * quotient is 0 and the remainder |v|.
+	 */
+	u = d->v < 0 ? -(unsigned __int128)d->v : (unsigned __int128)d->v;
+	p = (unsigned __int128)pow10_tab[drop];
+	q = u / p;
+	r = u % p;
+	if (r != 0 && mode == DECIMAL_EXACT)
+		return -1;
+	half = p / 2;		/* p is even: drop >= 1 */
+	if (r > half)
+		up = 1;
+	else if (r < half)
+		up = 0;
+	else
+		up = mode == DECIMAL_HALF_UP || (q & 1) != 0;
+	/* q <= |v| / 10 < I128_MAX, so one more still fits. */
+	q += (unsigned __int128)up;
+	out->v = d->v < 0 ? -(__int128)q : (__int128)q;
+	out->scale = scale;
+	return 0;
+}
+
+size_t
+decimal_format_fixed(const struct decimal *d, int scale,
+    char out[DECIMAL_STRLEN])
+{
+	size_t len;
+	int pad;
+
+	if (scale > DECIMAL_MAX_SCALE)
+		scale = DECIMAL_MAX_SCALE;
+	len = decimal_format(d, out);
+	pad = scale - (d->scale < 0 ? 0 : d->scale);
+	if (pad <= 0)
+		return len;
+	if (d->scale <= 0)
+		out[len++] = '.';
+	while (pad-- > 0)
+		out[len++] = '0';
+	out[len] = '\0';
+	return len;
+}

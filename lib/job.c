@@ -88,7 +88,7 @@ enum key {
 	K_SRC_FORMAT, K_SRC_TIMEOUT,
 
 	K_AGG_GROUP_BY, K_AGG_COUNT, K_AGG_SUM, K_AGG_MIN, K_AGG_MAX,
-	K_AGG_FIELDS,
+	K_AGG_FIELDS, K_AGG_SCALE, K_AGG_ROUNDING,
 
 	K_OUT_FORMAT, K_OUT_NAME, K_OUT_DATE_COLUMN, K_OUT_HEADER,
 	K_OUT_DELIMITER, K_OUT_LINE_ENDING, K_OUT_EMPTY, K_OUT_COMPRESS,
@@ -144,6 +144,8 @@ static const struct keydef {
 	[K_AGG_MIN] = { SEC_AGGREGATE, "min" },
 	[K_AGG_MAX] = { SEC_AGGREGATE, "max" },
 	[K_AGG_FIELDS] = { SEC_AGGREGATE, "fields" },
+	[K_AGG_SCALE] = { SEC_AGGREGATE, "scale" },
+	[K_AGG_ROUNDING] = { SEC_AGGREGATE, "rounding" },
 
 	[K_OUT_FORMAT] = { SEC_OUTPUT, "format" },
 	[K_OUT_NAME] = { SEC_OUTPUT, "name" },
@@ -281,6 +283,9 @@ static const char *const src_types[] = { "csv", "jsonl", "sqlite",
 	"command", NULL };
 static const char *const out_formats[] = { "csv", "json", "jsonl", NULL };
 static const char *const cmd_formats[] = { "csv", "jsonl", NULL };
+/* In enum decimal_rounding order. */
+static const char *const roundings[] = { "half-even", "half-up", "error",
+	NULL };
 
 /* Keep msg (copied) as a problem at line. */
 static void
@@ -937,6 +942,36 @@ column(struct loader *ld, struct strlist *cols, enum key k, const char *fmt,
 		ld->nomem = 1;
 }
 
+/*
+ * scale and rounding.  Both only shape sum/min/max columns: records that
+ * pass through keep their text, so scale without such a column would
+ * silently do nothing, and rounding without scale too (without scale
+ * nothing is rounded); both are errors rather than surprises.
+ */
+static void
+check_scale(struct loader *ld, struct job_aggregate *agg)
+{
+	int scale = -1, mode;
+
+	integer(ld, K_AGG_SCALE, 0, 18, &scale);
+	if (choose(ld, K_AGG_ROUNDING, roundings, &mode) == 0)
+		agg->rounding = (enum decimal_rounding)mode;
+	if (is_set(ld, K_AGG_SCALE) && !ld->ent[K_AGG_SCALE].done &&
+	    !is_set(ld, K_AGG_SUM) && !is_set(ld, K_AGG_MIN) &&
+	    !is_set(ld, K_AGG_MAX)) {
+		bad(ld, K_AGG_SCALE, "applies to sum, min and max columns, "
+		    "and this job has none (records that pass through keep "
+		    "their text)");
+		scale = -1;
+	}
+	if (is_set(ld, K_AGG_ROUNDING) && !is_set(ld, K_AGG_SCALE) &&
+	    !ld->ent[K_AGG_ROUNDING].done)
+		bad(ld, K_AGG_ROUNDING, "needs scale (without scale nothing "
+		    "is rounded: each column gets the most decimals seen in "
+		    "it)");
+	agg->scale = scale;
+}
+
 static void
 check_aggregate(struct loader *ld)
 {
@@ -955,6 +990,7 @@ check_aggregate(struct loader *ld)
 	for (i = 0; i < sizeof(aggkeys) / sizeof(*aggkeys); i++)
 		if (is_set(ld, aggkeys[i]))
 			agg->enabled = 1;
+	check_scale(ld, agg);
 	if (agg->enabled && val(ld, K_AGG_FIELDS) != NULL) {
 		bad(ld, K_AGG_FIELDS, "cannot be combined with group_by, "
 		    "count, sum, min or max (fields is for records that pass "
@@ -1641,6 +1677,8 @@ job_new(void)
 	job->enabled = 1;
 	job->date_offset = 1;
 	job->catch_up_days = 7;
+	job->aggregate.scale = -1;
+	job->aggregate.rounding = DECIMAL_HALF_EVEN;
 	job->source.format = FMT_CSV;
 	job->source.timeout_s = 600;
 	job->output.format = FMT_CSV;

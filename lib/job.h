@@ -10,6 +10,7 @@
 #ifndef XFER_JOB_H
 #define XFER_JOB_H
 
+#include "decimal.h"
 #include "strlist.h"
 #include "xerr.h"
 
@@ -43,6 +44,10 @@ struct job_aggregate {
 	char *count;		/* output column for the count; NULL: none */
 	struct strlist sum, min, max;
 	struct strlist fields;	/* pass-through projection; empty: all */
+	int scale;		/* decimals of every sum/min/max (0..18);
+				 * -1: none, each column has the most
+				 * decimals seen in it */
+	enum decimal_rounding rounding;	/* with scale; default half-even */
 };
 
 struct job_output {

@@ -397,6 +397,9 @@ fill(const struct job *job, bdate_t date, const char *dir,
 		spec.nmin = job->aggregate.min.n;
 		spec.max = (const char *const *)job->aggregate.max.v;
 		spec.nmax = job->aggregate.max.n;
+		spec.scale_set = job->aggregate.scale >= 0;
+		spec.scale = spec.scale_set ? job->aggregate.scale : 0;
+		spec.rounding = job->aggregate.rounding;
 		if ((p->agg = agg_new(&spec)) == NULL)
 			return xerr_nomem(err);
 		in = agg_input_fields(p->agg, &nin);

@@ -130,7 +130,7 @@ test_two_keys_sorted(void **state)
 	static const char *const min[] = { "price" };
 	static const char *const max[] = { "price" };
 	static const struct agg_spec spec = {
-		gb, 2, "orders", sum, 2, min, 1, max, 1,
+		gb, 2, "orders", sum, 2, min, 1, max, 1, 0, 0, DECIMAL_HALF_EVEN,
 	};
 	static const struct row rows[] = {
 		/* store, sku, qty, amount, price */
@@ -149,12 +149,14 @@ test_two_keys_sorted(void **state)
 	run(&spec, "store,sku,qty,amount,price",
 	    "store,sku,orders,qty,amount,min_price,max_price",
 	    rows, sizeof(rows) / sizeof(rows[0]),
-	    "1|z|#1|#1|#1|#1|#1\n"
-	    "10|a|#1|#1|#0.10|#3|#3\n"
-	    "10|b|#2|#3|#2.35|#2.00|#2.5\n"
-	    "2|a|#1|#1|#1|#9|#9\n"
-	    "20|a|#1|#4|#4.000|#1e1|#1e1\n"
-	    "20|b|#2|#4|#1.0|#0.75|#1.50\n");
+	    /* Each column at the most decimals seen in its field
+	     * (amount 3, price 2), in plain notation (1e1 is 10.00). */
+	    "1|z|#1|#1|#1.000|#1.00|#1.00\n"
+	    "10|a|#1|#1|#0.100|#3.00|#3.00\n"
+	    "10|b|#2|#3|#2.350|#2.00|#2.50\n"
+	    "2|a|#1|#1|#1.000|#9.00|#9.00\n"
+	    "20|a|#1|#4|#4.000|#10.00|#10.00\n"
+	    "20|b|#2|#4|#1.000|#0.75|#1.50\n");
 }
 
 static void
@@ -165,7 +167,7 @@ test_field_in_several_roles(void **state)
 	static const char *const min[] = { "amount" };
 	static const char *const max[] = { "amount", "store" };
 	static const struct agg_spec spec = {
-		gb, 1, NULL, sum, 2, min, 1, max, 2,
+		gb, 1, NULL, sum, 2, min, 1, max, 2, 0, 0, DECIMAL_HALF_EVEN,
 	};
 	static const struct row rows[] = {
 		/* store, amount, qty */
@@ -176,12 +178,13 @@ test_field_in_several_roles(void **state)
 	};
 
 	(void)state;
-	/* Each field is read once; equal values keep the first text. */
+	/* Each field is read once; its decimals (amount: 2) hold in every
+	 * column it feeds. */
 	run(&spec, "store,amount,qty",
 	    "store,amount,qty,min_amount,max_amount,max_store",
 	    rows, sizeof(rows) / sizeof(rows[0]),
-	    "5|#0|#1|#0|#0|#5\n"
-	    "7|#1.00|#3|#-2|#1.50|#7\n");
+	    "5|#0.00|#1|#0.00|#0.00|#5\n"
+	    "7|#1.00|#3|#-2.00|#1.50|#7\n");
 }
 
 static void
@@ -192,7 +195,7 @@ test_empty_values(void **state)
 	static const char *const min[] = { "amount" };
 	static const char *const max[] = { "amount" };
 	static const struct agg_spec spec = {
-		gb, 1, "n", sum, 1, min, 1, max, 1,
+		gb, 1, "n", sum, 1, min, 1, max, 1, 0, 0, DECIMAL_HALF_EVEN,
 	};
 	static const struct row rows[] = {
 		{ 2, { "a", "" } },
@@ -207,14 +210,15 @@ test_empty_values(void **state)
 
 	(void)state;
 	/*
-	 * A group with only empty values sums to "0" and has NULL min/max.
-	 * A NULL key and an empty key are different groups; NULL first.
+	 * A group with only empty values sums to 0 (at the column's
+	 * decimals) and has NULL min/max.  A NULL key and an empty key are
+	 * different groups; NULL first.
 	 */
 	run(&spec, "store,amount", "store,n,amount,min_amount,max_amount",
 	    rows, sizeof(rows) / sizeof(rows[0]),
-	    "~|#2|#5|#2|#3\n"
-	    "|#1|#1|#1|#1\n"
-	    "a|#2|#0|~|~\n"
+	    "~|#2|#5.0|#2.0|#3.0\n"
+	    "|#1|#1.0|#1.0|#1.0\n"
+	    "a|#2|#0.0|~|~\n"
 	    "b|#3|#2.5|#2.5|#2.5\n");
 }
 
@@ -223,7 +227,7 @@ test_key_kinds(void **state)
 {
 	static const char *const gb[] = { "id", "flag" };
 	static const struct agg_spec spec = {
-		gb, 2, "n", NULL, 0, NULL, 0, NULL, 0,
+		gb, 2, "n", NULL, 0, NULL, 0, NULL, 0, 0, 0, DECIMAL_HALF_EVEN,
 	};
 	static const struct row rows[] = {
 		{ 2, { "#5", "x" } },
@@ -246,7 +250,7 @@ static void
 test_count_only(void **state)
 {
 	static const struct agg_spec spec = {
-		NULL, 0, "records", NULL, 0, NULL, 0, NULL, 0,
+		NULL, 0, "records", NULL, 0, NULL, 0, NULL, 0, 0, 0, DECIMAL_HALF_EVEN,
 	};
 	static const struct row rows[] = {
 		{ 2, { NULL } }, { 3, { NULL } }, { 4, { NULL } },
@@ -261,7 +265,7 @@ test_sum_without_group_by(void **state)
 {
 	static const char *const sum[] = { "amount" };
 	static const struct agg_spec spec = {
-		NULL, 0, NULL, sum, 1, NULL, 0, NULL, 0,
+		NULL, 0, NULL, sum, 1, NULL, 0, NULL, 0, 0, 0, DECIMAL_HALF_EVEN,
 	};
 	static const struct row rows[] = {
 		{ 2, { "1.5" } }, { 3, { "2.25" } }, { 4, { "#1e2" } },
@@ -287,10 +291,10 @@ test_no_groups(void **state)
 	static const char *const gb[] = { "store" };
 	static const char *const sum[] = { "amount" };
 	static const struct agg_spec spec = {
-		gb, 1, "n", sum, 1, NULL, 0, NULL, 0,
+		gb, 1, "n", sum, 1, NULL, 0, NULL, 0, 0, 0, DECIMAL_HALF_EVEN,
 	};
 	static const struct agg_spec count_only = {
-		NULL, 0, "n", NULL, 0, NULL, 0, NULL, 0,
+		NULL, 0, "n", NULL, 0, NULL, 0, NULL, 0, 0, 0, DECIMAL_HALF_EVEN,
 	};
 	struct xerr err = { 0 };
 	struct agg *a;
@@ -313,7 +317,7 @@ test_errors(void **state)
 	static const char *const sum[] = { "amount" };
 	static const char *const max[] = { "price" };
 	static const struct agg_spec spec = {
-		gb, 1, "n", sum, 1, NULL, 0, max, 1,
+		gb, 1, "n", sum, 1, NULL, 0, max, 1, 0, 0, DECIMAL_HALF_EVEN,
 	};
 	static const struct {
 		struct row row;
@@ -391,7 +395,7 @@ test_emit_stops_on_error(void **state)
 {
 	static const char *const gb[] = { "k" };
 	static const struct agg_spec spec = {
-		gb, 1, "n", NULL, 0, NULL, 0, NULL, 0,
+		gb, 1, "n", NULL, 0, NULL, 0, NULL, 0, 0, 0, DECIMAL_HALF_EVEN,
 	};
 	static const char *const k[][1] = { { "a" }, { "b" }, { "c" } };
 	struct xerr err = { 0 };
@@ -419,7 +423,7 @@ test_many_groups(void **state)
 	static const char *const sum[] = { "v" };
 	static const char *const min[] = { "v" };
 	static const struct agg_spec spec = {
-		gb, 1, "n", sum, 1, min, 1, NULL, 0,
+		gb, 1, "n", sum, 1, min, 1, NULL, 0, 0, 0, DECIMAL_HALF_EVEN,
 	};
 	enum { NG = 20000, ROUNDS = 3 };
 	struct xerr err = { 0 };
@@ -483,8 +487,10 @@ test_keys_differ_in_one_byte(void **state)
 	static const char *const gb2[] = { "k", "j" };
 	static const char *const sum[] = { "v" };
 	static const struct agg_spec specs[] = {
-		{ gb1, 1, "n", sum, 1, NULL, 0, NULL, 0 },
-		{ gb2, 2, "n", sum, 1, NULL, 0, NULL, 0 },
+		{ gb1, 1, "n", sum, 1, NULL, 0, NULL, 0, 0, 0,
+		    DECIMAL_HALF_EVEN },
+		{ gb2, 2, "n", sum, 1, NULL, 0, NULL, 0, 0, 0,
+		    DECIMAL_HALF_EVEN },
 	};
 	struct xerr err = { 0 };
 	char key[41];
@@ -548,7 +554,7 @@ test_bad_value_new_key(void **state)
 	static const char *const gb[] = { "store" };
 	static const char *const sum[] = { "amount" };
 	static const struct agg_spec spec = {
-		gb, 1, "n", sum, 1, NULL, 0, NULL, 0,
+		gb, 1, "n", sum, 1, NULL, 0, NULL, 0, 0, 0, DECIMAL_HALF_EVEN,
 	};
 	static const char *const good[] = { "a", "1.5" };
 	static const char *const bad[] = { "new", "1.5x" };
@@ -572,6 +578,156 @@ test_bad_value_new_key(void **state)
 	agg_free(a);
 }
 
+/*
+ * Money formatting: one value per group, so sum, min and max show the
+ * same rounding.  A fixed scale rounds half-even (ties to the even digit)
+ * or half-up (ties away from zero); without one, every value of a column
+ * gets the most decimals seen in its field and nothing is rounded.
+ */
+static void
+test_scale_rounding(void **state)
+{
+	static const char *const gb[] = { "k" };
+	static const char *const v[] = { "v" };
+	static const char *const in[][2] = {
+		{ "a", "2.5" }, { "b", "3.5" }, { "c", "-2.5" },
+		{ "d", "0.25" }, { "e", "-0.35" }, { "f", "-0.004" },
+		{ "g", "1.4999" }, { "h", "12.20" }, { "i", "17.7" },
+		{ "j", "1e3" },
+		/* 36 digits before the point: far beyond any money. */
+		{ "k", "170141183460469231731687303715884105.727" },
+	};
+	static const struct {
+		int scale_set, scale;
+		enum decimal_rounding mode;
+		const char *want;	/* each group's value, by key */
+	} t[] = {
+		{ 0, 0, DECIMAL_HALF_EVEN, "2.5000 3.5000 -2.5000 0.2500 "
+		    "-0.3500 -0.0040 1.4999 12.2000 17.7000 1000.0000 "
+		    "170141183460469231731687303715884105.7270" },
+		{ 1, 0, DECIMAL_HALF_EVEN, "2 4 -2 0 0 0 1 12 18 1000 "
+		    "170141183460469231731687303715884106" },
+		{ 1, 0, DECIMAL_HALF_UP, "3 4 -3 0 0 0 1 12 18 1000 "
+		    "170141183460469231731687303715884106" },
+		{ 1, 1, DECIMAL_HALF_EVEN, "2.5 3.5 -2.5 0.2 -0.4 0.0 1.5 "
+		    "12.2 17.7 1000.0 170141183460469231731687303715884105.7" },
+		{ 1, 1, DECIMAL_HALF_UP, "2.5 3.5 -2.5 0.3 -0.4 0.0 1.5 "
+		    "12.2 17.7 1000.0 170141183460469231731687303715884105.7" },
+		{ 1, 2, DECIMAL_HALF_UP, "2.50 3.50 -2.50 0.25 -0.35 0.00 "
+		    "1.50 12.20 17.70 1000.00 "
+		    "170141183460469231731687303715884105.73" },
+		{ 1, 4, DECIMAL_EXACT, "2.5000 3.5000 -2.5000 0.2500 "
+		    "-0.3500 -0.0040 1.4999 12.2000 17.7000 1000.0000 "
+		    "170141183460469231731687303715884105.7270" },
+		{ 1, 18, DECIMAL_HALF_EVEN, "2.500000000000000000 "
+		    "3.500000000000000000 -2.500000000000000000 "
+		    "0.250000000000000000 -0.350000000000000000 "
+		    "-0.004000000000000000 1.499900000000000000 "
+		    "12.200000000000000000 17.700000000000000000 "
+		    "1000.000000000000000000 170141183460469231731687303715884"
+		    "105.727000000000000000" },
+	};
+	struct agg_spec spec = { gb, 1, NULL, v, 1, v, 1, v, 1, 0, 0,
+		DECIMAL_HALF_EVEN };
+	struct xerr err = { 0 };
+	struct buf b, want;
+	struct trec tr;
+	struct agg *a;
+	const char *p, *sp;
+	size_t i, r, n;
+
+	(void)state;
+	for (r = 0; r < sizeof(t) / sizeof(t[0]); r++) {
+		spec.scale_set = t[r].scale_set;
+		spec.scale = t[r].scale;
+		spec.rounding = t[r].mode;
+		assert_non_null(a = agg_new(&spec));
+		for (i = 0; i < sizeof(in) / sizeof(in[0]); i++)
+			assert_int_equal(agg_add(a, mkrec(&tr, i + 2, 2,
+			    in[i]), &err), 0);
+		buf_init(&b, 0);
+		buf_init(&want, 0);
+		assert_int_equal(agg_emit(a, collect, &b, &err), 0);
+		for (i = 0, p = t[r].want; i < sizeof(in) / sizeof(in[0]);
+		    i++, p = sp + 1) {
+			sp = strchr(p, ' ');
+			n = sp ? (size_t)(sp - p) : strlen(p);
+			buf_printf(&want, "%s|#%.*s|#%.*s|#%.*s\n", in[i][0],
+			    (int)n, p, (int)n, p, (int)n, p);
+			if (sp == NULL)
+				break;
+		}
+		if (strcmp(b.data, want.data) != 0)
+			fail_msg("row %zu: got\n%swant\n%s", r, b.data,
+			    want.data);
+		buf_release(&b);
+		buf_release(&want);
+		agg_free(a);
+	}
+}
+
+static int
+count_calls(void *ctx, const struct record *rec, struct xerr *err)
+{
+	(void)rec;
+	(void)err;
+	++*(int *)ctx;
+	return 0;
+}
+
+/*
+ * rounding = error: a value that would lose a digit fails the emit before
+ * any group is handed on, naming the column, the group and the value;
+ * dropping zeros is not rounding.
+ */
+static void
+test_scale_error(void **state)
+{
+	static const char *const gb[] = { "store", "sku" };
+	static const char *const sum[] = { "amount" };
+	static const char *const max[] = { "price" };
+	static const struct agg_spec spec = {
+		gb, 2, "n", sum, 1, NULL, 0, max, 1, 1, 2, DECIMAL_EXACT,
+	};
+	static const struct agg_spec total = {
+		NULL, 0, NULL, sum, 1, NULL, 0, NULL, 0, 1, 1, DECIMAL_EXACT,
+	};
+	static const char *const r1[] = { "s1", "a", "1.100", "2" };
+	static const char *const r2[] = { "s1", NULL, "0.005", "9.999" };
+	static const char *const r3[] = { "s2", "b", "-3", "2.5" };
+	struct xerr err = { 0 };
+	struct trec t;
+	struct agg *a;
+	int calls = 0;
+
+	(void)state;
+	assert_non_null(a = agg_new(&spec));
+	assert_int_equal(agg_add(a, mkrec(&t, 2, 4, r1), &err), 0);
+	assert_int_equal(agg_add(a, mkrec(&t, 3, 4, r3), &err), 0);
+	assert_int_equal(agg_emit(a, count_calls, &calls, &err), 0);
+	assert_int_equal(calls, 2);
+	assert_int_equal(agg_add(a, mkrec(&t, 4, 4, r2), &err), 0);
+	calls = 0;
+	assert_int_equal(agg_emit(a, count_calls, &calls, &err), -1);
+	assert_int_equal(calls, 0);
+	assert_int_equal(err.cls, XERR_DATA);
+	/* The NULL sku sorts first: its sum is the first value to fail. */
+	assert_string_equal(err.msg, "column 'amount' of group store='s1', "
+	    "sku=NULL: value 0.005 has more than 2 decimals and rounding = "
+	    "error refuses to round it (raise scale, or choose half-even or "
+	    "half-up)");
+	agg_free(a);
+
+	assert_non_null(a = agg_new(&total));
+	assert_int_equal(agg_add(a, mkrec(&t, 2, 1, &r1[2]), &err), 0);
+	assert_int_equal(agg_add(a, mkrec(&t, 3, 1, &r2[2]), &err), 0);
+	assert_int_equal(agg_emit(a, count_calls, &calls, &err), -1);
+	assert_string_equal(err.msg, "column 'amount': value 1.105 has more "
+	    "than 1 decimal and rounding = error refuses to round it (raise "
+	    "scale, or choose half-even or half-up)");
+	agg_free(a);
+}
+
 int
 main(void)
 {
@@ -588,6 +744,8 @@ main(void)
 		cmocka_unit_test(test_many_groups),
 		cmocka_unit_test(test_keys_differ_in_one_byte),
 		cmocka_unit_test(test_bad_value_new_key),
+		cmocka_unit_test(test_scale_rounding),
+		cmocka_unit_test(test_scale_error),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -272,6 +272,133 @@ test_format_extremes(void **state)
 }
 
 /*
+ * decimal_round() then decimal_format_fixed(), as the aggregation prints a
+ * column with a fixed scale.  NULL under a mode: the value needs rounding
+ * and that mode (EXACT) refuses.
+ */
+static void
+test_round_table(void **state)
+{
+	static const struct {
+		const char *in;
+		int scale;
+		const char *even, *up, *exact;
+	} t[] = {
+		/* Ties: half-even to the even digit, half-up away from 0. */
+		{ "2.5", 0, "2", "3", NULL },
+		{ "3.5", 0, "4", "4", NULL },
+		{ "-2.5", 0, "-2", "-3", NULL },
+		{ "-3.5", 0, "-4", "-4", NULL },
+		{ "0.5", 0, "0", "1", NULL },
+		{ "-0.5", 0, "0", "-1", NULL },
+		{ "0.25", 1, "0.2", "0.3", NULL },
+		{ "0.35", 1, "0.4", "0.4", NULL },
+		{ "-0.25", 1, "-0.2", "-0.3", NULL },
+		{ "0.125", 2, "0.12", "0.13", NULL },
+		{ "-0.135", 2, "-0.14", "-0.14", NULL },
+		{ "2.675", 2, "2.68", "2.68", NULL },	/* 2.67499.. in binary */
+		/* Not ties: both modes agree. */
+		{ "1.4999", 0, "1", "1", NULL },
+		{ "1.5001", 0, "2", "2", NULL },
+		{ "-1.26", 1, "-1.3", "-1.3", NULL },
+		{ "0.2501", 1, "0.3", "0.3", NULL },
+		/* Rounding to zero never leaves a sign. */
+		{ "-0.004", 2, "0.00", "0.00", NULL },
+		{ "-0.005", 2, "0.00", "-0.01", NULL },
+		{ "-0.0000001", 0, "0", "0", NULL },
+		{ "-0.00", 1, "0.0", "0.0", "0.0" },
+		/* Dropping zeros is not rounding; fewer decimals get zeros. */
+		{ "12.500", 2, "12.50", "12.50", "12.50" },
+		{ "17.7", 2, "17.70", "17.70", "17.70" },
+		{ "1e3", 2, "1000.00", "1000.00", "1000.00" },
+		{ "-42", 0, "-42", "-42", "-42" },
+		{ "0", 18, "0.000000000000000000", "0.000000000000000000",
+		    "0.000000000000000000" },
+		/* A carry runs through every digit. */
+		{ "9999.995", 2, "10000.00", "10000.00", NULL },
+		{ "-0.95", 0, "-1", "-1", NULL },
+		/* Large values: nothing overflows. */
+		{ "170141183460469231731687303715884105727", 30,
+		    "170141183460469231731687303715884105727."
+		    "000000000000000000000000000000",
+		    "170141183460469231731687303715884105727."
+		    "000000000000000000000000000000",
+		    "170141183460469231731687303715884105727."
+		    "000000000000000000000000000000" },
+		{ "-17014118346046923173168730371588410572.7", 0,
+		    "-17014118346046923173168730371588410573",
+		    "-17014118346046923173168730371588410573", NULL },
+		{ "1.701411834604692317316873037158", 0, "2", "2",
+		    NULL },
+		{ "1e-30", 0, "0", "0", NULL },
+		{ "5e-30", 29, "0.00000000000000000000000000000",
+		    "0.00000000000000000000000000001", NULL },
+	};
+	static const enum decimal_rounding modes[] = { DECIMAL_HALF_EVEN,
+		DECIMAL_HALF_UP, DECIMAL_EXACT };
+	char buf[DECIMAL_STRLEN];
+	struct decimal d, r;
+	const char *want;
+	size_t i, m, n;
+	int rc;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		parse_ok(t[i].in, &d);
+		for (m = 0; m < 3; m++) {
+			want = m == 0 ? t[i].even : m == 1 ? t[i].up :
+			    t[i].exact;
+			r.v = 12345;
+			r.scale = 7;
+			rc = decimal_round(&d, t[i].scale, modes[m], &r);
+			if (want == NULL) {
+				if (rc != -1)
+					fail_msg("%s at %d, mode %zu: rounded",
+					    t[i].in, t[i].scale, m);
+				/* Untouched on refusal. */
+				assert_true(r.v == 12345 && r.scale == 7);
+				continue;
+			}
+			if (rc != 0)
+				fail_msg("%s at %d, mode %zu: refused",
+				    t[i].in, t[i].scale, m);
+			assert_true(r.scale <= t[i].scale);
+			n = decimal_format_fixed(&r, t[i].scale, buf);
+			assert_int_equal(n, strlen(buf));
+			assert_true(n < DECIMAL_STRLEN);
+			if (strcmp(buf, want) != 0)
+				fail_msg("%s at %d, mode %zu: got %s, want %s",
+				    t[i].in, t[i].scale, m, buf, want);
+		}
+	}
+}
+
+/* The longest text decimal_format_fixed() can make fits the buffer. */
+static void
+test_format_fixed_longest(void **state)
+{
+	char buf[DECIMAL_STRLEN];
+	struct decimal d;
+	size_t n;
+
+	(void)state;
+	d.v = -(__int128)(((unsigned __int128)1 << 127) - 1) - 1;
+	d.scale = 0;
+	n = decimal_format_fixed(&d, DECIMAL_MAX_SCALE, buf);
+	assert_int_equal(n, 1 + 39 + 1 + DECIMAL_MAX_SCALE);
+	assert_true(n < DECIMAL_STRLEN);
+	assert_int_equal(memcmp(buf, "-170141183460469231731687303715884105728."
+	    "000", 44), 0);
+	/* A scale already reached is left alone. */
+	d.v = 150;
+	d.scale = 2;
+	decimal_format_fixed(&d, 2, buf);
+	assert_string_equal(buf, "1.50");
+	decimal_format_fixed(&d, 1, buf);	/* misuse: never cuts */
+	assert_string_equal(buf, "1.50");
+}
+
+/*
  * Plain numbers of up to 19 digits take a 64-bit path, longer ones and
  * exponents the 128-bit one: around the border both must agree with the
  * text.
@@ -394,6 +521,8 @@ main(void)
 		cmocka_unit_test(test_million_dimes),
 		cmocka_unit_test(test_cmp),
 		cmocka_unit_test(test_format_extremes),
+		cmocka_unit_test(test_round_table),
+		cmocka_unit_test(test_format_fixed_longest),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

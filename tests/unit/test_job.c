@@ -137,6 +137,8 @@ test_full_job(void **state)
 	assert_string_equal(job->aggregate.max.v[0], "price");
 	assert_string_equal(job->aggregate.max.v[1], "qty");
 	assert_int_equal(job->aggregate.fields.n, 0);
+	assert_int_equal(job->aggregate.scale, 2);
+	assert_int_equal(job->aggregate.rounding, DECIMAL_HALF_UP);
 
 	assert_int_equal(job->output.format, FMT_CSV);
 	assert_string_equal(job->output.name, "sales_{job}_{date:%Y%m%d}.csv");
@@ -209,6 +211,8 @@ test_defaults(void **state)
 	assert_int_equal(job->aggregate.group_by.n, 0);
 	assert_null(job->aggregate.count);
 	assert_int_equal(job->aggregate.fields.n, 0);
+	assert_int_equal(job->aggregate.scale, -1);
+	assert_int_equal(job->aggregate.rounding, DECIMAL_HALF_EVEN);
 
 	assert_int_equal(job->output.format, FMT_CSV);
 	assert_string_equal(job->output.name, "sales_{date}.csv");
@@ -573,6 +577,24 @@ static const struct broken_row broken[] = {
 	    "fields = a, b\n",
 	    { ":12: key 'fields': cannot be combined with group_by, count, "
 	    "sum, min or max" } },
+	{ "scale out of range", BASE "[aggregate]\nsum = a\nscale = 19\n",
+	    { ":12: key 'scale': expected a whole number from 0 to 18" } },
+	{ "scale not a number", BASE "[aggregate]\nsum = a\nscale = two\n",
+	    { ":12: key 'scale': expected a whole number from 0 to 18" } },
+	{ "unknown rounding", BASE "[aggregate]\nsum = a\nscale = 2\n"
+	    "rounding = half_up\n",
+	    { ":13: key 'rounding': expected half-even, half-up or error" } },
+	{ "rounding without scale", BASE "[aggregate]\nmax = a\n"
+	    "rounding = error\n",
+	    { ":12: key 'rounding': needs scale (without scale nothing is "
+	    "rounded" } },
+	{ "scale without a number column", BASE "[aggregate]\n"
+	    "group_by = a\ncount = n\nscale = 2\n",
+	    { ":13: key 'scale': applies to sum, min and max columns, and "
+	    "this job has none" } },
+	{ "scale on records passing through", BASE "[aggregate]\n"
+	    "fields = a, b\nscale = 2\nrounding = half-up\n",
+	    { ":12: key 'scale': applies to sum, min and max columns" } },
 	{ "field twice in group_by", BASE "[aggregate]\ngroup_by = a, b, a\n",
 	    { ":11: key 'group_by': field 'a' is listed twice" } },
 	{ "empty list item", BASE "[aggregate]\nsum = a,,b\n",
