@@ -20,6 +20,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -87,11 +89,38 @@ unquote(char *v, char *end, const char **why)
 	return w;
 }
 
+/* A line that cannot be read: -2, so the caller can read on. */
+#define LINE_BAD	(-2)
+
+static int __attribute__((format(printf, 2, 3)))
+bad_line(struct xerr *err, const char *fmt, ...)
+{
+	char msg[sizeof(err->msg)];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	xerr_set(err, XERR_CONFIG, 0, "%s", msg);
+	return LINE_BAD;
+}
+
+/* Where the reader is between lines. */
+struct ini_state {
+	char section[INI_MAX_SECTION];	/* "" before the first */
+	int skip;		/* after a malformed "[section": skip keys */
+	const char *bad_key;	/* the malformed key of the last bad line */
+};
+
+/*
+ * One line: 0, -1 when fn stopped, or LINE_BAD (err set, and st->bad_key
+ * set for a malformed key).
+ */
 static int
 parse_line(const char *label, unsigned line, char *s, char *end,
-    char *section, ini_fn fn, void *ctx, struct xerr *err)
+    struct ini_state *st, ini_fn fn, void *ctx, struct xerr *err)
 {
-	char *p, *key, *kend, *v, *vend;
+	char *p, *key, *kend, *v, *vend, *section = st->section;
 	const char *why;
 
 	while (s < end && is_blank(*s))
@@ -99,10 +128,13 @@ parse_line(const char *label, unsigned line, char *s, char *end,
 	if (s == end || *s == '#' || *s == ';')
 		return 0;
 	if (*s == '[') {
+		/* Until the next good header, keys belong to no section we
+		 * know: skip them rather than file them under the last. */
+		st->skip = 1;
 		p = memchr(s, ']', (size_t)(end - s));
 		if (p == NULL)
-			return xerr_set(err, XERR_CONFIG, 0, "%s:%u: expected "
-			    "'[section]'", label, line);
+			return bad_line(err, "%s:%u: expected '[section]'",
+			    label, line);
 		vend = end;
 		cut_comment(p + 1, &vend);
 		key = s + 1;
@@ -112,43 +144,47 @@ parse_line(const char *label, unsigned line, char *s, char *end,
 		while (kend > key && is_blank(kend[-1]))
 			kend--;
 		if (vend != p + 1)
-			return xerr_set(err, XERR_CONFIG, 0, "%s:%u: "
-			    "unexpected text after '[section]'", label, line);
+			return bad_line(err, "%s:%u: unexpected text after "
+			    "'[section]'", label, line);
 		if (kend == key || kend - key >= INI_MAX_SECTION ||
 		    strspn(key, "abcdefghijklmnopqrstuvwxyz_") !=
 		    (size_t)(kend - key))
-			return xerr_set(err, XERR_CONFIG, 0, "%s:%u: bad "
-			    "section name '[%.*s]' (lower case letters and "
-			    "'_')", label, line, (int)(p - s - 1), s + 1);
+			return bad_line(err, "%s:%u: bad section name "
+			    "'[%.*s]' (lower case letters and '_')", label,
+			    line, (int)(p - s - 1), s + 1);
 		memcpy(section, key, (size_t)(kend - key));
 		section[kend - key] = '\0';
+		st->skip = 0;
 		return fn(ctx, section, NULL, NULL, line, err);
 	}
+	if (st->skip)
+		return 0;
 	p = memchr(s, '=', (size_t)(end - s));
 	if (p == NULL || p == s)
-		return xerr_set(err, XERR_CONFIG, 0, "%s:%u: expected "
-		    "'key = value'", label, line);
+		return bad_line(err, "%s:%u: expected 'key = value'", label,
+		    line);
 	key = s;
 	kend = p;
 	while (kend > key && is_blank(kend[-1]))
 		kend--;
-	if (strspn(key, "abcdefghijklmnopqrstuvwxyz0123456789_") !=
-	    (size_t)(kend - key))
-		return xerr_set(err, XERR_CONFIG, 0, "%s:%u: bad key '%.*s' "
-		    "(keys are lower case letters, digits and '_')", label,
-		    line, (int)(kend - key), key);
 	*kend = '\0';
+	if (strspn(key, "abcdefghijklmnopqrstuvwxyz0123456789_") !=
+	    (size_t)(kend - key)) {
+		st->bad_key = key;
+		return bad_line(err, "%s:%u: bad key '%s' (keys are lower "
+		    "case letters, digits and '_')", label, line, key);
+	}
 	if (section[0] == '\0')
-		return xerr_set(err, XERR_CONFIG, 0, "%s:%u: key outside of "
-		    "a section", label, line);
+		return bad_line(err, "%s:%u: key outside of a section", label,
+		    line);
 	v = p + 1;
 	while (v < end && is_blank(*v))
 		v++;
 	vend = end;
 	if (v < end && *v == '"') {
 		if ((vend = unquote(v, end, &why)) == NULL)
-			return xerr_set(err, XERR_CONFIG, 0, "%s:%u: key "
-			    "'%s': %s", label, line, key, why);
+			return bad_line(err, "%s:%u: key '%s': %s", label,
+			    line, key, why);
 	} else {
 		/* "key = # comment" leaves an empty value: the blank before
 		 * '#' has been skipped, so look at v itself too. */
@@ -162,10 +198,11 @@ parse_line(const char *label, unsigned line, char *s, char *end,
 }
 
 int
-ini_parse_buffer(const char *label, const char *data, size_t len,
-    ini_fn fn, void *ctx, struct xerr *err)
+ini_parse_buffer_all(const char *label, const char *data, size_t len,
+    ini_fn fn, ini_bad_fn bad, void *ctx, struct xerr *err)
 {
-	char section[INI_MAX_SECTION] = "", *copy, *s, *nl, *end;
+	struct ini_state st;
+	char *copy, *s, *nl, *end;
 	const char *q;
 	unsigned line = 0;
 	int rc = 0;
@@ -183,6 +220,7 @@ ini_parse_buffer(const char *label, const char *data, size_t len,
 		return xerr_nomem(err);
 	memcpy(copy, data, len);
 	copy[len] = '\0';
+	memset(&st, 0, sizeof(st));
 	s = copy;
 	end = copy + len;
 	if (len >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0)
@@ -191,19 +229,37 @@ ini_parse_buffer(const char *label, const char *data, size_t len,
 		line++;
 		if ((nl = memchr(s, '\n', (size_t)(end - s))) == NULL)
 			nl = end;
-		if (nl - s > INI_MAX_LINE) {
-			rc = xerr_set(err, XERR_CONFIG, 0, "%s:%u: line longer "
-			    "than %d bytes", label, line, INI_MAX_LINE);
-			break;
-		}
 		*nl = '\0';
-		if ((rc = parse_line(label, line, s, nl, section, fn, ctx,
-		    err)) == -1)
+		st.bad_key = NULL;
+		if (nl - s > INI_MAX_LINE)
+			rc = bad_line(err, "%s:%u: line longer than %d bytes",
+			    label, line, INI_MAX_LINE);
+		else
+			rc = parse_line(label, line, s, nl, &st, fn, ctx, err);
+		if (rc == LINE_BAD) {
+			struct xerr why = *err;
+
+			/* Without bad, the first bad line stops the parse. */
+			rc = -1;
+			if (bad == NULL || bad(ctx, st.section, st.bad_key,
+			    line, &why, err) == -1)
+				break;
+			xerr_clear(err);
+			rc = 0;
+		}
+		if (rc == -1)
 			break;
 		s = nl + 1;
 	}
 	free(copy);
 	return rc;
+}
+
+int
+ini_parse_buffer(const char *label, const char *data, size_t len,
+    ini_fn fn, void *ctx, struct xerr *err)
+{
+	return ini_parse_buffer_all(label, data, len, fn, NULL, ctx, err);
 }
 
 /*
@@ -245,7 +301,8 @@ dir_is_safe(const char *path, int resolve, struct xerr *err)
 }
 
 int
-ini_parse_file(const char *path, ini_fn fn, void *ctx, struct xerr *err)
+ini_parse_file_all(const char *path, ini_fn fn, ini_bad_fn bad, void *ctx,
+    struct xerr *err)
 {
 	struct stat st;
 	char *data = NULL;
@@ -308,7 +365,7 @@ ini_parse_file(const char *path, ini_fn fn, void *ctx, struct xerr *err)
 		if (len > INI_MAX_FILE)
 			goto toobig;
 	}
-	rc = ini_parse_buffer(path, data, len, fn, ctx, err);
+	rc = ini_parse_buffer_all(path, data, len, fn, bad, ctx, err);
 	goto out;
 toobig:
 	xerr_set(err, XERR_CONFIG, 0, "cannot read '%s': larger than %d "
@@ -317,4 +374,10 @@ out:
 	free(data);
 	close(fd);
 	return rc;
+}
+
+int
+ini_parse_file(const char *path, ini_fn fn, void *ctx, struct xerr *err)
+{
+	return ini_parse_file_all(path, fn, NULL, ctx, err);
 }

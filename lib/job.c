@@ -22,8 +22,11 @@
  *   Transport keys in [upload] are not checked against the URL's scheme,
  *   so a destination can be switched (say to a local directory for a test)
  *   without removing the keys of the other one.
- * - A syntax error stops reading: the values read before it are still
- *   checked, but missing keys are not reported (they may follow).
+ * - A line that cannot be read is reported and skipped, and reading
+ *   goes on, so one mistake does not hide the others.  A key with
+ *   characters keys cannot have ("group-by") is an unknown key like any
+ *   other, with a suggestion.  After any other broken line, missing keys
+ *   are not reported: the broken line may have been meant as one.
  * - Empty values are errors for every key.
  * - A receive job's connection keys live in [inbox] and are read by the
  *   [upload] code into job->upload; with a local inbox (path) they, and
@@ -36,6 +39,7 @@
  */
 #include "job.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -253,6 +257,7 @@ struct stray {
 	enum sec sec;
 	unsigned line;
 	unsigned first;		/* duplicate: line of the first; 0: unknown */
+	int malformed;		/* characters no key has ("group-by") */
 	char *key;
 };
 
@@ -276,6 +281,7 @@ struct loader {
 	size_t nstrays, capstrays;
 	struct problem *probs;
 	size_t nprobs, capprobs;
+	int broken_line;	/* a line could not be read (not a bad key) */
 	int nomem;
 };
 
@@ -402,46 +408,77 @@ distance(const char *a, const char *b)
 	return row[lb];
 }
 
+/*
+ * key as keys are spelt: lower case, with '_' for the '-', '.' and blanks
+ * people write instead ("Group-By" -> "group_by").  "" when too long to
+ * be any key.
+ */
+static void
+key_spelling(const char *key, char out[64])
+{
+	size_t i;
+
+	for (i = 0; key[i] != '\0' && i < 63; i++)
+		out[i] = key[i] == '-' || key[i] == '.' || key[i] == ' ' ||
+		    key[i] == '\t' ? '_' : (char)tolower((unsigned char)key[i]);
+	out[key[i] == '\0' ? i : 0] = '\0';
+}
+
 /* An unknown key's message; the hint names a section of dir only. */
 static void
-unknown_key(struct loader *ld, enum sec sec, const char *key, unsigned line,
-    enum job_direction dir)
+unknown_key(struct loader *ld, const struct stray *st, enum job_direction dir)
 {
-	size_t k, d, bestd = 3;
-	const char *best = NULL;
+	size_t k, d, bestd = 3 + 1;	/* up to two edits (+1: see below) */
+	const char *best = NULL, *key = st->key;
+	char spelt[64];
 	int sd;
 
-	for (k = 0; k < K_COUNT; k++) {
-		if (keydefs[k].sec != sec)
+	key_spelling(key, spelt);
+	for (k = 0; k < K_COUNT && spelt[0] != '\0'; k++) {
+		if (keydefs[k].sec != st->sec)
 			continue;
-		d = distance(key, keydefs[k].name);
+		/* A key spelt another way beats any typo. */
+		d = strcmp(spelt, keydefs[k].name) == 0 ? 0 :
+		    distance(spelt, keydefs[k].name) + 1;
 		if (d < bestd) {
 			bestd = d;
 			best = keydefs[k].name;
 		}
 	}
 	if (best != NULL) {
-		problem(ld, line, "key '%s': unknown key in [%s] (did you "
-		    "mean '%s'?)", key, sec_names[sec], best);
+		problem(ld, st->line, "key '%s': unknown key in [%s] (did you "
+		    "mean '%s'?)", key, sec_names[st->sec], best);
 		return;
 	}
-	for (k = 0; k < K_COUNT; k++) {
+	for (k = 0; k < K_COUNT && spelt[0] != '\0'; k++) {
 		sd = sec_dir[keydefs[k].sec];
 		if ((sd == -1 || sd == (int)dir) &&
-		    strcmp(keydefs[k].name, key) == 0) {
-			problem(ld, line, "key '%s': unknown key in [%s] (it "
-			    "belongs in [%s])", key, sec_names[sec],
-			    sec_names[keydefs[k].sec]);
+		    strcmp(keydefs[k].name, spelt) == 0) {
+			if (strcmp(key, spelt) == 0)
+				problem(ld, st->line, "key '%s': unknown key "
+				    "in [%s] (it belongs in [%s])", key,
+				    sec_names[st->sec],
+				    sec_names[keydefs[k].sec]);
+			else
+				problem(ld, st->line, "key '%s': unknown key "
+				    "in [%s] (it belongs in [%s], spelt '%s')",
+				    key, sec_names[st->sec],
+				    sec_names[keydefs[k].sec], keydefs[k].name);
 			return;
 		}
 	}
-	problem(ld, line, "key '%s': unknown key in [%s]", key,
-	    sec_names[sec]);
+	if (st->malformed)
+		problem(ld, st->line, "key '%s': unknown key in [%s] (keys "
+		    "are lower case letters, digits and '_')", key,
+		    sec_names[st->sec]);
+	else
+		problem(ld, st->line, "key '%s': unknown key in [%s]", key,
+		    sec_names[st->sec]);
 }
 
 static void
 add_stray(struct loader *ld, enum sec sec, const char *key, unsigned line,
-    unsigned first)
+    unsigned first, int malformed)
 {
 	struct stray *s;
 	size_t cap;
@@ -463,6 +500,7 @@ add_stray(struct loader *ld, enum sec sec, const char *key, unsigned line,
 	s->sec = sec;
 	s->line = line;
 	s->first = first;
+	s->malformed = malformed;
 	ld->nstrays++;
 }
 
@@ -501,12 +539,35 @@ on_entry(void *ctx, const char *section, const char *key, const char *value,
 		    strcmp(keydefs[i].name, key) == 0)
 			break;
 	if (i == K_COUNT)
-		add_stray(ld, (enum sec)ld->cur, key, line, 0);
+		add_stray(ld, (enum sec)ld->cur, key, line, 0, 0);
 	else if (ld->ent[i].value != NULL)
-		add_stray(ld, (enum sec)ld->cur, key, line, ld->ent[i].line);
+		add_stray(ld, (enum sec)ld->cur, key, line, ld->ent[i].line,
+		    0);
 	else {
 		ld->ent[i].value = dup(ld, value);
 		ld->ent[i].line = line;
+	}
+	return ld->nomem ? xerr_nomem(err) : 0;
+}
+
+/*
+ * A line the INI reader could not read.  A malformed key in a section we
+ * know is an unknown key (so it gets a suggestion once the direction is
+ * known); one in an unknown section is not reported, as no key there is;
+ * anything else is reported as the reader says.  Reading goes on.
+ */
+static int
+on_bad_line(void *ctx, const char *section, const char *bad_key,
+    unsigned line, const struct xerr *why, struct xerr *err)
+{
+	struct loader *ld = ctx;
+
+	(void)section;
+	if (bad_key != NULL && ld->cur >= 0)
+		add_stray(ld, (enum sec)ld->cur, bad_key, line, 0, 1);
+	else if (bad_key == NULL || ld->cur == CUR_NONE) {
+		add_problem(ld, line, why->msg);
+		ld->broken_line = 1;
 	}
 	return ld->nomem ? xerr_nomem(err) : 0;
 }
@@ -1779,7 +1840,7 @@ other_direction(struct loader *ld, enum job_direction dir)
 		if (sec_dir[s->sec] != -1 && sec_dir[s->sec] != (int)dir)
 			continue;
 		if (s->first == 0)
-			unknown_key(ld, s->sec, s->key, s->line, dir);
+			unknown_key(ld, s, dir);
 		else
 			problem(ld, s->line, "key '%s': duplicate key in [%s] "
 			    "(first set on line %u)", s->key,
@@ -1822,7 +1883,8 @@ job_load(const char *home, const char *path, struct job **out,
 		goto nomem;
 	ld.job->name = job_name(&ld, path);
 
-	syntax_ok = ini_parse_file(path, on_entry, &ld, &err) == 0;
+	syntax_ok = ini_parse_file_all(path, on_entry, on_bad_line, &ld,
+	    &err) == 0;
 	if (ld.nomem || (!syntax_ok && err.cls == XERR_NOMEM))
 		goto nomem;
 	if (!syntax_ok) {
@@ -1834,6 +1896,8 @@ job_load(const char *home, const char *path, struct job **out,
 		if (line == 0)
 			goto report;	/* unreadable: nothing more to say */
 	}
+	if (ld.broken_line)
+		syntax_ok = 0;
 	dir = direction_of(&ld);
 	ld.job->direction = dir;
 	other_direction(&ld, dir);

@@ -116,3 +116,35 @@ x check
 expect_rc 0
 expect_out "orphan"
 [ -d "$H/spool/good" ] || fail "orphan spool removed"
+mv "$H/jobs/good.disabled" "$H/jobs/good.job"
+# A malformed key (group-by) is named with its fix, and the file's other
+# problems, before and after it, are all reported in one go, by line.
+job dashed <<'JOB'
+[job]
+direction = send
+timezone = Mars/Olympus
+[source]
+type = csv
+path = data/none.csv
+[aggregate]
+group-by = store
+sum = amount
+scale = 2
+rounding = bankers
+[output]
+name = d_{date}.csv
+compress = rar
+[upload]
+url = out
+JOB
+x check dashed
+expect_rc 78
+grep -c 'dashed.job:' "$T/err" | grep -qx 4 || fail "want 4 problems"
+expect_err "dashed.job:3: key 'timezone': unknown time zone 'Mars/Olympus'"
+expect_err "dashed.job:8: key 'group-by': unknown key in [aggregate] (did you mean 'group_by'?)"
+expect_err "dashed.job:11: key 'rounding': expected half-even, half-up or error"
+expect_err "dashed.job:14: key 'compress': expected none, gzip or zip"
+# The other jobs still run; the broken one is only warned about.
+x send --date 2026-11-25 good
+expect_rc 0
+expect_err "dashed.job:8: key 'group-by'"

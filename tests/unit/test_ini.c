@@ -240,6 +240,102 @@ test_files(void **state)
 	buf_release(&b);
 }
 
+/* Records each bad line as "LINE !<section> <key or -> <message>". */
+static int
+note_bad(void *ctx, const char *section, const char *bad_key, unsigned line,
+    const struct xerr *why, struct xerr *err)
+{
+	struct buf *b = ctx;
+
+	(void)err;
+	buf_printf(b, "%u !%s %s %s\n", line, section,
+	    bad_key ? bad_key : "-", why->msg);
+	return 0;
+}
+
+/* Stops at the first bad line it sees. */
+static int
+stop_bad(void *ctx, const char *section, const char *bad_key, unsigned line,
+    const struct xerr *why, struct xerr *err)
+{
+	(void)ctx;
+	(void)section;
+	(void)bad_key;
+	(void)why;
+	return xerr_set(err, XERR_CONFIG, 0, "stopped at bad line %u", line);
+}
+
+/*
+ * ini_parse_buffer_all() reads every line: each bad one is handed over
+ * (a malformed key with its text), the good ones around it still are,
+ * and keys after a malformed section header are skipped unseen.
+ */
+static void
+test_read_on(void **state)
+{
+	static const char in[] =
+	    "[aggregate]\n"			/* 1 */
+	    "group-by = store\n"		/* 2 */
+	    "sum = amount\n"			/* 3 */
+	    "no equals here\n"			/* 4 */
+	    "q = \"open\n"			/* 5 */
+	    "[output\n"				/* 6 */
+	    "hidden = 1\n"			/* 7 */
+	    "Also-Hidden = 2\n"			/* 8 */
+	    "[output]\n"			/* 9 */
+	    "name = x\n";			/* 10 */
+	static const char *const want =
+	    "1 [aggregate]\n"
+	    "2 !aggregate group-by t.ini:2: bad key 'group-by' (keys are "
+	    "lower case letters, digits and '_')\n"
+	    "3 aggregate.sum=<amount>\n"
+	    "4 !aggregate - t.ini:4: expected 'key = value'\n"
+	    "5 !aggregate - t.ini:5: key 'q': unterminated quoted value\n"
+	    "6 !aggregate - t.ini:6: expected '[section]'\n"
+	    "9 [output]\n"
+	    "10 output.name=<x>\n";
+	struct xerr err;
+	struct buf b;
+	char *big;
+	size_t n;
+
+	(void)state;
+	buf_init(&b, 0);
+	xerr_clear(&err);
+	/* One buffer for both callbacks keeps the order of the lines. */
+	assert_int_equal(ini_parse_buffer_all("t.ini", in, strlen(in),
+	    collect, note_bad, &b, &err), 0);
+	assert_string_equal(b.data, want);
+	assert_int_equal(err.cls, XERR_NONE);
+
+	/* The bad callback can stop; the plain parse stops by itself. */
+	buf_reset(&b);
+	assert_int_equal(ini_parse_buffer_all("t.ini", in, strlen(in),
+	    collect, stop_bad, &b, &err), -1);
+	assert_string_equal(err.msg, "stopped at bad line 2");
+	assert_string_equal(b.data, "1 [aggregate]\n");
+	buf_reset(&b);
+	assert_int_equal(ini_parse_buffer("t.ini", in, strlen(in), collect,
+	    &b, &err), -1);
+	assert_string_equal(err.msg, "t.ini:2: bad key 'group-by' (keys are "
+	    "lower case letters, digits and '_')");
+
+	/* An over-long line is skipped too; the next one is read. */
+	buf_reset(&b);
+	n = 4 + 9000 + 1;
+	big = malloc(n + 16);
+	assert_non_null(big);
+	memcpy(big, "[s]\n", 4);
+	memset(big + 4, 'v', 9000);
+	memcpy(big + 4 + 9000, "\nk = 1\n", 7);
+	assert_int_equal(ini_parse_buffer_all("t.ini", big, n + 6, collect,
+	    note_bad, &b, &err), 0);
+	assert_string_equal(b.data, "1 [s]\n2 !s - t.ini:2: line longer than "
+	    "8192 bytes\n3 s.k=<1>\n");
+	free(big);
+	buf_release(&b);
+}
+
 int
 main(void)
 {
@@ -248,6 +344,7 @@ main(void)
 		cmocka_unit_test(test_bad),
 		cmocka_unit_test(test_nul_and_long_lines),
 		cmocka_unit_test(test_files),
+		cmocka_unit_test(test_read_on),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

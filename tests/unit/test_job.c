@@ -639,10 +639,50 @@ static const struct broken_row broken[] = {
 	    { ":11: key 'manifest': expected none, sha256 or json" } },
 	{ "tilde path", JOB "[source]\ntype = csv\npath = ~/in/*.csv\n" OUT UP,
 	    { ":5: key 'path': '~' is not expanded" } },
-	{ "syntax error stops reading", JOB "[source]\ntype = csv\n"
-	    "path = in/{x}.csv\nthis line is wrong\n" OUT UP,
+	{ "a broken line does not stop reading", JOB "[source]\ntype = csv\n"
+	    "path = in/{x}.csv\nthis line is wrong\n" OUT "compress = rar\n"
+	    UP,
 	    { ":5: key 'path': unknown placeholder '{x}'",
-	    ":6: expected 'key = value'" } },
+	    ":6: expected 'key = value'",
+	    ":9: key 'compress': expected none, gzip or zip" } },
+	/* The issue's case: "group-by" named with its fix, and the
+	 * file's other problems still reported. */
+	{ "malformed key with a suggestion, other errors kept",
+	    BASE "[aggregate]\ngroup-by = store\nsum = amount\nscale = 2\n"
+	    "rounding = up\n[output]\ncompress = rar\n",
+	    { ":11: key 'group-by': unknown key in [aggregate] (did you mean "
+	    "'group_by'?)",
+	    ":14: key 'rounding': expected half-even, half-up or error",
+	    ":16: key 'compress': expected none, gzip or zip" } },
+	{ "malformed keys spelt other ways", BASE "[aggregate]\n"
+	    "Group.By = a\nSUM = b\n[upload]\nmax-attempts = 3\n"
+	    "Retry Delay = 1s\n",
+	    { ":11: key 'Group.By': unknown key in [aggregate] (did you "
+	    "mean 'group_by'?)",
+	    ":12: key 'SUM': unknown key in [aggregate] (did you mean "
+	    "'sum'?)",
+	    ":14: key 'max-attempts': unknown key in [upload] (did you "
+	    "mean 'max_attempts'?)",
+	    ":15: key 'Retry Delay': unknown key in [upload] (did you mean "
+	    "'retry_delay'?)" } },
+	{ "malformed key in the wrong section", BASE "[job]\nca-file = x\n",
+	    { ":11: key 'ca-file': unknown key in [job] (it belongs in "
+	    "[upload], spelt 'ca_file')" } },
+	{ "malformed key, nothing close", BASE "[upload]\nfrob-nicate! = 1\n",
+	    { ":11: key 'frob-nicate!': unknown key in [upload] (keys are "
+	    "lower case letters, digits and '_')" } },
+	{ "malformed key outside a section", "a-b = 1\n" BASE,
+	    { ":1: bad key 'a-b' (keys are lower case letters, digits and "
+	    "'_')" } },
+	{ "malformed key in an unknown section", BASE "[agregate]\n"
+	    "group-by = a\n",
+	    { ":10: unknown section '[agregate]' (did you mean "
+	    "'[aggregate]'?)" } },
+	{ "keys after a broken section header are skipped", BASE
+	    "[aggregate\ngroup_by = a\nbogus = 1\n[output]\n"
+	    "compress = rar\n",
+	    { ":10: expected '[section]'",
+	    ":14: key 'compress': expected none, gzip or zip" } },
 	{ "many problems at once, by line",
 	    "[job]\n"				/* 1 */
 	    "direction = send\n"		/* 2 */
