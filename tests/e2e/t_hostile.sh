@@ -433,6 +433,25 @@ s_jsonl_1e400_sum() {
 group_by = k
 sum = amount"
 }
+s_amount_needs_rounding() {	# rounding = error: refused, nothing sent
+	csv_in 'k,amount\na,1.10\na,0.015\n' "[aggregate]
+group_by = k
+sum = amount
+scale = 2
+rounding = error"
+}
+s_amount_negative_zero() {	# rounds to 0: never "-0.00"
+	csv_in 'k,amount\na,-0.004\n' "[aggregate]
+group_by = k
+sum = amount
+scale = 2"
+}
+s_amount_huge_at_scale_18() {	# 36 + 18 digits: nothing overflows
+	csv_in 'k,amount\na,170141183460469231731687303715884105.727\n' "[aggregate]
+group_by = k
+max = amount
+scale = 18"
+}
 s_jsonl_1e400_passed_on() {
 	jsonl_in '{"k":"a","amount":1e400}\n'
 }
@@ -693,6 +712,9 @@ csv_2gb_line_of_fields|s_csv_2gb_line_of_fields|xmem send --date $D sx|1|:2: rec
 jsonl_million_deep|s_jsonl_million_deep|xx send --date $D sx|1|in.jsonl:1: invalid JSON at byte 82: nesting too deep|nosend
 json_million_deep_received|s_json_million_deep_received|xx receive|1|nesting too deep|failed deep.json
 jsonl_1e400_sum|s_jsonl_1e400_sum|xx send --date $D sx|1|value '1e400' in 'amount' is too large or too precise for an exact decimal sum|nosend
+amount_needs_rounding|s_amount_needs_rounding|xx send --date $D sx|1|column 'amount' of group k='a': value 1.115 has more than 2 decimals and rounding = error refuses to round it|nosend
+amount_negative_zero|s_amount_negative_zero|xx send --date $D sx|0|-|sent sx_$D.csv && [ "$(cat "$H/out/sx_$D.csv")" = "$(printf 'k,amount\na,0.00')" ]
+amount_huge_at_scale_18|s_amount_huge_at_scale_18|xx send --date $D sx|0|-|sent sx_$D.csv && [ "$(cat "$H/out/sx_$D.csv")" = "$(printf 'k,max_amount\na,170141183460469231731687303715884105.727000000000000000')" ]
 jsonl_1e400_passed_on|s_jsonl_1e400_passed_on|xx send --date $D sx|0|-|sent sx_$D.csv && [ "$(cat "$H/out/sx_$D.csv")" = "$(printf 'k,amount\na,1e400')" ]
 jsonl_trailing_garbage|s_jsonl_trailing_garbage|xx send --date $D sx|1|in.jsonl:2: invalid JSON at byte 22|nosend
 json_trailing_garbage_received|s_json_trailing_garbage_received|xx receive|1|t.json:1: invalid JSON at byte 21: text after the array|failed t.json
