@@ -200,6 +200,61 @@ tz_day_bounds(bdate_t d, time_t *start, time_t *end)
 	*end = day_start(d + 1);
 }
 
+/* Seconds of t after the local midnight of date d (negative before d). */
+static long long
+wall_since(bdate_t d, time_t t)
+{
+	struct tm tm;
+	bdate_t td;
+
+	if (localtime_r(&t, &tm) == NULL)
+		return (long long)t - (long long)d * DAY;
+	td = bdate_from_ymd(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+	return (long long)(td - d) * DAY + tm.tm_hour * 3600 + tm.tm_min * 60 +
+	    tm.tm_sec;
+}
+
+time_t
+tz_wall_time(bdate_t d, int minute)
+{
+	long long want = (long long)minute * 60, w;
+	time_t start, end, t, lo, hi, mid;
+	int i;
+
+	tz_day_bounds(d, &start, &end);
+	/*
+	 * Step by the difference between the wall time wanted and the one
+	 * found: one step without a change of offset, two across one.
+	 * Starting from the offset in force at midnight reaches the first
+	 * occurrence of a repeated time.  A time inside a gap makes the
+	 * steps swing across it; the answer is then the end of the gap.
+	 */
+	t = start + (time_t)(want - wall_since(d, start));
+	for (i = 0; i < 4; i++) {
+		w = wall_since(d, t);
+		if (w == want)
+			return t < start ? start : t;
+		t += (time_t)(want - w);
+	}
+	/* In a gap: the first instant whose wall time is at or past the one
+	 * wanted, searched between two instants on either side of it (no
+	 * fall-back lies within a day of a spring-forward). */
+	lo = t;
+	hi = t;
+	while (wall_since(d, lo) >= want && lo > start - DAY)
+		lo -= 3600;
+	while (wall_since(d, hi) < want && hi < end + DAY)
+		hi += 3600;
+	while (hi - lo > 1) {
+		mid = lo + (hi - lo) / 2;
+		if (wall_since(d, mid) >= want)
+			hi = mid;
+		else
+			lo = mid;
+	}
+	return hi < start ? start : hi;
+}
+
 void
 tz_format_iso(time_t t, char *out, size_t size)
 {

@@ -32,6 +32,16 @@ bdate_t tz_date_of(time_t t);
  * a day starting inside a DST gap starts at the first existing instant). */
 void tz_day_bounds(bdate_t d, time_t *start, time_t *end);
 
+/*
+ * The instant the clock of the current zone first shows minute (minutes
+ * after midnight, 0-1439) on date d.  A wall time that does not exist
+ * that day (skipped by a DST change: 02:30 on a spring-forward day in
+ * America/New_York) is the first instant after the gap (03:00 EDT); one
+ * that exists twice (a fall-back) is its first occurrence.  Never before
+ * the start of d.
+ */
+time_t tz_wall_time(bdate_t d, int minute);
+
 /* "2026-11-24T00:00:00+09:00" for t in the current zone. */
 void tz_format_iso(time_t t, char *out, size_t size);
 

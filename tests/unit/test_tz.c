@@ -342,6 +342,63 @@ test_use(void **state)
 	assert_null(getenv("TZ"));
 }
 
+/* Deadlines (expect = HH:MM): expected values from Python's zoneinfo, the
+ * first instant whose local date is the day and wall time at or past
+ * HH:MM. */
+static const struct {
+	const char *zone, *date;
+	int minute;
+	long long t;
+	const char *iso;
+} walls[] = {
+	/* Spring forward: 02:30 does not exist; the gap ends at 03:00. */
+	{ "America/New_York", "2026-03-08", 2 * 60 + 30, 1772953200,
+	    "2026-03-08T03:00:00-04:00" },
+	{ "America/New_York", "2026-03-08", 1 * 60 + 59, 1772953140,
+	    "2026-03-08T01:59:00-05:00" },
+	{ "America/New_York", "2026-03-08", 3 * 60, 1772953200,
+	    "2026-03-08T03:00:00-04:00" },
+	{ "America/New_York", "2026-03-09", 2 * 60 + 30, 1773037800,
+	    "2026-03-09T02:30:00-04:00" },
+	/* Fall back: 01:30 happens twice; the first one counts. */
+	{ "America/New_York", "2026-11-01", 1 * 60 + 30, 1793511000,
+	    "2026-11-01T01:30:00-04:00" },
+	{ "America/New_York", "2026-11-01", 3 * 60, 1793520000,
+	    "2026-11-01T03:00:00-05:00" },
+	{ "Asia/Seoul", "2026-11-25", 30, 1795534200,
+	    "2026-11-25T00:30:00+09:00" },
+	{ "Asia/Seoul", "2026-11-24", 23 * 60 + 59, 1795532340,
+	    "2026-11-24T23:59:00+09:00" },
+	/* The day itself starts at 01:00. */
+	{ "America/Santiago", "2026-09-06", 30, 1788667200,
+	    "2026-09-06T01:00:00-03:00" },
+	{ "Europe/London", "2026-03-29", 1 * 60 + 15, 1774746000,
+	    "2026-03-29T02:00:00+01:00" },
+	{ "UTC", "2026-06-01", 0, 1780272000, "2026-06-01T00:00:00+00:00" },
+};
+
+static void
+test_wall_time(void **state)
+{
+	char iso[64];
+	size_t i;
+	time_t t;
+
+	(void)state;
+	for (i = 0; i < sizeof(walls) / sizeof(walls[0]); i++) {
+		use(walls[i].zone);
+		t = tz_wall_time(D(walls[i].date), walls[i].minute);
+		tz_format_iso(t, iso, sizeof(iso));
+		if ((long long)t != walls[i].t)
+			fail_msg("%s %s %02d:%02d: got %lld (%s), want %lld "
+			    "(%s)", walls[i].zone, walls[i].date,
+			    walls[i].minute / 60, walls[i].minute % 60,
+			    (long long)t, iso, walls[i].t, walls[i].iso);
+		assert_string_equal(iso, walls[i].iso);
+	}
+	use(NULL);
+}
+
 int
 main(void)
 {
@@ -353,6 +410,7 @@ main(void)
 		cmocka_unit_test(test_valid),
 		cmocka_unit_test(test_valid_tzdir),
 		cmocka_unit_test(test_use),
+		cmocka_unit_test(test_wall_time),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
