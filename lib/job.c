@@ -106,7 +106,7 @@ enum key {
 
 	K_IN_PATH, K_IN_URL, K_IN_PATTERN, K_IN_FORMAT, K_IN_DELIMITER,
 	K_IN_HEADER, K_IN_SETTLE, K_IN_REQUIRE_MANIFEST, K_IN_MANIFEST_TIMEOUT,
-	K_IN_AFTER_PULL, K_IN_MAX_SIZE,
+	K_IN_AFTER_PULL, K_IN_MAX_SIZE, K_IN_EXPECT,
 	K_IN_USER, K_IN_IDENTITY, K_IN_PASSPHRASE_FILE, K_IN_KNOWN_HOSTS,
 	K_IN_HOST_KEY_SHA256, K_IN_PASSWORD_FILE, K_IN_CA_FILE,
 	K_IN_CLIENT_CERT, K_IN_CLIENT_KEY, K_IN_RETRIES, K_IN_RETRY_DELAY,
@@ -192,6 +192,7 @@ static const struct keydef {
 	[K_IN_MANIFEST_TIMEOUT] = { SEC_INBOX, "manifest_timeout" },
 	[K_IN_AFTER_PULL] = { SEC_INBOX, "after_pull" },
 	[K_IN_MAX_SIZE] = { SEC_INBOX, "max_size" },
+	[K_IN_EXPECT] = { SEC_INBOX, "expect" },
 	[K_IN_USER] = { SEC_INBOX, "user" },
 	[K_IN_IDENTITY] = { SEC_INBOX, "identity" },
 	[K_IN_PASSPHRASE_FILE] = { SEC_INBOX, "passphrase_file" },
@@ -1465,6 +1466,41 @@ check_after_pull(struct loader *ld)
 		bad(ld, K_IN_AFTER_PULL, "expected delete, keep or move:DIR");
 }
 
+/*
+ * expect = HH:MM, the time of day (in the job's zone) by which the file
+ * of the job's current batch date must be in.  Without {date...} in the
+ * pattern a file's date is the day it is picked up, so only date = today
+ * can ever be met.
+ */
+static void
+check_expect(struct loader *ld)
+{
+	struct job *job = ld->job;
+	const char *v = val(ld, K_IN_EXPECT);
+	int h, m;
+
+	if (v == NULL)
+		return;
+	if (strlen(v) != 5 || v[2] != ':' || v[0] < '0' || v[0] > '2' ||
+	    v[1] < '0' || v[1] > '9' || v[3] < '0' || v[3] > '5' ||
+	    v[4] < '0' || v[4] > '9' ||
+	    (h = (v[0] - '0') * 10 + (v[1] - '0')) > 23) {
+		bad(ld, K_IN_EXPECT, "'%s' is not a time of day: expected "
+		    "HH:MM from 00:00 to 23:59 (e.g. 06:00)", v);
+		return;
+	}
+	m = (v[3] - '0') * 10 + (v[4] - '0');
+	if (job->inbox.pattern != NULL &&
+	    !pattern_has_date(job->inbox.pattern) && job->date_offset != 0) {
+		bad(ld, K_IN_EXPECT, "the pattern has no {date...}: a file's "
+		    "batch date is then the day it is picked up, so only "
+		    "date = today can be expected (set it in [job], or put "
+		    "{date...} in pattern)");
+		return;
+	}
+	job->inbox.expect_min = h * 60 + m;
+}
+
 static void
 check_inbox(struct loader *ld)
 {
@@ -1522,6 +1558,7 @@ check_inbox(struct loader *ld)
 		bad(ld, K_IN_MANIFEST_TIMEOUT, "only used with "
 		    "require_manifest = yes");
 	duration_s(ld, K_IN_MANIFEST_TIMEOUT, 0, &in->manifest_timeout_s);
+	check_expect(ld);
 	if ((v = val(ld, K_IN_MAX_SIZE)) != NULL) {
 		if (parse_size(v, &bytes, why, sizeof(why)) == -1)
 			bad(ld, K_IN_MAX_SIZE, "%s", why);
@@ -1633,13 +1670,17 @@ check_backup(struct loader *ld)
 static void
 check_receive(struct loader *ld, int *typep)
 {
-	static const enum key send_only[] = { K_DATE, K_CATCH_UP };
+	static const enum key send_only[] = { K_CATCH_UP };
 	size_t i;
 
 	for (i = 0; i < sizeof(send_only) / sizeof(*send_only); i++)
 		if (val(ld, send_only[i]) != NULL)
 			bad(ld, send_only[i], "not used in receive jobs (only "
 			    "in send jobs)");
+	/* A receive job's date only names the batch expect waits for. */
+	if (val(ld, K_DATE) != NULL && !is_set(ld, K_IN_EXPECT))
+		bad(ld, K_DATE, "only used with [inbox] expect in receive jobs "
+		    "(it names the batch date expect waits for)");
 	check_job(ld);
 	check_inbox(ld);
 	check_ingest(ld, typep);
@@ -1761,6 +1802,7 @@ job_new(void)
 	job->inbox.manifest_timeout_s = 3600;
 	job->inbox.after_pull = AFTER_PULL_DELETE;
 	job->inbox.max_size = 10LL << 30;
+	job->inbox.expect_min = -1;
 	job->ingest.type = INGEST_NONE;
 	job->ingest.mode = MODE_APPEND;
 	job->ingest.timeout_s = 600;

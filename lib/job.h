@@ -112,6 +112,8 @@ struct job_inbox {
 	char *after_pull_dir;	/* move:DIR (remote directory path) */
 	long long max_size;	/* max_size: bytes after decompression;
 				 * default 10G (archive bombs) */
+	int expect_min;		/* expect = HH:MM as minutes after midnight
+				 * in the job's zone; -1: nothing expected */
 };
 
 struct job_ingest {

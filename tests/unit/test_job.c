@@ -492,6 +492,9 @@ struct broken_row {
 };
 
 static const struct broken_row broken[] = {
+	{ "expect in a send job", BASE "[inbox]\nexpect = 06:00\n",
+	    { "/t.job:10: unknown section '[inbox]' (it belongs in receive "
+	    "jobs)" } },
 	{ "typo with suggestion", BASE "[aggregate]\ngroup_bu = a\n",
 	    { "/t.job:11: key 'group_bu': unknown key in [aggregate] (did "
 	    "you mean 'group_by'?)" } },
@@ -948,6 +951,31 @@ test_receive_command(void **state)
 	/* A backup path relative to the home, with patterns. */
 	job = load_ok(RBASE "[backup]\npath = archive/{job}/{date}\n");
 	assert_string_equal(job->backup.path, HOME "/archive/{job}/{date}");
+	assert_int_equal(job->inbox.expect_min, -1);
+	job_free(job);
+}
+
+/* [inbox] expect = HH:MM: minutes after midnight. */
+static void
+test_receive_expect(void **state)
+{
+	struct job *job;
+
+	(void)state;
+	job = load_ok(RJOB "[inbox]\npath = in\npattern = s_{date}.csv\n"
+	    "expect = 06:00\n" RING);
+	assert_int_equal(job->inbox.expect_min, 6 * 60);
+	assert_int_equal(job->date_offset, 1);
+	job_free(job);
+	job = load_ok(RJOB "date = today-2\n[inbox]\npath = in\n"
+	    "pattern = s_{date:%Y%m%d}.csv\nexpect = 23:59\n" RING);
+	assert_int_equal(job->inbox.expect_min, 23 * 60 + 59);
+	assert_int_equal(job->date_offset, 2);
+	job_free(job);
+	/* No date in the name: the pick-up day is the date, so today. */
+	job = load_ok(RJOB "date = today\n[inbox]\npath = in\n"
+	    "pattern = *.csv\nexpect = 00:00\n" RING);
+	assert_int_equal(job->inbox.expect_min, 0);
 	job_free(job);
 }
 
@@ -1037,7 +1065,8 @@ static const struct broken_row broken_receive[] = {
 	    { ":11: key 'header': header = no needs the field names in "
 	    "[ingest] columns" } },
 	{ "send-only keys", RBASE "[job]\ndate = today\ncatch_up = 3d\n",
-	    { ":11: key 'date': not used in receive jobs (only in send jobs)",
+	    { ":11: key 'date': only used with [inbox] expect in receive jobs "
+	    "(it names the batch date expect waits for)",
 	    ":12: key 'catch_up': not used in receive jobs (only in send "
 	    "jobs)" } },
 	{ "after_pull and connection keys with path", RBASE "[inbox]\n"
@@ -1132,6 +1161,23 @@ static const struct broken_row broken_receive[] = {
 	{ "delimiter", RBASE "[inbox]\ndelimiter = ab\n",
 	    { ":11: key 'delimiter': expected one character other than '\"', "
 	    "CR or LF (or tab)" } },
+	{ "expect without minutes", RBASE "[inbox]\nexpect = 6\n",
+	    { ":11: key 'expect': '6' is not a time of day: expected HH:MM "
+	    "from 00:00 to 23:59 (e.g. 06:00)" } },
+	{ "expect with one digit", RBASE "[inbox]\nexpect = 6:00\n",
+	    { ":11: key 'expect': '6:00' is not a time of day" } },
+	{ "expect 24:00", RBASE "[inbox]\nexpect = 24:00\n",
+	    { ":11: key 'expect': '24:00' is not a time of day" } },
+	{ "expect 12:60", RBASE "[inbox]\nexpect = 12:60\n",
+	    { ":11: key 'expect': '12:60' is not a time of day" } },
+	{ "expect with seconds", RBASE "[inbox]\nexpect = 06:00:00\n",
+	    { ":11: key 'expect': '06:00:00' is not a time of day" } },
+	{ "expect, no date in the pattern", RBASE "[inbox]\n"
+	    "expect = 06:00\n",
+	    { ":11: key 'expect': the pattern has no {date...}: a file's "
+	    "batch date is then the day it is picked up, so only date = today "
+	    "can be expected (set it in [job], or put {date...} in "
+	    "pattern)" } },
 	{ "settle", RBASE "[inbox]\nsettle = soon\n",
 	    { ":11: key 'settle': expected a number of seconds" } },
 	{ "require_manifest", RBASE "[inbox]\nrequire_manifest = sure\n",
@@ -1349,6 +1395,7 @@ main(void)
 		cmocka_unit_test(test_receive_defaults),
 		cmocka_unit_test(test_receive_command),
 		cmocka_unit_test(test_receive_urls),
+		cmocka_unit_test(test_receive_expect),
 		cmocka_unit_test(test_broken_receive),
 		cmocka_unit_test(test_job_names),
 		cmocka_unit_test(test_unreadable),
