@@ -39,6 +39,24 @@ static const char schema[] =
     "CREATE TABLE IF NOT EXISTS runs(job TEXT PRIMARY KEY,"
     " last_slot INTEGER NOT NULL, last_run INTEGER NOT NULL);";
 
+/*
+ * Changes to the schema above, in order; PRAGMA user_version counts those
+ * applied.  Each is idempotent, so two processes upgrading one ledger at
+ * once end alike.  Append only: a released entry is never edited.
+ */
+static const char *const migrations[] = {
+	/* 1: missing batches (expect, dates never sent) logged by a run,
+	 * and the first batch date a job's expect judges. */
+	"CREATE TABLE IF NOT EXISTS missing_logged("
+	" job TEXT NOT NULL, direction TEXT NOT NULL, date TEXT NOT NULL,"
+	" logged INTEGER NOT NULL, PRIMARY KEY(job, direction, date));"
+	"CREATE TABLE IF NOT EXISTS expect_since("
+	" job TEXT PRIMARY KEY, date TEXT NOT NULL);"
+	"CREATE INDEX IF NOT EXISTS receive_date ON receive_files(job, date);",
+};
+
+#define SCHEMA_VERSION	((int)(sizeof(migrations) / sizeof(migrations[0])))
+
 static int
 db_err(struct ledger *l, struct xerr *err, const char *what)
 {
@@ -48,6 +66,62 @@ db_err(struct ledger *l, struct xerr *err, const char *what)
 	    code == SQLITE_FULL || code == SQLITE_IOERR ? XERR_TEMP :
 	    XERR_PERM, 0, "ledger '%s': %s: %s", l->path, what,
 	    sqlite3_errmsg(l->db));
+}
+
+static int
+user_version(struct ledger *l, int *v)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(l->db, "PRAGMA user_version", -1, &st, NULL) !=
+	    SQLITE_OK)
+		return -1;
+	rc = sqlite3_step(st);
+	*v = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 0 : -1;
+}
+
+/* Bring an older ledger up to SCHEMA_VERSION, one step per transaction. */
+static int
+migrate(struct ledger *l, struct xerr *err)
+{
+	char set[64];
+	int v;
+
+	for (;;) {
+		if (user_version(l, &v) == -1)
+			return db_err(l, err, "cannot read the schema version");
+		if (v >= SCHEMA_VERSION)
+			return 0;
+		if (sqlite3_exec(l->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
+		    SQLITE_OK)
+			return db_err(l, err, "cannot upgrade the schema");
+		/* Another process may have done it while we waited. */
+		if (user_version(l, &v) == -1) {
+			db_err(l, err, "cannot read the schema version");
+			goto fail;
+		}
+		if (v < SCHEMA_VERSION) {
+			snprintf(set, sizeof(set), "PRAGMA user_version = %d",
+			    v + 1);
+			if (sqlite3_exec(l->db, migrations[v], NULL, NULL,
+			    NULL) != SQLITE_OK || sqlite3_exec(l->db, set,
+			    NULL, NULL, NULL) != SQLITE_OK) {
+				db_err(l, err, "cannot upgrade the schema");
+				goto fail;
+			}
+		}
+		if (sqlite3_exec(l->db, "COMMIT", NULL, NULL, NULL) !=
+		    SQLITE_OK) {
+			db_err(l, err, "cannot upgrade the schema");
+			goto fail;
+		}
+	}
+fail:
+	ledger_rollback(l);
+	return -1;
 }
 
 int
@@ -78,6 +152,10 @@ ledger_open(const char *path, struct ledger **out, struct xerr *err)
 		xerr_set(err, XERR_TEMP, 0, "ledger '%s': cannot set up: %s",
 		    path, msg ? msg : "unknown error");
 		sqlite3_free(msg);
+		ledger_close(l);
+		return -1;
+	}
+	if (migrate(l, err) == -1) {
 		ledger_close(l);
 		return -1;
 	}
@@ -679,5 +757,208 @@ ledger_state_counts_each(struct ledger *l,
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
 		return db_err(l, err, "cannot count batches");
+	return 0;
+}
+
+/* --- missing batches (SPEC.md section 7) ------------------------------ */
+
+int
+ledger_missing_logged_each(struct ledger *l, const char *job,
+    const char *direction, int (*fn)(void *ctx, bdate_t date,
+    long long logged, struct xerr *err), void *ctx, struct xerr *err)
+{
+	static const char sql[] = "SELECT date, logged FROM missing_logged"
+	    " WHERE job = ?1 AND direction = ?2 ORDER BY date";
+	const unsigned char *s;
+	sqlite3_stmt *st;
+	bdate_t d;
+	int rc;
+
+	if (sqlite3_prepare_v2(l->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return db_err(l, err, "cannot read missing batches");
+	sqlite3_bind_text(st, 1, job, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, direction, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if ((s = sqlite3_column_text(st, 0)) == NULL ||
+		    bdate_parse((const char *)s, &d) == -1)
+			continue;
+		if (fn(ctx, d, sqlite3_column_int64(st, 1), err) == -1) {
+			sqlite3_finalize(st);
+			return -1;
+		}
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return db_err(l, err, "cannot read missing batches");
+	return 0;
+}
+
+int
+ledger_missing_log(struct ledger *l, const char *job, const char *direction,
+    bdate_t date, long long when, struct xerr *err)
+{
+	static const char sql[] = "INSERT OR IGNORE INTO missing_logged"
+	    " (job, direction, date, logged) VALUES (?1, ?2, ?3, ?4)";
+	char ds[BDATE_STRLEN];
+	sqlite3_stmt *st;
+	int rc;
+
+	bdate_format(date, ds);
+	if (sqlite3_prepare_v2(l->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return db_err(l, err, "cannot record a missing batch");
+	sqlite3_bind_text(st, 1, job, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, direction, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, ds, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, when);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return db_err(l, err, "cannot record a missing batch");
+	return 0;
+}
+
+int
+ledger_expect_since(struct ledger *l, const char *job, bdate_t *since,
+    int *found, struct xerr *err)
+{
+	const unsigned char *s;
+	sqlite3_stmt *st;
+	int rc;
+
+	*found = 0;
+	if (sqlite3_prepare_v2(l->db, "SELECT date FROM expect_since WHERE"
+	    " job = ?1", -1, &st, NULL) != SQLITE_OK)
+		return db_err(l, err, "cannot read expectations");
+	sqlite3_bind_text(st, 1, job, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && (s = sqlite3_column_text(st, 0)) != NULL &&
+	    bdate_parse((const char *)s, since) == 0)
+		*found = 1;
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_err(l, err, "cannot read expectations");
+	return 0;
+}
+
+int
+ledger_expect_since_put(struct ledger *l, const char *job, bdate_t since,
+    struct xerr *err)
+{
+	char ds[BDATE_STRLEN];
+	sqlite3_stmt *st;
+	int rc;
+
+	bdate_format(since, ds);
+	if (sqlite3_prepare_v2(l->db, "INSERT OR REPLACE INTO expect_since"
+	    " (job, date) VALUES (?1, ?2)", -1, &st, NULL) != SQLITE_OK)
+		return db_err(l, err, "cannot record expectations");
+	sqlite3_bind_text(st, 1, job, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, ds, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return db_err(l, err, "cannot record expectations");
+	return 0;
+}
+
+int
+ledger_expect_forget(struct ledger *l, const char *job, struct xerr *err)
+{
+	static const char *const sql[] = {
+		"DELETE FROM expect_since WHERE job = ?1",
+		"DELETE FROM missing_logged WHERE job = ?1"
+		" AND direction = 'receive'",
+	};
+	sqlite3_stmt *st;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < sizeof(sql) / sizeof(sql[0]); i++) {
+		if (sqlite3_prepare_v2(l->db, sql[i], -1, &st, NULL) !=
+		    SQLITE_OK)
+			return db_err(l, err, "cannot update expectations");
+		sqlite3_bind_text(st, 1, job, -1, SQLITE_STATIC);
+		rc = sqlite3_step(st);
+		sqlite3_finalize(st);
+		if (rc != SQLITE_DONE)
+			return db_err(l, err, "cannot update expectations");
+	}
+	return 0;
+}
+
+int
+ledger_recv_done_each(struct ledger *l, const char *job, bdate_t from,
+    bdate_t to, int (*fn)(void *ctx, bdate_t date, const char *name,
+    struct xerr *err), void *ctx, struct xerr *err)
+{
+	/* SQLite takes the bare column name from the row of max(id). */
+	static const char sql[] = "SELECT date, name, max(id)"
+	    " FROM receive_files WHERE job = ?1 AND date >= ?2"
+	    " AND date <= ?3 AND state IN ('ingested', 'duplicate')"
+	    " GROUP BY date ORDER BY date";
+	char f[BDATE_STRLEN], t[BDATE_STRLEN];
+	const unsigned char *s, *name;
+	sqlite3_stmt *st;
+	bdate_t d;
+	int rc;
+
+	bdate_format(from, f);
+	bdate_format(to, t);
+	if (sqlite3_prepare_v2(l->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return db_err(l, err, "cannot read received files");
+	sqlite3_bind_text(st, 1, job, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, f, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, t, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if ((s = sqlite3_column_text(st, 0)) == NULL ||
+		    bdate_parse((const char *)s, &d) == -1)
+			continue;
+		name = sqlite3_column_text(st, 1);
+		if (fn(ctx, d, name ? (const char *)name : "", err) == -1) {
+			sqlite3_finalize(st);
+			return -1;
+		}
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return db_err(l, err, "cannot read received files");
+	return 0;
+}
+
+int
+ledger_missing_counts_each(struct ledger *l,
+    int (*fn)(void *ctx, const char *job, const char *direction,
+    long long n, struct xerr *err), void *ctx, struct xerr *err)
+{
+	/* Logged and still missing: no batch (send) or no ingested or
+	 * duplicate file (receive) for the date since. */
+	static const char sql[] = "SELECT m.job, m.direction, count(*)"
+	    " FROM missing_logged m WHERE"
+	    " (m.direction = 'send' AND NOT EXISTS (SELECT 1 FROM"
+	    "  send_batches s WHERE s.job = m.job AND s.date = m.date))"
+	    " OR (m.direction = 'receive' AND NOT EXISTS (SELECT 1 FROM"
+	    "  receive_files r WHERE r.job = m.job AND r.date = m.date"
+	    "  AND r.state IN ('ingested', 'duplicate')))"
+	    " GROUP BY m.job, m.direction ORDER BY m.job, m.direction";
+	const char *job, *dir;
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(l->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return db_err(l, err, "cannot count missing batches");
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		job = (const char *)sqlite3_column_text(st, 0);
+		dir = (const char *)sqlite3_column_text(st, 1);
+		if (job == NULL || dir == NULL)
+			continue;
+		if (fn(ctx, job, dir, sqlite3_column_int64(st, 2), err) ==
+		    -1) {
+			sqlite3_finalize(st);
+			return -1;
+		}
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return db_err(l, err, "cannot count missing batches");
 	return 0;
 }

@@ -110,6 +110,48 @@ int ledger_recv_find(struct ledger *l, const char *job, const char *name,
 
 int ledger_recv_delete(struct ledger *l, long long id, struct xerr *err);
 
+/*
+ * Missing batches (SPEC.md section 7): a receive date whose expected file
+ * did not come by its deadline, a send date never sent and older than
+ * catch_up.  Which ones are missing is computed from the job and the
+ * ledger (missing.c); the ledger remembers which were logged, so each is
+ * logged once, and where a job's expectations start.
+ */
+#define ST_MISSING	"missing"
+
+/* The dates of (job, direction) logged as missing, oldest first. */
+int ledger_missing_logged_each(struct ledger *l, const char *job,
+    const char *direction, int (*fn)(void *ctx, bdate_t date,
+    long long logged, struct xerr *err), void *ctx, struct xerr *err);
+
+/* Note that date was logged as missing at when (a second note keeps the
+ * first). */
+int ledger_missing_log(struct ledger *l, const char *job,
+    const char *direction, bdate_t date, long long when, struct xerr *err);
+
+/* The first batch date a receive job's expect judges; *found = 0: none
+ * recorded yet. */
+int ledger_expect_since(struct ledger *l, const char *job, bdate_t *since,
+    int *found, struct xerr *err);
+int ledger_expect_since_put(struct ledger *l, const char *job,
+    bdate_t since, struct xerr *err);
+
+/* The job no longer expects files: its start and its logged receive
+ * dates go. */
+int ledger_expect_forget(struct ledger *l, const char *job,
+    struct xerr *err);
+
+/* Each date in [from, to] with an ingested or duplicate file of job,
+ * oldest first, with the name of the newest such file. */
+int ledger_recv_done_each(struct ledger *l, const char *job, bdate_t from,
+    bdate_t to, int (*fn)(void *ctx, bdate_t date, const char *name,
+    struct xerr *err), void *ctx, struct xerr *err);
+
+/* Per (job, direction): the logged missing dates that are still missing. */
+int ledger_missing_counts_each(struct ledger *l,
+    int (*fn)(void *ctx, const char *job, const char *direction,
+    long long n, struct xerr *err), void *ctx, struct xerr *err);
+
 /* xfer run: the last schedule slot a job ran for (unix time). */
 int ledger_run_get(struct ledger *l, const char *job, long long *last_slot,
     int *found, struct xerr *err);

@@ -25,6 +25,7 @@ struct jstat {
 	char *job;
 	char dir[8];		/* "send" or "receive" */
 	long long last_success, last_run, records, bytes, failures;
+	long long missing;	/* logged missing dates still missing */
 	struct state_count *states;
 	size_t nstates;
 };
@@ -172,6 +173,18 @@ on_count(void *ctx, const char *job, const char *dir, const char *state,
 	return 0;
 }
 
+static int
+on_missing(void *ctx, const char *job, const char *dir, long long n,
+    struct xerr *err)
+{
+	struct jstat *j;
+
+	if ((j = mset_get(ctx, job, dir)) == NULL)
+		return xerr_nomem(err);
+	j->missing = n;
+	return 0;
+}
+
 /* Bytewise, as SQLite's BINARY collation, so the file is deterministic. */
 static int
 jstat_cmp(const void *a, const void *b)
@@ -257,6 +270,13 @@ format(struct buf *b, const struct mset *ms, time_t now)
 			rc |= sample(b, "xfer_batches", j->job, j->dir,
 			    j->states[k].state, j->states[k].n);
 	}
+	rc |= head(b, "xfer_missing_batches", "gauge",
+	    "Dates missing, as logged by runs: an expected file not in by "
+	    "its expect deadline (receive), a date never sent and older than "
+	    "catch_up (send).");
+	for (i = 0; i < ms->n; i++)
+		rc |= sample(b, "xfer_missing_batches", ms->v[i].job,
+		    ms->v[i].dir, NULL, ms->v[i].missing);
 	rc |= head(b, "xfer_records_total", "counter",
 	    "Records in the batches sent or files ingested.");
 	for (i = 0; i < ms->n; i++)
@@ -288,7 +308,8 @@ metrics_format(struct ledger *l, time_t now, struct buf *out,
 	int rc = -1;
 
 	if (ledger_job_stats_each(l, on_stats, &ms, err) == -1 ||
-	    ledger_state_counts_each(l, on_count, &ms, err) == -1)
+	    ledger_state_counts_each(l, on_count, &ms, err) == -1 ||
+	    ledger_missing_counts_each(l, on_missing, &ms, err) == -1)
 		goto fail;
 	if (ms.n > 1)
 		qsort(ms.v, ms.n, sizeof(ms.v[0]), jstat_cmp);

@@ -10,6 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
 #include "fsutil.h"
 #include "ledger.h"
 
@@ -120,11 +122,154 @@ test_ledger(void **state)
 	assert_int_equal(remove_tree(dir, &err), 0);
 }
 
+static int
+sql_int(const char *db, const char *sql)
+{
+	sqlite3_stmt *st;
+	sqlite3 *h;
+	int v = -1;
+
+	assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(h, sql, -1, &st, NULL), SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(h);
+	return v;
+}
+
+static int
+logged_dates(void *ctx, bdate_t d, long long when, struct xerr *err)
+{
+	char ds[BDATE_STRLEN], *s = ctx;
+	size_t n = strlen(s);
+
+	(void)err;
+	bdate_format(d, ds);
+	snprintf(s + n, 256 - n, "%s@%lld ", ds, when);
+	return 0;
+}
+
+static int
+done_dates(void *ctx, bdate_t d, const char *name, struct xerr *err)
+{
+	char ds[BDATE_STRLEN], *s = ctx;
+	size_t n = strlen(s);
+
+	(void)err;
+	bdate_format(d, ds);
+	snprintf(s + n, 256 - n, "%s:%s ", ds, name);
+	return 0;
+}
+
+static void
+rput(struct ledger *l, const char *name, const char *date, const char *state)
+{
+	struct recv_file f;
+	struct xerr err;
+
+	memset(&f, 0, sizeof(f));
+	snprintf(f.job, sizeof(f.job), "rx");
+	snprintf(f.name, sizeof(f.name), "%s", name);
+	assert_int_equal(bdate_parse(date, &f.date), 0);
+	snprintf(f.state, sizeof(f.state), "%s", state);
+	f.records = f.bytes = f.manifest_records = -1;
+	assert_int_equal(ledger_recv_put(l, &f, &err), 0);
+}
+
+/*
+ * A ledger of the first schema (user_version 0, no missing_logged) is
+ * brought up to date on open, once; the missing-batch bookkeeping works.
+ */
+static void
+test_upgrade_and_missing(void **state)
+{
+	char dir[] = "/tmp/xfer-ledger.XXXXXX", *path, buf[256];
+	struct ledger *l;
+	struct xerr err;
+	sqlite3 *h;
+	bdate_t d, d2, since;
+	int found;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	path = path_join(dir, "ledger.db");
+	assert_int_equal(ledger_open(path, &l, &err), 0);
+	ledger_close(l);
+	/* Back to how the first version left it. */
+	assert_int_equal(sqlite3_open(path, &h), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(h, "DROP TABLE missing_logged;"
+	    "DROP TABLE expect_since; DROP INDEX receive_date;"
+	    "PRAGMA user_version = 0", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(h);
+	assert_int_equal(sql_int(path, "SELECT count(*) FROM sqlite_master"
+	    " WHERE name = 'missing_logged'"), 0);
+	assert_int_equal(ledger_open(path, &l, &err), 0);
+	ledger_close(l);
+	assert_int_equal(ledger_open(path, &l, &err), 0);
+	assert_int_equal(sql_int(path, "PRAGMA user_version"), 1);
+	assert_int_equal(sql_int(path, "SELECT count(*) FROM sqlite_master"
+	    " WHERE name IN ('missing_logged', 'expect_since',"
+	    " 'receive_date')"), 3);
+
+	/* Logged once: a second note keeps the first time. */
+	bdate_parse("2026-11-20", &d);
+	bdate_parse("2026-11-21", &d2);
+	assert_int_equal(ledger_missing_log(l, "rx", "receive", d2, 200, &err),
+	    0);
+	assert_int_equal(ledger_missing_log(l, "rx", "receive", d, 100, &err),
+	    0);
+	assert_int_equal(ledger_missing_log(l, "rx", "receive", d, 300, &err),
+	    0);
+	assert_int_equal(ledger_missing_log(l, "tx", "send", d, 400, &err), 0);
+	memset(buf, 0, sizeof(buf));
+	assert_int_equal(ledger_missing_logged_each(l, "rx", "receive",
+	    logged_dates, buf, &err), 0);
+	assert_string_equal(buf, "2026-11-20@100 2026-11-21@200 ");
+
+	/* Dates with an ingested or duplicate file, the newest's name. */
+	rput(l, "a.csv", "2026-11-20", ST_INGESTED);
+	rput(l, "b.csv", "2026-11-20", ST_DUPLICATE);
+	rput(l, "c.csv", "2026-11-21", ST_FAILED);
+	rput(l, "d.csv", "2026-11-25", ST_INGESTED);
+	memset(buf, 0, sizeof(buf));
+	bdate_parse("2026-11-24", &d2);
+	assert_int_equal(ledger_recv_done_each(l, "rx", d, d2, done_dates, buf,
+	    &err), 0);
+	assert_string_equal(buf, "2026-11-20:b.csv ");
+
+	assert_int_equal(ledger_expect_since(l, "rx", &since, &found, &err),
+	    0);
+	assert_int_equal(found, 0);
+	assert_int_equal(ledger_expect_since_put(l, "rx", d, &err), 0);
+	assert_int_equal(ledger_expect_since(l, "rx", &since, &found, &err),
+	    0);
+	assert_int_equal(found, 1);
+	assert_int_equal(since, d);
+	/* Forgetting takes the receive side only. */
+	assert_int_equal(ledger_expect_forget(l, "rx", &err), 0);
+	assert_int_equal(ledger_expect_since(l, "rx", &since, &found, &err),
+	    0);
+	assert_int_equal(found, 0);
+	memset(buf, 0, sizeof(buf));
+	assert_int_equal(ledger_missing_logged_each(l, "rx", "receive",
+	    logged_dates, buf, &err), 0);
+	assert_string_equal(buf, "");
+	memset(buf, 0, sizeof(buf));
+	assert_int_equal(ledger_missing_logged_each(l, "tx", "send",
+	    logged_dates, buf, &err), 0);
+	assert_string_equal(buf, "2026-11-20@400 ");
+	ledger_close(l);
+	free(path);
+	assert_int_equal(remove_tree(dir, &err), 0);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ledger),
+		cmocka_unit_test(test_upgrade_and_missing),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

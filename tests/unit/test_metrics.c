@@ -136,6 +136,10 @@ static const char empty_want[] =
     "# HELP xfer_batches Batches (send) or received files (receive) in "
     "the ledger by state.\n"
     "# TYPE xfer_batches gauge\n"
+    "# HELP xfer_missing_batches Dates missing, as logged by runs: an "
+    "expected file not in by its expect deadline (receive), a date never "
+    "sent and older than catch_up (send).\n"
+    "# TYPE xfer_missing_batches gauge\n"
     "# HELP xfer_records_total Records in the batches sent or files "
     "ingested.\n"
     "# TYPE xfer_records_total counter\n"
@@ -188,6 +192,20 @@ test_small_ledger(void **state)
 	recv_put(f->l, "rx", "b.csv", ST_FAILED, -1, 10, 2);
 	recv_put(f->l, "rx", "c.csv", ST_HELD, -1, 10, 3);
 	recv_put(f->l, "rx", "d.csv", ST_INGESTED, -1, 7, 1);
+	/* Logged missing: sales 11-20 (no batch) and rx 11-22 (no file)
+	 * count; sales 11-23 and rx 11-24 have theirs since. */
+	assert_int_equal(bdate_parse("2026-11-20", &d), 0);
+	assert_int_equal(ledger_missing_log(f->l, "sales", "send", d, 1,
+	    &err), 0);
+	assert_int_equal(bdate_parse("2026-11-23", &d), 0);
+	assert_int_equal(ledger_missing_log(f->l, "sales", "send", d, 1,
+	    &err), 0);
+	assert_int_equal(bdate_parse("2026-11-22", &d), 0);
+	assert_int_equal(ledger_missing_log(f->l, "rx", "receive", d, 1,
+	    &err), 0);
+	assert_int_equal(bdate_parse("2026-11-24", &d), 0);
+	assert_int_equal(ledger_missing_log(f->l, "rx", "receive", d, 1,
+	    &err), 0);
 	/* A name that needs escaping, in a state of no known list. */
 	send_put(f->l, "we\"ird\\job", "2026-11-24", "odd", 1, 1);
 	exec_sql(f->db,
@@ -238,6 +256,13 @@ test_small_ledger(void **state)
 	    "state=\"held\"} 0\n"
 	    "xfer_batches{job=\"we\\\"ird\\\\job\",direction=\"send\","
 	    "state=\"odd\"} 1\n"
+	    "# HELP xfer_missing_batches Dates missing, as logged by runs: an "
+	    "expected file not in by its expect deadline (receive), a date "
+	    "never sent and older than catch_up (send).\n"
+	    "# TYPE xfer_missing_batches gauge\n"
+	    "xfer_missing_batches{job=\"rx\",direction=\"receive\"} 1\n"
+	    "xfer_missing_batches{job=\"sales\",direction=\"send\"} 1\n"
+	    "xfer_missing_batches{job=\"we\\\"ird\\\\job\",direction=\"send\"} 0\n"
 	    "# HELP xfer_records_total Records in the batches sent or files "
 	    "ingested.\n"
 	    "# TYPE xfer_records_total counter\n"
