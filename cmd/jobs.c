@@ -61,7 +61,9 @@ run_recv(struct xfer_ctx *x, const struct job *job, const struct spool *sp,
 		log_event(&x->log, LOG_WARN, job->name, NULL, "locked", NULL,
 		    "another xfer is working on this job: skipped");
 	}
-	if (out.failed || out.held || out.late)
+	/* A missing date fails every run until its file is in (logged
+	 * once: see missing.h). */
+	if (out.failed || out.held || out.late || out.missing)
 		*failed = 1;
 	if (ro->rerun && !out.locked) {
 		bdate_format(ro->date, ds);

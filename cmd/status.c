@@ -1,4 +1,8 @@
-/* xfer status: one line per batch from the ledger, as a table or JSON. */
+/*
+ * xfer status: one line per batch from the ledger, as a table or JSON,
+ * with the missing batches (missing.h) computed from the job files merged
+ * in by (job, date): they show even when no run has happened since.
+ */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,11 +14,25 @@
 #include "buf.h"
 #include "cmd.h"
 #include "ledger.h"
+#include "missing.h"
+#include "pattern.h"
 #include "tz.h"
+
+/* A missing batch as a status row; the strings are owned here. */
+struct mrow {
+	const char *job;	/* the job's name (owned by the job set) */
+	const char *direction;
+	char date[BDATE_STRLEN];
+	char *file;		/* receive: the expected name; or NULL */
+	char *why;
+	long long time;		/* receive: the deadline; send: 0 */
+};
 
 struct status_out {
 	int json;
 	int rows;
+	struct mrow *missing;	/* sorted by job, date */
+	size_t nmissing, next;	/* next: the first not printed yet */
 };
 
 static void
@@ -22,8 +40,8 @@ status_usage(FILE *fp)
 {
 	fprintf(fp, "usage: xfer status [--date D] [--failed] [--json] "
 	    "[JOB...]\n"
-	    "  --failed lists only failed and held batches and exits 1 when "
-	    "it lists any.\n");
+	    "  --failed lists only failed, held, late and missing batches and "
+	    "exits 1\n  when it lists any.\n");
 }
 
 static void
@@ -49,7 +67,10 @@ print_row(void *ctx, const struct status_row *r, struct xerr *err)
 	struct buf b;
 	int rc = 0;
 
-	iso_time(r->updated, t, sizeof(t));
+	if (r->updated > 0)
+		iso_time(r->updated, t, sizeof(t));
+	else
+		snprintf(t, sizeof(t), "-");
 	if (!so->json) {
 		if (so->rows == 0)
 			printf("%-20s %-10s %-7s %-8s %8s %10s %3s  %-25s %s\n",
@@ -89,7 +110,7 @@ print_row(void *ctx, const struct status_row *r, struct xerr *err)
 	rc |= r->last_error ? buf_json_str(&b, r->last_error) :
 	    buf_puts(&b, "null");
 	rc |= buf_puts(&b, ",\"time\":");
-	rc |= buf_json_str(&b, t);
+	rc |= r->updated > 0 ? buf_json_str(&b, t) : buf_puts(&b, "null");
 	rc |= buf_puts(&b, "}");
 	if (rc != 0) {
 		buf_release(&b);
@@ -98,6 +119,155 @@ print_row(void *ctx, const struct status_row *r, struct xerr *err)
 	fwrite(b.data, 1, b.len, stdout);
 	buf_release(&b);
 	so->rows++;
+	return 0;
+}
+
+static int
+print_mrow(struct status_out *so, const struct mrow *m, struct xerr *err)
+{
+	struct status_row row;
+
+	memset(&row, 0, sizeof(row));
+	row.job = m->job;
+	row.date = m->date;
+	row.direction = m->direction;
+	row.state = ST_MISSING;
+	row.file = m->file;
+	row.records = row.bytes = -1;
+	row.last_error = m->why;
+	row.updated = m->time;
+	return print_row(so, &row, err);
+}
+
+/* Print the missing rows that sort before (job, date); NULL: all left. */
+static int
+flush_missing(struct status_out *so, const char *job, const char *date,
+    struct xerr *err)
+{
+	const struct mrow *m;
+	int c;
+
+	for (; so->next < so->nmissing; so->next++) {
+		m = &so->missing[so->next];
+		if (job != NULL) {
+			c = strcmp(m->job, job);
+			if (c > 0 || (c == 0 && strcmp(m->date, date) >= 0))
+				break;
+		}
+		if (print_mrow(so, m, err) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+print_merged(void *ctx, const struct status_row *r, struct xerr *err)
+{
+	if (flush_missing(ctx, r->job, r->date, err) == -1)
+		return -1;
+	return print_row(ctx, r, err);
+}
+
+struct collect {
+	struct status_out *so;
+	const struct status_filter *f;
+	const struct job *job;
+	size_t cap;
+};
+
+static int
+add_mrow(struct collect *c, bdate_t d, const struct missing *m,
+    struct xerr *err)
+{
+	struct status_out *so = c->so;
+	struct mrow *v, *r;
+
+	if (so->nmissing == c->cap) {
+		c->cap = c->cap ? c->cap * 2 : 16;
+		if ((v = reallocarray(so->missing, c->cap, sizeof(*v))) ==
+		    NULL)
+			return xerr_nomem(err);
+		so->missing = v;
+	}
+	r = &so->missing[so->nmissing];
+	memset(r, 0, sizeof(*r));
+	r->job = c->job->name;
+	r->direction = job_direction_name(c->job->direction);
+	bdate_format(d, r->date);
+	if (c->f->date != NULL && strcmp(c->f->date, r->date) != 0)
+		return 0;
+	if ((r->why = malloc(512)) == NULL)
+		return xerr_nomem(err);
+	missing_describe(c->job, m, r->why, 512);
+	if (c->job->direction == DIR_RECEIVE) {
+		r->time = (long long)m->deadline;
+		if (pattern_expand(c->job->inbox.pattern, c->job->name, d,
+		    &r->file, err) == -1) {
+			free(r->why);
+			return -1;
+		}
+	}
+	so->nmissing++;
+	return 0;
+}
+
+static int
+on_missing(void *ctx, const struct missing *m, struct xerr *err)
+{
+	bdate_t d;
+
+	/* One row per date, as for every batch. */
+	for (d = m->from; d <= m->to; d++)
+		if (add_mrow(ctx, d, m, err) == -1)
+			return -1;
+	return 0;
+}
+
+static int
+cmp_mrow(const void *a, const void *b)
+{
+	const struct mrow *x = a, *y = b;
+	int c = strcmp(x->job, y->job);
+
+	return c != 0 ? c : strcmp(x->date, y->date);
+}
+
+/*
+ * The missing batches of the jobs asked for, sorted.  A job file that
+ * cannot be read is said to be unchecked, not taken for one with nothing
+ * missing.
+ */
+static int
+collect_missing(struct xfer_ctx *x, struct ledger *l,
+    const struct jobset *js, const struct status_filter *f,
+    struct status_out *so, struct xerr *err)
+{
+	struct collect c = { so, f, NULL, 0 };
+	size_t i, k;
+	int want;
+
+	for (i = 0; i < js->invalid.n; i++) {
+		want = f->jobs == NULL;
+		for (k = 0; !want && k < f->njobs; k++)
+			want = strcmp(f->jobs[k], js->invalid.v[i]) == 0;
+		if (want)
+			cmd_warn("job '%s' is not checked for missing batches: "
+			    "its job file is invalid (`xfer check %s` says "
+			    "why)", js->invalid.v[i], js->invalid.v[i]);
+	}
+	for (i = 0; i < js->n; i++) {
+		c.job = js->jobs[i];
+		want = f->jobs == NULL;
+		for (k = 0; !want && k < f->njobs; k++)
+			want = strcmp(f->jobs[k], c.job->name) == 0;
+		if (!want || !c.job->enabled)
+			continue;
+		if (missing_each(l, c.job, x->now, on_missing, &c, err) == -1)
+			return -1;
+	}
+	if (so->nmissing > 1)
+		qsort(so->missing, so->nmissing, sizeof(*so->missing),
+		    cmp_mrow);
 	return 0;
 }
 
@@ -112,12 +282,14 @@ cmd_status(struct xfer_ctx *x, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct status_filter f;
-	struct status_out so = { 0, 0 };
+	struct status_out so = { 0, 0, NULL, 0, 0 };
 	struct ledger *l = NULL;
+	struct jobset js;
 	struct xerr err;
 	struct stat st;
 	bdate_t d;
 	char *path = NULL;
+	size_t i;
 	int c, status = EXIT_OK;
 
 	memset(&f, 0, sizeof(f));
@@ -146,15 +318,25 @@ cmd_status(struct xfer_ctx *x, int argc, char **argv)
 		cmd_error("out of memory");
 		return EXIT_FAILED;
 	}
+	/* Without the job files the ledger is still shown, but the run
+	 * does not pass for one that found nothing missing. */
+	if (jobset_load(x->home, &js, &err) == -1) {
+		cmd_error("%s; missing batches are not shown", err.msg);
+		status = err.cls == XERR_NOMEM ? EXIT_FAILED : EXIT_CONFIG;
+	}
 	if (so.json)
 		printf("[");
-	/* No ledger yet: nothing ever ran, and looking creates nothing. */
-	if (stat(path, &st) == 0) {
-		if (ledger_open(path, &l, &err) == -1 ||
-		    ledger_status(l, &f, print_row, &so, &err) == -1) {
-			cmd_error("%s", err.msg);
-			status = EXIT_FAILED;
-		}
+	/* No ledger yet: nothing ever ran, and looking creates nothing;
+	 * an expected file can be missing all the same. */
+	if (stat(path, &st) == 0 && ledger_open(path, &l, &err) == -1) {
+		cmd_error("%s", err.msg);
+		status = EXIT_FAILED;
+	} else if ((status == EXIT_OK && collect_missing(x, l, &js, &f, &so,
+	    &err) == -1) ||
+	    (l != NULL && ledger_status(l, &f, print_merged, &so, &err) ==
+	    -1) || flush_missing(&so, NULL, NULL, &err) == -1) {
+		cmd_error("%s", err.msg);
+		status = EXIT_FAILED;
 	}
 	if (so.json)
 		printf(so.rows ? "\n]\n" : "]\n");
@@ -164,6 +346,12 @@ cmd_status(struct xfer_ctx *x, int argc, char **argv)
 	if (status == EXIT_OK && f.failed_only && so.rows > 0)
 		status = EXIT_FAILED;
 	ledger_close(l);
+	for (i = 0; i < so.nmissing; i++) {
+		free(so.missing[i].file);
+		free(so.missing[i].why);
+	}
+	free(so.missing);
+	jobset_free(&js);
 	free(path);
 	return status;
 }

@@ -18,6 +18,7 @@
 #include "fsutil.h"
 #include "ingest.h"
 #include "manifest.h"
+#include "missing.h"
 #include "pattern.h"
 #include "strlist.h"
 #include "tz.h"
@@ -31,6 +32,8 @@ struct rrun {
 	struct recv_outcome *out;
 	const struct log *lg;
 	char *jobdir;		/* spool/JOB */
+	int settling;		/* files left to settle by this pick-up */
+	time_t settle_next;	/* when the first of them is eligible */
 };
 
 static int
@@ -752,6 +755,60 @@ cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* "20:31:00" today (the system's zone), else "2026-11-26 20:31:00". */
+static void
+clock_text(time_t t, time_t now, char *out, size_t size)
+{
+	struct tm tm, tn;
+
+	tz_system_time(t, &tm);
+	tz_system_time(now, &tn);
+	if (tm.tm_year == tn.tm_year && tm.tm_yday == tn.tm_yday)
+		snprintf(out, size, "%02d:%02d:%02d", tm.tm_hour, tm.tm_min,
+		    tm.tm_sec);
+	else
+		snprintf(out, size, "%04d-%02d-%02d %02d:%02d:%02d",
+		    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+		    tm.tm_min, tm.tm_sec);
+}
+
+/* A file changed within settle: counted, and listed by a dry run. */
+static void
+note_settling(struct rrun *r, const char *name, const char *ds,
+    time_t mtime)
+{
+	time_t eligible = mtime + (time_t)r->job->inbox.settle_s;
+	char at[64];
+
+	r->settling++;
+	if (r->settling == 1 || eligible < r->settle_next)
+		r->settle_next = eligible;
+	clock_text(eligible, r->o->now, at, sizeof(at));
+	if (r->o->dry_run)
+		printf("%s %s: '%s' is waiting to settle (settle = %lds): "
+		    "eligible at %s\n", r->job->name, ds, name,
+		    r->job->inbox.settle_s, at);
+	else
+		log_event(r->lg, LOG_DEBUG, r->job->name, ds, "settling", NULL,
+		    "'%s' changed less than %lds ago: eligible at %s", name,
+		    r->job->inbox.settle_s, at);
+}
+
+/* One line for all the files the pick-up left to settle. */
+static void
+settle_report(struct rrun *r)
+{
+	char at[64];
+
+	if (r->settling == 0)
+		return;
+	clock_text(r->settle_next, r->o->now, at, sizeof(at));
+	log_event(r->lg, LOG_INFO, r->job->name, NULL, "settling", NULL,
+	    "%d file%s waiting to settle (settle = %lds): next eligible at %s",
+	    r->settling, r->settling == 1 ? "" : "s", r->job->inbox.settle_s,
+	    at);
+}
+
 /* require_manifest: note the file as waiting, or late after the timeout. */
 static void
 wait_for_manifest(struct rrun *r, const char *name, bdate_t date)
@@ -898,9 +955,7 @@ pick_one(struct rrun *r, int dfd, const char *inbox, const char *name)
 		date = tz_date_of(r->o->now);
 	bdate_format(date, ds);
 	if ((long long)(r->o->now - st.st_mtime) < job->inbox.settle_s) {
-		log_event(r->lg, LOG_DEBUG, job->name, ds, "settling", NULL,
-		    "'%s' changed less than %lds ago", name,
-		    job->inbox.settle_s);
+		note_settling(r, name, ds, st.st_mtime);
 		return;
 	}
 	manifest_names(name, msha, sizeof(msha), mjson, sizeof(mjson));
@@ -1177,8 +1232,10 @@ pull_one(struct rrun *r, struct dest *d, const struct entries *all,
 	if (!has_date)
 		date = tz_date_of(r->o->now);
 	bdate_format(date, ds);
-	if (e->mtime >= 0 && r->o->now - e->mtime < job->inbox.settle_s)
+	if (e->mtime >= 0 && r->o->now - e->mtime < job->inbox.settle_s) {
+		note_settling(r, e->name, ds, (time_t)e->mtime);
 		return;
+	}
 	if (job->inbox.after_pull == AFTER_PULL_KEEP && pulled_before(r, e))
 		return;
 	manifest_names(e->name, msha, sizeof(msha), mjson, sizeof(mjson));
@@ -1792,9 +1849,10 @@ recv_job_run(const struct job *job, const struct spool *sp,
     struct ledger *l, const struct recv_opts *o, struct recv_outcome *out,
     const struct log *lg, struct xerr *err)
 {
-	struct rrun r = { job, sp, l, o, out, lg, NULL };
+	struct rrun r = { job, sp, l, o, out, lg, NULL, 0, 0 };
+	struct missing_dates expected = { NULL, 0 };
 	struct idlist todo = { 0 };
-	int lockfd = -1, k, rc = -1;
+	int lockfd = -1, k, rc = -1, judge = 0;
 	size_t i;
 
 	memset(out, 0, sizeof(*out));
@@ -1821,9 +1879,17 @@ recv_job_run(const struct job *job, const struct spool *sp,
 		rc = rerun_date(&r, err);
 		goto done;
 	}
+	/* expect: what is missing before this run's files, judged again
+	 * after them (even when the pick-up fails: the file is not in). */
+	if (!o->dry_run) {
+		if (missing_recv_begin(l, job, o->now, &expected, err) == -1)
+			goto done;
+		judge = 1;
+	}
 	if ((job->inbox.path ? pick_up_local(&r, err) :
 	    pick_up_remote(&r, err)) == -1)
 		goto done;
+	settle_report(&r);
 	if (!o->dry_run) {
 		if (ledger_recv_each(l, job->name, NULL, -1, want_retry, &todo,
 		    err) == -1)
@@ -1835,6 +1901,9 @@ recv_job_run(const struct job *job, const struct spool *sp,
 	}
 	rc = 0;
 done:
+	if (judge)
+		missing_recv_end(l, job, o->now, &expected, lg, &out->missing);
+	missing_dates_free(&expected);
 	free(todo.v);
 	free(r.jobdir);
 	spool_unlock(lockfd);

@@ -42,6 +42,7 @@ struct recv_outcome {
 	int late;		/* waiting past manifest_timeout */
 	int refused;		/* hostile names, links, special files */
 	int skipped;		/* rerun: nothing to redo */
+	int missing;		/* expected dates without their file */
 };
 
 /* -1 only when the job could not be worked on at all. */

@@ -12,6 +12,7 @@
 #include "dest.h"
 #include "fault.h"
 #include "fsutil.h"
+#include "missing.h"
 #include "produce.h"
 #include "tz.h"
 
@@ -669,6 +670,8 @@ send_job_run(const struct job *job, const struct spool *sp,
 			    job->name);
 		}
 	}
+	/* Dates older than the window with no batch: never silently. */
+	missing_send_report(l, job, o->now, o->dry_run, lg);
 	rc = 0;
 done:
 	dest_close(r.dest);
