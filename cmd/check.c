@@ -149,6 +149,16 @@ cmd_check(struct xfer_ctx *x, int argc, char **argv)
 	n = cmd_pick_jobs(x, &js, argv + optind, argc - optind, -1, &jobs,
 	    &status);
 	for (i = 0; i < n; i++) {
+		/* Send jobs are often sent by hand; files that come in are
+		 * picked up only if something runs receive. */
+		if (jobs[i]->direction == DIR_RECEIVE &&
+		    jobs[i]->schedule == NULL)
+			cmd_warn("%s: receive job without schedule: `xfer run` "
+			    "never runs it (add schedule = ... in [job], or "
+			    "run `xfer receive %s` from cron)%s", jobs[i]->file,
+			    jobs[i]->name, jobs[i]->inbox.expect_min >= 0 ?
+			    "; its expect is then only judged by `xfer status`"
+			    : "");
 		if (check_files(jobs[i])) {
 			status = EXIT_CONFIG;
 			continue;
