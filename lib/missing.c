@@ -279,12 +279,20 @@ mlist_add(void *ctx, const struct missing *m, struct xerr *err)
 	return 0;
 }
 
+/*
+ * Only dates already reported missing: a file of one of them that comes
+ * now is late.  One the pick-up finds for a date no run has reported is
+ * not called late, as it may have waited in the inbox since before its
+ * deadline for a run to come.
+ */
 static int
 add_date(void *ctx, const struct missing *m, struct xerr *err)
 {
 	struct missing_dates *d = ctx;
 	bdate_t *v;
 
+	if (!m->logged)
+		return 0;
 	/* Grown one at a time: a handful of dates at most, as a rule. */
 	if ((v = reallocarray(d->v, d->n + 1, sizeof(*v))) == NULL)
 		return xerr_nomem(err);

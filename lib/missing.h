@@ -59,10 +59,11 @@ void missing_describe(const struct job *job, const struct missing *m,
 /*
  * A receive run.  missing_recv_begin(), before the pick-up, records the
  * first date the job's expect judges (or forgets it when the job has no
- * expect any more) and which dates are missing now; missing_recv_end(),
- * after the files are processed, logs at error level each date missing
- * that no run has logged before, logs as late each date that was missing
- * and now has its file, and sets *nmissing to the dates still missing.
+ * expect any more) and which dates a run has reported missing;
+ * missing_recv_end(), after the files are processed, logs at error level
+ * each date missing that no run has logged before, logs as late each
+ * reported date that now has its file (by how long after its deadline),
+ * and sets *nmissing to the dates still missing.
  */
 struct missing_dates {
 	bdate_t *v;
