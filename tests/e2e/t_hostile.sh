@@ -526,6 +526,19 @@ s_gzip_inside_gzip() {
 	rjob
 	printf 'k,v\n1,a\n' | gzip -c | gzip -c >"$H/inbox/twice.csv.gz"
 }
+s_expect_not_a_time() {
+	PAT='rx_{date}.csv'
+	rjob "expect = 6am"
+}
+s_expect_dateless_pattern() {
+	rjob "expect = 06:00"
+}
+# The partner sends an old date again instead of the one expected.
+s_expect_old_file_only() {
+	PAT='rx_{date}.csv'
+	rjob "expect = 00:00"
+	inbox rx_2026-11-22.csv 'k,v\n1,a\n'
+}
 s_job_typos() {
 	csv_in 'k\n1\n'
 	job typo <<'JOB'
@@ -737,6 +750,9 @@ job_file_symlink_into_world_writable|s_job_file_symlink_into_world_writable|xx s
 job_file_world_writable|s_job_file_world_writable|xx send --date $D sx|78|anyone may write it (mode 0666); run `chmod o-w|[ ! -e "$H/out" ]
 jobs_dir_world_writable|s_jobs_dir_world_writable|xx send --date $D sx|78|which anyone may write (mode 0777)|[ ! -e "$H/out" ]
 job_file_fifo|s_job_file_fifo|xx check fifo|78|fifo.job': not a regular file|
+expect_not_a_time|s_expect_not_a_time|xx receive|78|rx.job:9: key 'expect': '6am' is not a time of day: expected HH:MM|rows 0
+expect_dateless_pattern|s_expect_dateless_pattern|xx check rx|78|so only date = today can be expected|
+expect_old_file_only|s_expect_old_file_only|xx receive|1|came by its deadline|rows 1 && xx status --failed && [ "$rc" -eq 1 ] && grep -q ' receive missing ' "$T/out"
 conf_symlink|s_conf_symlink|xx send --date $D sx|0|"event":"sent"|sent sx_$D.csv && json_lines "$T/err"
 conf_world_writable|s_conf_world_writable|xx send --date $D sx|78|xfer.conf': anyone may write it (mode 0666)|[ ! -e "$H/out" ]
 # The process xfer is started in.
