@@ -1880,10 +1880,17 @@ recv_job_run(const struct job *job, const struct spool *sp,
 		goto done;
 	}
 	/* expect: what is missing before this run's files, judged again
-	 * after them (even when the pick-up fails: the file is not in). */
+	 * after them (even when the pick-up fails: the file is not in).
+	 * Trouble here fails the run but does not keep files out. */
 	if (!o->dry_run) {
-		if (missing_recv_begin(l, job, o->now, &expected, err) == -1)
-			goto done;
+		struct xerr e;
+
+		if (missing_recv_begin(l, job, o->now, &expected, &e) == -1) {
+			out->failed++;
+			log_event(lg, LOG_ERROR, job->name, NULL, "missing",
+			    NULL, "cannot check the expected files: %s",
+			    e.msg);
+		}
 		judge = 1;
 	}
 	if ((job->inbox.path ? pick_up_local(&r, err) :
