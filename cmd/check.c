@@ -8,12 +8,16 @@
 #include <string.h>
 
 #include <dirent.h>
+#include <limits.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "bdate.h"
 #include "cmd.h"
 #include "dest.h"
 #include "fsutil.h"
+#include "source.h"
+#include "tz.h"
 
 static void
 check_usage(FILE *fp)
@@ -96,6 +100,39 @@ check_files(const struct job *job)
 	return bad;
 }
 
+/*
+ * A send job's input for its current date: a typo in a glob matches
+ * nothing and would otherwise be found only by the failed (or, with
+ * required = no, empty) batch.  A warning: the day's files may simply not
+ * be there yet.
+ */
+static void
+check_input(struct xfer_ctx *x, const struct job *job)
+{
+	char ds[BDATE_STRLEN], why[2 * PATH_MAX + 128];
+	struct xerr err;
+	bdate_t current;
+	int k;
+
+	if (job->direction != DIR_SEND)
+		return;
+	if (tz_use(job->timezone, &err) == -1) {
+		cmd_warn("%s: %s", job->file, err.msg);
+		return;
+	}
+	current = tz_date_of(x->now) - job->date_offset;
+	bdate_format(current, ds);
+	if ((k = source_input_missing(job, current, why, sizeof(why), &err))
+	    == -1)
+		cmd_warn("%s: cannot look at the input: %s", job->file,
+		    err.msg);
+	else if (k == 1)
+		cmd_warn("%s: %s for the current date %s: %s", job->file, why,
+		    ds, job->source.required ? "a send now would fail "
+		    "(missing input is not an empty day)" : "a send now would "
+		    "deliver an empty batch (required = no)");
+}
+
 /* Ledger rows and spool directories of jobs whose file is gone. */
 static void
 check_orphans(struct xfer_ctx *x, const struct jobset *js)
@@ -163,6 +200,7 @@ cmd_check(struct xfer_ctx *x, int argc, char **argv)
 			status = EXIT_CONFIG;
 			continue;
 		}
+		check_input(x, jobs[i]);
 		if (!connect) {
 			printf("%s: ok (%s, %s)\n", jobs[i]->name,
 			    job_direction_name(jobs[i]->direction),

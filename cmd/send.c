@@ -14,11 +14,12 @@ static void
 send_usage(FILE *fp)
 {
 	fprintf(fp, "usage: xfer send [--date D | --from D --to D] "
-	    "[--dry-run] [JOB...]\n"
+	    "[--force] [--dry-run] [JOB...]\n"
 	    "  without a date: the current batch of each job and catch-up "
 	    "of missing or\n  failed earlier dates; with dates: rebuild "
 	    "those batches from the source\n  and send them, whatever their "
-	    "state.\n");
+	    "state.  A rebuilt batch with no records\n  never replaces a "
+	    "sent one that had records unless --force is given.\n");
 }
 
 /* More than this many dates at once is almost certainly a typo. */
@@ -32,6 +33,7 @@ cmd_send(struct xfer_ctx *x, int argc, char **argv)
 		{ "from", required_argument, NULL, 'f' },
 		{ "to", required_argument, NULL, 't' },
 		{ "dry-run", no_argument, NULL, 'n' },
+		{ "force", no_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -48,6 +50,7 @@ cmd_send(struct xfer_ctx *x, int argc, char **argv)
 		case 'f': from = optarg; break;
 		case 't': to = optarg; break;
 		case 'n': so.dry_run = 1; break;
+		case 'F': so.replace_with_empty = 1; break;
 		case 'h': send_usage(stdout); return EXIT_OK;
 		default: send_usage(stderr); return EXIT_USAGE;
 		}

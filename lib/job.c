@@ -925,7 +925,9 @@ only_for(struct loader *ld, const struct only *table, size_t n, int type,
 /* Keys of [source] that only some types use (bit per enum src_type). */
 static const struct only src_only[] = {
 	{ K_SRC_PATH, 1u << SRC_CSV | 1u << SRC_JSONL, "csv or jsonl" },
-	{ K_SRC_REQUIRED, 1u << SRC_CSV | 1u << SRC_JSONL, "csv or jsonl" },
+	/* A command says its input is missing by failing: not for it. */
+	{ K_SRC_REQUIRED, 1u << SRC_CSV | 1u << SRC_JSONL | 1u << SRC_SQLITE,
+	    "csv, jsonl or sqlite" },
 	{ K_SRC_DATABASE, 1u << SRC_SQLITE, "sqlite" },
 	{ K_SRC_QUERY, 1u << SRC_SQLITE, "sqlite" },
 	{ K_SRC_COMMAND, 1u << SRC_COMMAND, "command" },
@@ -1782,6 +1784,9 @@ job_new(void)
 	job->aggregate.scale = -1;
 	job->aggregate.rounding = DECIMAL_HALF_EVEN;
 	job->source.format = FMT_CSV;
+	/* Missing input is not an empty day: a batch without its input
+	 * fails unless the job says so (SPEC.md section 4). */
+	job->source.required = 1;
 	job->source.timeout_s = 600;
 	job->output.format = FMT_CSV;
 	job->output.header = 1;

@@ -29,7 +29,9 @@ struct job_source {
 	enum src_type type;
 	char *path;		/* csv/jsonl: glob pattern, may hold {date} */
 	char *date_field;	/* NULL: keep every record */
-	int required;		/* glob matching nothing fails the batch */
+	int required;		/* default 1: input not there (no file matches
+				 * the glob, no sqlite database) fails the
+				 * batch; 0: an empty batch */
 	char *ready_file;	/* pattern; NULL: none */
 	char *database;		/* sqlite */
 	char *query;		/* sqlite */

@@ -107,23 +107,18 @@ log_plain(const struct log *lg, enum log_level lvl, const char *ts,
 	fflush(lg->fp);
 }
 
-void
-log_event(const struct log *lg, enum log_level lvl, const char *job,
+static void
+log_vevent(const struct log *lg, enum log_level lvl, const char *job,
     const char *date, const char *event, const struct log_kv *kv,
-    const char *fmt, ...)
+    const char *fmt, va_list ap)
 {
 	char ts[128], msg[2048];
 	struct timeval tv;
 	struct tm tm;
 	struct buf b;
-	va_list ap;
 	long off;
 
-	if (lg == NULL || lvl > lg->level)
-		return;
-	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
 
 	gettimeofday(&tv, NULL);
 	tz_system_time(tv.tv_sec, &tm);
@@ -212,6 +207,34 @@ log_event(const struct log *lg, enum log_level lvl, const char *job,
 		}
 	}
 	buf_release(&b);
+}
+
+void
+log_event(const struct log *lg, enum log_level lvl, const char *job,
+    const char *date, const char *event, const struct log_kv *kv,
+    const char *fmt, ...)
+{
+	va_list ap;
+
+	if (lg == NULL || lvl > lg->level)
+		return;
+	va_start(ap, fmt);
+	log_vevent(lg, lvl, job, date, event, kv, fmt, ap);
+	va_end(ap);
+}
+
+void
+log_event_always(const struct log *lg, enum log_level lvl, const char *job,
+    const char *date, const char *event, const struct log_kv *kv,
+    const char *fmt, ...)
+{
+	va_list ap;
+
+	if (lg == NULL)
+		return;
+	va_start(ap, fmt);
+	log_vevent(lg, lvl, job, date, event, kv, fmt, ap);
+	va_end(ap);
 }
 
 long long

@@ -43,6 +43,16 @@ void log_event(const struct log *lg, enum log_level lvl, const char *job,
     const char *date, const char *event, const struct log_kv *kv,
     const char *fmt, ...) __attribute__((format(printf, 7, 8)));
 
+/*
+ * As log_event(), but shown whatever the level asked for (even under -q):
+ * for the few warnings an operator must read even from cron, such as a
+ * resend that replaces what the partner already has.
+ */
+void log_event_always(const struct log *lg, enum log_level lvl,
+    const char *job, const char *date, const char *event,
+    const struct log_kv *kv, const char *fmt, ...)
+    __attribute__((format(printf, 7, 8)));
+
 const char *log_level_name(enum log_level lvl);
 
 /* Milliseconds on the monotonic clock, for durations and deadlines. */

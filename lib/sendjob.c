@@ -296,9 +296,83 @@ record_failure(struct run *r, struct send_batch *b, const struct xerr *e,
 	}
 }
 
-/* Build the batch and move it into out/DATE. */
+/*
+ * The version the partner has of b's date, as far as the spool and the
+ * ledger know: sent/DATE (kept until a new version is produced, even when
+ * an attempt to rebuild failed since), else the ledger's sent row.
+ * 1 and *old when known, 0 when not, -1 on error.
+ */
 static int
-produce(struct run *r, struct send_batch *b, struct xerr *err)
+sent_version(struct run *r, const struct send_batch *b,
+    struct batch_meta *old, struct xerr *err)
+{
+	char *sent;
+	int k;
+
+	if ((sent = spool_path(r->sp, r->job->name, "sent", b->date)) == NULL)
+		return xerr_nomem(err);
+	k = is_dir(sent) ? batch_meta_read(sent, old, err) : -1;
+	free(sent);
+	if (k == 0)
+		return 1;
+	if (k == -1 && meta_nomem(err))
+		return -1;
+	if (strcmp(b->state, ST_SENT) != 0 || b->sha256[0] == '\0')
+		return 0;
+	memset(old, 0, sizeof(*old));
+	snprintf(old->file, sizeof(old->file), "%s", b->file);
+	snprintf(old->sha256, sizeof(old->sha256), "%s", b->sha256);
+	old->records = b->records;
+	old->bytes = b->bytes;
+	return 1;
+}
+
+/*
+ * A rebuilt batch m about to replace the version the partner has: other
+ * bytes are said at warning level even under -q (SPEC.md section 4,
+ * "Replacing what the partner already has"); no records replacing some is
+ * refused without --force.  0: go on; -1 with *refused set: refused.
+ */
+static int
+check_replace(struct run *r, const struct send_batch *b,
+    const struct batch_meta *m, int *refused, struct xerr *err)
+{
+	char ds[BDATE_STRLEN];
+	struct batch_meta old;
+	int k;
+
+	*refused = 0;
+	if ((k = sent_version(r, b, &old, err)) == -1)
+		return -1;
+	if (k == 0 || strcmp(old.sha256, m->sha256) == 0)
+		return 0;
+	bdate_format(b->date, ds);
+	if (m->records == 0 && old.records > 0 &&
+	    !r->o->replace_with_empty) {
+		*refused = 1;
+		return xerr_set(err, XERR_DATA, 0, "refused to replace the "
+		    "sent version of %s (%lld record%s, sha256 %s) with one "
+		    "of 0 records (sha256 %s): the partner would lose its "
+		    "records; if %s really has no data, run `xfer send "
+		    "--force --date %s %s`", ds, old.records,
+		    old.records == 1 ? "" : "s", old.sha256, m->sha256, ds, ds,
+		    r->job->name);
+	}
+	log_event_always(r->lg, LOG_WARN, r->job->name, ds, "replacing",
+	    NULL, "resending %s: replaces the sent version (%lld record%s, "
+	    "sha256 %s) with %lld record%s (sha256 %s)%s", ds, old.records,
+	    old.records == 1 ? "" : "s", old.sha256, m->records,
+	    m->records == 1 ? "" : "s", m->sha256, m->records == 0 &&
+	    old.records > 0 ? "; --force given" : "");
+	return 0;
+}
+
+/*
+ * Build the batch and move it into out/DATE.  *refused: the new version
+ * would empty what the partner has (check_replace()); nothing changed.
+ */
+static int
+produce(struct run *r, struct send_batch *b, int *refused, struct xerr *err)
 {
 	char *tmp = NULL, *out = NULL, *sent = NULL, ds[BDATE_STRLEN];
 	struct log_kv kv = LOG_KV_NONE;
@@ -306,12 +380,17 @@ produce(struct run *r, struct send_batch *b, struct xerr *err)
 	struct batch_meta m;
 	int rc = -1;
 
+	*refused = 0;
 	bdate_format(b->date, ds);
 	if (spool_tmpdir(r->sp, r->job->name, ds, &tmp, err) == -1)
 		return -1;
 	/* batch_produce() writes batch.meta last, durably: that fsync of
 	 * the directory covers every name in it. */
 	if (batch_produce(r->job, b->date, tmp, &m, r->lg, err) == -1)
+		goto out;
+	/* Before anything of the old version goes: a refusal leaves the
+	 * spool and the ledger as they were. */
+	if (check_replace(r, b, &m, refused, err) == -1)
 		goto out;
 	out = spool_path(r->sp, r->job->name, "out", b->date);
 	sent = spool_path(r->sp, r->job->name, "sent", b->date);
@@ -481,8 +560,9 @@ static void
 dry_run(struct run *r, struct send_batch *b, int need_produce)
 {
 	char ds[BDATE_STRLEN], *tmp = NULL;
-	struct batch_meta m;
+	struct batch_meta m, old;
 	struct xerr err;
+	int k = 0;
 
 	bdate_format(b->date, ds);
 	if (!need_produce) {
@@ -496,10 +576,23 @@ dry_run(struct run *r, struct send_batch *b, int need_produce)
 		printf("%s %s: would fail to produce: %s\n", r->job->name, ds,
 		    err.msg);
 		r->out->failed++;
+	} else if ((k = sent_version(r, b, &old, &err)) == 1 &&
+	    strcmp(old.sha256, m.sha256) != 0 && m.records == 0 &&
+	    old.records > 0 && !r->o->replace_with_empty) {
+		printf("%s %s: would refuse to replace the sent version (%lld "
+		    "record%s, sha256 %s) with '%s' (0 records, sha256 %s); "
+		    "--force sends it\n", r->job->name, ds, old.records,
+		    old.records == 1 ? "" : "s", old.sha256, m.file, m.sha256);
+		r->out->failed++;
 	} else {
 		printf("%s %s: would produce '%s' (%lld records, %lld bytes, "
-		    "sha256 %s) and send it to %s\n", r->job->name, ds,
+		    "sha256 %s) and send it to %s", r->job->name, ds,
 		    m.file, m.records, m.bytes, m.sha256, r->job->upload.url);
+		if (k == 1 && strcmp(old.sha256, m.sha256) != 0)
+			printf(", replacing the sent version (%lld record%s, "
+			    "sha256 %s)", old.records, old.records == 1 ? "" :
+			    "s", old.sha256);
+		printf("\n");
 	}
 	if (tmp != NULL)
 		remove_tree(tmp, &err);
@@ -511,9 +604,10 @@ static int
 do_batch(struct run *r, bdate_t date, int rebuild, int reset,
     struct xerr *err)
 {
+	char ds[BDATE_STRLEN];
 	struct send_batch b;
 	struct xerr e;
-	int found, need_produce;
+	int found, need_produce, refused;
 
 	if (ledger_send_get(r->l, r->job->name, date, &b, &found, err) == -1)
 		return -1;
@@ -525,10 +619,26 @@ do_batch(struct run *r, bdate_t date, int rebuild, int reset,
 	if (reset)
 		b.attempts = 0;
 	xerr_clear(&e);
-	if (need_produce && produce(r, &b, &e) == -1) {
-		/* A failed production leaves no file to resend. */
+	if (need_produce && produce(r, &b, &refused, &e) == -1) {
+		if (refused && strcmp(b.state, ST_SENT) == 0) {
+			/* The partner keeps the sent version, and the
+			 * ledger's row keeps describing it. */
+			bdate_format(date, ds);
+			r->out->failed++;
+			log_event(r->lg, LOG_ERROR, r->job->name, ds,
+			    "refused", NULL, "%s", e.msg);
+			if (ledger_attempt_add(r->l, r->job->name, "send",
+			    date, e.msg, &e) == -1)
+				log_event(r->lg, LOG_ERROR, r->job->name, ds,
+				    "ledger", NULL, "%s", e.msg);
+			return 0;
+		}
+		/* A failed production leaves no file to resend, and its
+		 * figures are not those of an earlier version. */
 		b.file[0] = '\0';
 		b.sha256[0] = '\0';
+		b.records = -1;
+		b.bytes = -1;
 		record_failure(r, &b, &e, "producing the batch", 0);
 		return 0;
 	}

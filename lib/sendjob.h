@@ -27,6 +27,11 @@ struct send_opts {
 	 * instead of resending the spooled file.
 	 */
 	int rerun, force, regenerate;
+	/*
+	 * send --force: let a rebuilt batch with no records replace a
+	 * version the partner has that had records (refused otherwise).
+	 */
+	int replace_with_empty;
 	int lock_held;		/* the caller holds the job's lock */
 };
 

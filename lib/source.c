@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glob.h>
+#include <limits.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,6 +42,71 @@ read_one(const struct job *job, enum src_type type, const char *path,
 	jo.nwant = req->nwant;
 	return fd >= 0 ? jsonlin_read_fd(fd, path, &jo, fn, ctx, err) :
 	    jsonlin_read_file(path, &jo, fn, ctx, err);
+}
+
+/*
+ * Why nothing matched pat (or path is absent): name the first missing
+ * directory on the way when there is one, the likeliest cause being a
+ * typo in it.  Only the part before the first wildcard is looked at.
+ */
+static void
+absent_dir(const char *pat, char *out, size_t size)
+{
+	size_t end = strcspn(pat, "*?[");
+	char dir[PATH_MAX];
+	struct stat st;
+	size_t i;
+
+	out[0] = '\0';
+	while (end > 0 && pat[end - 1] != '/')
+		end--;
+	if (end <= 1 || end >= sizeof(dir))
+		return;
+	memcpy(dir, pat, end - 1);
+	dir[end - 1] = '\0';
+	if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode))
+		return;
+	/* The shortest missing prefix: where the path goes wrong. */
+	for (i = 1; i < end - 1; i++) {
+		if (dir[i] != '/')
+			continue;
+		dir[i] = '\0';
+		if (stat(dir, &st) == -1)
+			break;
+		dir[i] = '/';
+	}
+	snprintf(out, size, " (directory '%s' does not exist)", dir);
+}
+
+static void
+files_absent_why(const char *pat, char *why, size_t size)
+{
+	char dir[PATH_MAX + 64];
+
+	absent_dir(pat, dir, sizeof(dir));
+	snprintf(why, size, "no file matches '%s'%s", pat, dir);
+}
+
+static void
+database_absent_why(const char *path, char *why, size_t size)
+{
+	char dir[PATH_MAX + 64];
+
+	absent_dir(path, dir, sizeof(dir));
+	snprintf(why, size, "database '%s' does not exist%s", path, dir);
+}
+
+/* Missing input fails the batch (transient: the next run retries). */
+static int
+missing_input(const struct job *job, bdate_t date, const char *why,
+    struct xerr *err)
+{
+	char ds[BDATE_STRLEN];
+
+	bdate_format(date, ds);
+	return xerr_set(err, XERR_TEMP, 0, "missing input for %s: %s; if no "
+	    "input means no data that day, set 'required = no' in [source] "
+	    "of %s", ds, why, job->file);
 }
 
 static int
@@ -85,13 +151,15 @@ run_files(const struct job *job, bdate_t date, const struct source_req *req,
 	/* Bytewise, whatever the locale: the output must not depend on it. */
 	strlist_sort(&files);
 	if (files.n == 0) {
+		char why[2 * PATH_MAX + 128];
+
+		files_absent_why(pat, why, sizeof(why));
 		if (job->source.required) {
-			xerr_set(err, XERR_TEMP, 0, "no input file matches "
-			    "'%s' and the source is required", pat);
+			missing_input(job, date, why, err);
 			goto out;
 		}
 		log_event(lg, LOG_INFO, job->name, ds, "no-input", NULL,
-		    "no file matches '%s': the batch is empty", pat);
+		    "%s: the batch is empty (required = no)", why);
 	}
 	for (i = 0; i < files.n; i++) {
 		if (stat(files.v[i], &st) == -1) {
@@ -119,7 +187,7 @@ out:
 
 static int
 run_sqlite(const struct job *job, bdate_t date, const struct source_req *req,
-    record_fn fn, void *ctx, struct xerr *err)
+    record_fn fn, void *ctx, const struct log *lg, struct xerr *err)
 {
 	char *dbpath = NULL, ds[BDATE_STRLEN], start[64], end[64];
 	const char **names = NULL;
@@ -138,6 +206,21 @@ run_sqlite(const struct job *job, bdate_t date, const struct source_req *req,
 	if (pattern_expand(job->source.database, job->name, date, &dbpath,
 	    err) == -1)
 		return -1;
+	if (access(dbpath, R_OK) == -1 && (errno == ENOENT ||
+	    errno == ENOTDIR)) {
+		char why[2 * PATH_MAX + 128];
+
+		database_absent_why(dbpath, why, sizeof(why));
+		if (job->source.required) {
+			missing_input(job, date, why, err);
+			goto out;
+		}
+		/* No database, no records: the batch is empty. */
+		log_event(lg, LOG_INFO, job->name, ds, "no-input", NULL,
+		    "%s: the batch is empty (required = no)", why);
+		rc = 0;
+		goto out;
+	}
 	if (access(dbpath, R_OK) == -1) {
 		xerr_set(err, XERR_TEMP, errno, "cannot open database '%s'",
 		    dbpath);
@@ -361,7 +444,7 @@ source_run(const struct job *job, bdate_t date, const char *tmpdir,
 		rc = run_files(job, date, req, fn, ctx, lg, err);
 		break;
 	case SRC_SQLITE:
-		rc = run_sqlite(job, date, req, fn, ctx, err);
+		rc = run_sqlite(job, date, req, fn, ctx, lg, err);
 		break;
 	case SRC_COMMAND:
 		rc = run_command(job, date, tmpdir, req, fn, ctx, err);
@@ -370,4 +453,63 @@ source_run(const struct job *job, bdate_t date, const char *tmpdir,
 		rc = xerr_set(err, XERR_PERM, 0, "unknown source type");
 	}
 	return rc;
+}
+
+int
+source_input_missing(const struct job *job, bdate_t date, char *why,
+    size_t size, struct xerr *err)
+{
+	char *path = NULL;
+	int missing = 0, grc;
+	glob_t g;
+
+	why[0] = '\0';
+	if (job->source.ready_file != NULL) {
+		if (pattern_expand(job->source.ready_file, job->name, date,
+		    &path, err) == -1)
+			return -1;
+		if (access(path, F_OK) == -1) {
+			snprintf(why, size, "ready file '%s' is not there",
+			    path);
+			free(path);
+			return 1;
+		}
+		free(path);
+		path = NULL;
+	}
+	switch (job->source.type) {
+	case SRC_CSV:
+	case SRC_JSONL:
+		if (pattern_expand(job->source.path, job->name, date, &path,
+		    err) == -1)
+			return -1;
+		memset(&g, 0, sizeof(g));
+		grc = glob(path, GLOB_NOSORT, glob_err, &g);
+		if (grc == GLOB_NOSPACE) {
+			free(path);
+			return xerr_nomem(err);
+		}
+		/* Unreadable directories are no verdict: source_run() says
+		 * what it cannot read. */
+		if (grc == GLOB_NOMATCH || (grc == 0 && g.gl_pathc == 0)) {
+			files_absent_why(path, why, size);
+			missing = 1;
+		}
+		globfree(&g);
+		break;
+	case SRC_SQLITE:
+		if (pattern_expand(job->source.database, job->name, date,
+		    &path, err) == -1)
+			return -1;
+		if (access(path, F_OK) == -1 && (errno == ENOENT ||
+		    errno == ENOTDIR)) {
+			database_absent_why(path, why, size);
+			missing = 1;
+		}
+		break;
+	default:
+		break;
+	}
+	free(path);
+	return missing;
 }

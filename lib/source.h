@@ -28,11 +28,22 @@ struct source_req {
 /*
  * Push every record of the batch date's input.  tmpdir is a private
  * directory for the command's output.  Errors: XERR_TEMP for a missing
- * ready file, an unreadable file or a failed command; XERR_DATA for bad
- * records (file and line named).
+ * ready file, missing input (no file matches the glob, no database) unless
+ * the source says required = no (then no records), an unreadable file or
+ * a failed command; XERR_DATA for bad records (file and line named).
  */
 int source_run(const struct job *job, bdate_t date, const char *tmpdir,
     const struct source_req *req, record_fn fn, void *ctx,
     const struct log *lg, struct xerr *err);
+
+/*
+ * Is the input of date there, without reading it?  1 with why set (e.g.
+ * "no file matches 'data/order/NAME.csv' (directory 'data/order' does
+ * not exist)") when the ready_file, every file of the glob or the SQLite
+ * database is absent; 0 when it is there or the type cannot tell (a
+ * command).  For `xfer check`; source_run() decides the same way.
+ */
+int source_input_missing(const struct job *job, bdate_t date, char *why,
+    size_t size, struct xerr *err);
 
 #endif

@@ -202,7 +202,8 @@ test_defaults(void **state)
 	assert_int_equal(job->source.type, SRC_CSV);
 	assert_string_equal(job->source.path, HOME "/data/sales/*.csv");
 	assert_null(job->source.date_field);
-	assert_int_equal(job->source.required, 0);
+	/* Missing input is not an empty day: required by default. */
+	assert_int_equal(job->source.required, 1);
 	assert_null(job->source.ready_file);
 	assert_int_equal(job->source.format, FMT_CSV);
 	assert_int_equal(job->source.timeout_s, 600);
@@ -257,6 +258,13 @@ test_sqlite_and_command(void **state)
 	    "SELECT * FROM sales WHERE day = :date");
 	assert_string_equal(job->source.date_field, "day");
 	assert_null(job->source.path);
+	assert_int_equal(job->source.required, 1);
+	job_free(job);
+
+	/* A database that may be absent on a day without data. */
+	job = load_ok(JOB "[source]\ntype = sqlite\ndatabase = db/{date}.db\n"
+	    "query = SELECT 1 AS one\nrequired = no\n" OUT UP);
+	assert_int_equal(job->source.required, 0);
 	job_free(job);
 
 	job = load_ok(JOB "[source]\ntype = command\n"
@@ -552,6 +560,10 @@ static const struct broken_row broken[] = {
 	{ "key for another type", BASE "[source]\nquery = SELECT 1\n",
 	    { ":11: key 'query': not used with type = csv (only with type = "
 	    "sqlite)" } },
+	{ "required with a command", JOB "[source]\ntype = command\n"
+	    "command = /bin/true\nrequired = no\n" OUT UP,
+	    { ":6: key 'required': not used with type = command (only with "
+	    "type = csv, jsonl or sqlite)" } },
 	{ "csv key with json", JOB SRC UP "[output]\nname = x.json\n"
 	    "delimiter = |\nformula_guard = yes\n",
 	    { ":10: key 'delimiter': only used with format = csv, not json",
