@@ -30,6 +30,9 @@ mk badjson jsonl data/in/bad.jsonl
 printf 'k,amount\na,1\n' > "$H/data/in/secret.csv"
 chmod 000 "$H/data/in/secret.csv"
 mk unreadable csv data/in/secret.csv
+# A typo in the glob (the files are in data/in/): missing input, not an
+# empty day.
+mk typo csv 'data/inn/*.csv'
 job cmdfail <<'JOB'
 [job]
 direction = send
@@ -69,6 +72,8 @@ check quote "quote.csv:3"
 check ragged "ragged.csv:3" "3 fields"
 check nan "nan.csv:5" "'12abc'" "'amount'" "not a number"
 check badjson "bad.jsonl:2"
+check typo "missing input for 2026-11-24" "no file matches '$H/data/inn/*.csv'" \
+    "directory '$H/data/inn' does not exist" "required = no"
 # Root reads anything: the shim makes the file unreadable for everyone.
 export ASAN_OPTIONS="$ASAN_OPTIONS:verify_asan_link_order=0"
 LD_PRELOAD="$FAULTFS_SO" FAULT_EACCES_PREFIX="$H/data/in/secret.csv" \

@@ -11,6 +11,8 @@ catch_up = 3d
 [source]
 type = csv
 path = data/cu_{date}.csv
+# No file means no data here: the days without one are empty batches.
+required = no
 [output]
 name = cu_{date}.csv
 [upload]

@@ -7,6 +7,7 @@ direction = send
 [source]
 type = csv
 path = data/none.csv
+required = no
 [output]
 name = g_{date}.csv
 [upload]

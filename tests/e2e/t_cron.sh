@@ -13,6 +13,7 @@ timezone = UTC
 [source]
 type = csv
 path = data/none/*.csv
+required = no
 [output]
 name = nightly_{date}.csv
 [upload]

@@ -1,6 +1,7 @@
 # An empty batch still produces a file: CSV header only or zero bytes,
-# JSON [], JSON Lines zero bytes; a required source that matches nothing
-# fails instead.
+# JSON [], JSON Lines zero bytes (required = no: no file means no data);
+# a source that matches nothing fails instead by default (required = yes),
+# while one that is there but holds no records is an empty batch.
 . "$(dirname "$0")/lib.sh"
 for f in csv json jsonl; do
 	job "e_$f" <<JOB
@@ -9,6 +10,7 @@ direction = send
 [source]
 type = csv
 path = data/none/*.csv
+required = no
 [aggregate]
 group_by = store
 count = n
@@ -26,6 +28,7 @@ direction = send
 [source]
 type = csv
 path = data/none/*.csv
+required = no
 [aggregate]
 fields = a, b
 [output]
@@ -40,7 +43,6 @@ direction = send
 [source]
 type = csv
 path = data/none/*.csv
-required = yes
 [output]
 name = r_{date}.csv
 [upload]
@@ -62,8 +64,16 @@ EOF2
 [ -f "$H/out/z_2026-11-24.csv.sha256" ] || fail "manifest of empty file"
 x send --date 2026-11-24 e_req
 expect_rc 1
-expect_err "no input file matches"
-expect_err "the source is required"
+expect_err "missing input for 2026-11-24: no file matches '$H/data/none/*.csv' (directory '$H/data/none' does not exist)"
+expect_err "set 'required = no' in [source] of $H/jobs/e_req.job"
 [ ! -e "$H/out/r_2026-11-24.csv" ] || fail "required source: no file"
 [ "$(sql "SELECT state FROM send_batches WHERE job='e_req'")" = failed ] ||
     fail "required: state"
+# There but empty (a header, no records): an empty batch, required or not.
+mkdir -p "$H/data/none"
+printf 'a,b\n' > "$H/data/none/x.csv"
+x send --date 2026-11-24 e_req
+expect_rc 0
+expect_file "$H/out/r_2026-11-24.csv" <<'EOF2'
+a,b
+EOF2

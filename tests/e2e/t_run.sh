@@ -12,6 +12,7 @@ timezone = America/New_York
 [source]
 type = csv
 path = data/none.csv
+required = no
 [aggregate]
 fields = a
 [output]
@@ -27,6 +28,7 @@ timezone = America/New_York
 [source]
 type = csv
 path = data/none.csv
+required = no
 [aggregate]
 fields = a
 [output]
@@ -87,6 +89,7 @@ direction = send
 [source]
 type = csv
 path = data/none.csv
+required = no
 [aggregate]
 fields = a
 [output]
