@@ -306,17 +306,22 @@ static int
 sent_version(struct run *r, const struct send_batch *b,
     struct batch_meta *old, struct xerr *err)
 {
+	struct xerr merr;
 	char *sent;
-	int k;
+	int k = -1;
 
 	if ((sent = spool_path(r->sp, r->job->name, "sent", b->date)) == NULL)
 		return xerr_nomem(err);
-	k = is_dir(sent) ? batch_meta_read(sent, old, err) : -1;
+	if (is_dir(sent) && (k = batch_meta_read(sent, old, &merr)) == -1 &&
+	    meta_nomem(&merr)) {
+		free(sent);
+		*err = merr;
+		return -1;
+	}
 	free(sent);
 	if (k == 0)
 		return 1;
-	if (k == -1 && meta_nomem(err))
-		return -1;
+	/* A damaged batch.meta says nothing: the ledger may. */
 	if (strcmp(b->state, ST_SENT) != 0 || b->sha256[0] == '\0')
 		return 0;
 	memset(old, 0, sizeof(*old));
