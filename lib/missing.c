@@ -240,21 +240,6 @@ missing_describe(const struct job *job, const struct missing *m, char *out,
 	    job->catch_up_days, cmd);
 }
 
-/*
- * The warnings here are logged once and remembered as logged, so they
- * must reach the operator even under -q (cron), which shows only errors:
- * the same log, at least at warning level.
- */
-static struct log
-loud(const struct log *lg)
-{
-	struct log l = *lg;
-
-	if (l.level < LOG_WARN)
-		l.level = LOG_WARN;
-	return l;
-}
-
 /* --- receive runs ----------------------------------------------------- */
 
 struct mlist {
@@ -395,7 +380,6 @@ log_late(struct ledger *l, const struct job *job, time_t now, bdate_t d,
 {
 	char ds[BDATE_STRLEN], t[8], iso[64], late[32], name[256] = "";
 	time_t deadline = missing_deadline(job, d);
-	struct log shown = loud(lg);
 	struct xerr e;
 
 	bdate_format(d, ds);
@@ -405,7 +389,7 @@ log_late(struct ledger *l, const struct job *job, time_t now, bdate_t d,
 	hhmm(job->inbox.expect_min, t);
 	tz_format_iso(deadline, iso, sizeof(iso));
 	span_text((long long)(now - deadline), late, sizeof(late));
-	log_event(&shown, LOG_WARN, job->name, ds, "arrived-late", NULL,
+	log_event_always(lg, LOG_WARN, job->name, ds, "arrived-late", NULL,
 	    "'%s' arrived %s after expect %s (deadline %s); the date is no "
 	    "longer missing", name, late, t, iso);
 }
@@ -451,7 +435,6 @@ missing_send_report(struct ledger *l, const struct job *job, time_t now,
 {
 	struct mlist ml = { NULL, 0, 0 };
 	char a[BDATE_STRLEN], b[BDATE_STRLEN], cu[32], cmd[300];
-	struct log shown = loud(lg);
 	const struct missing *m;
 	struct xerr e;
 	bdate_t d;
@@ -473,11 +456,11 @@ missing_send_report(struct ledger *l, const struct job *job, time_t now,
 		bdate_format(m->to, b);
 		send_command(job, m, cmd, sizeof(cmd));
 		if (m->from == m->to)
-			log_event(&shown, LOG_WARN, job->name, a, "never-sent",
+			log_event_always(lg, LOG_WARN, job->name, a, "never-sent",
 			    NULL, "%s was never sent and is older than "
 			    "catch_up (%s): send it with %s", a, cu, cmd);
 		else
-			log_event(&shown, LOG_WARN, job->name, NULL,
+			log_event_always(lg, LOG_WARN, job->name, NULL,
 			    "never-sent",
 			    NULL, "%s..%s were never sent and are older than "
 			    "catch_up (%s): send them with %s", a, b, cu, cmd);
