@@ -48,11 +48,13 @@ run_recv(struct xfer_ctx *x, const struct job *job, const struct spool *sp,
 	struct recv_outcome out;
 	char ds[BDATE_STRLEN];
 	struct xerr err;
+	size_t i;
 
 	xerr_clear(&err);
 	if (recv_job_run(job, sp, l, ro, &out, &x->log, &err) == -1) {
 		log_event(&x->log, LOG_ERROR, job->name, NULL, "job-failed",
 		    NULL, "%s", err.msg);
+		recv_outcome_release(&out);
 		*failed = 1;
 		return 0;
 	}
@@ -67,10 +69,15 @@ run_recv(struct xfer_ctx *x, const struct job *job, const struct spool *sp,
 		*failed = 1;
 	if (ro->rerun && !out.locked) {
 		bdate_format(ro->date, ds);
-		printf("rerun %s %s: %d ingested, %d duplicate, %d failed, "
-		    "%d held, %d not redone\n", job->name, ds, out.ingested,
-		    out.duplicates, out.failed, out.held, out.skipped);
+		printf("rerun %s %s: %d picked up, %d ingested, %d duplicate, "
+		    "%d failed, %d held, %d not redone\n", job->name, ds,
+		    out.picked, out.ingested, out.duplicates, out.failed,
+		    out.held, out.skipped);
+		/* Why each file of the date was left alone. */
+		for (i = 0; i < out.notes.n; i++)
+			printf("  %s\n", out.notes.v[i]);
 	}
+	recv_outcome_release(&out);
 	return 0;
 }
 

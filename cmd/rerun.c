@@ -1,4 +1,5 @@
-/* xfer rerun: redo the failed and held batches of one date. */
+/* xfer rerun: redo the failed and held batches of one date (a receive
+ * job picks up that date's files from its inbox first). */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,7 +19,10 @@ rerun_usage(FILE *fp)
 	    "[JOB...]\n"
 	    "  redo the failed and held batches of date D: a produced file "
 	    "is sent again\n  (--regenerate rebuilds it from the source "
-	    "first); --force also redoes\n  batches that were sent.\n");
+	    "first); --force also redoes\n  batches that were sent.  A "
+	    "receive job first picks up D's files from its\n  inbox, then "
+	    "redoes D's failed files, and says why it left each other file\n"
+	    "  alone (already ingested, duplicate, superseded).\n");
 }
 
 int

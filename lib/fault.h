@@ -57,6 +57,9 @@
  *                             there), its manifest and in/TOKEN not yet
  *   recv_after_backup         all in the backup, before the ledger records
  *                             the file's new place
+ *   recv_before_supersede     a newer version is ingested (and backed up),
+ *                             before the ledger marks the failed version
+ *                             it supersedes (once per superseded row)
  *
  * Receive by pulling over SFTP/HTTPS (recvjob.c pull_one, dest_curl.c;
  * the points above follow, recv_after_*pickup excepted):

@@ -39,6 +39,7 @@
 
 #include "buf.h"
 #include "csvin.h"
+#include "digest.h"
 #include "fault.h"
 #include "jsonlin.h"
 #include "fsutil.h"
@@ -489,28 +490,156 @@ close_db(struct ingest *ig)
 	ig->dbpath = NULL;
 }
 
-/* 1 and *records when the key is in xfer_ingested, 0 if not, -1. */
+/* 1 if the database has that table (column NULL) or that column of it,
+ * 0 if not, -1. */
 static int
-key_lookup(struct ingest *ig, const char *job, const char *name,
-    const char *sha256, long long *records)
+db_has(struct ingest *ig, const char *table, const char *column)
 {
 	sqlite3_stmt *st = NULL;
 	int rc;
 
-	rc = sqlite3_prepare_v2(ig->db, "SELECT records FROM xfer_ingested "
-	    "WHERE job = ?1 AND name = ?2 AND sha256 = ?3", -1, &st, NULL);
+	rc = sqlite3_prepare_v2(ig->db, column == NULL ?
+	    "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1" :
+	    "SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2", -1, &st,
+	    NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
+		if (column != NULL)
+			sqlite3_bind_text(st, 2, column, -1, SQLITE_STATIC);
+		rc = sqlite3_step(st);
+	}
+	sqlite3_finalize(st);
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE)
+		return 0;
+	return sql_fail(ig, rc, "cannot read the schema");
+}
+
+/*
+ * The key table and the applied-version table, inside the ingest's
+ * transaction.  A database an older xfer made has xfer_ingested without
+ * delivery and no xfer_applied: both are added here, once (the checks
+ * run under the write lock), and xfer_applied starts with the newest key
+ * of each (job, date), which is what replace-date left applied when a
+ * version was never applied twice.
+ */
+static int
+ensure_tables(struct ingest *ig)
+{
+	int k;
+
+	if (sql_exec(ig, "CREATE TABLE IF NOT EXISTS xfer_ingested (job TEXT, "
+	    "name TEXT, sha256 TEXT, date TEXT, records INTEGER, "
+	    "ingested_at TEXT, delivery INTEGER, "
+	    "PRIMARY KEY (job, name, sha256))",
+	    "cannot create xfer_ingested") == -1)
+		return -1;
+	if ((k = db_has(ig, "xfer_ingested", "delivery")) == -1)
+		return -1;
+	if (k == 0 && sql_exec(ig, "ALTER TABLE xfer_ingested ADD COLUMN "
+	    "delivery INTEGER", "cannot upgrade xfer_ingested") == -1)
+		return -1;
+	if ((k = db_has(ig, "xfer_applied", NULL)) != 0)
+		return k == 1 ? 0 : -1;
+	if (sql_exec(ig, "CREATE TABLE xfer_applied (job TEXT, date TEXT, "
+	    "name TEXT, sha256 TEXT, records INTEGER, delivery INTEGER, "
+	    "applied_at TEXT, PRIMARY KEY (job, date))",
+	    "cannot create xfer_applied") == -1)
+		return -1;
+	return sql_exec(ig, "INSERT INTO xfer_applied (job, date, name, "
+	    "sha256, records, delivery, applied_at) SELECT job, date, name, "
+	    "sha256, records, delivery, ingested_at FROM xfer_ingested AS k "
+	    "WHERE k.rowid = (SELECT n.rowid FROM xfer_ingested AS n "
+	    "WHERE n.job = k.job AND n.date = k.date "
+	    "ORDER BY n.ingested_at DESC, n.rowid DESC LIMIT 1)",
+	    "cannot fill xfer_applied");
+}
+
+/* What the target knows of a version: its key, or what is applied. */
+struct known {
+	char sha256[SHA256_HEXLEN];	/* applied: the version's */
+	long long records;
+	long long delivery;		/* -1: not recorded (older xfer) */
+};
+
+/*
+ * 1 and *kn when (job, name, sha256) is in xfer_ingested (applied 0), or
+ * when xfer_applied has a version for (job, date) (applied 1); 0 if not;
+ * -1.  The delivery column may be missing (a read-only look at a
+ * database an older xfer made).
+ */
+static int
+lookup(struct ingest *ig, int applied, const char *name, const char *sha256,
+    struct known *kn)
+{
+	sqlite3_stmt *st = NULL;
+	const unsigned char *s;
+	const char *sql;
+	int rc, has_delivery = 1;
+
+	if (!applied && (has_delivery = db_has(ig, "xfer_ingested",
+	    "delivery")) == -1)
+		return -1;
+	if (applied)
+		sql = "SELECT records, delivery, sha256 FROM xfer_applied "
+		    "WHERE job = ?1 AND date = ?2";
+	else if (has_delivery)
+		sql = "SELECT records, delivery, sha256 FROM xfer_ingested "
+		    "WHERE job = ?1 AND name = ?2 AND sha256 = ?3";
+	else
+		sql = "SELECT records, NULL, sha256 FROM xfer_ingested "
+		    "WHERE job = ?1 AND name = ?2 AND sha256 = ?3";
+	rc = sqlite3_prepare_v2(ig->db, sql, -1, &st, NULL);
 	if (rc != SQLITE_OK)
-		return sql_fail(ig, rc, "cannot read xfer_ingested");
-	sqlite3_bind_text(st, 1, job, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, sha256, -1, SQLITE_STATIC);
+		return sql_fail(ig, rc, applied ? "cannot read xfer_applied" :
+		    "cannot read xfer_ingested");
+	sqlite3_bind_text(st, 1, ig->job->name, -1, SQLITE_STATIC);
+	if (applied) {
+		sqlite3_bind_text(st, 2, ig->date, -1, SQLITE_STATIC);
+	} else {
+		sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, sha256, -1, SQLITE_STATIC);
+	}
 	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW && records != NULL)
-		*records = sqlite3_column_int64(st, 0);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		sql_fail(ig, rc, "cannot read xfer_ingested");
+	if (rc == SQLITE_ROW) {
+		kn->records = sqlite3_column_int64(st, 0);
+		kn->delivery = sqlite3_column_type(st, 1) == SQLITE_NULL ? -1 :
+		    sqlite3_column_int64(st, 1);
+		s = sqlite3_column_text(st, 2);
+		snprintf(kn->sha256, sizeof(kn->sha256), "%s",
+		    s ? (const char *)s : "");
+	} else if (rc != SQLITE_DONE) {
+		sql_fail(ig, rc, applied ? "cannot read xfer_applied" :
+		    "cannot read xfer_ingested");
+	}
 	sqlite3_finalize(st);
 	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+/*
+ * 1 when the file adds nothing to what the target holds (SPEC.md
+ * section 4): append, its (name, sha256) was ingested before;
+ * replace-date, it is the version applied for its date.  *records gets
+ * the count stored with that version.
+ */
+static int
+is_duplicate(struct ingest *ig, long long *records)
+{
+	const struct ingest_req *req = ig->req;
+	struct known kn;
+	int k;
+
+	if (ig->job->ingest.mode == MODE_REPLACE_DATE) {
+		k = lookup(ig, 1, NULL, NULL, &kn);
+		if (k == 1 && strcmp(kn.sha256, req->sha256) != 0)
+			k = 0;
+	} else {
+		k = lookup(ig, 0, req->name, req->sha256, &kn);
+	}
+	if (k == 1)
+		*records = kn.records;
+	return k;
 }
 
 static int
@@ -553,24 +682,49 @@ replace_date(struct ingest *ig)
 	return 0;
 }
 
+static void
+utc_now(char *out, size_t size)
+{
+	struct tm tm;
+	time_t t = time(NULL);
+
+	gmtime_r(&t, &tm);
+	strftime(out, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static void
+bind_delivery(sqlite3_stmt *st, int col, long long delivery)
+{
+	if (delivery > 0)
+		sqlite3_bind_int64(st, col, delivery);
+	else
+		sqlite3_bind_null(st, col);
+}
+
 static int
 add_key(struct ingest *ig)
 {
 	const struct ingest_req *req = ig->req;
 	sqlite3_stmt *st = NULL;
 	char now[32];
-	struct tm tm;
-	time_t t = time(NULL);
 	int rc;
 
-	gmtime_r(&t, &tm);
-	strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	/* force: the key stays one row, with the new count and time. */
-	rc = sqlite3_prepare_v2(ig->db, req->force ?
+	utc_now(now, sizeof(now));
+	/*
+	 * One key row per (job, name, sha256), with the count, time and
+	 * delivery of its newest ingest: a version applied again (forced,
+	 * or replace-date's A, B, A) replaces it.  A plain append never
+	 * meets its key here (is_duplicate() saw to that); if it did, the
+	 * insert fails rather than load rows twice.
+	 */
+	rc = sqlite3_prepare_v2(ig->db, req->force ||
+	    ig->job->ingest.mode == MODE_REPLACE_DATE ?
 	    "INSERT OR REPLACE INTO xfer_ingested (job, name, sha256, date, "
-	    "records, ingested_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)" :
+	    "records, ingested_at, delivery) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
+	    "?7)" :
 	    "INSERT INTO xfer_ingested (job, name, sha256, date, records, "
-	    "ingested_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)", -1, &st, NULL);
+	    "ingested_at, delivery) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", -1,
+	    &st, NULL);
 	if (rc == SQLITE_OK) {
 		sqlite3_bind_text(st, 1, ig->job->name, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, req->name, -1, SQLITE_STATIC);
@@ -578,6 +732,7 @@ add_key(struct ingest *ig)
 		sqlite3_bind_text(st, 4, ig->date, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 5, ig->nrec);
 		sqlite3_bind_text(st, 6, now, -1, SQLITE_STATIC);
+		bind_delivery(st, 7, req->delivery);
 		rc = sqlite3_step(st);
 	}
 	if (rc != SQLITE_DONE) {
@@ -589,12 +744,80 @@ add_key(struct ingest *ig)
 	return 0;
 }
 
+/*
+ * replace-date: this version is now the date's.  append: the date holds
+ * the rows of every version, so no one version is applied (a job that
+ * moves to replace-date later must not take its date's rows for one).
+ */
+static int
+set_applied(struct ingest *ig)
+{
+	const struct ingest_req *req = ig->req;
+	sqlite3_stmt *st = NULL;
+	char now[32];
+	int rc, replace = ig->job->ingest.mode == MODE_REPLACE_DATE;
+
+	utc_now(now, sizeof(now));
+	rc = sqlite3_prepare_v2(ig->db, replace ?
+	    "INSERT OR REPLACE INTO xfer_applied (job, date, name, sha256, "
+	    "records, delivery, applied_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
+	    "?7)" : "DELETE FROM xfer_applied WHERE job = ?1 AND date = ?2",
+	    -1, &st, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, ig->job->name, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, ig->date, -1, SQLITE_STATIC);
+		if (replace) {
+			sqlite3_bind_text(st, 3, req->name, -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 4, req->sha256, -1,
+			    SQLITE_STATIC);
+			sqlite3_bind_int64(st, 5, ig->nrec);
+			bind_delivery(st, 6, req->delivery);
+			sqlite3_bind_text(st, 7, now, -1, SQLITE_STATIC);
+		}
+		rc = sqlite3_step(st);
+	}
+	if (rc != SQLITE_DONE) {
+		sql_fail(ig, rc, "cannot record the version in xfer_applied");
+		sqlite3_finalize(st);
+		return -1;
+	}
+	sqlite3_finalize(st);
+	return 0;
+}
+
+/* After the commit: what a replace-date version did to its date. */
+static void
+log_replaced(struct ingest *ig)
+{
+	const struct ingest_req *req = ig->req;
+	struct log_kv kv = LOG_KV_NONE;
+
+	if (ig->deleted == 0)
+		return;
+	kv.file = req->name;
+	kv.records = ig->nrec;
+	if (ig->nrec == 0) {
+		/* Maybe a day without data, maybe a sender's mistake (a
+		 * glob that matched nothing): applied, as the partner's
+		 * last word, but shown even under -q for cron to mail. */
+		log_event_always(ig->lg, LOG_WARN, ig->job->name, ig->date,
+		    "empty-version", &kv, "version '%s' (sha256 %s) has 0 "
+		    "records; removed %d row%s of %s from table '%s'",
+		    req->name, req->sha256, ig->deleted, ig->deleted == 1 ?
+		    "" : "s", ig->date, ig->job->ingest.table);
+		return;
+	}
+	kv.records = ig->deleted;
+	log_event(ig->lg, LOG_INFO, ig->job->name, ig->date, "replace-date",
+	    &kv, "replaced %d row%s of %s in table '%s'", ig->deleted,
+	    ig->deleted == 1 ? "" : "s", ig->date, ig->job->ingest.table);
+}
+
 static int
 load_sqlite(struct ingest *ig)
 {
 	const struct ingest_req *req = ig->req;
 	const struct job_ingest *ing = &ig->job->ingest;
-	struct log_kv kv = LOG_KV_NONE;
 	int rc = -1, dup;
 
 	if (ing->table == NULL || ing->database == NULL)
@@ -616,37 +839,31 @@ load_sqlite(struct ingest *ig)
 	if (sql_exec(ig, "BEGIN IMMEDIATE", "cannot begin a transaction") ==
 	    -1)
 		goto out;
-	if (sql_exec(ig, "CREATE TABLE IF NOT EXISTS xfer_ingested (job TEXT, "
-	    "name TEXT, sha256 TEXT, date TEXT, records INTEGER, "
-	    "ingested_at TEXT, PRIMARY KEY (job, name, sha256))",
-	    "cannot create xfer_ingested") == -1)
+	if (ensure_tables(ig) == -1)
 		goto out;
+	/* Decided under the write lock, with the rows: what the target
+	 * holds now, not what a ledger remembers. */
 	if (!req->force) {
-		dup = key_lookup(ig, ig->job->name, req->name, req->sha256,
-		    &ig->nrec);
-		if (dup == -1)
+		if ((dup = is_duplicate(ig, &ig->nrec)) == -1)
 			goto out;
+		/* Nothing to load; the tables' upgrade, if any, stays. */
 		if (dup == 1) {
+			if (sql_exec(ig, "COMMIT", "cannot commit") == -1)
+				goto out;
 			ig->res = INGEST_DUPLICATE;
 			rc = 0;
 			goto out;
 		}
 	}
 	if (table_columns(ig) == -1 || replace_date(ig) == -1 ||
-	    read_records(ig) == -1 || add_key(ig) == -1)
+	    read_records(ig) == -1 || add_key(ig) == -1 ||
+	    set_applied(ig) == -1)
 		goto out;
 	FAULT_POINT("ingest_before_commit");
 	if (sql_exec(ig, "COMMIT", "cannot commit") == -1)
 		goto out;
 	FAULT_POINT("ingest_after_commit");
-	if (ig->deleted > 0) {
-		kv.file = req->name;
-		kv.records = ig->deleted;
-		log_event(ig->lg, LOG_INFO, ig->job->name, ig->date,
-		    "replace-date", &kv, "replaced %d row%s of %s in table "
-		    "'%s'", ig->deleted, ig->deleted == 1 ? "" : "s", ig->date,
-		    ing->table);
-	}
+	log_replaced(ig);
 	ig->res = INGEST_DONE;
 	rc = 0;
 out:
@@ -843,27 +1060,23 @@ ingest_file(const struct ingest_req *req, enum ingest_result *res,
 }
 
 int
-ingest_known(const struct job *job, bdate_t date, const char *name,
-    const char *sha256, struct xerr *err)
+ingest_known(const struct ingest_req *req, long long *records,
+    struct xerr *err)
 {
-	return ingest_known_records(job, date, name, sha256, NULL, err);
-}
-
-int
-ingest_known_records(const struct job *job, bdate_t date, const char *name,
-    const char *sha256, long long *records, struct xerr *err)
-{
+	const struct job *job = req->job;
 	struct ingest ig;
-	sqlite3_stmt *st = NULL;
-	int rc = -1;
+	struct known kn;
+	int rc = -1, applied;
 
 	if (job->ingest.type != INGEST_SQLITE || job->ingest.database == NULL)
 		return 0;
 	memset(&ig, 0, sizeof(ig));
+	ig.req = req;
 	ig.job = job;
 	ig.err = err;
-	if (pattern_expand(job->ingest.database, job->name, date, &ig.dbpath,
-	    err) == -1)
+	bdate_format(req->date, ig.date);
+	if (pattern_expand(job->ingest.database, job->name, req->date,
+	    &ig.dbpath, err) == -1)
 		return -1;
 	if (access(ig.dbpath, F_OK) == -1) {
 		if (errno == ENOENT)
@@ -876,20 +1089,28 @@ ingest_known_records(const struct job *job, bdate_t date, const char *name,
 	}
 	if (open_db(&ig, SQLITE_OPEN_READONLY) == -1)
 		goto out;
-	rc = sqlite3_prepare_v2(ig.db, "SELECT 1 FROM sqlite_master WHERE "
-	    "type = 'table' AND name = 'xfer_ingested'", -1, &st, NULL);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc == SQLITE_DONE) {
+	if ((rc = db_has(&ig, "xfer_ingested", NULL)) != 1)
+		goto out;
+	/*
+	 * replace-date: only the version applied now for the date is this
+	 * delivery's ingest.  A database no newer xfer has written to has
+	 * no xfer_applied: its keys are what an older xfer committed.
+	 */
+	applied = job->ingest.mode == MODE_REPLACE_DATE;
+	if (applied && (rc = db_has(&ig, "xfer_applied", NULL)) != 1) {
+		if (rc == -1)
+			goto out;
+		applied = 0;
+	}
+	if ((rc = lookup(&ig, applied, req->name, req->sha256, &kn)) != 1)
+		goto out;
+	if (strcmp(kn.sha256, req->sha256) != 0 || (kn.delivery != -1 &&
+	    req->delivery > 0 && kn.delivery != req->delivery)) {
 		rc = 0;
 		goto out;
 	}
-	if (rc != SQLITE_ROW) {
-		rc = sql_fail(&ig, rc, "cannot read the schema");
-		goto out;
-	}
-	rc = key_lookup(&ig, job->name, name, sha256, records);
+	if (records != NULL)
+		*records = kn.records;
 out:
 	close_db(&ig);
 	return rc;

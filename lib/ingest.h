@@ -7,15 +7,21 @@
  * must equal [ingest] columns when given; its record count must equal the
  * JSON manifest's when one came with it.
  *
- * sqlite: in ONE transaction: if (job, name, sha256) is already in the
- * database's xfer_ingested table the file is a duplicate and nothing is
- * loaded; otherwise the table is created when missing (TEXT columns named
- * by the header, so values are kept exactly as received: a quoted empty
- * CSV field is '', a JSON null is NULL), with mode = replace-date the
- * rows whose date_column equals the batch date are deleted first, every
- * record is inserted, and the key row goes into xfer_ingested (job, name,
- * sha256, date, records, ingested_at).  A failure rolls the whole file
- * back.  command: runs the handler (fork/execve, no shell, own process
+ * sqlite: in ONE transaction: the file is a duplicate, and nothing is
+ * loaded, when it adds nothing to what the target holds (SPEC.md section
+ * 4, "Versions and duplicates"): with mode = append when (job, name,
+ * sha256) is already in the database's xfer_ingested table; with mode =
+ * replace-date when xfer_applied says the version applied for (job,
+ * date) has this sha256.  Otherwise the table is created when missing
+ * (TEXT columns named by the header, so values are kept exactly as
+ * received: a quoted empty CSV field is '', a JSON null is NULL), with
+ * mode = replace-date the rows whose date_column equals the batch date
+ * are deleted first, every record is inserted, the key row goes into
+ * xfer_ingested (job, name, sha256, date, records, ingested_at,
+ * delivery) and, with replace-date, the version into xfer_applied (job,
+ * date, name, sha256, records, delivery, applied_at).  A failure rolls
+ * the whole file back.  Both tables are created, or upgraded from an
+ * older xfer's xfer_ingested, inside that transaction.  command: runs the handler (fork/execve, no shell, own process
  * group, timeout) with "{file}" in its arguments replaced by the file's
  * path and XFER_JOB, XFER_DATE, XFER_FILE, XFER_SHA256 in its
  * environment: exit 0 = ingested, 75 = try again later, anything else
@@ -44,6 +50,10 @@ struct ingest_req {
 	bdate_t date;
 	enum out_format format;	/* already resolved (extension or job) */
 	long long expect_records;	/* from a JSON manifest, or -1 */
+	long long delivery;	/* the ledger's id of this delivery: kept
+				 * with the key, so that reconciliation
+				 * tells this delivery from an earlier one
+				 * of the same bytes */
 	int force;		/* rerun --force: load even if the key is
 				 * already in xfer_ingested (and keep one
 				 * key row) */
@@ -59,17 +69,17 @@ int ingest_file(const struct ingest_req *req, enum ingest_result *res,
     long long *records, const struct log *lg, struct xerr *err);
 
 /*
- * For the ledger's reconciliation after a crash: 1 if (job, name, sha256)
- * is in the sqlite target's xfer_ingested table, 0 if not (or the table or
- * database does not exist yet), -1 on error.
+ * For the ledger's reconciliation after a crash: 1 if the sqlite target
+ * holds the ingest of this delivery (req's job, date, name, sha256 and
+ * delivery), 0 if not (or the table or database does not exist yet), -1
+ * on error.  With mode = append: its key is in xfer_ingested; with
+ * replace-date: it is the version xfer_applied names for its date (an
+ * older delivery of the same bytes, since replaced, is not).  A key an
+ * older xfer wrote (no delivery recorded) counts for any delivery.
+ * When known, *records (unless NULL) gets the count stored with it, so
+ * a ledger repaired after a crash still counts the records.
  */
-int ingest_known(const struct job *job, bdate_t date, const char *name,
-    const char *sha256, struct xerr *err);
-
-/* As ingest_known(); when known, *records gets the count stored with the
- * key, so a ledger repaired after a crash still counts the records. */
-int ingest_known_records(const struct job *job, bdate_t date,
-    const char *name, const char *sha256, long long *records,
+int ingest_known(const struct ingest_req *req, long long *records,
     struct xerr *err);
 
 #endif

@@ -390,31 +390,49 @@ col_int_or(sqlite3_stmt *st, int col, long long dflt)
 	    sqlite3_column_int64(st, col);
 }
 
+/* RECV_COLS of two rows, f then n. */
+#define RECV_COLS_OF(t) t ".id, " t ".job, " t ".name, " t ".sha256, " \
+	t ".date, " t ".state, " t ".spool, " t ".manifest_sha256, " \
+	t ".manifest_records, " t ".records, " t ".bytes, " t ".attempts, " \
+	t ".transient, " t ".last_error, " t ".first_seen, " t ".created, " \
+	t ".updated"
+#define RECV_NCOLS	17
+
+static void
+recv_row_at(sqlite3_stmt *st, int off, struct recv_file *f);
+
 static void
 recv_row(sqlite3_stmt *st, struct recv_file *f)
+{
+	recv_row_at(st, 0, f);
+}
+
+/* The row whose RECV_COLS start at column off. */
+static void
+recv_row_at(sqlite3_stmt *st, int off, struct recv_file *f)
 {
 	char ds[BDATE_STRLEN];
 
 	memset(f, 0, sizeof(*f));
-	f->id = sqlite3_column_int64(st, 0);
-	copy_col(f->job, sizeof(f->job), st, 1);
-	copy_col(f->name, sizeof(f->name), st, 2);
-	copy_col(f->sha256, sizeof(f->sha256), st, 3);
-	copy_col(ds, sizeof(ds), st, 4);
+	f->id = sqlite3_column_int64(st, off + 0);
+	copy_col(f->job, sizeof(f->job), st, off + 1);
+	copy_col(f->name, sizeof(f->name), st, off + 2);
+	copy_col(f->sha256, sizeof(f->sha256), st, off + 3);
+	copy_col(ds, sizeof(ds), st, off + 4);
 	if (bdate_parse(ds, &f->date) == -1)
 		f->date = 0;
-	copy_col(f->state, sizeof(f->state), st, 5);
-	copy_col(f->spool, sizeof(f->spool), st, 6);
-	copy_col(f->manifest_sha256, sizeof(f->manifest_sha256), st, 7);
-	f->manifest_records = col_int_or(st, 8, -1);
-	f->records = col_int_or(st, 9, -1);
-	f->bytes = col_int_or(st, 10, -1);
-	f->attempts = sqlite3_column_int(st, 11);
-	f->transient = sqlite3_column_int(st, 12);
-	copy_col(f->last_error, sizeof(f->last_error), st, 13);
-	f->first_seen = sqlite3_column_int64(st, 14);
-	f->created = sqlite3_column_int64(st, 15);
-	f->updated = sqlite3_column_int64(st, 16);
+	copy_col(f->state, sizeof(f->state), st, off + 5);
+	copy_col(f->spool, sizeof(f->spool), st, off + 6);
+	copy_col(f->manifest_sha256, sizeof(f->manifest_sha256), st, off + 7);
+	f->manifest_records = col_int_or(st, off + 8, -1);
+	f->records = col_int_or(st, off + 9, -1);
+	f->bytes = col_int_or(st, off + 10, -1);
+	f->attempts = sqlite3_column_int(st, off + 11);
+	f->transient = sqlite3_column_int(st, off + 12);
+	copy_col(f->last_error, sizeof(f->last_error), st, off + 13);
+	f->first_seen = sqlite3_column_int64(st, off + 14);
+	f->created = sqlite3_column_int64(st, off + 15);
+	f->updated = sqlite3_column_int64(st, off + 16);
 }
 
 int
@@ -535,6 +553,43 @@ ledger_recv_find(struct ledger *l, const char *job, const char *name,
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_err(l, err, "cannot read received files");
+	return 0;
+}
+
+int
+ledger_recv_superseded_each(struct ledger *l, const char *job, int by_date,
+    int (*fn)(void *ctx, const struct recv_file *f,
+    const struct recv_file *by, struct xerr *err), void *ctx,
+    struct xerr *err)
+{
+	static const char sql[] = "SELECT " RECV_COLS_OF("f") ", "
+	    RECV_COLS_OF("n") " FROM receive_files AS f"
+	    " JOIN receive_files AS n ON n.id = (SELECT min(m.id)"
+	    "  FROM receive_files AS m WHERE m.job = f.job AND m.id > f.id"
+	    "  AND m.state IN ('ingested', 'duplicate')"
+	    "  AND (CASE WHEN ?2 THEN m.date = f.date"
+	    "   ELSE m.name = f.name END))"
+	    " WHERE f.job = ?1 AND f.state IN ('failed', 'held')"
+	    " ORDER BY f.id";
+	struct recv_file f, n;
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(l->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return db_err(l, err, "cannot read received files");
+	sqlite3_bind_text(st, 1, job, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, by_date != 0);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		recv_row_at(st, 0, &f);
+		recv_row_at(st, RECV_NCOLS, &n);
+		if (fn(ctx, &f, &n, err) == -1) {
+			sqlite3_finalize(st);
+			return -1;
+		}
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
 		return db_err(l, err, "cannot read received files");
 	return 0;
 }

@@ -72,6 +72,8 @@ int ledger_attempt_add(struct ledger *l, const char *job,
 #define ST_RECEIVED	"received"	/* durable in the spool */
 #define ST_INGESTED	"ingested"
 #define ST_DUPLICATE	"duplicate"
+#define ST_SUPERSEDED	"superseded"	/* failed, then a newer version of
+					 * its name (or date) went in */
 
 /* One received file version (one delivery). */
 struct recv_file {
@@ -151,6 +153,18 @@ int ledger_recv_done_each(struct ledger *l, const char *job, bdate_t from,
 int ledger_missing_counts_each(struct ledger *l,
     int (*fn)(void *ctx, const char *job, const char *direction,
     long long n, struct xerr *err), void *ctx, struct xerr *err);
+
+/*
+ * The failed versions a newer one has superseded: rows of job in state
+ * failed or held followed (a higher id: picked up later) by a row in
+ * state ingested or duplicate of the same date (by_date: replace-date)
+ * or else of the same name.  by is the first such newer row.  The
+ * callback may not write to the ledger.
+ */
+int ledger_recv_superseded_each(struct ledger *l, const char *job,
+    int by_date, int (*fn)(void *ctx, const struct recv_file *f,
+    const struct recv_file *by, struct xerr *err), void *ctx,
+    struct xerr *err);
 
 /* xfer run: the last schedule slot a job ran for (unix time). */
 int ledger_run_get(struct ledger *l, const char *job, long long *last_slot,

@@ -462,6 +462,19 @@ out:
 	return rc;
 }
 
+/*
+ * NAME.error beside NAME, unless that (or the ".NAME.tmp.PID" it is
+ * written through) would be longer than a file name may be: then
+ * ".error", which no picked-up file can be called (names starting with
+ * '.' are never picked up).
+ */
+static void
+error_name(const char *name, char *out, size_t size)
+{
+	if ((size_t)snprintf(out, size, "%s.error", name) > NAME_MAX - 16)
+		snprintf(out, size, ".error");
+}
+
 /* Move the file's token directory to failed/ and say why beside it. */
 static int
 to_failed(struct rrun *r, struct recv_file *f, const char *why,
@@ -499,15 +512,7 @@ to_failed(struct rrun *r, struct recv_file *f, const char *why,
 	snprintf(f->spool, sizeof(f->spool), "%s", src);
 	if (!moved)
 		goto out;
-	/*
-	 * NAME.error beside NAME, unless that (or the ".NAME.tmp.PID" it is
-	 * written through) would be longer than a file name may be: then
-	 * ".error", which no picked-up file can be called (names starting
-	 * with '.' are never picked up).
-	 */
-	if ((size_t)snprintf(ename, sizeof(ename), "%s.error", f->name) >
-	    NAME_MAX - 16)
-		snprintf(ename, sizeof(ename), ".error");
+	error_name(f->name, ename, sizeof(ename));
 	if (write_file_durable(dst, ename, why, strlen(why), 0644, err) == -1)
 		goto out;
 	rc = 0;
@@ -538,7 +543,7 @@ static void
 fail_file(struct rrun *r, struct recv_file *f, const struct xerr *e,
     int transient)
 {
-	char ds[BDATE_STRLEN], why[1200];
+	char ds[BDATE_STRLEN], why[1600], hint[300];
 	struct xerr e2;
 
 	bdate_format(f->date, ds);
@@ -555,7 +560,21 @@ fail_file(struct rrun *r, struct recv_file *f, const struct xerr *e,
 		return;
 	}
 	f->transient = 0;
-	snprintf(why, sizeof(why), "%s\n", e->msg);
+	/*
+	 * What works (xfer(1), "Failed files"): the spool is never edited;
+	 * a bad file is replaced by the partner's new version, which the
+	 * next receive picks up and which supersedes this one; a cause on
+	 * our side (database, handler, disk) is fixed, then rerun.
+	 */
+	if (transient)
+		snprintf(hint, sizeof(hint), "once the cause is fixed, run "
+		    "`xfer rerun --date %s %s`", ds, r->job->name);
+	else
+		snprintf(hint, sizeof(hint), "the partner can send it again: "
+		    "the next `receive` picks it up (and this one is "
+		    "superseded); or `xfer rerun --date %s %s` after the "
+		    "cause is fixed", ds, r->job->name);
+	snprintf(why, sizeof(why), "%s\n%s\n", e->msg, hint);
 	if (to_failed(r, f, why, &e2) == -1)
 		log_event(r->lg, LOG_ERROR, r->job->name, ds, "spool", NULL,
 		    "%s", e2.msg);
@@ -566,9 +585,7 @@ fail_file(struct rrun *r, struct recv_file *f, const struct xerr *e,
 	else
 		r->out->failed++;
 	log_event(r->lg, LOG_ERROR, r->job->name, ds, f->state, NULL,
-	    "'%s': %s; it is in '%s': fix it (or have the partner send it "
-	    "again) and run `xfer rerun --date %s %s`", f->name, e->msg,
-	    f->spool, ds, r->job->name);
+	    "'%s': %s; kept in '%s': %s", f->name, e->msg, f->spool, hint);
 	record(r, f);
 }
 
@@ -630,12 +647,33 @@ finish_ok(struct rrun *r, struct recv_file *f, const char *state)
 	kv.records = f->records;
 	kv.bytes = f->bytes;
 	log_event(r->lg, LOG_INFO, r->job->name, ds, state, &kv, "%s",
-	    strcmp(state, ST_DUPLICATE) == 0 ? "the same bytes were already "
-	    "ingested: backed up, not ingested again" : "");
+	    strcmp(state, ST_DUPLICATE) != 0 ? "" :
+	    r->job->ingest.mode == MODE_REPLACE_DATE ? "the same bytes as "
+	    "the version applied for the date: backed up, not ingested "
+	    "again" : "the same name and bytes were already ingested: "
+	    "backed up, not ingested again");
 	if (strcmp(state, ST_DUPLICATE) == 0)
 		r->out->duplicates++;
 	else
 		r->out->ingested++;
+}
+
+/*
+ * The duplicate rule (SPEC.md section 4) from the ledger, for targets
+ * that keep no keys of their own (command, none; both append only): the
+ * same (name, sha256) was ingested before.  1 with *prev that ingest, 0,
+ * -1.
+ */
+static int
+ledger_duplicate(struct rrun *r, const struct recv_file *f,
+    struct recv_file *prev, struct xerr *err)
+{
+	int found;
+
+	if (ledger_recv_find(r->l, r->job->name, f->name, f->sha256,
+	    ST_INGESTED, prev, &found, err) == -1)
+		return -1;
+	return found && prev->id != f->id;
 }
 
 static void
@@ -649,7 +687,7 @@ process(struct rrun *r, struct recv_file *f, int force)
 	enum compress_kind kind;
 	long long records = -1, pbytes;
 	struct xerr e;
-	int found, k;
+	int k;
 
 	xerr_clear(&e);
 	if ((path = abs_spool(r, f)) == NULL || (dir = dir_part(path)) ==
@@ -681,11 +719,18 @@ process(struct rrun *r, struct recv_file *f, int force)
 		fail_file(r, f, &e, 0);
 		goto out;
 	}
-	if (!force && ledger_recv_find(r->l, r->job->name, f->name, f->sha256,
-	    ST_INGESTED, &prev, &found, &e) == 0 && found && prev.id != f->id) {
-		f->records = prev.records;
-		finish_ok(r, f, ST_DUPLICATE);
-		goto out;
+	/* sqlite decides in the target's transaction; the others by what
+	 * the ledger says was applied. */
+	if (!force && r->job->ingest.type != INGEST_SQLITE) {
+		if ((k = ledger_duplicate(r, f, &prev, &e)) == -1) {
+			fail_file(r, f, &e, 1);
+			goto out;
+		}
+		if (k == 1) {
+			f->records = prev.records;
+			finish_ok(r, f, ST_DUPLICATE);
+			goto out;
+		}
 	}
 	memset(&req, 0, sizeof(req));
 	if (format_of(r->job, f->name, &req.format) == -1) {
@@ -722,6 +767,7 @@ process(struct rrun *r, struct recv_file *f, int force)
 	req.sha256 = f->sha256;
 	req.date = f->date;
 	req.expect_records = f->manifest_records;
+	req.delivery = f->id;
 	req.force = force;
 	if (ingest_file(&req, &res, &records, r->lg, &e) == -1) {
 		fail_file(r, f, &e, e.cls == XERR_TEMP || e.cls == XERR_NOMEM);
@@ -897,6 +943,7 @@ register_picked(struct rrun *r, const char *token, const char *name,
 	}
 	FAULT_POINT("recv_before_received_commit");
 	record(r, &f);
+	r->out->picked++;
 	if (job->inbox.require_manifest && ledger_recv_find(r->l, job->name,
 	    name, "", NULL, &w, &found, &e) == 0 && found)
 		(void)ledger_recv_delete(r->l, w.id, &e);
@@ -953,6 +1000,8 @@ pick_one(struct rrun *r, int dfd, const char *inbox, const char *name)
 	}
 	if (!has_date)
 		date = tz_date_of(r->o->now);
+	if (r->o->rerun && date != r->o->date)
+		return;
 	bdate_format(date, ds);
 	if ((long long)(r->o->now - st.st_mtime) < job->inbox.settle_s) {
 		note_settling(r, name, ds, st.st_mtime);
@@ -1231,6 +1280,8 @@ pull_one(struct rrun *r, struct dest *d, const struct entries *all,
 		return;
 	if (!has_date)
 		date = tz_date_of(r->o->now);
+	if (r->o->rerun && date != r->o->date)
+		return;
 	bdate_format(date, ds);
 	if (e->mtime >= 0 && r->o->now - e->mtime < job->inbox.settle_s) {
 		note_settling(r, e->name, ds, (time_t)e->mtime);
@@ -1468,6 +1519,7 @@ reconcile(struct rrun *r, struct xerr *err)
 {
 	struct idlist rows = { 0 };
 	struct dirent *de, *fe;
+	struct ingest_req req;
 	struct recv_file f;
 	char *indir = NULL, *tdir, *fp;
 	DIR *d, *td;
@@ -1592,12 +1644,21 @@ reconcile(struct rrun *r, struct xerr *err)
 				backup_recover(r, &f);
 			continue;
 		}
-		if (r->job->ingest.type != INGEST_SQLITE || !f.sha256[0])
+		/* Only a file on its way in can have been ingested by a run
+		 * that died before the ledger heard of it. */
+		if (r->job->ingest.type != INGEST_SQLITE || !f.sha256[0] ||
+		    !(strcmp(f.state, ST_RECEIVED) == 0 ||
+		    (strcmp(f.state, ST_FAILED) == 0 && f.transient)))
 			continue;
-		known = ingest_known_records(r->job, f.date, f.name, f.sha256,
-		    &f.records, err);
-		/* Unknown is not "not ingested": process() would call the
-		 * file a duplicate of itself. */
+		memset(&req, 0, sizeof(req));
+		req.job = r->job;
+		req.name = f.name;
+		req.sha256 = f.sha256;
+		req.date = f.date;
+		req.delivery = f.id;
+		known = ingest_known(&req, &f.records, err);
+		/* Unknown is not "not ingested": process() decides in the
+		 * target's transaction. */
 		if (known == -1 && err->cls == XERR_NOMEM)
 			goto out;
 		if (known == 1) {
@@ -1614,18 +1675,337 @@ out:
 	return rc;
 }
 
-/* --- rerun ------------------------------------------------------------ */
+/* --- versions superseded ---------------------------------------------- */
+
+struct superseded {
+	struct recv_file f;
+	char by_name[256];
+	char by_sha256[SHA256_HEXLEN];
+};
+
+struct superseded_list {
+	struct superseded *v;
+	size_t n, cap;
+};
 
 static int
-rerun_date(struct rrun *r, struct xerr *err)
+collect_superseded(void *ctx, const struct recv_file *f,
+    const struct recv_file *by, struct xerr *err)
+{
+	struct superseded_list *l = ctx;
+	struct superseded *v;
+
+	if (l->n == l->cap) {
+		l->cap = l->cap ? 2 * l->cap : 8;
+		if ((v = realloc(l->v, l->cap * sizeof(*v))) == NULL)
+			return xerr_nomem(err);
+		l->v = v;
+	}
+	l->v[l->n].f = *f;
+	snprintf(l->v[l->n].by_name, sizeof(l->v[l->n].by_name), "%s",
+	    by->name);
+	snprintf(l->v[l->n].by_sha256, sizeof(l->v[l->n].by_sha256), "%s",
+	    by->sha256);
+	l->n++;
+	return 0;
+}
+
+/* Is path in the job's failed area? */
+static int
+in_spool_failed(struct rrun *r, const char *path)
+{
+	size_t n = strlen(r->jobdir);
+
+	return strncmp(path, r->jobdir, n) == 0 &&
+	    strncmp(path + n, "/failed/", 8) == 0;
+}
+
+/*
+ * A superseded file goes to (or stays in) the failed area, and its
+ * NAME.error says why it is no longer listed; that write also dates the
+ * token directory, which prune_superseded() goes by.
+ */
+static void
+park_superseded(struct rrun *r, struct recv_file *f, const char *why)
+{
+	char *dir, ename[300], ds[BDATE_STRLEN];
+	struct xerr e;
+
+	bdate_format(f->date, ds);
+	if (in_spool_in(r, f->spool)) {
+		/* A failure is told about; the row keeps naming where the
+		 * file is, and the next run moves it. */
+		if (to_failed(r, f, why, &e) == -1 && access(f->spool, F_OK)
+		    == -1)
+			log_event(r->lg, LOG_WARN, r->job->name, ds, "spool",
+			    NULL, "superseded '%s' stays in '%s': %s; the next "
+			    "run moves it to the failed area", f->name,
+			    f->spool, e.msg);
+		return;
+	}
+	if (!in_spool_failed(r, f->spool) || (dir = dir_part(f->spool)) ==
+	    NULL)
+		return;
+	error_name(f->name, ename, sizeof(ename));
+	if (access(dir, F_OK) == 0 && write_file_durable(dir, ename, why,
+	    strlen(why), 0644, &e) == -1)
+		log_event(r->lg, LOG_WARN, r->job->name, ds, "spool", NULL,
+		    "%s", e.msg);
+	free(dir);
+}
+
+/*
+ * A failed (or held) version followed by a newer version of its name
+ * (with replace-date: of its date) that is in the target, ingested or a
+ * duplicate of what is there, is superseded: the partner's later word
+ * is what the target holds, so it leaves `status --failed` and is never
+ * retried.  Derived from the ledger alone and run after reconcile() and
+ * again after the run's files, so a run that died between a version's
+ * ingest and this step is finished by the next run before it retries
+ * anything: a transient failure retried after its successor went in
+ * would put an older version over a newer one.
+ */
+static int
+supersede(struct rrun *r, struct xerr *err)
+{
+	struct superseded_list l = { 0 };
+	struct log_kv kv = LOG_KV_NONE;
+	char ds[BDATE_STRLEN], was[sizeof(l.v->f.last_error)];
+	char why[sizeof(l.v->f.last_error) + 400];
+	struct recv_file *f;
+	size_t i, n;
+
+	if (ledger_recv_superseded_each(r->l, r->job->name,
+	    r->job->ingest.mode == MODE_REPLACE_DATE, collect_superseded, &l,
+	    err) == -1) {
+		free(l.v);
+		return -1;
+	}
+	for (i = 0; i < l.n; i++) {
+		f = &l.v[i].f;
+		bdate_format(f->date, ds);
+		FAULT_POINT("recv_before_supersede");
+		snprintf(was, sizeof(was), "%s", f->last_error);
+		snprintf(why, sizeof(why), "superseded by '%s' (sha256 %.12s), "
+		    "a newer version that went in%s%s\n", l.v[i].by_name,
+		    l.v[i].by_sha256, was[0] ? "; it had failed: " : "", was);
+		park_superseded(r, f, why);
+		/* The row keeps what fits, without the newline. */
+		n = strlen(why) - 1;
+		if (n >= sizeof(f->last_error))
+			n = sizeof(f->last_error) - 1;
+		memcpy(f->last_error, why, n);
+		f->last_error[n] = '\0';
+		snprintf(f->state, sizeof(f->state), "%s", ST_SUPERSEDED);
+		f->transient = 0;
+		record(r, f);
+		kv.file = f->name;
+		log_event(r->lg, LOG_INFO, r->job->name, ds, ST_SUPERSEDED, &kv,
+		    "'%s' (sha256 %.12s) is superseded by '%s' (sha256 %.12s): "
+		    "no longer failed; its file stays in the failed area for "
+		    "keep_days", f->name, f->sha256, l.v[i].by_name,
+		    l.v[i].by_sha256);
+	}
+	free(l.v);
+	return 0;
+}
+
+/*
+ * Superseded files: one still in in/ (its move failed) goes to the
+ * failed area; one there for keep_days since it was superseded goes.
+ * Its ledger row stays, as a pruned backup's does.
+ */
+static void
+tidy_superseded(struct rrun *r)
 {
 	struct idlist rows = { 0 };
-	char ds[BDATE_STRLEN], *token = NULL, *src = NULL, *dst = NULL;
-	char inner[300];
+	char *dir, why[sizeof(rows.v->last_error) + 2];
+	struct stat st;
+	struct xerr e;
+	size_t i;
+
+	if (ledger_recv_each(r->l, r->job->name, ST_SUPERSEDED, -1, collect,
+	    &rows, &e) == -1)
+		return;
+	for (i = 0; i < rows.n; i++) {
+		if (in_spool_in(r, rows.v[i].spool)) {
+			snprintf(why, sizeof(why), "%s\n",
+			    rows.v[i].last_error);
+			park_superseded(r, &rows.v[i], why);
+			record(r, &rows.v[i]);
+			continue;
+		}
+		if (r->job->backup.keep_days <= 0 ||
+		    !in_spool_failed(r, rows.v[i].spool) ||
+		    (dir = dir_part(rows.v[i].spool)) == NULL)
+			continue;
+		if (lstat(dir, &st) == 0 && S_ISDIR(st.st_mode) &&
+		    st.st_mtime < r->o->now -
+		    (time_t)r->job->backup.keep_days * 86400 &&
+		    remove_tree(dir, &e) == 0)
+			log_event(r->lg, LOG_DEBUG, r->job->name, NULL,
+			    "keep-days", NULL, "removed superseded '%s' from "
+			    "the failed area", rows.v[i].name);
+		free(dir);
+	}
+	free(rows.v);
+}
+
+/* --- rerun ------------------------------------------------------------ */
+
+/* Why a row of the date was left alone, for the summary. */
+static void
+not_redone(struct rrun *r, const struct recv_file *f, const char *why)
+{
+	char ds[BDATE_STRLEN];
+
+	bdate_format(f->date, ds);
+	log_event(r->lg, LOG_INFO, r->job->name, ds, "rerun", NULL,
+	    "not redoing '%s': %s", f->name, why);
+	if (strlist_addf(&r->out->notes, "'%s' (sha256 %.12s): %s", f->name,
+	    f->sha256[0] ? f->sha256 : "unknown", why) == -1)
+		log_event(r->lg, LOG_WARN, r->job->name, ds, "rerun", NULL,
+		    "out of memory for the summary");
+}
+
+static void
+reason_of(const struct recv_file *f, char *out, size_t size)
+{
+	const char *cut;
+
+	if (strcmp(f->state, ST_INGESTED) == 0)
+		snprintf(out, size, "already ingested");
+	else if (strcmp(f->state, ST_DUPLICATE) == 0)
+		snprintf(out, size, "duplicate: the same bytes as a version "
+		    "already in the target");
+	else if (strcmp(f->state, ST_SUPERSEDED) == 0) {
+		/* "superseded by 'X' (sha256 ...), ...; it had failed: ..." */
+		cut = strstr(f->last_error, "; it had failed");
+		snprintf(out, size, "%.*s", cut ? (int)(cut - f->last_error) :
+		    (int)strlen(f->last_error), f->last_error[0] ?
+		    f->last_error : "superseded by a newer version");
+	} else if (strcmp(f->state, ST_WAITING) == 0)
+		snprintf(out, size, "waiting for its manifest");
+	else if (strcmp(f->state, ST_LATE) == 0)
+		snprintf(out, size, "late: its manifest has not come");
+	else
+		snprintf(out, size, "%s", f->state);
+}
+
+static int
+id_in(const long long *ids, size_t n, long long id)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (ids[i] == id)
+			return 1;
+	return 0;
+}
+
+/* Back from failed/ (or, forced, from the backup) into a new in/TOKEN. */
+static int
+rerun_fetch(struct rrun *r, struct recv_file *f, int force, struct xerr *err)
+{
+	char *token = NULL, *dst = NULL, *fdir, *e1, inner[300], en[2][300];
+	long long n;
+	int k, rc = -1;
+
+	if (new_token_dir(r, "in", &token, err) == -1)
+		goto out;
+	if ((dst = path_join(token, f->name)) == NULL) {
+		xerr_nomem(err);
+		goto out;
+	}
+	if (force) {
+		/* Only what to_backup() gzip'd is unpacked: a file that
+		 * came as .gz is kept as it came. */
+		if (unpack_kind(f->spool, inner, sizeof(inner)) ==
+		    COMPRESS_GZIP && unpack_kind(f->name, NULL, 0) ==
+		    COMPRESS_NONE) {
+			if (unpack_file(COMPRESS_GZIP, f->spool, f->name, dst,
+			    r->job->inbox.max_size, &n, err) == -1)
+				goto out;
+		} else if (copy_file_durable(f->spool, token, f->name,
+		    ".xfer-tmp", err) == -1) {
+			goto out;
+		}
+	} else {
+		fdir = dir_part(f->spool);
+		if (move_file(f->spool, token, f->name, err) == -1) {
+			free(fdir);
+			goto out;
+		}
+		/* Its manifest (either kind) goes with it. */
+		manifest_names(f->name, en[0], sizeof(en[0]), en[1],
+		    sizeof(en[1]));
+		for (k = 0; k < 2 && fdir != NULL; k++) {
+			if (!en[k][0] || (e1 = path_join(fdir, en[k])) == NULL)
+				continue;
+			if (access(e1, F_OK) == 0)
+				(void)move_file(e1, token, en[k], err);
+			free(e1);
+		}
+		if (fdir)
+			remove_tree(fdir, err);
+		free(fdir);
+	}
+	snprintf(f->spool, sizeof(f->spool), "%s", dst);
+	rc = 0;
+out:
+	free(token);
+	free(dst);
+	return rc;
+}
+
+/* Redo one failed or held file (or, forced, a finished one). */
+static int
+rerun_one(struct rrun *r, struct recv_file *f, int force, struct xerr *err)
+{
+	char ds[BDATE_STRLEN], *tdir;
+	struct manifest m;
+
+	bdate_format(f->date, ds);
+	if (!in_spool_in(r, f->spool) && rerun_fetch(r, f, force, err) == -1)
+		return -1;
+	/* The bytes and manifest as they are: the row vouches for them. */
+	fill_from_file(f, f->spool, err);
+	f->manifest_sha256[0] = '\0';
+	f->manifest_records = -1;
+	if ((tdir = dir_part(f->spool)) != NULL && load_manifest(tdir,
+	    f->name, &m, err) == 1) {
+		snprintf(f->manifest_sha256, sizeof(f->manifest_sha256), "%s",
+		    m.sha256);
+		f->manifest_records = m.records;
+	}
+	free(tdir);
+	snprintf(f->state, sizeof(f->state), "%s", ST_RECEIVED);
+	f->attempts = 0;
+	f->transient = 0;
+	record(r, f);
+	log_event(r->lg, LOG_INFO, r->job->name, ds, "rerun", NULL,
+	    "redoing '%s'%s", f->name, force ? " from the backup" : "");
+	process(r, f, force);
+	return 0;
+}
+
+/*
+ * rerun --date D, after the date's files in the inbox were picked up and
+ * processed (their ids in fresh): the failed and held files of D are done
+ * again in the order they came, as if they had not failed (with --force
+ * the finished ones too, so the newest ends up applied); what goes in
+ * supersedes the older failed versions it replaces.  Everything else of
+ * D is left alone, and the summary says why.
+ */
+static int
+rerun_date(struct rrun *r, const long long *fresh, size_t nfresh,
+    struct xerr *err)
+{
+	struct idlist rows = { 0 };
+	char ds[BDATE_STRLEN], why[1100];
 	struct recv_file f;
 	size_t i;
-	int redo, force;
-	long long n;
+	int redo, force, rc = -1;
 
 	bdate_format(r->o->date, ds);
 	if (ledger_recv_each(r->l, r->job->name, NULL, r->o->date, collect,
@@ -1633,6 +2013,14 @@ rerun_date(struct rrun *r, struct xerr *err)
 		return -1;
 	for (i = 0; i < rows.n; i++) {
 		f = rows.v[i];
+		if (id_in(fresh, nfresh, f.id)) {
+			/* Picked up by this run: counted as it went. */
+			if (strcmp(f.state, ST_DUPLICATE) == 0) {
+				reason_of(&f, why, sizeof(why));
+				not_redone(r, &f, why);
+			}
+			continue;
+		}
 		redo = strcmp(f.state, ST_FAILED) == 0 ||
 		    strcmp(f.state, ST_HELD) == 0;
 		force = 0;
@@ -1645,12 +2033,16 @@ rerun_date(struct rrun *r, struct xerr *err)
 				    "'%s': mode = append would duplicate its "
 				    "rows (use mode = replace-date)", f.name);
 				r->out->skipped++;
+				not_redone(r, &f, "not re-ingested: mode = "
+				    "append would duplicate its rows");
 				continue;
 			}
 			redo = force = 1;
 		}
 		if (!redo) {
 			r->out->skipped++;
+			reason_of(&f, why, sizeof(why));
+			not_redone(r, &f, why);
 			continue;
 		}
 		if (r->o->dry_run) {
@@ -1658,93 +2050,19 @@ rerun_date(struct rrun *r, struct xerr *err)
 			    ds, f.name, f.state);
 			continue;
 		}
-		if (!in_spool_in(r, f.spool)) {
-			/* Back from failed/ or the backup into in/. */
-			if (new_token_dir(r, "in", &token, err) == -1)
-				goto fail;
-			if ((dst = path_join(token, f.name)) == NULL) {
-				xerr_nomem(err);
-				goto fail;
-			}
-			if (force) {
-				/* Only what to_backup() gzip'd is unpacked:
-				 * a file that came as .gz is kept as it came. */
-				if (unpack_kind(f.spool, inner, sizeof(inner)) ==
-				    COMPRESS_GZIP && unpack_kind(f.name, NULL, 0)
-				    == COMPRESS_NONE) {
-					if (unpack_file(COMPRESS_GZIP, f.spool,
-					    f.name, dst, r->job->inbox.max_size,
-					    &n, err) == -1)
-						goto fail;
-				} else if (copy_file_durable(f.spool, token,
-				    f.name, ".xfer-tmp", err) == -1) {
-					goto fail;
-				}
-			} else {
-				char *fdir = dir_part(f.spool), *e1;
-				char en[2][300];
-				int k;
-
-				if (move_file(f.spool, token, f.name, err) ==
-				    -1) {
-					free(fdir);
-					goto fail;
-				}
-				/* The operator may have fixed the file, or
-				 * its manifest (either kind): take them as
-				 * they are now. */
-				manifest_names(f.name, en[0], sizeof(en[0]),
-				    en[1], sizeof(en[1]));
-				for (k = 0; k < 2 && fdir != NULL; k++) {
-					if (!en[k][0] || (e1 = path_join(fdir,
-					    en[k])) == NULL)
-						continue;
-					if (access(e1, F_OK) == 0)
-						(void)move_file(e1, token,
-						    en[k], err);
-					free(e1);
-				}
-				if (fdir)
-					remove_tree(fdir, err);
-				free(fdir);
-			}
-			snprintf(f.spool, sizeof(f.spool), "%s", dst);
-			free(token);
-			free(dst);
-			token = dst = NULL;
+		if (rerun_one(r, &f, force, err) == -1) {
+			log_event(r->lg, LOG_ERROR, r->job->name, ds, "rerun",
+			    NULL, "%s", err->msg);
+			goto out;
 		}
-		fill_from_file(&f, f.spool, err);
-		{
-			struct manifest m;
-			char *tdir = dir_part(f.spool);
-
-			f.manifest_sha256[0] = '\0';
-			f.manifest_records = -1;
-			if (tdir && load_manifest(tdir, f.name, &m, err) == 1) {
-				snprintf(f.manifest_sha256,
-				    sizeof(f.manifest_sha256), "%s", m.sha256);
-				f.manifest_records = m.records;
-			}
-			free(tdir);
-		}
-		snprintf(f.state, sizeof(f.state), "%s", ST_RECEIVED);
-		f.attempts = 0;
-		f.transient = 0;
-		record(r, &f);
-		log_event(r->lg, LOG_INFO, r->job->name, ds, "rerun", NULL,
-		    "redoing '%s'%s", f.name, force ? " from the backup" : "");
-		process(r, &f, force);
 	}
+	/* What went in may supersede older versions that failed again. */
+	if (!r->o->dry_run && supersede(r, err) == -1)
+		goto out;
+	rc = 0;
+out:
 	free(rows.v);
-	return 0;
-fail:
-	log_event(r->lg, LOG_ERROR, r->job->name, ds, "rerun", NULL, "%s",
-	    err->msg);
-	free(token);
-	free(src);
-	free(dst);
-	free(rows.v);
-	return -1;
+	return rc;
 }
 
 /* --- backups ---------------------------------------------------------- */
@@ -1844,6 +2162,29 @@ want_retry(void *ctx, const struct recv_file *f, struct xerr *err)
 	return 0;
 }
 
+/*
+ * A transient failure is not retried when a newer version of its name
+ * (with replace-date: its date) waits in the same run: that one is the
+ * partner's last word, and supersedes it once it goes in.
+ */
+static int
+newer_waiting(struct rrun *r, const struct idlist *todo, size_t i)
+{
+	const struct recv_file *f = &todo->v[i], *n;
+	size_t j;
+
+	if (strcmp(f->state, ST_FAILED) != 0)
+		return 0;
+	for (j = i + 1; j < todo->n; j++) {
+		n = &todo->v[j];
+		if (strcmp(n->state, ST_RECEIVED) == 0 && (r->job->ingest.mode
+		    == MODE_REPLACE_DATE ? n->date == f->date :
+		    strcmp(n->name, f->name) == 0))
+			return 1;
+	}
+	return 0;
+}
+
 int
 recv_job_run(const struct job *job, const struct spool *sp,
     struct ledger *l, const struct recv_opts *o, struct recv_outcome *out,
@@ -1852,8 +2193,9 @@ recv_job_run(const struct job *job, const struct spool *sp,
 	struct rrun r = { job, sp, l, o, out, lg, NULL, 0, 0 };
 	struct missing_dates expected = { NULL, 0 };
 	struct idlist todo = { 0 };
+	long long *fresh = NULL;
 	int lockfd = -1, k, rc = -1, judge = 0;
-	size_t i;
+	size_t i, nfresh = 0;
 
 	memset(out, 0, sizeof(*out));
 	if (tz_use(job->timezone, err) == -1)
@@ -1872,17 +2214,14 @@ recv_job_run(const struct job *job, const struct spool *sp,
 	}
 	if (spool_job_prepare(sp, job->name, err) == -1)
 		goto done;
+	/* Superseded before anything is retried (see supersede()). */
 	if (!o->dry_run && (spool_clean_tmp(sp, job->name, err) == -1 ||
-	    reconcile(&r, err) == -1))
+	    reconcile(&r, err) == -1 || supersede(&r, err) == -1))
 		goto done;
-	if (o->rerun) {
-		rc = rerun_date(&r, err);
-		goto done;
-	}
 	/* expect: what is missing before this run's files, judged again
 	 * after them (even when the pick-up fails: the file is not in).
 	 * Trouble here fails the run but does not keep files out. */
-	if (!o->dry_run) {
+	if (!o->dry_run && !o->rerun) {
 		struct xerr e;
 
 		if (missing_recv_begin(l, job, o->now, &expected, &e) == -1) {
@@ -1893,17 +2232,36 @@ recv_job_run(const struct job *job, const struct spool *sp,
 		}
 		judge = 1;
 	}
+	/* rerun --date D picks up D's files first, as receive would. */
 	if ((job->inbox.path ? pick_up_local(&r, err) :
 	    pick_up_remote(&r, err)) == -1)
 		goto done;
 	settle_report(&r);
 	if (!o->dry_run) {
-		if (ledger_recv_each(l, job->name, NULL, -1, want_retry, &todo,
-		    err) == -1)
+		if (ledger_recv_each(l, job->name, o->rerun ? ST_RECEIVED :
+		    NULL, o->rerun ? o->date : -1, want_retry, &todo, err) ==
+		    -1)
 			goto done;
-		for (i = 0; i < todo.n; i++)
-			if (in_spool_in(&r, todo.v[i].spool))
-				process(&r, &todo.v[i], 0);
+		if (o->rerun && todo.n > 0 && (fresh = calloc(todo.n,
+		    sizeof(*fresh))) == NULL) {
+			xerr_nomem(err);
+			goto done;
+		}
+		for (i = 0; i < todo.n; i++) {
+			if (!in_spool_in(&r, todo.v[i].spool) ||
+			    newer_waiting(&r, &todo, i))
+				continue;
+			process(&r, &todo.v[i], 0);
+			if (fresh != NULL)
+				fresh[nfresh++] = todo.v[i].id;
+		}
+		if (supersede(&r, err) == -1)
+			goto done;
+	}
+	if (o->rerun && rerun_date(&r, fresh, nfresh, err) == -1)
+		goto done;
+	if (!o->dry_run) {
+		tidy_superseded(&r);
 		prune_backups(&r);
 	}
 	rc = 0;
@@ -1911,8 +2269,15 @@ done:
 	if (judge)
 		missing_recv_end(l, job, o->now, &expected, lg, &out->missing);
 	missing_dates_free(&expected);
+	free(fresh);
 	free(todo.v);
 	free(r.jobdir);
 	spool_unlock(lockfd);
 	return rc;
+}
+
+void
+recv_outcome_release(struct recv_outcome *out)
+{
+	strlist_free(&out->notes);
 }

@@ -21,12 +21,14 @@
 #include "ledger.h"
 #include "log.h"
 #include "spool.h"
+#include "strlist.h"
 #include "xerr.h"
 
 struct recv_opts {
 	time_t now;
 	int dry_run;
-	int rerun;		/* redo the failed and held files of date */
+	int rerun;		/* pick up the inbox's files of date, then
+				 * redo the date's failed and held files */
 	int force;		/* rerun: re-ingest finished ones from backup */
 	bdate_t date;
 	int lock_held;		/* the caller holds the job's lock */
@@ -34,6 +36,7 @@ struct recv_opts {
 
 struct recv_outcome {
 	int locked;
+	int picked;		/* picked up from the inbox */
 	int ingested;
 	int duplicates;
 	int failed;		/* failed in this run */
@@ -43,11 +46,16 @@ struct recv_outcome {
 	int refused;		/* hostile names, links, special files */
 	int skipped;		/* rerun: nothing to redo */
 	int missing;		/* expected dates without their file */
+	struct strlist notes;	/* rerun: "'NAME' (sha256 ...): why", one
+				 * per file of the date left alone */
 };
 
-/* -1 only when the job could not be worked on at all. */
+/* -1 only when the job could not be worked on at all.  Call
+ * recv_outcome_release() on out after either. */
 int recv_job_run(const struct job *job, const struct spool *sp,
     struct ledger *l, const struct recv_opts *o, struct recv_outcome *out,
     const struct log *lg, struct xerr *err);
+
+void recv_outcome_release(struct recv_outcome *out);
 
 #endif

@@ -6,6 +6,8 @@
 # Send goes over SFTP (real sshd), HTTPS (real nginx) and to a local
 # directory; receive takes a local inbox into SQLite, and pulls from the
 # same sshd and nginx (after_pull = delete or move:done) into SQLite.
+# Versions: a replace-date A, B, A whose third delivery is killed on its
+# way in, and a new version killed before it supersedes a failed one.
 . "$(dirname "$0")/lib.sh"
 if [ -z "${FAULT_XFER:-}" ] || [ ! -x "$FAULT_XFER" ]; then
 	echo "SKIP: no fault build (FAULT_XFER='${FAULT_XFER:-}'): run \`make fault\`"
@@ -383,3 +385,111 @@ for kind in sftp https; do
 done
 # nginx lists by name: hit 1 is the one chunk of r_D.csv's manifest.
 crash pull_mid_download pull https small delete
+
+# --- versions (SPEC.md section 4, v3) ---------------------------------------
+# versions_home KIND: a fresh home $H whose job rc (replace-date) has a
+# history made by the normal build, and a new version in the inbox:
+#   aba        A and B ingested, A again waiting: the version applied now
+#              is B, so A is a new version again and must end up applied
+#              (a crash must not pass it off as the earlier A);
+#   supersede  a file that failed (wrong columns), then a good version of
+#              the same date waiting: it goes in and supersedes the other.
+versions_home() {
+	mkdir -p "$H/jobs" "$H/data" "$H/spool" "$H/inbox"
+	job rc <<JOB
+[job]
+direction = receive
+timezone = UTC
+[inbox]
+path = inbox
+pattern = r_{date}.csv
+settle = 0s
+[ingest]
+type = sqlite
+database = data/t.db
+table = t
+mode = replace-date
+date_column = id
+columns = id, v
+JOB
+	f="$H/inbox/r_$D.csv"
+	if [ "$1" = aba ]; then
+		# The date column is id: every row carries the date.
+		printf 'id,v\n%s,a1\n%s,a2\n%s,a3\n' "$D" "$D" "$D" > "$T/va.csv"
+		printf 'id,v\n%s,b\n' "$D" > "$T/vb.csv"
+		cp "$T/va.csv" "$f"; x receive rc
+		[ "$rc" = 0 ] || fail "$what: setup A: exit $rc"
+		cp "$T/vb.csv" "$f"; x receive rc
+		[ "$rc" = 0 ] || fail "$what: setup B: exit $rc"
+		cp "$T/va.csv" "$f"
+	else
+		printf 'id,x\n%s,bad\n' "$D" > "$f"; x receive rc
+		[ "$rc" = 1 ] || fail "$what: setup: the bad file exited $rc"
+		printf 'id,v\n%s,a1\n%s,a2\n%s,a3\n' "$D" "$D" "$D" > "$T/va.csv"
+		cp "$T/va.csv" "$f"
+	fi
+}
+
+check_versions() {
+	db="$H/data/t.db"
+	sha=$(sha256sum "$T/va.csv" | cut -d' ' -f1)
+	[ "$(sqlite3 "$db" "SELECT group_concat(v) FROM (SELECT v FROM t ORDER BY v)")" = "a1,a2,a3" ] ||
+	    fail "$what: the target holds: $(sqlite3 "$db" 'SELECT * FROM t')"
+	[ "$(sqlite3 "$db" "SELECT sha256 FROM xfer_applied")" = "$sha" ] ||
+	    fail "$what: xfer_applied: $(sqlite3 "$db" 'SELECT * FROM xfer_applied')"
+	[ "$(sqlite3 "$db" "PRAGMA integrity_check")" = ok ] || fail "$what: target integrity"
+	want="ingested ingested ingested"
+	[ "$1" = supersede ] && want="superseded ingested"
+	got=$(sql "SELECT group_concat(state, ' ') FROM (SELECT state FROM receive_files ORDER BY id)")
+	[ "$got" = "$want" ] || fail "$what: ledger '$got', want '$want'"
+	for a in inbox spool/rc/in spool/rc/tmp; do
+		[ -z "$(ls -A "$H/$a")" ] || fail "$what: $a not empty: $(ls -AR "$H/$a")"
+	done
+	x status --failed rc
+	[ "$rc" = 0 ] || fail "$what: status --failed exits $rc"
+	if [ "$1" = supersede ]; then
+		[ "$(find "$H/spool/rc/failed" -name "r_$D.csv" | wc -l)" = 1 ] ||
+		    fail "$what: the superseded file is not in the failed area"
+		grep -q "superseded by" "$H"/spool/rc/failed/*/"r_$D.csv.error" ||
+		    fail "$what: its .error does not say superseded"
+	fi
+}
+
+# crash_versions SPEC KIND: as crash(), for a versions_home.
+crash_versions() {
+	n=$((n + 1))
+	point=${1%%:*}
+	hit=${1#"$point"}; hit=${hit#:}; hit=${hit:-1}
+	what="$1 (versions $2)"
+	H="$T/h$n"
+	unset XFER_NOW
+	versions_home "$2"
+	spec=$point:kill
+	[ "$hit" = 1 ] || spec=$point:kill:$hit
+	XFER_FAULT=$spec "$FAULT_XFER" --home "$H" receive rc >"$T/out" 2>"$T/err"
+	rc=$?
+	[ "$rc" = 137 ] || fail "$what: the fault run exited $rc: point not reached"
+	grep -q "fault point '$point' hit $hit: killing" "$T/err" ||
+	    fail "$what: killed, but not at the point"
+	if [ "$point" = recv_before_supersede ]; then
+		[ "$(sql "SELECT group_concat(state, ' ') FROM (SELECT state FROM receive_files ORDER BY id)")" = "failed ingested" ] ||
+		    fail "$what: want the new version in, the old one still failed"
+	fi
+	for i in 1 2 3; do
+		x receive rc
+		[ "$rc" = 0 ] && break
+	done
+	[ "$rc" = 0 ] || fail "$what: not settled after 3 runs (exit $rc)"
+	[ "$(sql "PRAGMA integrity_check")" = ok ] || fail "$what: ledger integrity"
+	check_versions "$2"
+	rm -rf "$H"
+	echo "ok $what: settled in $i run(s)"
+}
+
+for p in recv_after_pickup recv_before_received_commit ingest_before_commit \
+    ingest_after_commit recv_before_backup recv_after_backup; do
+	crash_versions "$p" aba
+done
+for p in ingest_after_commit recv_before_backup recv_before_supersede; do
+	crash_versions "$p" supersede
+done

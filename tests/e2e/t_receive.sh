@@ -1,7 +1,7 @@
 # Receive jobs with a local inbox and real SQLite: pick-up into the spool,
 # verify, ingest exactly once, backup, duplicates, new versions, bad
 # checksums and columns, truncated files, hostile names, manifests that
-# are late, rerun by date after a fix.
+# are late, a failed file superseded by the partner's new version.
 . "$(dirname "$0")/lib.sh"
 mkdir -p "$H/inbox"
 I="$H/inbox"
@@ -79,13 +79,22 @@ x status --failed
 expect_rc 1
 expect_out "sales_20261122.csv"
 
-# The operator fixes the file in the failed area, then reruns the date.
+# The spool is never edited: the partner sends the file again, fixed; the
+# next receive takes it and the failed version is superseded.
 f=$(find "$H/spool/rx/failed" -name sales_20261122.csv)
-printf 'date,store,amount\n2026-11-22,s1,1\n' > "$f"
+printf 'date,store,amount\n2026-11-22,s1,1\n' > "$I/sales_20261122.csv"
+x receive rx
+expect_rc 0
+expect_err "superseded by 'sales_20261122.csv'"
+[ "$(q "SELECT count(*) FROM sales WHERE date = '2026-11-22'")" = 1 ] || fail "new version after a failure"
+[ -f "$f" ] || fail "the superseded file left the failed area"
+x status --failed rx
+expect_rc 1
+grep -q sales_20261122 "$T/out" && fail "a superseded file is still listed as failed"
 x rerun --date 2026-11-22 rx
 expect_rc 0
-expect_out "1 ingested"
-[ "$(q "SELECT count(*) FROM sales WHERE date = '2026-11-22'")" = 1 ] || fail "rerun after fix"
+expect_out "0 picked up, 0 ingested, 0 duplicate, 0 failed, 0 held, 2 not redone"
+expect_out "superseded by 'sales_20261122.csv'"
 # Re-ingesting finished files is refused for append mode.
 x rerun --date 2026-11-22 --force rx
 expect_err "would duplicate its rows"

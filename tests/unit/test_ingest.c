@@ -1,8 +1,10 @@
 /*
  * ingest: files into real SQLite databases (values read back exactly,
  * duplicates, new versions, replace-date, rollback of bad files, manifest
- * counts), command handlers (exit 0/75/1, environment, timeout), verify
- * only, ingest_known(), and every csv-spectrum file against its JSON.
+ * counts), versions (append and replace-date duplicates, A-B-A, empty
+ * versions, old xfer_ingested schemas upgraded in place), command
+ * handlers (exit 0/75/1, environment, timeout), verify only,
+ * ingest_known(), and every csv-spectrum file against its JSON.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -35,6 +37,7 @@ struct fx {
 	char date_column[32];
 	struct job job;
 	bdate_t date;
+	long long delivery;	/* the next ingest's ledger id */
 };
 
 static int
@@ -126,6 +129,7 @@ run_ingest(struct fx *fx, const char *name, const char *data,
 	req.date = fx->date;
 	req.format = fmt;
 	req.expect_records = expect;
+	req.delivery = fx->delivery;
 	req.force = force;
 	memset(o, 0, sizeof(*o));
 	o->res = (enum ingest_result)-1;
@@ -740,42 +744,213 @@ test_none(void **state)
 	assert_int_equal(access(fx->db, F_OK), -1);
 }
 
+static int
+known(struct fx *fx, const char *name, const char *sha, long long delivery,
+    long long *records)
+{
+	struct ingest_req req;
+	struct xerr err;
+
+	memset(&req, 0, sizeof(req));
+	req.job = &fx->job;
+	req.name = name;
+	req.sha256 = sha;
+	req.date = fx->date;
+	req.delivery = delivery;
+	return ingest_known(&req, records, &err);
+}
+
 /* ingest_known: the key in the target database, for reconciliation. */
 static void
 test_known(void **state)
 {
 	struct fx *fx = *state;
-	struct xerr err;
+	long long records = -1;
 
-	assert_int_equal(ingest_known(&fx->job, fx->date, "k.csv", SHA_A,
-	    &err), 0);
+	assert_int_equal(known(fx, "k.csv", SHA_A, 0, NULL), 0);
 	sql(fx, "CREATE TABLE other (x)");
-	assert_int_equal(ingest_known(&fx->job, fx->date, "k.csv", SHA_A,
-	    &err), 0);
+	assert_int_equal(known(fx, "k.csv", SHA_A, 0, NULL), 0);
 	ingest_ok(fx, "k.csv", "a\n1\n", FMT_CSV, SHA_A, 1);
-	assert_int_equal(ingest_known(&fx->job, fx->date, "k.csv", SHA_A,
-	    &err), 1);
-	assert_int_equal(ingest_known(&fx->job, fx->date, "k.csv", SHA_B,
-	    &err), 0);
-	assert_int_equal(ingest_known(&fx->job, fx->date, "l.csv", SHA_A,
-	    &err), 0);
+	assert_int_equal(known(fx, "k.csv", SHA_A, 0, &records), 1);
+	assert_int_equal(records, 1);
+	assert_int_equal(known(fx, "k.csv", SHA_B, 0, NULL), 0);
+	assert_int_equal(known(fx, "l.csv", SHA_A, 0, NULL), 0);
 	/* The database path is a pattern. */
 	snprintf(fx->db, sizeof(fx->db), "%s/{date:%%Y}.db", fx->dir);
 	ingest_ok(fx, "k.csv", "a\n1\n", FMT_CSV, SHA_A, 1);
-	assert_int_equal(ingest_known(&fx->job, fx->date, "k.csv", SHA_A,
-	    &err), 1);
+	assert_int_equal(known(fx, "k.csv", SHA_A, 0, NULL), 1);
 	snprintf(fx->db, sizeof(fx->db), "%s/2024.db", fx->dir);
 	assert_query(fx, "SELECT count(*) FROM sales", "1\n");
 	/* Not a database: an error, not "unknown". */
 	snprintf(fx->db, sizeof(fx->db), "%s/junk", fx->dir);
 	put_file(fx, "junk", "0123456789abcdef0123456789abcdef0123456789",
 	    42);
-	assert_int_equal(ingest_known(&fx->job, fx->date, "k.csv", SHA_A,
-	    &err), -1);
+	assert_int_equal(known(fx, "k.csv", SHA_A, 0, NULL), -1);
 	/* Other targets keep no keys. */
 	fx->job.ingest.type = INGEST_COMMAND;
-	assert_int_equal(ingest_known(&fx->job, fx->date, "k.csv", SHA_A,
-	    &err), 0);
+	assert_int_equal(known(fx, "k.csv", SHA_A, 0, NULL), 0);
+}
+
+/*
+ * ingest_known tells this delivery's ingest from an earlier delivery of
+ * the same bytes, and with replace-date only the version applied now is
+ * known: A (delivery 1), B (2), A again (3) received but not ingested is
+ * not "ingested by a run that died".
+ */
+static void
+test_known_delivery(void **state)
+{
+	struct fx *fx = *state;
+	long long records = -1;
+
+	fx->delivery = 1;
+	ingest_ok(fx, "k.csv", "a\n1\n", FMT_CSV, SHA_A, 1);
+	assert_int_equal(known(fx, "k.csv", SHA_A, 1, NULL), 1);
+	assert_int_equal(known(fx, "k.csv", SHA_A, 2, NULL), 0);
+	assert_query(fx, "SELECT delivery FROM xfer_ingested", "1\n");
+
+	snprintf(fx->table, sizeof(fx->table), "rd");
+	fx->job.ingest.mode = MODE_REPLACE_DATE;
+	fx->delivery = 10;
+	ingest_ok(fx, "r.csv", "date\n2024-03-05\n", FMT_CSV, SHA_A, 1);
+	fx->delivery = 11;
+	ingest_ok(fx, "r.csv", "date\n2024-03-05\n2024-03-05\n", FMT_CSV,
+	    SHA_B, 2);
+	assert_int_equal(known(fx, "r.csv", SHA_A, 10, NULL), 0);
+	assert_int_equal(known(fx, "r.csv", SHA_A, 12, NULL), 0);
+	assert_int_equal(known(fx, "r.csv", SHA_B, 11, &records), 1);
+	assert_int_equal(records, 2);
+	fx->delivery = 12;
+	ingest_ok(fx, "r.csv", "date\n2024-03-05\n", FMT_CSV, SHA_A, 1);
+	assert_int_equal(known(fx, "r.csv", SHA_A, 12, NULL), 1);
+	assert_int_equal(known(fx, "r.csv", SHA_B, 11, NULL), 0);
+}
+
+/* replace-date: a duplicate only of the version applied now (A, B, A). */
+static void
+test_versions_replace_date(void **state)
+{
+	struct fx *fx = *state;
+	static const char a[] = "date,v\n2024-03-05,a1\n2024-03-05,a2\n";
+	static const char b[] = "date,v\n2024-03-05,b\n";
+	struct outcome o;
+
+	fx->job.ingest.mode = MODE_REPLACE_DATE;
+	ingest_ok(fx, "s.csv", a, FMT_CSV, SHA_A, 2);
+	run_ingest(fx, "s.csv", a, FMT_CSV, SHA_A, -1, 0, &o);
+	assert_int_equal(o.rc, 0);
+	assert_int_equal(o.res, INGEST_DUPLICATE);
+	assert_int_equal(o.records, 2);
+	ingest_ok(fx, "s.csv", b, FMT_CSV, SHA_B, 1);
+	assert_query(fx, "SELECT v FROM sales", "'b'\n");
+	/* A again: a version since replaced is a new version again. */
+	ingest_ok(fx, "s.csv", a, FMT_CSV, SHA_A, 2);
+	assert_query(fx, "SELECT v FROM sales ORDER BY v", "'a1'\n'a2'\n");
+	assert_query(fx, "SELECT job, date, name, sha256, records FROM "
+	    "xfer_applied", "'sales'|'2024-03-05'|'s.csv'|'aaaa'|2\n");
+	/* One key row per version, every ingest recorded in it. */
+	assert_query(fx, "SELECT sha256, records FROM xfer_ingested ORDER BY "
+	    "sha256", "'aaaa'|2\n'bbbb'|1\n");
+	/* The same bytes under another name for the date add nothing. */
+	run_ingest(fx, "t.csv", a, FMT_CSV, SHA_A, -1, 0, &o);
+	assert_int_equal(o.res, INGEST_DUPLICATE);
+	/* Another date has a version of its own. */
+	assert_int_equal(bdate_parse("2024-03-06", &fx->date), 0);
+	ingest_ok(fx, "s.csv", "date,v\n2024-03-06,c\n", FMT_CSV, SHA_A, 1);
+	assert_query(fx, "SELECT date, v FROM sales ORDER BY date, v",
+	    "'2024-03-05'|'a1'\n'2024-03-05'|'a2'\n'2024-03-06'|'c'\n");
+}
+
+/* append: a duplicate when (name, sha256) was ever ingested (A, B, A). */
+static void
+test_versions_append(void **state)
+{
+	struct fx *fx = *state;
+	struct outcome o;
+
+	ingest_ok(fx, "s.csv", "a\n1\n", FMT_CSV, SHA_A, 1);
+	ingest_ok(fx, "s.csv", "a\n2\n", FMT_CSV, SHA_B, 1);
+	run_ingest(fx, "s.csv", "a\n1\n", FMT_CSV, SHA_A, -1, 0, &o);
+	assert_int_equal(o.rc, 0);
+	assert_int_equal(o.res, INGEST_DUPLICATE);
+	assert_query(fx, "SELECT a FROM sales ORDER BY rowid", "'1'\n'2'\n");
+	/* Another name with the same bytes is another file. */
+	ingest_ok(fx, "t.csv", "a\n1\n", FMT_CSV, SHA_A, 1);
+	/* append applies no one version to a date. */
+	assert_query(fx, "SELECT count(*) FROM xfer_applied", "0\n");
+}
+
+/* An empty version replaces the date's rows with none. */
+static void
+test_empty_version(void **state)
+{
+	struct fx *fx = *state;
+	struct outcome o;
+
+	fx->job.ingest.mode = MODE_REPLACE_DATE;
+	set_columns(fx, "date, v");
+	ingest_ok(fx, "s.csv", "date,v\n2024-03-05,a\n2024-03-05,b\n"
+	    "2024-03-05,c\n", FMT_CSV, SHA_A, 3);
+	ingest_ok(fx, "s.csv", "date,v\n", FMT_CSV, SHA_B, 0);
+	assert_query(fx, "SELECT count(*) FROM sales", "0\n");
+	ingest_ok(fx, "s.csv", "", FMT_CSV, "cccc", 0);
+	assert_query(fx, "SELECT sha256, records FROM xfer_applied",
+	    "'cccc'|0\n");
+	run_ingest(fx, "s.csv", "", FMT_CSV, "cccc", -1, 0, &o);
+	assert_int_equal(o.res, INGEST_DUPLICATE);
+	assert_int_equal(o.records, 0);
+	/* The good version again: applied. */
+	ingest_ok(fx, "s.csv", "date,v\n2024-03-05,a\n2024-03-05,b\n"
+	    "2024-03-05,c\n", FMT_CSV, SHA_A, 3);
+	assert_query(fx, "SELECT count(*) FROM sales", "3\n");
+}
+
+/*
+ * A database an older xfer made (xfer_ingested without delivery, no
+ * xfer_applied) is upgraded in place, once: the newest key of a date is
+ * taken as the version applied, so replace-date's A, B, A applies A.
+ */
+static void
+test_old_schema(void **state)
+{
+	struct fx *fx = *state;
+	struct outcome o;
+
+	fx->job.ingest.mode = MODE_REPLACE_DATE;
+	sql(fx, "CREATE TABLE sales (date TEXT, v TEXT);"
+	    "INSERT INTO sales VALUES ('2024-03-05', 'b');"
+	    "CREATE TABLE xfer_ingested (job TEXT, name TEXT, sha256 TEXT, "
+	    "date TEXT, records INTEGER, ingested_at TEXT, "
+	    "PRIMARY KEY (job, name, sha256));"
+	    "INSERT INTO xfer_ingested VALUES ('sales', 's.csv', 'aaaa', "
+	    "'2024-03-05', 1, '2024-03-06T01:00:00Z');"
+	    "INSERT INTO xfer_ingested VALUES ('sales', 's.csv', 'bbbb', "
+	    "'2024-03-05', 1, '2024-03-06T02:00:00Z');"
+	    "INSERT INTO xfer_ingested VALUES ('sales', 'o.csv', 'aaaa', "
+	    "'2024-03-04', 7, '2024-03-05T02:00:00Z');");
+	/* A look for reconciliation reads it as it is. */
+	assert_int_equal(known(fx, "s.csv", SHA_B, 5, NULL), 1);
+	assert_int_equal(known(fx, "s.csv", "cccc", 5, NULL), 0);
+	/* B is what the old rule left applied: a duplicate. */
+	run_ingest(fx, "s.csv", "date,v\n2024-03-05,b\n", FMT_CSV, SHA_B, -1,
+	    0, &o);
+	assert_int_equal(o.rc, 0);
+	assert_int_equal(o.res, INGEST_DUPLICATE);
+	assert_query(fx, "SELECT date, name, sha256, records, delivery FROM "
+	    "xfer_applied ORDER BY date", "'2024-03-04'|'o.csv'|'aaaa'|7|N\n"
+	    "'2024-03-05'|'s.csv'|'bbbb'|1|N\n");
+	assert_query(fx, "SELECT name FROM pragma_table_info('xfer_ingested')",
+	    "'job'\n'name'\n'sha256'\n'date'\n'records'\n'ingested_at'\n"
+	    "'delivery'\n");
+	/* A again, under the new rule. */
+	fx->delivery = 3;
+	ingest_ok(fx, "s.csv", "date,v\n2024-03-05,a\n", FMT_CSV, SHA_A, 1);
+	assert_query(fx, "SELECT v FROM sales", "'a'\n");
+	/* Upgraded once: nothing is added or filled again. */
+	ingest_ok(fx, "s.csv", "date,v\n2024-03-05,b\n", FMT_CSV, SHA_B, 1);
+	assert_query(fx, "SELECT date, sha256, delivery FROM xfer_applied "
+	    "ORDER BY date", "'2024-03-04'|'aaaa'|N\n'2024-03-05'|'bbbb'|3\n");
+	assert_query(fx, "SELECT count(*) FROM xfer_ingested", "3\n");
 }
 
 /* csv-spectrum: every CSV into SQLite and back equals its JSON. */
@@ -897,6 +1072,16 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_none, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_known, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_known_delivery, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_versions_replace_date,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_versions_append, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_empty_version, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_old_schema, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_spectrum, setup,
 		    teardown),
 	};

@@ -1,4 +1,5 @@
-/* ledger: rows round-trip, first date, status filters. */
+/* ledger: rows round-trip, first date, status filters, superseded
+ * received versions. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -264,12 +265,118 @@ test_upgrade_and_missing(void **state)
 	assert_int_equal(remove_tree(dir, &err), 0);
 }
 
+static long long
+vput(struct ledger *l, const char *name, const char *date, const char *sha,
+    const char *state)
+{
+	struct recv_file f;
+	struct xerr err;
+
+	memset(&f, 0, sizeof(f));
+	snprintf(f.job, sizeof(f.job), "r");
+	snprintf(f.name, sizeof(f.name), "%s", name);
+	snprintf(f.sha256, sizeof(f.sha256), "%s", sha);
+	assert_int_equal(bdate_parse(date, &f.date), 0);
+	snprintf(f.state, sizeof(f.state), "%s", state);
+	f.records = f.bytes = f.manifest_records = -1;
+	if (strcmp(state, ST_FAILED) == 0)
+		snprintf(f.last_error, sizeof(f.last_error), "bad");
+	assert_int_equal(ledger_recv_put(l, &f, &err), 0);
+	return f.id;
+}
+
+struct sup {
+	char lines[512];
+	struct recv_file last;
+};
+
+static int
+sup_line(void *ctx, const struct recv_file *f, const struct recv_file *by,
+    struct xerr *err)
+{
+	struct sup *s = ctx;
+	size_t n = strlen(s->lines);
+
+	(void)err;
+	snprintf(s->lines + n, sizeof(s->lines) - n, "%lld<%lld ",
+	    f->id, by->id);
+	s->last = *f;
+	return 0;
+}
+
+/*
+ * Failed versions followed by one that went in (ingested or duplicate)
+ * are found by name (append) or date (replace-date); superseded rows
+ * leave status --failed.
+ */
+static void
+test_superseded(void **state)
+{
+	char dir[] = "/tmp/xfer-ledger.XXXXXX", *path;
+	struct status_filter sf;
+	struct ledger *l;
+	struct seen s;
+	struct sup sup;
+	struct xerr err;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	path = path_join(dir, "ledger.db");
+	assert_int_equal(ledger_open(path, &l, &err), 0);
+	/* 1 failed, 2 (another name) ingested, 3 held, 4 a duplicate, 5
+	 * failed (another date), 6 failed and nothing after it. */
+	assert_int_equal(vput(l, "a.csv", "2026-11-20", "aa", ST_FAILED), 1);
+	vput(l, "b.csv", "2026-11-20", "bb", ST_INGESTED);
+	vput(l, "a.csv", "2026-11-20", "a2", ST_HELD);
+	vput(l, "a.csv", "2026-11-20", "a3", ST_DUPLICATE);
+	vput(l, "a.csv", "2026-11-21", "a4", ST_FAILED);
+	vput(l, "c.csv", "2026-11-20", "cc", ST_FAILED);
+
+	/* By name: 1 and 3 are followed by 4 (a.csv); 5 comes after it. */
+	memset(&sup, 0, sizeof(sup));
+	assert_int_equal(ledger_recv_superseded_each(l, "r", 0, sup_line,
+	    &sup, &err), 0);
+	assert_string_equal(sup.lines, "1<4 3<4 ");
+	assert_string_equal(sup.last.sha256, "a2");
+	assert_string_equal(sup.last.state, "held");
+	/* By date: 1 by 2 (the first newer one in), 3 by 4; 5 has another
+	 * date, 6 nothing after it. */
+	memset(&sup, 0, sizeof(sup));
+	assert_int_equal(ledger_recv_superseded_each(l, "r", 1, sup_line,
+	    &sup, &err), 0);
+	assert_string_equal(sup.lines, "1<2 3<4 ");
+	/* Another job's rows are not looked at. */
+	memset(&sup, 0, sizeof(sup));
+	assert_int_equal(ledger_recv_superseded_each(l, "x", 1, sup_line,
+	    &sup, &err), 0);
+	assert_string_equal(sup.lines, "");
+
+	/* Superseded rows are not failed (3, the held one, here). */
+	memset(&sup, 0, sizeof(sup));
+	assert_int_equal(ledger_recv_superseded_each(l, "r", 0, sup_line,
+	    &sup, &err), 0);
+	snprintf(sup.last.state, sizeof(sup.last.state), "%s", ST_SUPERSEDED);
+	assert_int_equal(ledger_recv_put(l, &sup.last, &err), 0);
+	memset(&sf, 0, sizeof(sf));
+	sf.failed_only = 1;
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(ledger_status(l, &sf, collect, &s, &err), 0);
+	assert_string_equal(s.lines,
+	    "r 2026-11-20 receive failed -1 0 bad\n"
+	    "r 2026-11-20 receive failed -1 0 bad\n"
+	    "r 2026-11-21 receive failed -1 0 bad\n");
+	ledger_close(l);
+	free(path);
+	assert_int_equal(remove_tree(dir, &err), 0);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ledger),
 		cmocka_unit_test(test_upgrade_and_missing),
+		cmocka_unit_test(test_superseded),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
