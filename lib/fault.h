@@ -42,7 +42,8 @@
  *                             moves to sent/DATE
  *   send_before_sent_commit   in sent/DATE, before the ledger says sent
  *
- * Receive (recvjob.c, ingest.c):
+ * Receive (recv_pickup.c, recvjob.c, recv_files.c, recv_reconcile.c,
+ * ingest.c):
  *   recv_after_manifest_pickup  the file's manifest moved into in/TOKEN,
  *                             the data file still in the inbox
  *   recv_after_pickup         data file moved into in/TOKEN
@@ -61,8 +62,8 @@
  *                             before the ledger marks the failed version
  *                             it supersedes (once per superseded row)
  *
- * Receive by pulling over SFTP/HTTPS (recvjob.c pull_one, dest_curl.c;
- * the points above follow, recv_after_*pickup excepted):
+ * Receive by pulling over SFTP/HTTPS (recv_pickup.c pull_one,
+ * dest_curl.c; the points above follow, recv_after_*pickup excepted):
  *   pull_mid_download         each chunk written by the download's write
  *                             callback (use :N): the manifests' first, each
  *                             straight into in/TOKEN, then the data file's

@@ -1,0 +1,626 @@
+/*
+ * recv_pickup: a receive job's new files into its spool, each into a
+ * new in/TOKEN with the manifest it came with, and a "received" row in
+ * the ledger once it is durable there: picked up from a local inbox, or
+ * pulled from sftp:// or https:// (after_pull at the source only once
+ * our copy is durable).  What is still being written, changed within
+ * settle, waiting for a required manifest, or not a plain file with a
+ * plain name is left where it is, and said so.  Internal to the receive
+ * modules (recv_internal.h).
+ */
+#include "recv_internal.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "dest.h"
+#include "fault.h"
+#include "fsutil.h"
+#include "manifest.h"
+#include "pattern.h"
+#include "strlist.h"
+#include "tz.h"
+
+int
+is_manifest_name(const char *name)
+{
+	size_t n = strlen(name);
+
+	return (n > 7 && strcmp(name + n - 7, ".sha256") == 0) ||
+	    (n > 14 && strcmp(name + n - 14, ".manifest.json") == 0);
+}
+
+/* Names a sender is still writing, by the usual conventions. */
+static int
+is_temp_name(const struct job *job, const char *name)
+{
+	static const char *const temps[] = { ".part", ".tmp", ".filepart",
+	    ".partial", ".crdownload" };
+	size_t n = strlen(name), i, k;
+	const char *suffix = job->upload.temp_suffix;
+
+	if (name[0] == '.')
+		return 1;
+	for (i = 0; i < sizeof(temps) / sizeof(temps[0]); i++) {
+		k = strlen(temps[i]);
+		if (n > k && strcmp(name + n - k, temps[i]) == 0)
+			return 1;
+	}
+	if (suffix && (k = strlen(suffix)) > 0 && n > k &&
+	    strcmp(name + n - k, suffix) == 0)
+		return 1;
+	return 0;
+}
+
+/* --- pick-up ---------------------------------------------------------- */
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* "20:31:00" today (the system's zone), else "2026-11-26 20:31:00". */
+static void
+clock_text(time_t t, time_t now, char *out, size_t size)
+{
+	struct tm tm, tn;
+
+	tz_system_time(t, &tm);
+	tz_system_time(now, &tn);
+	if (tm.tm_year == tn.tm_year && tm.tm_yday == tn.tm_yday)
+		snprintf(out, size, "%02d:%02d:%02d", tm.tm_hour, tm.tm_min,
+		    tm.tm_sec);
+	else
+		snprintf(out, size, "%04d-%02d-%02d %02d:%02d:%02d",
+		    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+		    tm.tm_min, tm.tm_sec);
+}
+
+/* A file changed within settle: counted, and listed by a dry run. */
+static void
+note_settling(struct rrun *r, const char *name, const char *ds,
+    time_t mtime)
+{
+	time_t eligible = mtime + (time_t)r->job->inbox.settle_s;
+	char at[64];
+
+	r->settling++;
+	if (r->settling == 1 || eligible < r->settle_next)
+		r->settle_next = eligible;
+	clock_text(eligible, r->o->now, at, sizeof(at));
+	if (r->o->dry_run)
+		printf("%s %s: '%s' is waiting to settle (settle = %lds): "
+		    "eligible at %s\n", r->job->name, ds, name,
+		    r->job->inbox.settle_s, at);
+	else
+		log_event(r->lg, LOG_DEBUG, r->job->name, ds, "settling", NULL,
+		    "'%s' changed less than %lds ago: eligible at %s", name,
+		    r->job->inbox.settle_s, at);
+}
+
+/* One line for all the files the pick-up left to settle. */
+void
+settle_report(struct rrun *r)
+{
+	char at[64];
+
+	if (r->settling == 0)
+		return;
+	clock_text(r->settle_next, r->o->now, at, sizeof(at));
+	log_event(r->lg, LOG_INFO, r->job->name, NULL, "settling", NULL,
+	    "%d file%s waiting to settle (settle = %lds): next eligible at %s",
+	    r->settling, r->settling == 1 ? "" : "s", r->job->inbox.settle_s,
+	    at);
+}
+
+/* require_manifest: note the file as waiting, or late after the timeout. */
+static void
+wait_for_manifest(struct rrun *r, const char *name, bdate_t date)
+{
+	const struct job *job = r->job;
+	char ds[BDATE_STRLEN];
+	struct recv_file w;
+	struct xerr e;
+	int found;
+
+	bdate_format(date, ds);
+	if (ledger_recv_find(r->l, job->name, name, "", NULL, &w, &found,
+	    &e) == -1)
+		return;
+	if (!found) {
+		memset(&w, 0, sizeof(w));
+		snprintf(w.job, sizeof(w.job), "%s", job->name);
+		snprintf(w.name, sizeof(w.name), "%s", name);
+		w.date = date;
+		w.manifest_records = w.records = w.bytes = -1;
+		snprintf(w.state, sizeof(w.state), "%s", ST_WAITING);
+		w.first_seen = (long long)r->o->now;
+		w.created = w.first_seen;
+	}
+	if (strcmp(w.state, ST_WAITING) == 0 && r->o->now - w.first_seen >
+	    job->inbox.manifest_timeout_s) {
+		snprintf(w.state, sizeof(w.state), "%s", ST_LATE);
+		snprintf(w.last_error, sizeof(w.last_error), "no manifest "
+		    "after %lds (manifest_timeout)",
+		    job->inbox.manifest_timeout_s);
+		log_event(r->lg, LOG_ERROR, job->name, ds, "late", NULL,
+		    "'%s' has waited for its manifest for more than %lds; "
+		    "ask the partner for it", name,
+		    job->inbox.manifest_timeout_s);
+	}
+	if (strcmp(w.state, ST_LATE) == 0)
+		r->out->late++;
+	else
+		r->out->waiting++;
+	if (!r->o->dry_run)
+		record(r, &w);
+}
+
+/* A file is durable in token/name: the ledger hears of it. */
+static void
+register_picked(struct rrun *r, const char *token, const char *name,
+    bdate_t date)
+{
+	const struct job *job = r->job;
+	char ds[BDATE_STRLEN], *dst;
+	struct recv_file f, w;
+	struct manifest m;
+	struct xerr e;
+	int found, k;
+
+	bdate_format(date, ds);
+	if ((dst = path_join(token, name)) == NULL) {
+		/* reconcile() finds it in the spool next time. */
+		r->out->failed++;
+		log_event(r->lg, LOG_ERROR, job->name, ds, "received", NULL,
+		    "cannot record '%s': out of memory", name);
+		return;
+	}
+	memset(&f, 0, sizeof(f));
+	snprintf(f.job, sizeof(f.job), "%s", job->name);
+	snprintf(f.name, sizeof(f.name), "%s", name);
+	snprintf(f.spool, sizeof(f.spool), "%s", dst);
+	snprintf(f.state, sizeof(f.state), "%s", ST_RECEIVED);
+	f.date = date;
+	f.records = f.bytes = f.manifest_records = -1;
+	/* Without its hash or its manifest's the row would vouch for
+	 * nothing: reconcile() records the file next time. */
+	if (fill_from_file(&f, dst, &e) == -1 ||
+	    ((k = load_manifest(token, name, &m, &e)) == -1 &&
+	    e.cls == XERR_NOMEM)) {
+		r->out->failed++;
+		log_event(r->lg, LOG_ERROR, job->name, ds, "received", NULL,
+		    "cannot record '%s': %s", name, e.msg);
+		free(dst);
+		return;
+	}
+	if (k == 1) {
+		snprintf(f.manifest_sha256, sizeof(f.manifest_sha256), "%s",
+		    m.sha256);
+		f.manifest_records = m.records;
+	}
+	FAULT_POINT("recv_before_received_commit");
+	record(r, &f);
+	r->out->picked++;
+	if (job->inbox.require_manifest && ledger_recv_find(r->l, job->name,
+	    name, "", NULL, &w, &found, &e) == 0 && found)
+		(void)ledger_recv_delete(r->l, w.id, &e);
+	log_event(r->lg, LOG_INFO, job->name, ds, "received", NULL,
+	    "'%s' is in the spool (%lld bytes)", name, f.bytes);
+	free(dst);
+}
+
+/* Look at one inbox entry; move it into the spool when it is ready. */
+static void
+pick_one(struct rrun *r, int dfd, const char *inbox, const char *name)
+{
+	const struct job *job = r->job;
+	char msha[300], mjson[300], ds[BDATE_STRLEN], *token = NULL;
+	char *src = NULL, *mp = NULL;
+	struct stat st;
+	struct xerr e;
+	bdate_t date;
+	int has_date, k, have_manifest = 0;
+
+	if (is_temp_name(job, name) || is_manifest_name(name))
+		return;
+	if (!name_is_plain(name)) {
+		r->out->refused++;
+		log_event(r->lg, LOG_WARN, job->name, NULL, "refused", NULL,
+		    "refusing a file whose name is not a plain file name "
+		    "(control characters, a leading '-', or too long); it is "
+		    "left in '%s'", inbox);
+		return;
+	}
+	k = pattern_match(job->inbox.pattern, job->name, name, &has_date,
+	    &date, &e);
+	if (k == -1) {
+		r->out->failed++;
+		log_event(r->lg, LOG_ERROR, job->name, NULL, "pickup", NULL,
+		    "cannot match '%s' against the pattern: %s; it stays in "
+		    "the inbox for the next run", name, e.msg);
+		return;
+	}
+	if (k != 1)
+		return;
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == -1)
+		return;
+	if (!S_ISREG(st.st_mode) || st.st_nlink > 1) {
+		r->out->refused++;
+		log_event(r->lg, LOG_WARN, job->name, NULL, "refused", NULL,
+		    "'%s' in '%s' is %s; it is left alone", name, inbox,
+		    S_ISLNK(st.st_mode) ? "a symbolic link" : S_ISDIR(
+		    st.st_mode) ? "a directory" : S_ISREG(st.st_mode) ?
+		    "a file with several hard links" : "not a regular file");
+		return;
+	}
+	if (!has_date)
+		date = tz_date_of(r->o->now);
+	if (r->o->rerun && date != r->o->date)
+		return;
+	bdate_format(date, ds);
+	if ((long long)(r->o->now - st.st_mtime) < job->inbox.settle_s) {
+		note_settling(r, name, ds, st.st_mtime);
+		return;
+	}
+	manifest_names(name, msha, sizeof(msha), mjson, sizeof(mjson));
+	if ((msha[0] && faccessat(dfd, msha, F_OK, AT_SYMLINK_NOFOLLOW) == 0) ||
+	    (mjson[0] && faccessat(dfd, mjson, F_OK, AT_SYMLINK_NOFOLLOW) ==
+	    0))
+		have_manifest = 1;
+	if (job->inbox.require_manifest && !have_manifest) {
+		wait_for_manifest(r, name, date);
+		return;
+	}
+	if (r->o->dry_run) {
+		printf("%s %s: would pick up '%s' (%lld bytes)\n", job->name,
+		    ds, name, (long long)st.st_size);
+		return;
+	}
+	/* Into the spool before anything else happens to it. */
+	if (new_token_dir(r, "in", &token, &e) == -1 ||
+	    ((src = path_join(inbox, name)) == NULL &&
+	    xerr_nomem(&e) == -1)) {
+		r->out->failed++;
+		log_event(r->lg, LOG_ERROR, job->name, ds, "spool", NULL, "%s",
+		    e.msg);
+		goto out;
+	}
+	if (have_manifest) {
+		for (int i = 0; i < 2; i++) {
+			const char *mn = i ? mjson : msha;
+
+			if (!mn[0])
+				continue;
+			if ((mp = path_join(inbox, mn)) == NULL) {
+				xerr_nomem(&e);
+				goto undo;
+			}
+			k = access(mp, F_OK) == 0 ? move_file(mp, token, mn,
+			    &e) : 0;
+			free(mp);
+			mp = NULL;
+			/* Never the file without the manifest it came with. */
+			if (k == -1)
+				goto undo;
+		}
+		FAULT_POINT("recv_after_manifest_pickup");
+	}
+	if ((k = move_file(src, token, name, &e)) == -1)
+		goto undo;
+	if (k == 1)
+		log_event(r->lg, LOG_WARN, job->name, ds, "pickup", NULL,
+		    "%s; '%s' was copied into the spool instead", e.msg, name);
+	FAULT_POINT("recv_after_pickup");
+	register_picked(r, token, name, date);
+	goto out;
+undo:
+	r->out->failed++;
+	log_event(r->lg, LOG_ERROR, job->name, ds, "pickup", NULL, "cannot "
+	    "pick up '%s': %s; it stays in the inbox for the next run", name,
+	    e.msg);
+	/* The file is still in the inbox: its manifests go back beside it
+	 * and the token goes (else reconcile() finds the file in it). */
+	if (access(src, F_OK) == 0)
+		orphan_token(r, token);
+out:
+	free(token);
+	free(src);
+}
+
+int
+pick_up_local(struct rrun *r, struct xerr *err)
+{
+	const char *inbox = r->job->inbox.path;
+	struct strlist names = { 0 };
+	struct dirent *de;
+	size_t i;
+	DIR *d;
+
+	if ((d = opendir(inbox)) == NULL)
+		return xerr_set(err, XERR_TEMP, errno, "cannot read inbox '%s'",
+		    inbox);
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
+			continue;
+		if (strlist_add(&names, de->d_name) == -1) {
+			closedir(d);
+			strlist_free(&names);
+			return xerr_nomem(err);
+		}
+	}
+	if (names.n > 1)
+		qsort(names.v, names.n, sizeof(*names.v), cmp_str);
+	for (i = 0; i < names.n; i++)
+		pick_one(r, dirfd(d), inbox, names.v[i]);
+	closedir(d);
+	strlist_free(&names);
+	return 0;
+}
+
+/* --- pulling from sftp:// or https:// ---------------------------------- */
+
+struct entries {
+	struct remote_entry *v;
+	size_t n, cap;
+};
+
+static int
+keep_entry(void *ctx, const struct remote_entry *e, struct xerr *err)
+{
+	struct entries *l = ctx;
+	struct remote_entry *v;
+
+	if (l->n == l->cap) {
+		l->cap = l->cap ? 2 * l->cap : 32;
+		if ((v = realloc(l->v, l->cap * sizeof(*v))) == NULL)
+			return xerr_nomem(err);
+		l->v = v;
+	}
+	if ((l->v[l->n].name = strdup(e->name)) == NULL)
+		return xerr_nomem(err);
+	l->v[l->n].size = e->size;
+	l->v[l->n].mtime = e->mtime;
+	l->n++;
+	return 0;
+}
+
+static const struct remote_entry *
+find_entry(const struct entries *l, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (strcmp(l->v[i].name, name) == 0)
+			return &l->v[i];
+	return NULL;
+}
+
+/* after_pull = keep: was this remote file (name, size, time) pulled? */
+static int
+pulled_before(struct rrun *r, const struct remote_entry *e)
+{
+	struct idlist rows = { 0 };
+	struct xerr err;
+	size_t i;
+	int seen = 0;
+
+	if (ledger_recv_each(r->l, r->job->name, NULL, -1, collect, &rows,
+	    &err) == -1)
+		return 0;
+	for (i = 0; i < rows.n && !seen; i++)
+		seen = strcmp(rows.v[i].name, e->name) == 0 &&
+		    rows.v[i].bytes == e->size && rows.v[i].sha256[0] &&
+		    (e->mtime < 0 || rows.v[i].created >= e->mtime);
+	free(rows.v);
+	return seen;
+}
+
+/*
+ * A manifest at the source without its data file: a run died in
+ * pull_one() after after_pull took the file, before its manifest.  It
+ * gets the same after_pull, but only once it is known to vouch for bytes
+ * we hold (a ledger row of that name and SHA-256): one sent ahead of its
+ * file, or for other bytes, stays where it is.
+ */
+static void
+pull_lone_manifest(struct rrun *r, struct dest *d, const struct entries *all,
+    const struct remote_entry *e)
+{
+	const struct job *job = r->job;
+	char name[300], msha[300], mjson[300], *tmp = NULL, *mp = NULL;
+	struct recv_file f;
+	struct manifest m;
+	struct xerr err;
+	size_t n = strlen(e->name);
+	int found = 0, rc;
+
+	if (job->inbox.after_pull == AFTER_PULL_KEEP || r->o->dry_run)
+		return;
+	/* The data file's name: e->name less ".sha256" or ".manifest.json". */
+	n -= n > 14 && strcmp(e->name + n - 14, ".manifest.json") == 0 ? 14 :
+	    7;
+	if (n >= sizeof(name))
+		return;
+	memcpy(name, e->name, n);
+	name[n] = '\0';
+	manifest_names(name, msha, sizeof(msha), mjson, sizeof(mjson));
+	if ((strcmp(e->name, msha) && strcmp(e->name, mjson)) ||
+	    find_entry(all, name) != NULL)
+		return;
+	xerr_clear(&err);
+	if (spool_tmpdir(r->sp, job->name, "manifest", &tmp, &err) == -1 ||
+	    ((mp = path_join(tmp, e->name)) == NULL &&
+	    xerr_nomem(&err) == -1) ||
+	    dest_pull_get(d, e->name, mp, &err) == -1 ||
+	    manifest_read(mp, name, &m, &err) == -1 ||
+	    ledger_recv_find(r->l, job->name, name, m.sha256, NULL, &f,
+	    &found, &err) == -1 || !found)
+		goto out;
+	if (job->inbox.after_pull == AFTER_PULL_DELETE)
+		rc = dest_pull_remove(d, e->name, &err);
+	else
+		rc = dest_pull_move(d, e->name, job->inbox.after_pull_dir,
+		    &err);
+	if (rc == 0)
+		log_event(r->lg, LOG_INFO, job->name, NULL, "after-pull", NULL,
+		    "'%s' was left at the source by a run that did not finish; "
+		    "%s now", e->name, job->inbox.after_pull ==
+		    AFTER_PULL_DELETE ? "deleted" : "moved");
+out:
+	/* Not ours: left without a word.  Not known to be (an error): told
+	 * about, and looked at again next run. */
+	if (err.msg[0])
+		log_event(r->lg, LOG_WARN, job->name, NULL, "after-pull", NULL,
+		    "'%s' at the source has no file beside it and is left "
+		    "there: %s", e->name, err.msg);
+	if (tmp)
+		remove_tree(tmp, &err);
+	free(tmp);
+	free(mp);
+}
+
+static void
+pull_one(struct rrun *r, struct dest *d, const struct entries *all,
+    const struct remote_entry *e)
+{
+	const struct job *job = r->job;
+	char msha[300], mjson[300], ds[BDATE_STRLEN], *token = NULL;
+	char *tmp = NULL, *dst = NULL, *mp;
+	const char *mnames[2];
+	struct xerr err;
+	bdate_t date;
+	int has_date, i, have_manifest;
+
+	if (is_temp_name(job, e->name))
+		return;
+	if (is_manifest_name(e->name)) {
+		if (name_is_plain(e->name))
+			pull_lone_manifest(r, d, all, e);
+		return;
+	}
+	/* Never build a path from a remote name that is not plain. */
+	if (!name_is_plain(e->name)) {
+		r->out->refused++;
+		log_event(r->lg, LOG_WARN, job->name, NULL, "refused", NULL,
+		    "refusing a remote file whose name is not a plain file "
+		    "name in '%s'", job->inbox.url);
+		return;
+	}
+	if (pattern_match(job->inbox.pattern, job->name, e->name, &has_date,
+	    &date, &err) != 1)
+		return;
+	if (!has_date)
+		date = tz_date_of(r->o->now);
+	if (r->o->rerun && date != r->o->date)
+		return;
+	bdate_format(date, ds);
+	if (e->mtime >= 0 && r->o->now - e->mtime < job->inbox.settle_s) {
+		note_settling(r, e->name, ds, (time_t)e->mtime);
+		return;
+	}
+	if (job->inbox.after_pull == AFTER_PULL_KEEP && pulled_before(r, e))
+		return;
+	manifest_names(e->name, msha, sizeof(msha), mjson, sizeof(mjson));
+	mnames[0] = msha[0] && find_entry(all, msha) ? msha : NULL;
+	mnames[1] = mjson[0] && find_entry(all, mjson) ? mjson : NULL;
+	have_manifest = mnames[0] || mnames[1];
+	if (job->inbox.require_manifest && !have_manifest) {
+		wait_for_manifest(r, e->name, date);
+		return;
+	}
+	if (r->o->dry_run) {
+		printf("%s %s: would pull '%s' (%lld bytes)\n", job->name, ds,
+		    e->name, e->size);
+		return;
+	}
+	if (new_token_dir(r, "in", &token, &err) == -1)
+		goto fail;
+	for (i = 0; i < 2; i++) {
+		if (mnames[i] == NULL)
+			continue;
+		if ((mp = path_join(token, mnames[i])) == NULL ||
+		    dest_pull_get(d, mnames[i], mp, &err) == -1) {
+			free(mp);
+			goto fail;
+		}
+		free(mp);
+	}
+	/* Download under a temporary name; the rename makes it real. */
+	if (asprintf(&tmp, "%s/.download.%s", token, e->name) == -1) {
+		tmp = NULL;
+		xerr_nomem(&err);
+		goto fail;
+	}
+	if ((dst = path_join(token, e->name)) == NULL) {
+		xerr_nomem(&err);
+		goto fail;
+	}
+	if (dest_pull_get(d, e->name, tmp, &err) == -1 ||
+	    rename_durable(tmp, dst, &err) == -1)
+		goto fail;
+	FAULT_POINT("pull_after_download");
+	register_picked(r, token, e->name, date);
+	/* Only now that our copy is durable may the remote one go. */
+	for (i = -1; i < 2; i++) {
+		const char *n = i < 0 ? e->name : mnames[i];
+		int rc = 0;
+
+		if (n == NULL || job->inbox.after_pull == AFTER_PULL_KEEP)
+			continue;
+		FAULT_POINT("pull_before_remove");
+		if (job->inbox.after_pull == AFTER_PULL_DELETE)
+			rc = dest_pull_remove(d, n, &err);
+		else
+			rc = dest_pull_move(d, n, job->inbox.after_pull_dir,
+			    &err);
+		if (rc == -1)
+			log_event(r->lg, LOG_WARN, job->name, ds, "after-pull",
+			    NULL, "'%s' was received but could not be %s at "
+			    "the source: %s", n, job->inbox.after_pull ==
+			    AFTER_PULL_DELETE ? "deleted" : "moved", err.msg);
+	}
+	goto out;
+fail:
+	log_event(r->lg, LOG_ERROR, job->name, ds, "pull", NULL,
+	    "cannot pull '%s': %s; the next run tries again", e->name,
+	    err.msg);
+	r->out->failed++;
+	if (token)
+		remove_tree(token, &err);
+out:
+	free(token);
+	free(tmp);
+	free(dst);
+}
+
+int
+pick_up_remote(struct rrun *r, struct xerr *err)
+{
+	struct entries all = { 0 };
+	struct dest *d = NULL;
+	size_t i;
+	int rc = -1;
+
+	if (dest_open(r->job, &d, r->lg, err) == -1)
+		return -1;
+	if (dest_pull_list(d, keep_entry, &all, err) == -1)
+		goto out;
+	for (i = 0; i < all.n; i++)
+		pull_one(r, d, &all, &all.v[i]);
+	rc = 0;
+out:
+	for (i = 0; i < all.n; i++)
+		free((char *)all.v[i].name);
+	free(all.v);
+	dest_close(d);
+	return rc;
+}
