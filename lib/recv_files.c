@@ -32,7 +32,7 @@
 
 /* spool path of f (absolute) */
 char *
-abs_spool(struct rrun *r, const struct recv_file *f)
+recv_abs_spool(struct rrun *r, const struct recv_file *f)
 {
 	if (f->spool[0] == '/')
 		return strdup(f->spool);
@@ -41,7 +41,7 @@ abs_spool(struct rrun *r, const struct recv_file *f)
 
 /* The directory part of a path (malloc'd). */
 char *
-dir_part(const char *path)
+recv_dir_part(const char *path)
 {
 	const char *s = strrchr(path, '/');
 
@@ -57,7 +57,7 @@ dir_part(const char *path)
  * with err saying why.  On failure (-1) the file is where it was.
  */
 int
-move_file(const char *from, const char *to_dir, const char *to_name,
+recv_move_file(const char *from, const char *to_dir, const char *to_name,
     struct xerr *err)
 {
 	char *to = NULL, *from_dir = NULL;
@@ -66,7 +66,7 @@ move_file(const char *from, const char *to_dir, const char *to_name,
 	int fd, rc = -1, copy = 0;
 
 	if ((to = path_join(to_dir, to_name)) == NULL ||
-	    (from_dir = dir_part(from)) == NULL) {
+	    (from_dir = recv_dir_part(from)) == NULL) {
 		xerr_nomem(err);
 		goto out;
 	}
@@ -121,7 +121,7 @@ out:
 }
 
 int
-new_token_dir(struct rrun *r, const char *area, char **out, struct xerr *err)
+recv_new_token_dir(struct rrun *r, const char *area, char **out, struct xerr *err)
 {
 	char *base, *path;
 
@@ -149,7 +149,7 @@ new_token_dir(struct rrun *r, const char *area, char **out, struct xerr *err)
 
 /* The file's manifest in dir, if any: 1 read, 0 none, -1 bad. */
 int
-load_manifest(const char *dir, const char *name, struct manifest *m,
+recv_load_manifest(const char *dir, const char *name, struct manifest *m,
     struct xerr *err)
 {
 	char sha[300], json[300], *p;
@@ -178,7 +178,7 @@ load_manifest(const char *dir, const char *name, struct manifest *m,
 }
 
 int
-fill_from_file(struct recv_file *f, const char *path, struct xerr *err)
+recv_fill_from_file(struct recv_file *f, const char *path, struct xerr *err)
 {
 	long long size = -1;
 
@@ -194,7 +194,7 @@ fill_from_file(struct recv_file *f, const char *path, struct xerr *err)
 static int
 drop_token_dir(struct rrun *r, const char *file_path, struct xerr *err)
 {
-	char *d = dir_part(file_path);
+	char *d = recv_dir_part(file_path);
 	int rc = 0;
 
 	if (d == NULL)
@@ -261,7 +261,7 @@ backup_holds(struct rrun *r, const struct recv_file *f, const char *path,
  * the file went; the SHA-256 variant tells cut names apart).
  */
 int
-backup_target(struct rrun *r, const struct recv_file *f, int gz,
+recv_backup_target(struct rrun *r, const struct recv_file *f, int gz,
     const char *dir, char *name, size_t size, char **dst, int *same,
     struct xerr *err)
 {
@@ -300,18 +300,18 @@ backup_target(struct rrun *r, const struct recv_file *f, int gz,
 /*
  * The manifest goes with the file it vouches for; then the token goes.
  * A failure (-1: out of memory, or a token that cannot be removed) leaves
- * things as a crash here would, for the next run's reconcile() to finish:
+ * things as a crash here would, for the next run's recv_reconcile() to finish:
  * never the token gone without its manifest.
  */
 int
-backup_rest(struct rrun *r, const struct recv_file *f, const char *src,
+recv_backup_rest(struct rrun *r, const struct recv_file *f, const char *src,
     const char *dir, const char *name, struct xerr *err)
 {
 	char msha[300], mjson[300], bn[460], *srcdir, *mp;
 	struct xerr e;
 	int i;
 
-	if ((srcdir = dir_part(src)) == NULL)
+	if ((srcdir = recv_dir_part(src)) == NULL)
 		return xerr_nomem(err);
 	manifest_names(f->name, msha, sizeof(msha), mjson, sizeof(mjson));
 	for (i = 0; i < 2; i++) {
@@ -328,7 +328,7 @@ backup_rest(struct rrun *r, const struct recv_file *f, const char *src,
 		/* The file is safe: a manifest that cannot follow it is
 		 * only told about, unless memory ran out (the next run
 		 * moves it). */
-		if (access(mp, F_OK) == 0 && move_file(mp, dir, bn, &e) ==
+		if (access(mp, F_OK) == 0 && recv_move_file(mp, dir, bn, &e) ==
 		    -1) {
 			if (e.cls == XERR_NOMEM) {
 				*err = e;
@@ -348,27 +348,27 @@ backup_rest(struct rrun *r, const struct recv_file *f, const char *src,
 
 /* Backups are gzip'd when the job says so, unless the file came packed. */
 int
-backup_gz(const struct rrun *r, const struct recv_file *f)
+recv_backup_gz(const struct rrun *r, const struct recv_file *f)
 {
 	return r->job->backup.compress == COMPRESS_GZIP &&
 	    unpack_kind(f->name, NULL, 0) == COMPRESS_NONE;
 }
 
 int
-to_backup(struct rrun *r, struct recv_file *f, struct xerr *err)
+recv_to_backup(struct rrun *r, struct recv_file *f, struct xerr *err)
 {
 	char *src = NULL, *dir = NULL, *dst = NULL, *tmp = NULL, name[400];
-	int fd = -1, rc = -1, same, gz = backup_gz(r, f);
+	int fd = -1, rc = -1, same, gz = recv_backup_gz(r, f);
 	time_t t0, t1;
 
-	if ((src = abs_spool(r, f)) == NULL)
+	if ((src = recv_abs_spool(r, f)) == NULL)
 		return xerr_nomem(err);
 	if (pattern_expand(r->job->backup.path, r->job->name, f->date, &dir,
 	    err) == -1)
 		goto out;
 	if (mkdir_p(dir, 0755, err) == -1)
 		goto out;
-	if (backup_target(r, f, gz, dir, name, sizeof(name), &dst, &same,
+	if (recv_backup_target(r, f, gz, dir, name, sizeof(name), &dst, &same,
 	    err) == -1)
 		goto out;
 	if (same) {
@@ -407,11 +407,11 @@ to_backup(struct rrun *r, struct recv_file *f, struct xerr *err)
 			unlink(tmp);
 			goto out;
 		}
-	} else if (move_file(src, dir, name, err) == -1) {
+	} else if (recv_move_file(src, dir, name, err) == -1) {
 		goto out;
 	}
 	FAULT_POINT("recv_mid_backup");
-	if (backup_rest(r, f, src, dir, name, err) == -1)
+	if (recv_backup_rest(r, f, src, dir, name, err) == -1)
 		goto out;
 	snprintf(f->spool, sizeof(f->spool), "%s", dst);
 	rc = 0;
@@ -432,7 +432,7 @@ out:
  * '.' are never picked up).
  */
 void
-error_name(const char *name, char *out, size_t size)
+recv_error_name(const char *name, char *out, size_t size)
 {
 	if ((size_t)snprintf(out, size, "%s.error", name) > NAME_MAX - 16)
 		snprintf(out, size, ".error");
@@ -440,14 +440,14 @@ error_name(const char *name, char *out, size_t size)
 
 /* Move the file's token directory to failed/ and say why beside it. */
 int
-to_failed(struct rrun *r, struct recv_file *f, const char *why,
+recv_to_failed(struct rrun *r, struct recv_file *f, const char *why,
     struct xerr *err)
 {
 	char *src = NULL, *srcdir = NULL, *faildir = NULL, *dst = NULL;
 	char ename[300], *base;
 	int rc = -1, moved = 1;
 
-	if ((src = abs_spool(r, f)) == NULL || (srcdir = dir_part(src)) ==
+	if ((src = recv_abs_spool(r, f)) == NULL || (srcdir = recv_dir_part(src)) ==
 	    NULL || (faildir = path_join(r->jobdir, "failed")) == NULL) {
 		xerr_nomem(err);
 		goto out;
@@ -475,7 +475,7 @@ to_failed(struct rrun *r, struct recv_file *f, const char *why,
 	snprintf(f->spool, sizeof(f->spool), "%s", src);
 	if (!moved)
 		goto out;
-	error_name(f->name, ename, sizeof(ename));
+	recv_error_name(f->name, ename, sizeof(ename));
 	if (write_file_durable(dst, ename, why, strlen(why), 0644, err) == -1)
 		goto out;
 	rc = 0;
@@ -488,11 +488,11 @@ out:
 }
 
 void
-record(struct rrun *r, struct recv_file *f)
+recv_record(struct rrun *r, struct recv_file *f)
 {
 	struct xerr e;
 
-	/* The next run's reconcile() repairs the row from the spool, but
+	/* The next run's recv_reconcile() repairs the row from the spool, but
 	 * this run did not do its work: it fails. */
 	if (ledger_recv_put(r->l, f, &e) == -1) {
 		r->out->failed++;
@@ -503,7 +503,7 @@ record(struct rrun *r, struct recv_file *f)
 
 /* A failure: transient ones stay in in/ for the next run. */
 void
-fail_file(struct rrun *r, struct recv_file *f, const struct xerr *e,
+recv_fail_file(struct rrun *r, struct recv_file *f, const struct xerr *e,
     int transient)
 {
 	char ds[BDATE_STRLEN], why[1600], hint[300];
@@ -519,7 +519,7 @@ fail_file(struct rrun *r, struct recv_file *f, const struct xerr *e,
 		log_event(r->lg, LOG_ERROR, r->job->name, ds, "failed", NULL,
 		    "'%s' (attempt %d of %d): %s; the next run retries it",
 		    f->name, f->attempts, r->job->upload.max_attempts, e->msg);
-		record(r, f);
+		recv_record(r, f);
 		return;
 	}
 	f->transient = 0;
@@ -538,7 +538,7 @@ fail_file(struct rrun *r, struct recv_file *f, const struct xerr *e,
 		    "superseded); or `xfer rerun --date %s %s` after the "
 		    "cause is fixed", ds, r->job->name);
 	snprintf(why, sizeof(why), "%s\n%s\n", e->msg, hint);
-	if (to_failed(r, f, why, &e2) == -1)
+	if (recv_to_failed(r, f, why, &e2) == -1)
 		log_event(r->lg, LOG_ERROR, r->job->name, ds, "spool", NULL,
 		    "%s", e2.msg);
 	snprintf(f->state, sizeof(f->state), "%s", transient ? ST_HELD :
@@ -549,7 +549,7 @@ fail_file(struct rrun *r, struct recv_file *f, const struct xerr *e,
 		r->out->failed++;
 	log_event(r->lg, LOG_ERROR, r->job->name, ds, f->state, NULL,
 	    "'%s': %s; kept in '%s': %s", f->name, e->msg, f->spool, hint);
-	record(r, f);
+	recv_record(r, f);
 }
 
 /* --- backups ---------------------------------------------------------- */
@@ -603,7 +603,7 @@ path_within(const char *path, const char *dir)
  * ledger, the locks and the unsent batches live there.
  */
 void
-prune_backups(struct rrun *r)
+recv_prune_backups(struct rrun *r)
 {
 	const char *pat = r->job->backup.path, *cut;
 	char *fixed = NULL, *root = NULL;

@@ -33,52 +33,52 @@ struct rrun {
 	time_t settle_next;	/* when the first of them is eligible */
 };
 
-/* Ledger rows, as collect() gathers them; the caller frees v. */
+/* Ledger rows, as recv_collect() gathers them; the caller frees v. */
 struct idlist {
 	struct recv_file *v;
 	size_t n, cap;
 };
 
 /* recvjob.c */
-int collect(void *ctx, const struct recv_file *f, struct xerr *err);
-void finish_ok(struct rrun *r, struct recv_file *f, const char *state);
+int recv_collect(void *ctx, const struct recv_file *f, struct xerr *err);
+void recv_finish_ok(struct rrun *r, struct recv_file *f, const char *state);
 
 /* recv_pickup.c */
-int is_manifest_name(const char *name);
-int pick_up_local(struct rrun *r, struct xerr *err);
-int pick_up_remote(struct rrun *r, struct xerr *err);
-void settle_report(struct rrun *r);
+int recv_is_manifest_name(const char *name);
+int recv_pick_up_local(struct rrun *r, struct xerr *err);
+int recv_pick_up_remote(struct rrun *r, struct xerr *err);
+void recv_settle_report(struct rrun *r);
 
 /* recv_reconcile.c */
-int in_spool_in(struct rrun *r, const char *path);
-void orphan_token(struct rrun *r, const char *tdir);
-int reconcile(struct rrun *r, struct xerr *err);
-int supersede(struct rrun *r, struct xerr *err);
-void tidy_superseded(struct rrun *r);
+int recv_in_spool_in(struct rrun *r, const char *path);
+void recv_orphan_token(struct rrun *r, const char *tdir);
+int recv_reconcile(struct rrun *r, struct xerr *err);
+int recv_supersede(struct rrun *r, struct xerr *err);
+void recv_tidy_superseded(struct rrun *r);
 
 /* recv_files.c */
-char *abs_spool(struct rrun *r, const struct recv_file *f);
-char *dir_part(const char *path);
-int move_file(const char *from, const char *to_dir, const char *to_name,
+char *recv_abs_spool(struct rrun *r, const struct recv_file *f);
+char *recv_dir_part(const char *path);
+int recv_move_file(const char *from, const char *to_dir, const char *to_name,
     struct xerr *err);
-int new_token_dir(struct rrun *r, const char *area, char **out,
+int recv_new_token_dir(struct rrun *r, const char *area, char **out,
     struct xerr *err);
-int load_manifest(const char *dir, const char *name, struct manifest *m,
+int recv_load_manifest(const char *dir, const char *name, struct manifest *m,
     struct xerr *err);
-int fill_from_file(struct recv_file *f, const char *path, struct xerr *err);
-int backup_target(struct rrun *r, const struct recv_file *f, int gz,
+int recv_fill_from_file(struct recv_file *f, const char *path, struct xerr *err);
+int recv_backup_target(struct rrun *r, const struct recv_file *f, int gz,
     const char *dir, char *name, size_t size, char **dst, int *same,
     struct xerr *err);
-int backup_rest(struct rrun *r, const struct recv_file *f, const char *src,
+int recv_backup_rest(struct rrun *r, const struct recv_file *f, const char *src,
     const char *dir, const char *name, struct xerr *err);
-int backup_gz(const struct rrun *r, const struct recv_file *f);
-int to_backup(struct rrun *r, struct recv_file *f, struct xerr *err);
-void error_name(const char *name, char *out, size_t size);
-int to_failed(struct rrun *r, struct recv_file *f, const char *why,
+int recv_backup_gz(const struct rrun *r, const struct recv_file *f);
+int recv_to_backup(struct rrun *r, struct recv_file *f, struct xerr *err);
+void recv_error_name(const char *name, char *out, size_t size);
+int recv_to_failed(struct rrun *r, struct recv_file *f, const char *why,
     struct xerr *err);
-void record(struct rrun *r, struct recv_file *f);
-void fail_file(struct rrun *r, struct recv_file *f, const struct xerr *e,
+void recv_record(struct rrun *r, struct recv_file *f);
+void recv_fail_file(struct rrun *r, struct recv_file *f, const struct xerr *e,
     int transient);
-void prune_backups(struct rrun *r);
+void recv_prune_backups(struct rrun *r);
 
 #endif

@@ -28,7 +28,7 @@
 #include "tz.h"
 
 int
-is_manifest_name(const char *name)
+recv_is_manifest_name(const char *name)
 {
 	size_t n = strlen(name);
 
@@ -107,7 +107,7 @@ note_settling(struct rrun *r, const char *name, const char *ds,
 
 /* One line for all the files the pick-up left to settle. */
 void
-settle_report(struct rrun *r)
+recv_settle_report(struct rrun *r)
 {
 	char at[64];
 
@@ -160,7 +160,7 @@ wait_for_manifest(struct rrun *r, const char *name, bdate_t date)
 	else
 		r->out->waiting++;
 	if (!r->o->dry_run)
-		record(r, &w);
+		recv_record(r, &w);
 }
 
 /* A file is durable in token/name: the ledger hears of it. */
@@ -177,7 +177,7 @@ register_picked(struct rrun *r, const char *token, const char *name,
 
 	bdate_format(date, ds);
 	if ((dst = path_join(token, name)) == NULL) {
-		/* reconcile() finds it in the spool next time. */
+		/* recv_reconcile() finds it in the spool next time. */
 		r->out->failed++;
 		log_event(r->lg, LOG_ERROR, job->name, ds, "received", NULL,
 		    "cannot record '%s': out of memory", name);
@@ -191,9 +191,9 @@ register_picked(struct rrun *r, const char *token, const char *name,
 	f.date = date;
 	f.records = f.bytes = f.manifest_records = -1;
 	/* Without its hash or its manifest's the row would vouch for
-	 * nothing: reconcile() records the file next time. */
-	if (fill_from_file(&f, dst, &e) == -1 ||
-	    ((k = load_manifest(token, name, &m, &e)) == -1 &&
+	 * nothing: recv_reconcile() records the file next time. */
+	if (recv_fill_from_file(&f, dst, &e) == -1 ||
+	    ((k = recv_load_manifest(token, name, &m, &e)) == -1 &&
 	    e.cls == XERR_NOMEM)) {
 		r->out->failed++;
 		log_event(r->lg, LOG_ERROR, job->name, ds, "received", NULL,
@@ -207,7 +207,7 @@ register_picked(struct rrun *r, const char *token, const char *name,
 		f.manifest_records = m.records;
 	}
 	FAULT_POINT("recv_before_received_commit");
-	record(r, &f);
+	recv_record(r, &f);
 	r->out->picked++;
 	if (job->inbox.require_manifest && ledger_recv_find(r->l, job->name,
 	    name, "", NULL, &w, &found, &e) == 0 && found)
@@ -229,7 +229,7 @@ pick_one(struct rrun *r, int dfd, const char *inbox, const char *name)
 	bdate_t date;
 	int has_date, k, have_manifest = 0;
 
-	if (is_temp_name(job, name) || is_manifest_name(name))
+	if (is_temp_name(job, name) || recv_is_manifest_name(name))
 		return;
 	if (!name_is_plain(name)) {
 		r->out->refused++;
@@ -285,7 +285,7 @@ pick_one(struct rrun *r, int dfd, const char *inbox, const char *name)
 		return;
 	}
 	/* Into the spool before anything else happens to it. */
-	if (new_token_dir(r, "in", &token, &e) == -1 ||
+	if (recv_new_token_dir(r, "in", &token, &e) == -1 ||
 	    ((src = path_join(inbox, name)) == NULL &&
 	    xerr_nomem(&e) == -1)) {
 		r->out->failed++;
@@ -303,7 +303,7 @@ pick_one(struct rrun *r, int dfd, const char *inbox, const char *name)
 				xerr_nomem(&e);
 				goto undo;
 			}
-			k = access(mp, F_OK) == 0 ? move_file(mp, token, mn,
+			k = access(mp, F_OK) == 0 ? recv_move_file(mp, token, mn,
 			    &e) : 0;
 			free(mp);
 			mp = NULL;
@@ -313,7 +313,7 @@ pick_one(struct rrun *r, int dfd, const char *inbox, const char *name)
 		}
 		FAULT_POINT("recv_after_manifest_pickup");
 	}
-	if ((k = move_file(src, token, name, &e)) == -1)
+	if ((k = recv_move_file(src, token, name, &e)) == -1)
 		goto undo;
 	if (k == 1)
 		log_event(r->lg, LOG_WARN, job->name, ds, "pickup", NULL,
@@ -327,16 +327,16 @@ undo:
 	    "pick up '%s': %s; it stays in the inbox for the next run", name,
 	    e.msg);
 	/* The file is still in the inbox: its manifests go back beside it
-	 * and the token goes (else reconcile() finds the file in it). */
+	 * and the token goes (else recv_reconcile() finds the file in it). */
 	if (access(src, F_OK) == 0)
-		orphan_token(r, token);
+		recv_orphan_token(r, token);
 out:
 	free(token);
 	free(src);
 }
 
 int
-pick_up_local(struct rrun *r, struct xerr *err)
+recv_pick_up_local(struct rrun *r, struct xerr *err)
 {
 	const char *inbox = r->job->inbox.path;
 	struct strlist names = { 0 };
@@ -413,7 +413,7 @@ pulled_before(struct rrun *r, const struct remote_entry *e)
 	size_t i;
 	int seen = 0;
 
-	if (ledger_recv_each(r->l, r->job->name, NULL, -1, collect, &rows,
+	if (ledger_recv_each(r->l, r->job->name, NULL, -1, recv_collect, &rows,
 	    &err) == -1)
 		return 0;
 	for (i = 0; i < rows.n && !seen; i++)
@@ -502,7 +502,7 @@ pull_one(struct rrun *r, struct dest *d, const struct entries *all,
 
 	if (is_temp_name(job, e->name))
 		return;
-	if (is_manifest_name(e->name)) {
+	if (recv_is_manifest_name(e->name)) {
 		if (name_is_plain(e->name))
 			pull_lone_manifest(r, d, all, e);
 		return;
@@ -542,7 +542,7 @@ pull_one(struct rrun *r, struct dest *d, const struct entries *all,
 		    e->name, e->size);
 		return;
 	}
-	if (new_token_dir(r, "in", &token, &err) == -1)
+	if (recv_new_token_dir(r, "in", &token, &err) == -1)
 		goto fail;
 	for (i = 0; i < 2; i++) {
 		if (mnames[i] == NULL)
@@ -603,7 +603,7 @@ out:
 }
 
 int
-pick_up_remote(struct rrun *r, struct xerr *err)
+recv_pick_up_remote(struct rrun *r, struct xerr *err)
 {
 	struct entries all = { 0 };
 	struct dest *d = NULL;

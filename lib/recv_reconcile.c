@@ -1,9 +1,9 @@
 /*
  * recv_reconcile: the spool, the ledger and the target database put
- * back in agreement after a run that died (reconcile()), and the
+ * back in agreement after a run that died (recv_reconcile()), and the
  * versions superseded: a failed or held file followed by a newer version
  * that went in leaves `status --failed`, is never retried, and stays in
- * the failed area until keep_days (supersede(), tidy_superseded()).
+ * the failed area until keep_days (recv_supersede(), recv_tidy_superseded()).
  * Internal to the receive modules (recv_internal.h).
  */
 #include "recv_internal.h"
@@ -28,7 +28,7 @@
 
 /* Is path under spool/JOB/in/? */
 int
-in_spool_in(struct rrun *r, const char *path)
+recv_in_spool_in(struct rrun *r, const char *path)
 {
 	size_t n = strlen(r->jobdir);
 
@@ -57,7 +57,7 @@ token_known(const struct idlist *rows, const char *tdir)
  * copies stay until ours is durable).
  */
 void
-orphan_token(struct rrun *r, const char *tdir)
+recv_orphan_token(struct rrun *r, const char *tdir)
 {
 	const char *inbox = r->job->inbox.path;
 	struct dirent *de;
@@ -69,7 +69,7 @@ orphan_token(struct rrun *r, const char *tdir)
 	if (inbox != NULL && (d = opendir(tdir)) != NULL) {
 		while ((de = readdir(d)) != NULL) {
 			if (de->d_name[0] == '.' ||
-			    !is_manifest_name(de->d_name))
+			    !recv_is_manifest_name(de->d_name))
 				continue;
 			if ((to = path_join(inbox, de->d_name)) == NULL) {
 				ok = 0;
@@ -79,7 +79,7 @@ orphan_token(struct rrun *r, const char *tdir)
 			if (access(to, F_OK) == -1 && errno == ENOENT) {
 				char *from = path_join(tdir, de->d_name);
 
-				if (from == NULL || move_file(from, inbox,
+				if (from == NULL || recv_move_file(from, inbox,
 				    de->d_name, &e) == -1) {
 					log_event(r->lg, LOG_ERROR,
 					    r->job->name, NULL, "spool", NULL,
@@ -117,7 +117,7 @@ backup_recover(struct rrun *r, struct recv_file *f)
 	if ((src = strdup(f->spool)) == NULL)
 		return;
 	if (pattern_expand(r->job->backup.path, r->job->name, f->date, &dir,
-	    &e) == -1 || backup_target(r, f, backup_gz(r, f), dir, name,
+	    &e) == -1 || recv_backup_target(r, f, recv_backup_gz(r, f), dir, name,
 	    sizeof(name), &dst, &same, &e) == -1) {
 		log_event(r->lg, LOG_ERROR, r->job->name, ds, "backup", NULL,
 		    "%s", e.msg);
@@ -129,14 +129,14 @@ backup_recover(struct rrun *r, struct recv_file *f)
 		    "'%s'", f->name, f->state, src, dir);
 		goto out;
 	}
-	if (backup_rest(r, f, src, dir, name, &e) == -1) {
+	if (recv_backup_rest(r, f, src, dir, name, &e) == -1) {
 		r->out->failed++;
 		log_event(r->lg, LOG_ERROR, r->job->name, ds, "backup", NULL,
 		    "%s", e.msg);
 		goto out;
 	}
 	snprintf(f->spool, sizeof(f->spool), "%s", dst);
-	record(r, f);
+	recv_record(r, f);
 	log_event(r->lg, LOG_INFO, r->job->name, ds, "recovered", NULL,
 	    "'%s' was moved to the backup before a crash; recorded there",
 	    f->name);
@@ -154,7 +154,7 @@ out:
  * directory holding no file and named by no row is undone.
  */
 int
-reconcile(struct rrun *r, struct xerr *err)
+recv_reconcile(struct rrun *r, struct xerr *err)
 {
 	struct idlist rows = { 0 };
 	struct dirent *de, *fe;
@@ -165,7 +165,7 @@ reconcile(struct rrun *r, struct xerr *err)
 	size_t i;
 	int known, ndata, rc = -1;
 
-	if (ledger_recv_each(r->l, r->job->name, NULL, -1, collect, &rows,
+	if (ledger_recv_each(r->l, r->job->name, NULL, -1, recv_collect, &rows,
 	    err) == -1)
 		goto out;
 	if ((indir = path_join(r->jobdir, "in")) == NULL) {
@@ -201,7 +201,7 @@ reconcile(struct rrun *r, struct xerr *err)
 			ndata = 0;
 			while ((fe = readdir(td)) != NULL) {
 				if (fe->d_name[0] == '.' ||
-				    is_manifest_name(fe->d_name))
+				    recv_is_manifest_name(fe->d_name))
 					continue;
 				ndata++;
 				if ((fp = path_join(tdir, fe->d_name)) ==
@@ -235,8 +235,8 @@ reconcile(struct rrun *r, struct xerr *err)
 					if ((pm = pattern_match(
 					    r->job->inbox.pattern, r->job->name,
 					    f.name, &hd, &f.date, err)) == -1 ||
-					    fill_from_file(&f, fp, err) == -1 ||
-					    ((k = load_manifest(tdir, f.name,
+					    recv_fill_from_file(&f, fp, err) == -1 ||
+					    ((k = recv_load_manifest(tdir, f.name,
 					    &m, err)) == -1 &&
 					    err->cls == XERR_NOMEM)) {
 						r->out->failed++;
@@ -257,7 +257,7 @@ reconcile(struct rrun *r, struct xerr *err)
 						    "%s", m.sha256);
 						f.manifest_records = m.records;
 					}
-					record(r, &f);
+					recv_record(r, &f);
 					log_event(r->lg, LOG_INFO, r->job->name,
 					    NULL, "recovered", NULL, "found "
 					    "'%s' in the spool", f.name);
@@ -266,19 +266,19 @@ reconcile(struct rrun *r, struct xerr *err)
 			}
 			closedir(td);
 			if (ndata == 0 && !token_known(&rows, tdir))
-				orphan_token(r, tdir);
+				recv_orphan_token(r, tdir);
 			free(tdir);
 		}
 		closedir(d);
 	}
 	for (i = 0; i < rows.n; i++) {
 		f = rows.v[i];
-		if (!in_spool_in(r, f.spool))
+		if (!recv_in_spool_in(r, f.spool))
 			continue;
 		if (strcmp(f.state, ST_INGESTED) == 0 ||
 		    strcmp(f.state, ST_DUPLICATE) == 0) {
 			if (access(f.spool, F_OK) == 0)
-				finish_ok(r, &f, f.state);
+				recv_finish_ok(r, &f, f.state);
 			else
 				backup_recover(r, &f);
 			continue;
@@ -304,7 +304,7 @@ reconcile(struct rrun *r, struct xerr *err)
 			log_event(r->lg, LOG_INFO, r->job->name, NULL,
 			    "recovered", NULL, "'%s' was ingested before a "
 			    "crash; recording it", f.name);
-			finish_ok(r, &f, ST_INGESTED);
+			recv_finish_ok(r, &f, ST_INGESTED);
 		}
 	}
 	rc = 0;
@@ -371,10 +371,10 @@ park_superseded(struct rrun *r, struct recv_file *f, const char *why)
 	struct xerr e;
 
 	bdate_format(f->date, ds);
-	if (in_spool_in(r, f->spool)) {
+	if (recv_in_spool_in(r, f->spool)) {
 		/* A failure is told about; the row keeps naming where the
 		 * file is, and the next run moves it. */
-		if (to_failed(r, f, why, &e) == -1 && access(f->spool, F_OK)
+		if (recv_to_failed(r, f, why, &e) == -1 && access(f->spool, F_OK)
 		    == -1)
 			log_event(r->lg, LOG_WARN, r->job->name, ds, "spool",
 			    NULL, "superseded '%s' stays in '%s': %s; the next "
@@ -382,10 +382,10 @@ park_superseded(struct rrun *r, struct recv_file *f, const char *why)
 			    f->spool, e.msg);
 		return;
 	}
-	if (!in_spool_failed(r, f->spool) || (dir = dir_part(f->spool)) ==
+	if (!in_spool_failed(r, f->spool) || (dir = recv_dir_part(f->spool)) ==
 	    NULL)
 		return;
-	error_name(f->name, ename, sizeof(ename));
+	recv_error_name(f->name, ename, sizeof(ename));
 	if (access(dir, F_OK) == 0 && write_file_durable(dir, ename, why,
 	    strlen(why), 0644, &e) == -1)
 		log_event(r->lg, LOG_WARN, r->job->name, ds, "spool", NULL,
@@ -398,14 +398,14 @@ park_superseded(struct rrun *r, struct recv_file *f, const char *why)
  * (with replace-date: of its date) that is in the target, ingested or a
  * duplicate of what is there, is superseded: the partner's later word
  * is what the target holds, so it leaves `status --failed` and is never
- * retried.  Derived from the ledger alone and run after reconcile() and
+ * retried.  Derived from the ledger alone and run after recv_reconcile() and
  * again after the run's files, so a run that died between a version's
  * ingest and this step is finished by the next run before it retries
  * anything: a transient failure retried after its successor went in
  * would put an older version over a newer one.
  */
 int
-supersede(struct rrun *r, struct xerr *err)
+recv_supersede(struct rrun *r, struct xerr *err)
 {
 	struct superseded_list l = { 0 };
 	struct log_kv kv = LOG_KV_NONE;
@@ -437,7 +437,7 @@ supersede(struct rrun *r, struct xerr *err)
 		f->last_error[n] = '\0';
 		snprintf(f->state, sizeof(f->state), "%s", ST_SUPERSEDED);
 		f->transient = 0;
-		record(r, f);
+		recv_record(r, f);
 		kv.file = f->name;
 		log_event(r->lg, LOG_INFO, r->job->name, ds, ST_SUPERSEDED, &kv,
 		    "'%s' (sha256 %.12s) is superseded by '%s' (sha256 %.12s): "
@@ -455,7 +455,7 @@ supersede(struct rrun *r, struct xerr *err)
  * Its ledger row stays, as a pruned backup's does.
  */
 void
-tidy_superseded(struct rrun *r)
+recv_tidy_superseded(struct rrun *r)
 {
 	struct idlist rows = { 0 };
 	char *dir, why[sizeof(rows.v->last_error) + 2];
@@ -463,20 +463,20 @@ tidy_superseded(struct rrun *r)
 	struct xerr e;
 	size_t i;
 
-	if (ledger_recv_each(r->l, r->job->name, ST_SUPERSEDED, -1, collect,
+	if (ledger_recv_each(r->l, r->job->name, ST_SUPERSEDED, -1, recv_collect,
 	    &rows, &e) == -1)
 		return;
 	for (i = 0; i < rows.n; i++) {
-		if (in_spool_in(r, rows.v[i].spool)) {
+		if (recv_in_spool_in(r, rows.v[i].spool)) {
 			snprintf(why, sizeof(why), "%s\n",
 			    rows.v[i].last_error);
 			park_superseded(r, &rows.v[i], why);
-			record(r, &rows.v[i]);
+			recv_record(r, &rows.v[i]);
 			continue;
 		}
 		if (r->job->backup.keep_days <= 0 ||
 		    !in_spool_failed(r, rows.v[i].spool) ||
-		    (dir = dir_part(rows.v[i].spool)) == NULL)
+		    (dir = recv_dir_part(rows.v[i].spool)) == NULL)
 			continue;
 		if (lstat(dir, &st) == 0 && S_ISDIR(st.st_mode) &&
 		    st.st_mtime < r->o->now -

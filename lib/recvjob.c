@@ -52,23 +52,23 @@ format_of(const struct job *job, const char *name, enum out_format *fmt)
 }
 
 void
-finish_ok(struct rrun *r, struct recv_file *f, const char *state)
+recv_finish_ok(struct rrun *r, struct recv_file *f, const char *state)
 {
 	struct log_kv kv = LOG_KV_NONE;
 	char ds[BDATE_STRLEN];
 	struct xerr e;
 
 	bdate_format(f->date, ds);
-	/* reconcile() passes f->state itself: never copy it onto itself. */
+	/* recv_reconcile() passes f->state itself: never copy it onto itself. */
 	if (state != f->state)
 		snprintf(f->state, sizeof(f->state), "%s", state);
 	f->transient = 0;
 	f->last_error[0] = '\0';
 	/* The ledger first: from here on the file is never ingested again,
 	 * whatever happens to the move. */
-	record(r, f);
+	recv_record(r, f);
 	FAULT_POINT("recv_before_backup");
-	if (to_backup(r, f, &e) == -1) {
+	if (recv_to_backup(r, f, &e) == -1) {
 		/* Not a failed file, but a run that needs a look (a full or
 		 * broken backup disk): it exits 1. */
 		r->out->failed++;
@@ -78,7 +78,7 @@ finish_ok(struct rrun *r, struct recv_file *f, const char *state)
 		return;
 	}
 	FAULT_POINT("recv_after_backup");
-	record(r, f);
+	recv_record(r, f);
 	kv.file = f->name;
 	kv.records = f->records;
 	kv.bytes = f->bytes;
@@ -126,10 +126,10 @@ process(struct rrun *r, struct recv_file *f, int force)
 	int k;
 
 	xerr_clear(&e);
-	if ((path = abs_spool(r, f)) == NULL || (dir = dir_part(path)) ==
+	if ((path = recv_abs_spool(r, f)) == NULL || (dir = recv_dir_part(path)) ==
 	    NULL) {
 		xerr_nomem(&e);
-		fail_file(r, f, &e, 1);
+		recv_fail_file(r, f, &e, 1);
 		goto out;
 	}
 	/*
@@ -137,8 +137,8 @@ process(struct rrun *r, struct recv_file *f, int force)
 	 * SHA-256, a FIFO) vouches for nothing: the file must not go in
 	 * unverified as if it had none.
 	 */
-	if ((k = load_manifest(dir, f->name, &m, &e)) == -1) {
-		fail_file(r, f, &e, e.cls == XERR_TEMP || e.cls == XERR_NOMEM);
+	if ((k = recv_load_manifest(dir, f->name, &m, &e)) == -1) {
+		recv_fail_file(r, f, &e, e.cls == XERR_TEMP || e.cls == XERR_NOMEM);
 		goto out;
 	}
 	/* A row recorded without the manifest beside the file still gets
@@ -152,19 +152,19 @@ process(struct rrun *r, struct recv_file *f, int force)
 		xerr_set(&e, XERR_DATA, 0, "checksum mismatch: the manifest "
 		    "says %.16s..., the file is %.16s...", f->manifest_sha256,
 		    f->sha256);
-		fail_file(r, f, &e, 0);
+		recv_fail_file(r, f, &e, 0);
 		goto out;
 	}
 	/* sqlite decides in the target's transaction; the others by what
 	 * the ledger says was applied. */
 	if (!force && r->job->ingest.type != INGEST_SQLITE) {
 		if ((k = ledger_duplicate(r, f, &prev, &e)) == -1) {
-			fail_file(r, f, &e, 1);
+			recv_fail_file(r, f, &e, 1);
 			goto out;
 		}
 		if (k == 1) {
 			f->records = prev.records;
-			finish_ok(r, f, ST_DUPLICATE);
+			recv_finish_ok(r, f, ST_DUPLICATE);
 			goto out;
 		}
 	}
@@ -172,7 +172,7 @@ process(struct rrun *r, struct recv_file *f, int force)
 	if (format_of(r->job, f->name, &req.format) == -1) {
 		xerr_set(&e, XERR_DATA, 0, "cannot tell the format of '%s' "
 		    "from its name; set format in [inbox]", f->name);
-		fail_file(r, f, &e, 0);
+		recv_fail_file(r, f, &e, 0);
 		goto out;
 	}
 	kind = unpack_kind(f->name, inner, sizeof(inner));
@@ -184,14 +184,14 @@ process(struct rrun *r, struct recv_file *f, int force)
 		    inner) == -1) {
 			plain = NULL;
 			xerr_nomem(&e);
-			fail_file(r, f, &e, 1);
+			recv_fail_file(r, f, &e, 1);
 			goto out;
 		}
 		unlink(plain);
 		if (unpack_file(kind, path, f->name, plain,
 		    r->job->inbox.max_size, &pbytes, &e) == -1) {
 			unlink(plain);
-			fail_file(r, f, &e, e.cls == XERR_TEMP ||
+			recv_fail_file(r, f, &e, e.cls == XERR_TEMP ||
 			    e.cls == XERR_NOMEM);
 			goto out;
 		}
@@ -206,7 +206,7 @@ process(struct rrun *r, struct recv_file *f, int force)
 	req.delivery = f->id;
 	req.force = force;
 	if (ingest_file(&req, &res, &records, r->lg, &e) == -1) {
-		fail_file(r, f, &e, e.cls == XERR_TEMP || e.cls == XERR_NOMEM);
+		recv_fail_file(r, f, &e, e.cls == XERR_TEMP || e.cls == XERR_NOMEM);
 		goto out;
 	}
 	f->records = records;
@@ -215,12 +215,12 @@ process(struct rrun *r, struct recv_file *f, int force)
 		f->attempts--;
 		xerr_set(&e, XERR_TEMP, 0, "the ingest command asked to try "
 		    "again later (exit status 75)");
-		fail_file(r, f, &e, 1);
+		recv_fail_file(r, f, &e, 1);
 		goto out;
 	}
 	if (plain)
 		unlink(plain);
-	finish_ok(r, f, res == INGEST_DUPLICATE ? ST_DUPLICATE : ST_INGESTED);
+	recv_finish_ok(r, f, res == INGEST_DUPLICATE ? ST_DUPLICATE : ST_INGESTED);
 out:
 	if (plain)
 		unlink(plain);
@@ -289,14 +289,14 @@ rerun_fetch(struct rrun *r, struct recv_file *f, int force, struct xerr *err)
 	long long n;
 	int k, rc = -1;
 
-	if (new_token_dir(r, "in", &token, err) == -1)
+	if (recv_new_token_dir(r, "in", &token, err) == -1)
 		goto out;
 	if ((dst = path_join(token, f->name)) == NULL) {
 		xerr_nomem(err);
 		goto out;
 	}
 	if (force) {
-		/* Only what to_backup() gzip'd is unpacked: a file that
+		/* Only what recv_to_backup() gzip'd is unpacked: a file that
 		 * came as .gz is kept as it came. */
 		if (unpack_kind(f->spool, inner, sizeof(inner)) ==
 		    COMPRESS_GZIP && unpack_kind(f->name, NULL, 0) ==
@@ -309,8 +309,8 @@ rerun_fetch(struct rrun *r, struct recv_file *f, int force, struct xerr *err)
 			goto out;
 		}
 	} else {
-		fdir = dir_part(f->spool);
-		if (move_file(f->spool, token, f->name, err) == -1) {
+		fdir = recv_dir_part(f->spool);
+		if (recv_move_file(f->spool, token, f->name, err) == -1) {
 			free(fdir);
 			goto out;
 		}
@@ -321,7 +321,7 @@ rerun_fetch(struct rrun *r, struct recv_file *f, int force, struct xerr *err)
 			if (!en[k][0] || (e1 = path_join(fdir, en[k])) == NULL)
 				continue;
 			if (access(e1, F_OK) == 0)
-				(void)move_file(e1, token, en[k], err);
+				(void)recv_move_file(e1, token, en[k], err);
 			free(e1);
 		}
 		if (fdir)
@@ -344,13 +344,13 @@ rerun_one(struct rrun *r, struct recv_file *f, int force, struct xerr *err)
 	struct manifest m;
 
 	bdate_format(f->date, ds);
-	if (!in_spool_in(r, f->spool) && rerun_fetch(r, f, force, err) == -1)
+	if (!recv_in_spool_in(r, f->spool) && rerun_fetch(r, f, force, err) == -1)
 		return -1;
 	/* The bytes and manifest as they are: the row vouches for them. */
-	fill_from_file(f, f->spool, err);
+	recv_fill_from_file(f, f->spool, err);
 	f->manifest_sha256[0] = '\0';
 	f->manifest_records = -1;
-	if ((tdir = dir_part(f->spool)) != NULL && load_manifest(tdir,
+	if ((tdir = recv_dir_part(f->spool)) != NULL && recv_load_manifest(tdir,
 	    f->name, &m, err) == 1) {
 		snprintf(f->manifest_sha256, sizeof(f->manifest_sha256), "%s",
 		    m.sha256);
@@ -360,7 +360,7 @@ rerun_one(struct rrun *r, struct recv_file *f, int force, struct xerr *err)
 	snprintf(f->state, sizeof(f->state), "%s", ST_RECEIVED);
 	f->attempts = 0;
 	f->transient = 0;
-	record(r, f);
+	recv_record(r, f);
 	log_event(r->lg, LOG_INFO, r->job->name, ds, "rerun", NULL,
 	    "redoing '%s'%s", f->name, force ? " from the backup" : "");
 	process(r, f, force);
@@ -386,7 +386,7 @@ rerun_date(struct rrun *r, const long long *fresh, size_t nfresh,
 	int redo, force, rc = -1;
 
 	bdate_format(r->o->date, ds);
-	if (ledger_recv_each(r->l, r->job->name, NULL, r->o->date, collect,
+	if (ledger_recv_each(r->l, r->job->name, NULL, r->o->date, recv_collect,
 	    &rows, err) == -1)
 		return -1;
 	for (i = 0; i < rows.n; i++) {
@@ -435,7 +435,7 @@ rerun_date(struct rrun *r, const long long *fresh, size_t nfresh,
 		}
 	}
 	/* What went in may supersede older versions that failed again. */
-	if (!r->o->dry_run && supersede(r, err) == -1)
+	if (!r->o->dry_run && recv_supersede(r, err) == -1)
 		goto out;
 	rc = 0;
 out:
@@ -446,7 +446,7 @@ out:
 /* --- the run ---------------------------------------------------------- */
 
 int
-collect(void *ctx, const struct recv_file *f, struct xerr *err)
+recv_collect(void *ctx, const struct recv_file *f, struct xerr *err)
 {
 	struct idlist *l = ctx;
 	struct recv_file *v;
@@ -467,7 +467,7 @@ want_retry(void *ctx, const struct recv_file *f, struct xerr *err)
 	(void)err;
 	if ((strcmp(f->state, ST_RECEIVED) == 0 ||
 	    (strcmp(f->state, ST_FAILED) == 0 && f->transient)))
-		return collect(ctx, f, err);
+		return recv_collect(ctx, f, err);
 	return 0;
 }
 
@@ -523,9 +523,9 @@ recv_job_run(const struct job *job, const struct spool *sp,
 	}
 	if (spool_job_prepare(sp, job->name, err) == -1)
 		goto done;
-	/* Superseded before anything is retried (see supersede()). */
+	/* Superseded before anything is retried (see recv_supersede()). */
 	if (!o->dry_run && (spool_clean_tmp(sp, job->name, err) == -1 ||
-	    reconcile(&r, err) == -1 || supersede(&r, err) == -1))
+	    recv_reconcile(&r, err) == -1 || recv_supersede(&r, err) == -1))
 		goto done;
 	/* expect: what is missing before this run's files, judged again
 	 * after them (even when the pick-up fails: the file is not in).
@@ -542,10 +542,10 @@ recv_job_run(const struct job *job, const struct spool *sp,
 		judge = 1;
 	}
 	/* rerun --date D picks up D's files first, as receive would. */
-	if ((job->inbox.path ? pick_up_local(&r, err) :
-	    pick_up_remote(&r, err)) == -1)
+	if ((job->inbox.path ? recv_pick_up_local(&r, err) :
+	    recv_pick_up_remote(&r, err)) == -1)
 		goto done;
-	settle_report(&r);
+	recv_settle_report(&r);
 	if (!o->dry_run) {
 		if (ledger_recv_each(l, job->name, o->rerun ? ST_RECEIVED :
 		    NULL, o->rerun ? o->date : -1, want_retry, &todo, err) ==
@@ -557,21 +557,21 @@ recv_job_run(const struct job *job, const struct spool *sp,
 			goto done;
 		}
 		for (i = 0; i < todo.n; i++) {
-			if (!in_spool_in(&r, todo.v[i].spool) ||
+			if (!recv_in_spool_in(&r, todo.v[i].spool) ||
 			    newer_waiting(&r, &todo, i))
 				continue;
 			process(&r, &todo.v[i], 0);
 			if (fresh != NULL)
 				fresh[nfresh++] = todo.v[i].id;
 		}
-		if (supersede(&r, err) == -1)
+		if (recv_supersede(&r, err) == -1)
 			goto done;
 	}
 	if (o->rerun && rerun_date(&r, fresh, nfresh, err) == -1)
 		goto done;
 	if (!o->dry_run) {
-		tidy_superseded(&r);
-		prune_backups(&r);
+		recv_tidy_superseded(&r);
+		recv_prune_backups(&r);
 	}
 	rc = 0;
 done:
