@@ -99,6 +99,10 @@ note_settling(struct rrun *r, const char *name, const char *ds,
 		printf("%s %s: '%s' is waiting to settle (settle = %lds): "
 		    "eligible at %s\n", r->job->name, ds, name,
 		    r->job->inbox.settle_s, at);
+	else if (mtime > r->o->now)
+		log_event(r->lg, LOG_DEBUG, r->job->name, ds, "settling", NULL,
+		    "'%s' was changed in the future by our clock (the writer's "
+		    "clock is ahead?): eligible at %s", name, at);
 	else
 		log_event(r->lg, LOG_DEBUG, r->job->name, ds, "settling", NULL,
 		    "'%s' changed less than %lds ago: eligible at %s", name,
@@ -266,7 +270,9 @@ pick_one(struct rrun *r, int dfd, const char *inbox, const char *name)
 	if (r->o->rerun && date != r->o->date)
 		return;
 	bdate_format(date, ds);
-	if ((long long)(r->o->now - st.st_mtime) < job->inbox.settle_s) {
+	/* settle = 0s: never wait, whatever the file's clock says. */
+	if (job->inbox.settle_s > 0 &&
+	    (long long)(r->o->now - st.st_mtime) < job->inbox.settle_s) {
 		note_settling(r, name, ds, st.st_mtime);
 		return;
 	}
@@ -523,7 +529,8 @@ pull_one(struct rrun *r, struct dest *d, const struct entries *all,
 	if (r->o->rerun && date != r->o->date)
 		return;
 	bdate_format(date, ds);
-	if (e->mtime >= 0 && r->o->now - e->mtime < job->inbox.settle_s) {
+	if (job->inbox.settle_s > 0 && e->mtime >= 0 &&
+	    r->o->now - e->mtime < job->inbox.settle_s) {
 		note_settling(r, e->name, ds, (time_t)e->mtime);
 		return;
 	}

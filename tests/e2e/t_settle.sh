@@ -39,3 +39,16 @@ x receive st
 expect_rc 0
 grep -q "waiting to settle" "$T/err" && fail "settle line with nothing settling"
 [ ! -f "$H/in/st_a.csv" ] || fail "settled file not picked up"
+# A writer whose clock is ahead of ours: the file's time is in the future.
+# It waits out settle from that time (and -v says why) ...
+printf 'a\n4\n' > "$H/in/st_d.csv"
+touch -d '2026-11-25 10:30:00' "$H/in/st_d.csv"
+x -v receive st
+expect_rc 0
+expect_err "'st_d.csv' was changed in the future by our clock"
+[ -f "$H/in/st_d.csv" ] || fail "a file from the future was taken within settle"
+# ... but settle = 0s never waits, whatever the file's clock says.
+sed -i 's/^settle = 60s/settle = 0s/' "$H/jobs/st.job"
+x receive st
+expect_rc 0
+[ ! -f "$H/in/st_d.csv" ] || fail "settle = 0s left a file with a future time"
