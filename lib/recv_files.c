@@ -501,12 +501,30 @@ recv_record(struct rrun *r, struct recv_file *f)
 	}
 }
 
+/*
+ * "'NAME': " to put before msg in a log line, or "" when msg already
+ * begins with the quoted name (most parse errors do), so no line says
+ * the file's name twice.
+ */
+static const char *
+name_prefix(const char *name, const char *msg, char *buf, size_t size)
+{
+	size_t n = strlen(name);
+
+	if (msg[0] == '\'' && strncmp(msg + 1, name, n) == 0 &&
+	    msg[n + 1] == '\'')
+		return "";
+	snprintf(buf, size, "'%s': ", name);
+	return buf;
+}
+
 /* A failure: transient ones stay in in/ for the next run. */
 void
 recv_fail_file(struct rrun *r, struct recv_file *f, const struct xerr *e,
     int transient)
 {
-	char ds[BDATE_STRLEN], why[1600], hint[300];
+	char ds[BDATE_STRLEN], why[1600], hint[300], pb[300];
+	const char *pre = name_prefix(f->name, e->msg, pb, sizeof(pb));
 	struct xerr e2;
 
 	bdate_format(f->date, ds);
@@ -517,8 +535,8 @@ recv_fail_file(struct rrun *r, struct recv_file *f, const struct xerr *e,
 		snprintf(f->state, sizeof(f->state), "%s", ST_FAILED);
 		r->out->failed++;
 		log_event(r->lg, LOG_ERROR, r->job->name, ds, "failed", NULL,
-		    "'%s' (attempt %d of %d): %s; the next run retries it",
-		    f->name, f->attempts, r->job->upload.max_attempts, e->msg);
+		    "%s%s (attempt %d of %d); the next run retries it", pre,
+		    e->msg, f->attempts, r->job->upload.max_attempts);
 		recv_record(r, f);
 		return;
 	}
@@ -548,7 +566,7 @@ recv_fail_file(struct rrun *r, struct recv_file *f, const struct xerr *e,
 	else
 		r->out->failed++;
 	log_event(r->lg, LOG_ERROR, r->job->name, ds, f->state, NULL,
-	    "'%s': %s; kept in '%s': %s", f->name, e->msg, f->spool, hint);
+	    "%s%s; kept in '%s': %s", pre, e->msg, f->spool, hint);
 	recv_record(r, f);
 }
 

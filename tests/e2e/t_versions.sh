@@ -91,6 +91,9 @@ x receive rd
 expect_rc 1
 expect_err "the partner can send it again: the next \`receive\` picks it up"
 expect_err "or \`xfer rerun --date 2026-11-20 rd\` after the cause is fixed"
+# The error line names the file once, not "'x': 'x': ...".
+grep -q "'sales_20261120.csv': 'sales_20261120.csv'" "$T/err" &&
+    fail "the file named twice in the error"
 x status --failed rd
 expect_rc 1
 expect_out "sales_20261120.csv"
