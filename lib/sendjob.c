@@ -287,6 +287,14 @@ record_failure(struct run *r, struct send_batch *b, const struct xerr *e,
 		log_event(r->lg, LOG_ERROR, r->job->name, ds, "held", NULL,
 		    "%s failed: %s; the batch is held: run `xfer rerun --date "
 		    "%s %s` after fixing", what, e->msg, ds, r->job->name);
+	} else if (strstr(e->msg, "`xfer ") != NULL) {
+		/* The cause names the command that fixes it (a refused
+		 * resend says send --force): a plain send --date would
+		 * only fail the same way. */
+		r->out->failed++;
+		log_event(r->lg, LOG_ERROR, r->job->name, ds, "failed", NULL,
+		    "%s failed (attempt %d of %d): %s", what, b->attempts,
+		    r->job->upload.max_attempts, e->msg);
 	} else {
 		r->out->failed++;
 		log_event(r->lg, LOG_ERROR, r->job->name, ds, "failed", NULL,

@@ -117,6 +117,10 @@ x -q send s
 expect_rc 1
 expect_err "refused to replace the sent version of $D2 (3 records, sha256 $kept2)"
 [ "$(sha "$H/out/s_$D2.csv")" = "$kept2" ] || fail "catch-up replaced the partner's file"
+expect_err "\`xfer send --force --date $D2 s\`"
+# ... and only that: a plain send --date would be refused the same way.
+grep -q "or run \`xfer send --date $D2 s\`" "$T/err" &&
+    fail "a refused rebuild suggests a plain send --date"
 x status --failed s
 expect_rc 1
 expect_out "refused to replace"
