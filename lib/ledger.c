@@ -327,19 +327,21 @@ ledger_send_put(struct ledger *l, struct send_batch *b, struct xerr *err)
 	return 0;
 }
 
-int
-ledger_send_first(struct ledger *l, const char *job, bdate_t *date,
-    int *found, struct xerr *err)
+/*
+ * The one date that sql (with the job bound to ?1) selects; *found = 0
+ * when it selects no row or NULL.  what names the data in messages.
+ */
+static int
+date_by_job(struct ledger *l, const char *sql, const char *job,
+    bdate_t *date, int *found, const char *what, struct xerr *err)
 {
-	static const char sql[] =
-	    "SELECT min(date) FROM send_batches WHERE job = ?1";
 	sqlite3_stmt *st;
 	const unsigned char *s;
 	int rc;
 
 	*found = 0;
 	if (sqlite3_prepare_v2(l->db, sql, -1, &st, NULL) != SQLITE_OK)
-		return db_err(l, err, "cannot read batches");
+		return db_err(l, err, what);
 	sqlite3_bind_text(st, 1, job, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW && (s = sqlite3_column_text(st, 0)) != NULL &&
@@ -347,8 +349,16 @@ ledger_send_first(struct ledger *l, const char *job, bdate_t *date,
 		*found = 1;
 	sqlite3_finalize(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return db_err(l, err, "cannot read batches");
+		return db_err(l, err, what);
 	return 0;
+}
+
+int
+ledger_send_first(struct ledger *l, const char *job, bdate_t *date,
+    int *found, struct xerr *err)
+{
+	return date_by_job(l, "SELECT min(date) FROM send_batches WHERE "
+	    "job = ?1", job, date, found, "cannot read batches", err);
 }
 
 int
@@ -876,23 +886,8 @@ int
 ledger_expect_since(struct ledger *l, const char *job, bdate_t *since,
     int *found, struct xerr *err)
 {
-	const unsigned char *s;
-	sqlite3_stmt *st;
-	int rc;
-
-	*found = 0;
-	if (sqlite3_prepare_v2(l->db, "SELECT date FROM expect_since WHERE"
-	    " job = ?1", -1, &st, NULL) != SQLITE_OK)
-		return db_err(l, err, "cannot read expectations");
-	sqlite3_bind_text(st, 1, job, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW && (s = sqlite3_column_text(st, 0)) != NULL &&
-	    bdate_parse((const char *)s, since) == 0)
-		*found = 1;
-	sqlite3_finalize(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return db_err(l, err, "cannot read expectations");
-	return 0;
+	return date_by_job(l, "SELECT date FROM expect_since WHERE job = ?1",
+	    job, since, found, "cannot read expectations", err);
 }
 
 int
