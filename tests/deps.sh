@@ -5,7 +5,8 @@ set -eu
 pkgs="build-essential pkg-config libcurl4-openssl-dev libcsv-dev \
 libarchive-dev libsqlite3-dev libjson-c-dev libssl-dev libcmocka-dev \
 sqlite3 tzdata gzip unzip python3 \
-openssh-server openssh-client nginx libnginx-mod-http-dav-ext openssl curl"
+openssh-server openssh-client nginx libnginx-mod-http-dav-ext openssl curl \
+postgresql libpq-dev mariadb-server mariadb-client libmariadb-dev"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
@@ -19,9 +20,10 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
-# The e2e tests run their own sshd and nginx on loopback ports; a system
-# copy started by a package's postinst would only get in the way, so keep
-# invoke-rc.d from starting anything while we install.
+# The e2e tests run their own sshd, nginx, PostgreSQL and MariaDB on
+# loopback ports; a system copy started by a package's postinst would only
+# get in the way, so keep invoke-rc.d from starting anything while we
+# install.
 policy=/usr/sbin/policy-rc.d
 ourpolicy=""
 if [ ! -e "$policy" ]; then
@@ -35,11 +37,16 @@ apt-get install -y -qq --no-install-recommends $missing >/dev/null || st=$?
 [ -n "$ourpolicy" ] && rm -f "$policy"
 [ "$st" -eq 0 ] || exit "$st"
 # Should a daemon have started anyway, stop it by its PID file.
-for pidfile in /run/nginx.pid /run/sshd.pid; do
+# (PostgreSQL's postmaster.pid starts with the PID; the comm check below
+# keeps a stale file from naming an unrelated process.)
+for pidfile in /run/nginx.pid /run/sshd.pid /run/mysqld/mysqld.pid \
+    /var/lib/mysql/"$(hostname)".pid /run/postgresql/*-main.pid \
+    /var/lib/postgresql/*/main/postmaster.pid; do
 	[ -s "$pidfile" ] || continue
-	pid=$(cat "$pidfile")
+	pid=$(head -n 1 "$pidfile")
+	case "$pid" in ''|*[!0-9]*) continue ;; esac
 	case "$(cat "/proc/$pid/comm" 2>/dev/null)" in
-	nginx|sshd)
+	nginx|sshd|mariadbd|mysqld|postgres)
 		kill "$pid" 2>/dev/null &&
 		    echo "xfer: stopped system daemon $pid ($pidfile)" >&2 ;;
 	esac
