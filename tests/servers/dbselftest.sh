@@ -6,6 +6,7 @@
 # 10 s).  Exit 0 only if every check passes.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/common.sh"
 W=$(mktemp -d "${TMPDIR:-/tmp}/xfer-dbservers.XXXXXX") || exit 1
 P=$W/pg
 M=$W/my
@@ -32,20 +33,6 @@ bad() {
 # is NAME WANT GOT
 is() {
 	if [ "$2" = "$3" ]; then ok "$1"; else bad "$1: want '$2', got '$3'"; fi
-}
-
-running() {
-	st=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -c1)
-	[ -n "$st" ] && [ "$st" != Z ]
-}
-
-accepts() {
-	python3 -c '
-import socket, sys
-try:
-    socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=1).close()
-except OSError:
-    sys.exit(1)' "$1"
 }
 
 now() {

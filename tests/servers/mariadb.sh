@@ -29,21 +29,7 @@ die() {
 	exit 1
 }
 
-# q VALUE: VALUE as a single-quoted shell word.
-q() {
-	printf "'%s'" "$(printf '%s' "$1" | sed "s/'/'\\\\''/g")"
-}
-
-need() {
-	command -v "$1" >/dev/null 2>&1 ||
-	    die "'$1' not found (run tests/deps.sh)"
-}
-
-# running PID: PID is a live process (a zombie that nobody reaped is not).
-running() {
-	st=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -c1)
-	[ -n "$st" ] && [ "$st" != Z ]
-}
+. "$(dirname "$0")/common.sh"
 
 # server_pid: the mariadbd PID of DIR if it runs, else fail.
 server_pid() {
@@ -55,112 +41,12 @@ server_pid() {
 	    running "$pid" && echo "$pid"
 }
 
-# free_port: a port in 20000-60000 that 127.0.0.1 can bind right now.
-free_port() {
-	python3 -c '
-import random, socket, sys
-for _ in range(200):
-    p = random.randint(20000, 60000)
-    s = socket.socket()
-    try:
-        s.bind(("127.0.0.1", p))
-    except OSError:
-        continue
-    finally:
-        s.close()
-    print(p)
-    sys.exit(0)
-sys.exit(1)'
-}
-
-# accepts PORT: something accepts TCP connections on 127.0.0.1:PORT.
-accepts() {
-	python3 -c '
-import socket, sys
-try:
-    socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=1).close()
-except OSError:
-    sys.exit(1)' "$1"
-}
-
-mkca() {
-	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 \
-	    -nodes -keyout "$DIR/$1.key" -out "$DIR/$1.pem" -days 30 \
-	    -subj "/CN=$2" -config "$DIR/openssl.cnf" -extensions ca \
-	    2>>"$DIR/openssl.log" ||
-	    die "cannot make CA '$1' (see '$DIR/openssl.log')"
-	chmod 600 "$DIR/$1.key"
-	chmod 644 "$DIR/$1.pem"
-}
-
-# mkcert NAME CA EXT CN: a P-256 key NAME.key and a certificate NAME.pem
-# signed by CA (CA.pem/CA.key), with the extensions of section EXT.
-mkcert() {
-	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 \
-	    -nodes -keyout "$DIR/$1.key" -out "$DIR/$1.csr" -subj "/CN=$4" \
-	    -config "$DIR/openssl.cnf" 2>>"$DIR/openssl.log" &&
-	openssl x509 -req -in "$DIR/$1.csr" -CA "$DIR/$2.pem" \
-	    -CAkey "$DIR/$2.key" -set_serial "0x$(openssl rand -hex 8)" \
-	    -days 30 -extfile "$DIR/openssl.cnf" -extensions "$3" \
-	    -out "$DIR/$1.pem" 2>>"$DIR/openssl.log" ||
-	    die "cannot make certificate '$1' (see '$DIR/openssl.log')"
-	chmod 600 "$DIR/$1.key"
-	chmod 644 "$DIR/$1.pem"
-	rm -f "$DIR/$1.csr"
-}
-
-certs() {
-	cat >"$DIR/openssl.cnf" <<'EOF'
-[req]
-distinguished_name = dn
-prompt = no
-[dn]
-[ca]
-basicConstraints = critical, CA:TRUE
-keyUsage = critical, keyCertSign, cRLSign
-subjectKeyIdentifier = hash
-[server]
-basicConstraints = critical, CA:FALSE
-keyUsage = critical, digitalSignature
-extendedKeyUsage = serverAuth
-subjectAltName = IP:127.0.0.1, DNS:localhost
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid
-[client]
-basicConstraints = critical, CA:FALSE
-keyUsage = critical, digitalSignature
-extendedKeyUsage = clientAuth
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid
-EOF
-	rm -f "$DIR/openssl.log"
-	mkca ca "xfer test CA"
-	mkca wrong-ca "xfer unrelated CA"
-	mkcert server ca server localhost
-	mkcert client ca client "$MY_CERT_USER_NAME"
-	[ -z "$RUN" ] || chown "$RUN" "$DIR/server.key" ||
-	    die "cannot chown '$DIR/server.key'"
-}
-
 # reachable: the server's user can read the files in DIR it needs.
 reachable() {
 	[ -z "$RUN" ] && return 0
 	runuser -u "$RUN" -- sh -c \
 	    'test -r "$1" && test -r "$2" && test -w "$3" && test -w "$4"' sh \
 	    "$DIR/server.key" "$DIR/ca.pem" "$DIR/data" "$DIR/run" 2>/dev/null
-}
-
-open_path() {
-	reachable && return 0
-	d=$DIR
-	while [ "$d" != / ]; do
-		if [ -z "$(find "$d" -maxdepth 0 -perm -o+x)" ]; then
-			echo "mariadb.sh: note: chmod o+x '$d' so '$RUN' can reach '$DIR'" >&2
-			chmod o+x "$d" || die "cannot chmod '$d'"
-		fi
-		d=$(dirname "$d")
-	done
-	reachable || die "user '$RUN' cannot reach '$DIR'"
 }
 
 # newlog: what mariadbd logged since run_server began.
@@ -243,12 +129,12 @@ start() {
 		    "$DIR/mariadbd.log" ||
 		    die "cannot chown the server's files in '$DIR'"
 	fi
-	certs
+	tls_certs "$MY_CERT_USER_NAME"
 
 	pw=$(openssl rand -hex 12) || die "openssl rand failed"
 	(umask 077 && printf '%s\n' "$pw" >"$DIR/password") ||
 	    die "cannot write '$DIR/password'"
-	open_path
+	open_path "$RUN" "$DIR"
 
 	# root@localhost: no password, socket only (skip-networking is not
 	# set, but root has no 127.0.0.1 account).

@@ -23,52 +23,13 @@ die() {
 	exit 1
 }
 
-q() {
-	printf "'%s'" "$(printf '%s' "$1" | sed "s/'/'\\\\''/g")"
-}
-
-need() {
-	command -v "$1" >/dev/null 2>&1 ||
-	    die "'$1' not found (run tests/deps.sh)"
-}
+. "$(dirname "$0")/common.sh"
 
 alive() {
 	[ -s "$1" ] || return 1
 	pid=$(cat "$1") || return 1
 	case "$pid" in ''|*[!0-9]*) return 1 ;; esac
 	[ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "$2" ] && running "$pid"
-}
-
-# running PID: PID is a live process (a zombie that nobody reaped is not).
-running() {
-	st=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -c1)
-	[ -n "$st" ] && [ "$st" != Z ]
-}
-
-free_port() {
-	python3 -c '
-import random, socket, sys
-for _ in range(200):
-    p = random.randint(20000, 60000)
-    s = socket.socket()
-    try:
-        s.bind(("127.0.0.1", p))
-    except OSError:
-        continue
-    finally:
-        s.close()
-    print(p)
-    sys.exit(0)
-sys.exit(1)'
-}
-
-accepts() {
-	python3 -c '
-import socket, sys
-try:
-    socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=1).close()
-except OSError:
-    sys.exit(1)' "$1"
 }
 
 # mkcert NAME CA EXT CN: a P-256 key NAME.key and a certificate NAME.pem

@@ -5,6 +5,7 @@
 # Exit 0 only if every check passes.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/common.sh"
 W=$(mktemp -d "${TMPDIR:-/tmp}/xfer-servers.XXXXXX") || exit 1
 S=$W/sshd
 N=$W/nginx
@@ -31,11 +32,6 @@ bad() {
 # is NAME WANT GOT
 is() {
 	if [ "$2" = "$3" ]; then ok "$1"; else bad "$1: want '$2', got '$3'"; fi
-}
-
-running() {
-	st=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -c1)
-	[ -n "$st" ] && [ "$st" != Z ]
 }
 
 # Never let a proxy from the environment get between curl and 127.0.0.1.

@@ -31,15 +31,7 @@ die() {
 	exit 1
 }
 
-# q VALUE: VALUE as a single-quoted shell word.
-q() {
-	printf "'%s'" "$(printf '%s' "$1" | sed "s/'/'\\\\''/g")"
-}
-
-need() {
-	command -v "$1" >/dev/null 2>&1 ||
-	    die "'$1' not found (run tests/deps.sh)"
-}
+. "$(dirname "$0")/common.sh"
 
 # alive PIDFILE NAME: the PID in PIDFILE is a running NAME process.
 alive() {
@@ -47,40 +39,6 @@ alive() {
 	pid=$(cat "$1") || return 1
 	case "$pid" in ''|*[!0-9]*) return 1 ;; esac
 	[ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "$2" ] && running "$pid"
-}
-
-# free_port: a port in 20000-60000 that 127.0.0.1 can bind right now.
-# running PID: PID is a live process (a zombie that nobody reaped is not).
-running() {
-	st=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -c1)
-	[ -n "$st" ] && [ "$st" != Z ]
-}
-
-free_port() {
-	python3 -c '
-import random, socket, sys
-for _ in range(200):
-    p = random.randint(20000, 60000)
-    s = socket.socket()
-    try:
-        s.bind(("127.0.0.1", p))
-    except OSError:
-        continue
-    finally:
-        s.close()
-    print(p)
-    sys.exit(0)
-sys.exit(1)'
-}
-
-# accepts PORT: something accepts TCP connections on 127.0.0.1:PORT.
-accepts() {
-	python3 -c '
-import socket, sys
-try:
-    socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=1).close()
-except OSError:
-    sys.exit(1)' "$1"
 }
 
 # pin FILE.pub: the unpadded base64 SHA-256 of a public key.
@@ -144,19 +102,6 @@ reachable() {
 	    "$DIR/authorized_keys" "$DIR/sftproot" 2>/dev/null
 }
 
-open_path() {
-	reachable && return 0
-	d=$DIR
-	while [ "$d" != / ]; do
-		if [ -z "$(find "$d" -maxdepth 0 -perm -o+x)" ]; then
-			echo "sshd.sh: note: chmod o+x '$d' so '$TEST_USER' can reach '$DIR'" >&2
-			chmod o+x "$d" || die "cannot chmod '$d'"
-		fi
-		d=$(dirname "$d")
-	done
-	reachable || die "user '$TEST_USER' cannot reach '$DIR/sftproot'"
-}
-
 start() {
 	[ -x "$SSHD" ] || die "'$SSHD' not found (install openssh-server: tests/deps.sh)"
 	need ssh-keygen
@@ -196,7 +141,7 @@ start() {
 		chown "$user" "$DIR/sftproot" || die "cannot chown '$DIR/sftproot'"
 		chmod 755 "$DIR/sftproot"
 		chmod 711 "$DIR"
-		open_path
+		open_path "$TEST_USER" "$DIR/sftproot"
 		# sshd insists on its privilege separation directory.
 		mkdir -p /run/sshd && chmod 755 /run/sshd
 	else
