@@ -83,14 +83,21 @@ clock_text(time_t t, time_t now, char *out, size_t size)
 		    tm.tm_min, tm.tm_sec);
 }
 
-/* A file changed within settle: counted, and listed by a dry run. */
-static void
-note_settling(struct rrun *r, const char *name, const char *ds,
-    time_t mtime)
+/*
+ * 1 when a file last changed at mtime (-1: unknown, as some listings
+ * are) is still within settle: it is then counted, and listed by a dry
+ * run.  settle = 0s never waits, whatever the file's clock says.
+ */
+static int
+left_to_settle(struct rrun *r, const char *name, const char *ds,
+    long long mtime)
 {
-	time_t eligible = mtime + (time_t)r->job->inbox.settle_s;
+	time_t eligible = (time_t)mtime + (time_t)r->job->inbox.settle_s;
 	char at[64];
 
+	if (r->job->inbox.settle_s <= 0 || mtime < 0 ||
+	    (long long)r->o->now - mtime >= r->job->inbox.settle_s)
+		return 0;
 	r->settling++;
 	if (r->settling == 1 || eligible < r->settle_next)
 		r->settle_next = eligible;
@@ -107,6 +114,7 @@ note_settling(struct rrun *r, const char *name, const char *ds,
 		log_event(r->lg, LOG_DEBUG, r->job->name, ds, "settling", NULL,
 		    "'%s' changed less than %lds ago: eligible at %s", name,
 		    r->job->inbox.settle_s, at);
+	return 1;
 }
 
 /* One line for all the files the pick-up left to settle. */
@@ -270,12 +278,8 @@ pick_one(struct rrun *r, int dfd, const char *inbox, const char *name)
 	if (r->o->rerun && date != r->o->date)
 		return;
 	bdate_format(date, ds);
-	/* settle = 0s: never wait, whatever the file's clock says. */
-	if (job->inbox.settle_s > 0 &&
-	    (long long)(r->o->now - st.st_mtime) < job->inbox.settle_s) {
-		note_settling(r, name, ds, st.st_mtime);
+	if (left_to_settle(r, name, ds, (long long)st.st_mtime))
 		return;
-	}
 	manifest_names(name, msha, sizeof(msha), mjson, sizeof(mjson));
 	if ((msha[0] && faccessat(dfd, msha, F_OK, AT_SYMLINK_NOFOLLOW) == 0) ||
 	    (mjson[0] && faccessat(dfd, mjson, F_OK, AT_SYMLINK_NOFOLLOW) ==
@@ -529,11 +533,8 @@ pull_one(struct rrun *r, struct dest *d, const struct entries *all,
 	if (r->o->rerun && date != r->o->date)
 		return;
 	bdate_format(date, ds);
-	if (job->inbox.settle_s > 0 && e->mtime >= 0 &&
-	    r->o->now - e->mtime < job->inbox.settle_s) {
-		note_settling(r, e->name, ds, (time_t)e->mtime);
+	if (left_to_settle(r, e->name, ds, e->mtime))
 		return;
-	}
 	if (job->inbox.after_pull == AFTER_PULL_KEEP && pulled_before(r, e))
 		return;
 	manifest_names(e->name, msha, sizeof(msha), mjson, sizeof(mjson));
