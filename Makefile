@@ -19,14 +19,14 @@ XDEFS   ?=
 BUILD   ?= build
 VERSION  = 0.1.0
 
-PKGS     = libcurl libarchive sqlite3 json-c libcrypto
+PKGS     = libcurl libarchive sqlite3 json-c libcrypto libpq libmariadb
 XCFLAGS  = -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Wformat=2 -Wno-format-nonliteral \
 	   $(WERROR) $(SAN) $(XDEFS) -Ilib -DXFER_VERSION='"$(VERSION)"' \
 	   $(shell pkg-config --cflags $(PKGS)) -MMD -MP
 XLDFLAGS = $(SAN) $(FAULT_WRAP)
 XLIBS    = -lcsv $(shell pkg-config --libs $(PKGS))
 
-LIB_SRC  := $(sort $(wildcard lib/*.c))
+LIB_SRC  := $(sort $(wildcard lib/*.c lib/*/*.c))
 CMD_SRC  := $(sort $(wildcard cmd/*.c))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)

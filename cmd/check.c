@@ -16,6 +16,7 @@
 #include "cmd.h"
 #include "dest.h"
 #include "fsutil.h"
+#include "ingest.h"
 #include "source.h"
 #include "tz.h"
 
@@ -53,16 +54,49 @@ connect_job(struct xfer_ctx *x, const struct job *job)
 	return rc;
 }
 
+/* The server database of a job's [source] or [ingest], or NULL. */
+static const struct job_db *
+job_database(const struct job *job)
+{
+	if (job->direction == DIR_SEND)
+		return job->source.type == SRC_POSTGRESQL ||
+		    job->source.type == SRC_MYSQL ? &job->source.db : NULL;
+	return job->ingest.type == INGEST_POSTGRESQL ||
+	    job->ingest.type == INGEST_MYSQL ? &job->ingest.db : NULL;
+}
+
+/* Log in to the job's database and check its query or table. */
+static int
+connect_database(const struct job *job, const struct job_db *db)
+{
+	struct xerr err;
+	int rc;
+
+	/* A URL here never holds a password: job_load() refuses one. */
+	printf("%s: [%s] %s\n", job->name, job->direction == DIR_SEND ?
+	    "source" : "ingest", db->url != NULL ? db->url : db->service);
+	xerr_clear(&err);
+	rc = job->direction == DIR_SEND ?
+	    source_check(job, report, NULL, &err) :
+	    ingest_check(job, report, NULL, &err);
+	if (rc == -1)
+		report(NULL, 0, err.msg);
+	return rc;
+}
+
 /* Key and password files private, directories there and writable. */
 static int
 check_files(const struct job *job)
 {
 	const struct job_upload *up = &job->upload;
+	const struct job_db *db = job_database(job);
 	const char *secrets[][2] = {
 		{ "identity", up->identity },
 		{ "passphrase_file", up->passphrase_file },
 		{ "password_file", up->password_file },
 		{ "client_key", up->client_key },
+		{ "password_file", db != NULL ? db->password_file : NULL },
+		{ "client_key", db != NULL ? db->client_key : NULL },
 	};
 	struct xerr err;
 	const char *dir = NULL;
@@ -174,6 +208,7 @@ cmd_check(struct xfer_ctx *x, int argc, char **argv)
 	struct jobset js;
 	struct job **jobs = NULL;
 	int c, n, i, status = EXIT_OK, connect = 0, unreachable = 0;
+	const struct job_db *db;
 
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
@@ -207,6 +242,9 @@ cmd_check(struct xfer_ctx *x, int argc, char **argv)
 			    jobs[i]->file);
 			continue;
 		}
+		if ((db = job_database(jobs[i])) != NULL &&
+		    connect_database(jobs[i], db) == -1)
+			unreachable = 1;
 		if ((jobs[i]->direction == DIR_SEND ||
 		    jobs[i]->inbox.url != NULL) &&
 		    connect_job(x, jobs[i]) == -1)

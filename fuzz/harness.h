@@ -33,7 +33,7 @@ int fuzz_manifest(const uint8_t *data, size_t size);
 /* lib/fsutil.c name_is_plain() and lib/pattern.c; the input is
  * "PATTERN\0NAME\0JOB" (NAME defaults to PATTERN, JOB to "sales"). */
 int fuzz_names(const uint8_t *data, size_t size);
-/* lib/dest_curl.c remote_listing_parse(), as SFTP and as HTTPS. */
+/* lib/transport/dest_curl.c remote_listing_parse(), as SFTP and as HTTPS. */
 int fuzz_listing(const uint8_t *data, size_t size);
 
 struct fuzz_target {

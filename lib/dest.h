@@ -1,8 +1,9 @@
 /*
  * dest: deliver a batch's file and manifest to the job's destination.
  *
- * The delivery rules live here, once; the transports (dest_file.c; SFTP and
- * HTTPS later) fill a table of functions.  Rules (SPEC.md section 4): the
+ * The delivery rules live here, once (transport/dest.c); the transports
+ * (transport/dest_file.c, transport/dest_curl.c for SFTP and HTTPS) fill
+ * a table of functions.  Rules (SPEC.md section 4): the
  * data file first, then the manifest, each under a temporary name renamed
  * into place; the same bytes already at the destination count as sent;
  * other bytes are replaced (old manifest removed first) or, with

@@ -21,7 +21,14 @@
  * delivery) and, with replace-date, the version into xfer_applied (job,
  * date, name, sha256, records, delivery, applied_at).  A failure rolls
  * the whole file back.  Both tables are created, or upgraded from an
- * older xfer's xfer_ingested, inside that transaction.  command: runs the handler (fork/execve, no shell, own process
+ * older xfer's xfer_ingested, inside that transaction.
+ *
+ * postgresql, mysql (SPEC.md section 8): the same rule and the same two
+ * tables in the target database, rows loaded by COPY FROM STDIN
+ * (PostgreSQL) or batched multi-row INSERTs (MySQL/MariaDB, InnoDB) into
+ * a table that must exist; header columns map to its columns by name.
+ *
+ * command: runs the handler (fork/execve, no shell, own process
  * group, timeout) with "{file}" in its arguments replaced by the file's
  * path and XFER_JOB, XFER_DATE, XFER_FILE, XFER_SHA256 in its
  * environment: exit 0 = ingested, 75 = try again later, anything else
@@ -31,13 +38,14 @@
 #define XFER_INGEST_H
 
 #include "bdate.h"
+#include "dbsession.h"
 #include "job.h"
 #include "log.h"
 #include "xerr.h"
 
 enum ingest_result {
 	INGEST_DONE,		/* loaded (or verified, for none) */
-	INGEST_DUPLICATE,	/* sqlite: already in xfer_ingested */
+	INGEST_DUPLICATE,	/* adds nothing to what the target holds */
 	INGEST_LATER,		/* command exited 75: retry on a later run */
 };
 
@@ -57,6 +65,8 @@ struct ingest_req {
 	int force;		/* rerun --force: load even if the key is
 				 * already in xfer_ingested (and keep one
 				 * key row) */
+	struct dbsession *db;	/* postgresql, mysql: the run's connection
+				 * (NULL: one for this call only) */
 };
 
 /*
@@ -69,10 +79,10 @@ int ingest_file(const struct ingest_req *req, enum ingest_result *res,
     long long *records, const struct log *lg, struct xerr *err);
 
 /*
- * For the ledger's reconciliation after a crash: 1 if the sqlite target
- * holds the ingest of this delivery (req's job, date, name, sha256 and
- * delivery), 0 if not (or the table or database does not exist yet), -1
- * on error.  With mode = append: its key is in xfer_ingested; with
+ * For the ledger's reconciliation after a crash: 1 if the target
+ * (sqlite, postgresql, mysql) holds the ingest of this delivery (req's
+ * job, date, name, sha256 and delivery), 0 if not (or the table or
+ * database does not exist yet), -1 on error.  With mode = append: its key is in xfer_ingested; with
  * replace-date: it is the version xfer_applied names for its date (an
  * older delivery of the same bytes, since replaced, is not).  A key an
  * older xfer wrote (no delivery recorded) counts for any delivery.
@@ -80,6 +90,19 @@ int ingest_file(const struct ingest_req *req, enum ingest_result *res,
  * a ledger repaired after a crash still counts the records.
  */
 int ingest_known(const struct ingest_req *req, long long *records,
+    struct xerr *err);
+
+/* 1 when the job's target keeps the keys of what it ingested
+ * (xfer_ingested): sqlite, postgresql, mysql. */
+int ingest_keeps_keys(const struct job *job);
+
+/*
+ * For `xfer check --connect`: a database target logs in, reports the
+ * server's version and TLS, and checks the table and its columns (and
+ * that it can hold a transaction); other types report nothing.  -1 when
+ * the target is unusable.
+ */
+int ingest_check(const struct job *job, check_report_fn report, void *ctx,
     struct xerr *err);
 
 #endif

@@ -48,6 +48,7 @@
 #include "job.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -109,7 +110,8 @@ unknown_key(struct loader *ld, const struct stray *st, enum job_direction dir)
 {
 	size_t k, d, bestd = 3 + 1;	/* up to two edits (+1: see below) */
 	const char *best = NULL, *key = st->key;
-	char spelt[64];
+	char spelt[64], where[128];
+	size_t len;
 	int sd;
 
 	key_spelling(key, spelt);
@@ -129,23 +131,28 @@ unknown_key(struct loader *ld, const struct stray *st, enum job_direction dir)
 		    "you mean '%s'?)", key, jf_sec_names[st->sec], best);
 		return;
 	}
+	/* A key of another section; some (url, ca_file ...) are in two. */
+	where[0] = '\0';
 	for (k = 0; k < K_COUNT && spelt[0] != '\0'; k++) {
 		sd = jf_sec_dir[jf_keydefs[k].sec];
 		if ((sd == -1 || sd == (int)dir) &&
 		    strcmp(jf_keydefs[k].name, spelt) == 0) {
-			if (strcmp(key, spelt) == 0)
-				jf_problem(ld, st->line, "key '%s': unknown "
-				    "key in [%s] (it belongs in [%s])", key,
-				    jf_sec_names[st->sec],
-				    jf_sec_names[jf_keydefs[k].sec]);
-			else
-				jf_problem(ld, st->line, "key '%s': unknown "
-				    "key in [%s] (it belongs in [%s], spelt "
-				    "'%s')", key, jf_sec_names[st->sec],
-				    jf_sec_names[jf_keydefs[k].sec],
-				    jf_keydefs[k].name);
-			return;
+			len = strlen(where);
+			snprintf(where + len, sizeof(where) - len, "%s[%s]",
+			    len > 0 ? " or " : "",
+			    jf_sec_names[jf_keydefs[k].sec]);
 		}
+	}
+	if (where[0] != '\0') {
+		if (strcmp(key, spelt) == 0)
+			jf_problem(ld, st->line, "key '%s': unknown key in "
+			    "[%s] (it belongs in %s)", key,
+			    jf_sec_names[st->sec], where);
+		else
+			jf_problem(ld, st->line, "key '%s': unknown key in "
+			    "[%s] (it belongs in %s, spelt '%s')", key,
+			    jf_sec_names[st->sec], where, spelt);
+		return;
 	}
 	if (st->malformed)
 		jf_problem(ld, st->line, "key '%s': unknown key in [%s] (keys "
@@ -368,6 +375,10 @@ job_new(void)
 	job->inbox.after_pull = AFTER_PULL_DELETE;
 	job->inbox.max_size = 10LL << 30;
 	job->inbox.expect_min = -1;
+	job->source.db.connect_timeout_ms = 30000;
+	job->source.db.statement_timeout_ms = 3600000;
+	job->source.db.lock_timeout_ms = 30000;
+	job->ingest.db = job->source.db;
 	job->ingest.type = INGEST_NONE;
 	job->ingest.mode = MODE_APPEND;
 	job->ingest.timeout_s = 600;
@@ -561,6 +572,17 @@ done:
 	return rc;
 }
 
+static void
+db_free(struct job_db *db)
+{
+	free(db->url);
+	free(db->service);
+	free(db->password_file);
+	free(db->ca_file);
+	free(db->client_cert);
+	free(db->client_key);
+}
+
 void
 job_free(struct job *job)
 {
@@ -577,6 +599,7 @@ job_free(struct job *job)
 	free(job->source.ready_file);
 	free(job->source.database);
 	free(job->source.query);
+	db_free(&job->source.db);
 	strlist_free(&job->source.command);
 	strlist_free(&job->aggregate.group_by);
 	free(job->aggregate.count);
@@ -608,6 +631,7 @@ job_free(struct job *job)
 	free(job->ingest.date_column);
 	strlist_free(&job->ingest.columns);
 	strlist_free(&job->ingest.command);
+	db_free(&job->ingest.db);
 	free(job->backup.path);
 	free(job);
 }

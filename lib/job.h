@@ -15,15 +15,33 @@
 #include "xerr.h"
 
 enum job_direction { DIR_SEND, DIR_RECEIVE };
-enum src_type { SRC_CSV, SRC_JSONL, SRC_SQLITE, SRC_COMMAND };
+enum src_type { SRC_CSV, SRC_JSONL, SRC_SQLITE, SRC_COMMAND, SRC_POSTGRESQL,
+	SRC_MYSQL };
 enum out_format { FMT_CSV, FMT_JSON, FMT_JSONL };
 enum compress_kind { COMPRESS_NONE, COMPRESS_GZIP, COMPRESS_ZIP };
 enum manifest_kind { MANIFEST_NONE, MANIFEST_SHA256, MANIFEST_JSON };
 enum empty_mode { EMPTY_HEADER, EMPTY_ZERO };
 enum on_exists { ON_EXISTS_REPLACE, ON_EXISTS_FAIL };
-enum ingest_type { INGEST_SQLITE, INGEST_COMMAND, INGEST_NONE };
+enum ingest_type { INGEST_SQLITE, INGEST_COMMAND, INGEST_NONE,
+	INGEST_POSTGRESQL, INGEST_MYSQL };
 enum ingest_mode { MODE_APPEND, MODE_REPLACE_DATE };
 enum after_pull { AFTER_PULL_DELETE, AFTER_PULL_KEEP, AFTER_PULL_MOVE };
+
+/* A server database: [source] or [ingest] type = postgresql | mysql. */
+struct job_db {
+	char *url;		/* postgresql://, postgres://, mysql:// or
+				 * mariadb:// (matching the type), without a
+				 * password (refused); NULL with service */
+	char *service;		/* postgresql: a pg_service.conf entry */
+	char *password_file;	/* home-resolved; NULL: the client's own
+				 * (.pgpass, PGPASSFILE, option files) */
+	char *ca_file;		/* home-resolved; NULL: none */
+	char *client_cert;
+	char *client_key;
+	long connect_timeout_ms;	/* default 30000 */
+	long statement_timeout_ms;	/* default 3600000; 0: none */
+	long lock_timeout_ms;	/* default 30000; 0: none */
+};
 
 struct job_source {
 	enum src_type type;
@@ -34,7 +52,8 @@ struct job_source {
 				 * batch; 0: an empty batch */
 	char *ready_file;	/* pattern; NULL: none */
 	char *database;		/* sqlite */
-	char *query;		/* sqlite */
+	char *query;		/* sqlite, postgresql, mysql */
+	struct job_db db;	/* postgresql, mysql */
 	struct strlist command;	/* command: argv (patterns allowed in args) */
 	enum out_format format;	/* command: FMT_CSV or FMT_JSONL */
 	long timeout_s;		/* command; default 600 */
@@ -121,7 +140,9 @@ struct job_inbox {
 struct job_ingest {
 	enum ingest_type type;	/* required */
 	char *database;		/* sqlite: path (home-resolved, pattern) */
-	char *table;		/* sqlite: [A-Za-z_][A-Za-z0-9_]* */
+	char *table;		/* [A-Za-z_][A-Za-z0-9_]*; postgresql and
+				 * mysql also SCHEMA.TABLE */
+	struct job_db db;	/* postgresql, mysql */
 	enum ingest_mode mode;	/* default append */
 	char *date_column;	/* replace-date: default "date" */
 	struct strlist columns;	/* expected header; empty: not checked */

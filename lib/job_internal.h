@@ -32,6 +32,9 @@ enum key {
 	K_SRC_TYPE, K_SRC_PATH, K_SRC_DATE_FIELD, K_SRC_REQUIRED,
 	K_SRC_READY_FILE, K_SRC_DATABASE, K_SRC_QUERY, K_SRC_COMMAND,
 	K_SRC_FORMAT, K_SRC_TIMEOUT,
+	K_SRC_URL, K_SRC_SERVICE, K_SRC_PASSWORD_FILE, K_SRC_CA_FILE,
+	K_SRC_CLIENT_CERT, K_SRC_CLIENT_KEY, K_SRC_CONNECT_TIMEOUT,
+	K_SRC_STATEMENT_TIMEOUT, K_SRC_LOCK_TIMEOUT,
 
 	K_AGG_GROUP_BY, K_AGG_COUNT, K_AGG_SUM, K_AGG_MIN, K_AGG_MAX,
 	K_AGG_FIELDS, K_AGG_SCALE, K_AGG_ROUNDING,
@@ -56,6 +59,9 @@ enum key {
 
 	K_ING_TYPE, K_ING_DATABASE, K_ING_TABLE, K_ING_MODE,
 	K_ING_DATE_COLUMN, K_ING_COLUMNS, K_ING_COMMAND, K_ING_TIMEOUT,
+	K_ING_URL, K_ING_SERVICE, K_ING_PASSWORD_FILE, K_ING_CA_FILE,
+	K_ING_CLIENT_CERT, K_ING_CLIENT_KEY, K_ING_CONNECT_TIMEOUT,
+	K_ING_STATEMENT_TIMEOUT, K_ING_LOCK_TIMEOUT,
 
 	K_BK_PATH, K_BK_COMPRESS, K_BK_KEEP_DAYS,
 
@@ -80,6 +86,17 @@ enum conn { C_USER, C_IDENTITY, C_PASSPHRASE_FILE, C_KNOWN_HOSTS,
 
 extern const enum key jf_up_conn[C_COUNT];
 extern const enum key jf_in_conn[C_COUNT];
+
+/*
+ * The database connection keys [source] and [ingest] share (SPEC.md
+ * section 8); job_db.c reads either set into a struct job_db.
+ */
+enum dbkey { D_URL, D_SERVICE, D_PASSWORD_FILE, D_CA_FILE, D_CLIENT_CERT,
+	D_CLIENT_KEY, D_CONNECT_TIMEOUT, D_STATEMENT_TIMEOUT, D_LOCK_TIMEOUT,
+	D_COUNT };
+
+extern const enum key jf_src_db[D_COUNT];
+extern const enum key jf_ing_db[D_COUNT];
 
 /* "csv", "json", "jsonl" in enum out_format order; NULL-terminated. */
 extern const char *const jf_out_formats[];
@@ -199,6 +216,15 @@ void jf_check_required(struct loader *ld, int type);
  * -1 if not known, for jf_check_required_receive().
  */
 void jf_check_receive(struct loader *ld, int *typep);
+
+/*
+ * job_db.c: the database keys of [source] (dk = jf_src_db) or [ingest]
+ * (jf_ing_db) into db, for a postgresql (is_pg) or mysql type; and the
+ * keys a database type requires.
+ */
+void jf_check_db(struct loader *ld, const enum key *dk, int is_pg,
+    struct job_db *db);
+void jf_require_db(struct loader *ld, const enum key *dk);
 void jf_check_required_receive(struct loader *ld, int type);
 
 #endif

@@ -63,6 +63,15 @@ const struct keydef jf_keydefs[K_COUNT] = {
 	[K_SRC_COMMAND] = { SEC_SOURCE, "command" },
 	[K_SRC_FORMAT] = { SEC_SOURCE, "format" },
 	[K_SRC_TIMEOUT] = { SEC_SOURCE, "timeout" },
+	[K_SRC_URL] = { SEC_SOURCE, "url" },
+	[K_SRC_SERVICE] = { SEC_SOURCE, "service" },
+	[K_SRC_PASSWORD_FILE] = { SEC_SOURCE, "password_file" },
+	[K_SRC_CA_FILE] = { SEC_SOURCE, "ca_file" },
+	[K_SRC_CLIENT_CERT] = { SEC_SOURCE, "client_cert" },
+	[K_SRC_CLIENT_KEY] = { SEC_SOURCE, "client_key" },
+	[K_SRC_CONNECT_TIMEOUT] = { SEC_SOURCE, "connect_timeout" },
+	[K_SRC_STATEMENT_TIMEOUT] = { SEC_SOURCE, "statement_timeout" },
+	[K_SRC_LOCK_TIMEOUT] = { SEC_SOURCE, "lock_timeout" },
 
 	[K_AGG_GROUP_BY] = { SEC_AGGREGATE, "group_by" },
 	[K_AGG_COUNT] = { SEC_AGGREGATE, "count" },
@@ -138,6 +147,15 @@ const struct keydef jf_keydefs[K_COUNT] = {
 	[K_ING_COLUMNS] = { SEC_INGEST, "columns" },
 	[K_ING_COMMAND] = { SEC_INGEST, "command" },
 	[K_ING_TIMEOUT] = { SEC_INGEST, "timeout" },
+	[K_ING_URL] = { SEC_INGEST, "url" },
+	[K_ING_SERVICE] = { SEC_INGEST, "service" },
+	[K_ING_PASSWORD_FILE] = { SEC_INGEST, "password_file" },
+	[K_ING_CA_FILE] = { SEC_INGEST, "ca_file" },
+	[K_ING_CLIENT_CERT] = { SEC_INGEST, "client_cert" },
+	[K_ING_CLIENT_KEY] = { SEC_INGEST, "client_key" },
+	[K_ING_CONNECT_TIMEOUT] = { SEC_INGEST, "connect_timeout" },
+	[K_ING_STATEMENT_TIMEOUT] = { SEC_INGEST, "statement_timeout" },
+	[K_ING_LOCK_TIMEOUT] = { SEC_INGEST, "lock_timeout" },
 
 	[K_BK_PATH] = { SEC_BACKUP, "path" },
 	[K_BK_COMPRESS] = { SEC_BACKUP, "compress" },
@@ -156,6 +174,18 @@ const enum key jf_in_conn[C_COUNT] = {
 	K_IN_HOST_KEY_SHA256, K_IN_PASSWORD_FILE, K_IN_CA_FILE,
 	K_IN_CLIENT_CERT, K_IN_CLIENT_KEY, K_IN_RETRIES, K_IN_RETRY_DELAY,
 	K_IN_CONNECT_TIMEOUT, K_IN_STALL_TIMEOUT, K_IN_PROXY,
+};
+
+const enum key jf_src_db[D_COUNT] = {
+	K_SRC_URL, K_SRC_SERVICE, K_SRC_PASSWORD_FILE, K_SRC_CA_FILE,
+	K_SRC_CLIENT_CERT, K_SRC_CLIENT_KEY, K_SRC_CONNECT_TIMEOUT,
+	K_SRC_STATEMENT_TIMEOUT, K_SRC_LOCK_TIMEOUT,
+};
+
+const enum key jf_ing_db[D_COUNT] = {
+	K_ING_URL, K_ING_SERVICE, K_ING_PASSWORD_FILE, K_ING_CA_FILE,
+	K_ING_CLIENT_CERT, K_ING_CLIENT_KEY, K_ING_CONNECT_TIMEOUT,
+	K_ING_STATEMENT_TIMEOUT, K_ING_LOCK_TIMEOUT,
 };
 
 const char *const jf_out_formats[] = { "csv", "json", "jsonl", NULL };

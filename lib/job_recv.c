@@ -194,38 +194,72 @@ check_inbox(struct loader *ld)
 }
 
 static const char *const ingest_types[] = { "sqlite", "command", "none",
-	NULL };
+	"postgresql", "mysql", NULL };
+
+#define ING_DB	(1u << INGEST_POSTGRESQL | 1u << INGEST_MYSQL)
+#define ING_TABLE	(1u << INGEST_SQLITE | ING_DB)
 
 /* Keys of [ingest] that only some types use (bit per enum ingest_type). */
 static const struct only ingest_only[] = {
 	{ K_ING_DATABASE, 1u << INGEST_SQLITE, "sqlite" },
-	{ K_ING_TABLE, 1u << INGEST_SQLITE, "sqlite" },
-	{ K_ING_MODE, 1u << INGEST_SQLITE, "sqlite" },
-	{ K_ING_DATE_COLUMN, 1u << INGEST_SQLITE, "sqlite" },
+	{ K_ING_TABLE, ING_TABLE, "sqlite, postgresql or mysql" },
+	{ K_ING_MODE, ING_TABLE, "sqlite, postgresql or mysql" },
+	{ K_ING_DATE_COLUMN, ING_TABLE, "sqlite, postgresql or mysql" },
+	{ K_ING_URL, ING_DB, "postgresql or mysql" },
+	{ K_ING_SERVICE, ING_DB, "postgresql or mysql" },
+	{ K_ING_PASSWORD_FILE, ING_DB, "postgresql or mysql" },
+	{ K_ING_CA_FILE, ING_DB, "postgresql or mysql" },
+	{ K_ING_CLIENT_CERT, ING_DB, "postgresql or mysql" },
+	{ K_ING_CLIENT_KEY, ING_DB, "postgresql or mysql" },
+	{ K_ING_CONNECT_TIMEOUT, ING_DB, "postgresql or mysql" },
+	{ K_ING_STATEMENT_TIMEOUT, ING_DB, "postgresql or mysql" },
+	{ K_ING_LOCK_TIMEOUT, ING_DB, "postgresql or mysql" },
 	{ K_ING_COMMAND, 1u << INGEST_COMMAND, "command" },
 	{ K_ING_TIMEOUT, 1u << INGEST_COMMAND, "command" },
 };
 
-/* A table name goes into SQL unquoted by nobody's mistake only if it is a
- * plain identifier; xfer_ names are for xfer's own bookkeeping tables. */
-static void
-check_table(struct loader *ld)
+/* The length of the plain identifier at s: a letter or '_', then
+ * letters, digits or '_'. */
+static size_t
+ident_len(const char *s)
 {
-	const char *v = jf_val(ld, K_ING_TABLE);
-	size_t len, i;
+	size_t i;
+
+	for (i = 0; s[i] != '\0'; i++)
+		if (!((s[i] >= 'A' && s[i] <= 'Z') ||
+		    (s[i] >= 'a' && s[i] <= 'z') || s[i] == '_' ||
+		    (i > 0 && s[i] >= '0' && s[i] <= '9')))
+			break;
+	return i;
+}
+
+/*
+ * A table name goes into SQL unquoted by nobody's mistake only if it is a
+ * plain identifier (for a server database, optionally SCHEMA.TABLE);
+ * xfer_ names are for xfer's own bookkeeping tables.
+ */
+static void
+check_table(struct loader *ld, int type)
+{
+	const char *v = jf_val(ld, K_ING_TABLE), *t;
+	size_t len, n;
+	int server = type == INGEST_POSTGRESQL || type == INGEST_MYSQL;
 
 	if (v == NULL)
 		return;
 	len = strlen(v);
-	for (i = 0; i < len; i++)
-		if (!((v[i] >= 'A' && v[i] <= 'Z') ||
-		    (v[i] >= 'a' && v[i] <= 'z') || v[i] == '_' ||
-		    (i > 0 && v[i] >= '0' && v[i] <= '9')))
-			break;
-	if (i != len || len > 64)
+	t = v;
+	n = ident_len(v);
+	if (server && n > 0 && v[n] == '.') {
+		t = v + n + 1;
+		n += 1 + ident_len(t);
+	}
+	if (n != len || len > (server ? 129 : 64) || ident_len(t) == 0 ||
+	    ident_len(t) > 64)
 		jf_bad(ld, K_ING_TABLE, "'%s' is not a table name (a letter or "
-		    "'_', then letters, digits or '_', at most 64)", v);
-	else if (strncasecmp(v, "xfer_", 5) == 0)
+		    "'_', then letters, digits or '_', at most 64%s)", v,
+		    server ? "; or SCHEMA.TABLE" : "");
+	else if (strncasecmp(t, "xfer_", 5) == 0)
 		jf_bad(ld, K_ING_TABLE, "names starting with 'xfer_' are "
 		    "reserved for xfer's own tables");
 	else
@@ -245,12 +279,13 @@ check_ingest(struct loader *ld, int *typep)
 		jf_only_for(ld, ingest_only, sizeof(ingest_only) /
 		    sizeof(*ingest_only), type, ingest_types);
 	jf_path(ld, K_ING_DATABASE, 1, &ing->database);
-	check_table(ld);
+	check_table(ld, type);
 	if (jf_choose(ld, K_ING_MODE, (const char *const[]){ "append",
 	    "replace-date", NULL }, &n) == 0)
 		ing->mode = n == 0 ? MODE_APPEND : MODE_REPLACE_DATE;
 	jf_string(ld, K_ING_DATE_COLUMN, &ing->date_column);
-	if (type == INGEST_SQLITE && ing->date_column == NULL)
+	if ((type == INGEST_SQLITE || type == INGEST_POSTGRESQL ||
+	    type == INGEST_MYSQL) && ing->date_column == NULL)
 		ing->date_column = jf_dup(ld, "date");
 	jf_list(ld, K_ING_COLUMNS, &ing->columns);
 	/* With the expected header known, replace-date can be checked now
@@ -268,6 +303,9 @@ check_ingest(struct loader *ld, int *typep)
 	}
 	jf_check_command(ld, K_ING_COMMAND, &ing->command, 1);
 	jf_duration_s(ld, K_ING_TIMEOUT, 0, &ing->timeout_s);
+	if (type == INGEST_POSTGRESQL || type == INGEST_MYSQL)
+		jf_check_db(ld, jf_ing_db, type == INGEST_POSTGRESQL,
+		    &ing->db);
 }
 
 static void
@@ -328,6 +366,11 @@ jf_check_required_receive(struct loader *ld, int type)
 		break;
 	case INGEST_COMMAND:
 		jf_require(ld, K_ING_COMMAND);
+		break;
+	case INGEST_POSTGRESQL:
+	case INGEST_MYSQL:
+		jf_require_db(ld, jf_ing_db);
+		jf_require(ld, K_ING_TABLE);
 		break;
 	}
 }

@@ -17,7 +17,9 @@
 #include "pattern.h"
 
 static const char *const src_types[] = { "csv", "jsonl", "sqlite",
-	"command", NULL };
+	"command", "postgresql", "mysql", NULL };
+
+#define SRC_DB	(1u << SRC_POSTGRESQL | 1u << SRC_MYSQL)
 
 static const char *const cmd_formats[] = { "csv", "jsonl", NULL };
 
@@ -32,7 +34,17 @@ static const struct only src_only[] = {
 	{ K_SRC_REQUIRED, 1u << SRC_CSV | 1u << SRC_JSONL | 1u << SRC_SQLITE,
 	    "csv, jsonl or sqlite" },
 	{ K_SRC_DATABASE, 1u << SRC_SQLITE, "sqlite" },
-	{ K_SRC_QUERY, 1u << SRC_SQLITE, "sqlite" },
+	{ K_SRC_QUERY, 1u << SRC_SQLITE | SRC_DB, "sqlite, postgresql or "
+	    "mysql" },
+	{ K_SRC_URL, SRC_DB, "postgresql or mysql" },
+	{ K_SRC_SERVICE, SRC_DB, "postgresql or mysql" },
+	{ K_SRC_PASSWORD_FILE, SRC_DB, "postgresql or mysql" },
+	{ K_SRC_CA_FILE, SRC_DB, "postgresql or mysql" },
+	{ K_SRC_CLIENT_CERT, SRC_DB, "postgresql or mysql" },
+	{ K_SRC_CLIENT_KEY, SRC_DB, "postgresql or mysql" },
+	{ K_SRC_CONNECT_TIMEOUT, SRC_DB, "postgresql or mysql" },
+	{ K_SRC_STATEMENT_TIMEOUT, SRC_DB, "postgresql or mysql" },
+	{ K_SRC_LOCK_TIMEOUT, SRC_DB, "postgresql or mysql" },
 	{ K_SRC_COMMAND, 1u << SRC_COMMAND, "command" },
 	{ K_SRC_FORMAT, 1u << SRC_COMMAND, "command" },
 	{ K_SRC_TIMEOUT, 1u << SRC_COMMAND, "command" },
@@ -60,6 +72,8 @@ jf_check_source(struct loader *ld, int *typep)
 	if (jf_choose(ld, K_SRC_FORMAT, cmd_formats, &fmt) == 0)
 		src->format = fmt == 0 ? FMT_CSV : FMT_JSONL;
 	jf_duration_s(ld, K_SRC_TIMEOUT, 0, &src->timeout_s);
+	if (type == SRC_POSTGRESQL || type == SRC_MYSQL)
+		jf_check_db(ld, jf_src_db, type == SRC_POSTGRESQL, &src->db);
 }
 
 /* Add an output column; a name already there is reported against k. */
@@ -411,6 +425,11 @@ jf_check_required(struct loader *ld, int type)
 		break;
 	case SRC_COMMAND:
 		jf_require(ld, K_SRC_COMMAND);
+		break;
+	case SRC_POSTGRESQL:
+	case SRC_MYSQL:
+		jf_require_db(ld, jf_src_db);
+		jf_require(ld, K_SRC_QUERY);
 		break;
 	}
 	jf_require(ld, K_OUT_NAME);

@@ -375,7 +375,8 @@ batch_meta_read(const char *dir, struct batch_meta *m, struct xerr *err)
 /* Run the source through the pipeline into the writer. */
 static int
 fill(const struct job *job, bdate_t date, const char *dir,
-    struct pipeline *p, const struct log *lg, struct xerr *err)
+    struct dbsession *db, struct pipeline *p, const struct log *lg,
+    struct xerr *err)
 {
 	struct strlist want = { 0 };
 	const char *const *in;
@@ -386,6 +387,7 @@ fill(const struct job *job, bdate_t date, const char *dir,
 
 	memset(&req, 0, sizeof(req));
 	req.on_header = on_header;
+	req.db = db;
 	if (job->aggregate.enabled) {
 		memset(&spec, 0, sizeof(spec));
 		spec.group_by = (const char *const *)job->aggregate.group_by.v;
@@ -465,7 +467,8 @@ entry_name(const char *file, enum compress_kind kind, char *out, size_t size)
 
 int
 batch_produce(const struct job *job, bdate_t date, const char *dir,
-    struct batch_meta *meta, const struct log *lg, struct xerr *err)
+    struct dbsession *db, struct batch_meta *meta, const struct log *lg,
+    struct xerr *err)
 {
 	struct outfile of = { -1, NULL, { NULL }, 0 };
 	char *plain = NULL, *final = NULL, ds[BDATE_STRLEN];
@@ -516,7 +519,7 @@ batch_produce(const struct job *job, bdate_t date, const char *dir,
 		xerr_nomem(err);
 		goto out;
 	}
-	if (fill(job, date, dir, &p, lg, err) == -1)
+	if (fill(job, date, dir, db, &p, lg, err) == -1)
 		goto out;
 	if (!p.columns_set && job->output.format == FMT_CSV &&
 	    job->output.header && job->output.empty == EMPTY_HEADER)

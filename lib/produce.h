@@ -10,6 +10,7 @@
 #define XFER_PRODUCE_H
 
 #include "bdate.h"
+#include "dbsession.h"
 #include "digest.h"
 #include "job.h"
 #include "log.h"
@@ -27,10 +28,12 @@ struct batch_meta {
 
 /*
  * Build the batch of date into dir (an empty directory).  Every file is
- * fsync'd; the directory itself is not.
+ * fsync'd; the directory itself is not.  db is the run's database
+ * session for a postgresql or mysql source (may be NULL).
  */
 int batch_produce(const struct job *job, bdate_t date, const char *dir,
-    struct batch_meta *meta, const struct log *lg, struct xerr *err);
+    struct dbsession *db, struct batch_meta *meta, const struct log *lg,
+    struct xerr *err);
 
 /* Read dir/batch.meta; -1 if it is missing or damaged. */
 int batch_meta_read(const char *dir, struct batch_meta *meta,

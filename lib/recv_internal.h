@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <time.h>
 
+#include "dbsession.h"
 #include "manifest.h"
 #include "recvjob.h"
 
@@ -31,6 +32,8 @@ struct rrun {
 	char *jobdir;		/* spool/JOB */
 	int settling;		/* files left to settle by this pick-up */
 	time_t settle_next;	/* when the first of them is eligible */
+	struct dbsession db;	/* a database target's connection, for
+				 * every file of the run */
 };
 
 /* Ledger rows, as recv_collect() gathers them; the caller frees v. */

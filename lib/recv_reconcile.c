@@ -285,7 +285,7 @@ recv_reconcile(struct rrun *r, struct xerr *err)
 		}
 		/* Only a file on its way in can have been ingested by a run
 		 * that died before the ledger heard of it. */
-		if (r->job->ingest.type != INGEST_SQLITE || !f.sha256[0] ||
+		if (!ingest_keeps_keys(r->job) || !f.sha256[0] ||
 		    !(strcmp(f.state, ST_RECEIVED) == 0 ||
 		    (strcmp(f.state, ST_FAILED) == 0 && f.transient)))
 			continue;
@@ -295,6 +295,7 @@ recv_reconcile(struct rrun *r, struct xerr *err)
 		req.sha256 = f.sha256;
 		req.date = f.date;
 		req.delivery = f.id;
+		req.db = &r->db;
 		known = ingest_known(&req, &f.records, err);
 		/* Unknown is not "not ingested": process() decides in the
 		 * target's transaction. */

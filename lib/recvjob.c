@@ -155,9 +155,9 @@ process(struct rrun *r, struct recv_file *f, int force)
 		recv_fail_file(r, f, &e, 0);
 		goto out;
 	}
-	/* sqlite decides in the target's transaction; the others by what
+	/* A database target decides in its transaction; the others by what
 	 * the ledger says was applied. */
-	if (!force && r->job->ingest.type != INGEST_SQLITE) {
+	if (!force && !ingest_keeps_keys(r->job)) {
 		if ((k = ledger_duplicate(r, f, &prev, &e)) == -1) {
 			recv_fail_file(r, f, &e, 1);
 			goto out;
@@ -205,6 +205,7 @@ process(struct rrun *r, struct recv_file *f, int force)
 	req.expect_records = f->manifest_records;
 	req.delivery = f->id;
 	req.force = force;
+	req.db = &r->db;
 	if (ingest_file(&req, &res, &records, r->lg, &e) == -1) {
 		recv_fail_file(r, f, &e, e.cls == XERR_TEMP || e.cls == XERR_NOMEM);
 		goto out;
@@ -404,7 +405,7 @@ rerun_date(struct rrun *r, const long long *fresh, size_t nfresh,
 		force = 0;
 		if (!redo && r->o->force && (strcmp(f.state, ST_INGESTED) == 0
 		    || strcmp(f.state, ST_DUPLICATE) == 0)) {
-			if (r->job->ingest.type == INGEST_SQLITE &&
+			if (ingest_keeps_keys(r->job) &&
 			    r->job->ingest.mode == MODE_APPEND) {
 				log_event(r->lg, LOG_ERROR, r->job->name, ds,
 				    "rerun-refused", NULL, "not re-ingesting "
@@ -499,7 +500,7 @@ recv_job_run(const struct job *job, const struct spool *sp,
     struct ledger *l, const struct recv_opts *o, struct recv_outcome *out,
     const struct log *lg, struct xerr *err)
 {
-	struct rrun r = { job, sp, l, o, out, lg, NULL, 0, 0 };
+	struct rrun r = { job, sp, l, o, out, lg, NULL, 0, 0, { NULL, NULL } };
 	struct missing_dates expected = { NULL, 0 };
 	struct idlist todo = { 0 };
 	long long *fresh = NULL;
@@ -581,6 +582,7 @@ done:
 	free(fresh);
 	free(todo.v);
 	free(r.jobdir);
+	dbsession_close(&r.db);
 	spool_unlock(lockfd);
 	return rc;
 }

@@ -24,6 +24,8 @@ struct run {
 	struct send_outcome *out;
 	const struct log *lg;
 	struct dest *dest;
+	struct dbsession db;	/* a database source's connection, for
+				 * every date of the run */
 };
 
 
@@ -399,7 +401,7 @@ produce(struct run *r, struct send_batch *b, int *refused, struct xerr *err)
 		return -1;
 	/* batch_produce() writes batch.meta last, durably: that fsync of
 	 * the directory covers every name in it. */
-	if (batch_produce(r->job, b->date, tmp, &m, r->lg, err) == -1)
+	if (batch_produce(r->job, b->date, tmp, &r->db, &m, r->lg, err) == -1)
 		goto out;
 	/* Before anything of the old version goes: a refusal leaves the
 	 * spool and the ledger as they were. */
@@ -585,7 +587,7 @@ dry_run(struct run *r, struct send_batch *b, int need_produce)
 		return;
 	}
 	if (spool_tmpdir(r->sp, r->job->name, "dry-run", &tmp, &err) == -1 ||
-	    batch_produce(r->job, b->date, tmp, &m, r->lg, &err) == -1) {
+	    batch_produce(r->job, b->date, tmp, &r->db, &m, r->lg, &err) == -1) {
 		printf("%s %s: would fail to produce: %s\n", r->job->name, ds,
 		    err.msg);
 		r->out->failed++;
@@ -738,7 +740,7 @@ send_job_run(const struct job *job, const struct spool *sp,
     struct ledger *l, const struct send_opts *o, struct send_outcome *out,
     const struct log *lg, struct xerr *err)
 {
-	struct run r = { job, sp, l, o, out, lg, NULL };
+	struct run r = { job, sp, l, o, out, lg, NULL, { NULL, NULL } };
 	bdate_t today, current, first, d, lo;
 	int lockfd = -1, rc = -1, found, k;
 
@@ -798,6 +800,7 @@ send_job_run(const struct job *job, const struct spool *sp,
 	rc = 0;
 done:
 	dest_close(r.dest);
+	dbsession_close(&r.db);
 	spool_unlock(lockfd);
 	return rc;
 }

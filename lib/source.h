@@ -2,7 +2,9 @@
  * source: run a send job's [source] for one batch date and push its records
  * to a callback: CSV or JSON Lines files matched by a glob (bytewise
  * order), an SQLite query with :date, :start and :end bound, or a command
- * whose standard output is CSV or JSON Lines.
+ * whose standard output is CSV or JSON Lines, or a PostgreSQL or
+ * MySQL/MariaDB query (SPEC.md section 8) run in one read-only,
+ * repeatable-read transaction and streamed.
  */
 #ifndef XFER_SOURCE_H
 #define XFER_SOURCE_H
@@ -10,6 +12,7 @@
 #include <stddef.h>
 
 #include "bdate.h"
+#include "dbsession.h"
 #include "job.h"
 #include "log.h"
 #include "record.h"
@@ -23,6 +26,9 @@ struct source_req {
 	 * header, a query's columns), before its records.  May be NULL. */
 	int (*on_header)(void *ctx, const char *file,
 	    const char *const *names, size_t n, struct xerr *err);
+	/* postgresql, mysql: the run's connection (NULL: one for this
+	 * call only), reused for every date of a backfill. */
+	struct dbsession *db;
 };
 
 /*
@@ -45,5 +51,13 @@ int source_run(const struct job *job, bdate_t date, const char *tmpdir,
  */
 int source_input_missing(const struct job *job, bdate_t date, char *why,
     size_t size, struct xerr *err);
+
+/*
+ * For `xfer check --connect`: a database source logs in, reports the
+ * server's version and TLS, and prepares the query; other types report
+ * nothing.  -1 when the source is unusable.
+ */
+int source_check(const struct job *job, check_report_fn report, void *ctx,
+    struct xerr *err);
 
 #endif

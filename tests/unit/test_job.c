@@ -513,7 +513,7 @@ static const struct broken_row broken[] = {
 	    { ":11: key 'frobnicate': unknown key in [upload]" } },
 	{ "key in the wrong section", BASE "[job]\nurl = x\n",
 	    { ":11: key 'url': unknown key in [job] (it belongs in "
-	    "[upload])" } },
+	    "[source] or [upload])" } },
 	{ "bad duration", BASE "retry_delay = 5 minutes\n",
 	    { ":10: key 'retry_delay': expected a number of seconds or a "
 	    "number with one unit s, m, h or d (e.g. 30s, 10m, 2h, 7d)" } },
@@ -556,10 +556,11 @@ static const struct broken_row broken[] = {
 	{ "bad direction", "[job]\ndirection = sideways\n" SRC OUT UP,
 	    { ":2: key 'direction': expected send or receive" } },
 	{ "bad source type", JOB "[source]\ntype = xml\n" OUT UP,
-	    { ":4: key 'type': expected csv, jsonl, sqlite or command" } },
+	    { ":4: key 'type': expected csv, jsonl, sqlite, command, "
+	    "postgresql or mysql" } },
 	{ "key for another type", BASE "[source]\nquery = SELECT 1\n",
 	    { ":11: key 'query': not used with type = csv (only with type = "
-	    "sqlite)" } },
+	    "sqlite, postgresql or mysql)" } },
 	{ "required with a command", JOB "[source]\ntype = command\n"
 	    "command = /bin/true\nrequired = no\n" OUT UP,
 	    { ":6: key 'required': not used with type = command (only with "
@@ -682,7 +683,7 @@ static const struct broken_row broken[] = {
 	    "'retry_delay'?)" } },
 	{ "malformed key in the wrong section", BASE "[job]\nca-file = x\n",
 	    { ":11: key 'ca-file': unknown key in [job] (it belongs in "
-	    "[upload], spelt 'ca_file')" } },
+	    "[source] or [upload], spelt 'ca_file')" } },
 	{ "malformed key, nothing close", BASE "[upload]\nfrob-nicate! = 1\n",
 	    { ":11: key 'frob-nicate!': unknown key in [upload] (keys are "
 	    "lower case letters, digits and '_')" } },
@@ -1100,7 +1101,8 @@ static const struct broken_row broken_receive[] = {
 	{ "bad mode", RBASE "mode = upsert\n",
 	    { ":10: key 'mode': expected append or replace-date" } },
 	{ "bad ingest type", RJOB RIN "[ingest]\ntype = postgres\n",
-	    { ":7: key 'type': expected sqlite, command or none" } },
+	    { ":7: key 'type': expected sqlite, command, none, "
+	    "postgresql or mysql" } },
 	{ "missing ingest type", RJOB RIN,
 	    { "/t.job: key 'type' is required in [ingest]" } },
 	{ "missing sqlite keys", RJOB RIN "[ingest]\ntype = sqlite\n",
@@ -1117,7 +1119,7 @@ static const struct broken_row broken_receive[] = {
 	{ "sqlite keys with none", RJOB RIN "[ingest]\ntype = none\n"
 	    "table = t\ndate_column = d\n",
 	    { ":8: key 'table': not used with type = none (only with type = "
-	    "sqlite)",
+	    "sqlite, postgresql or mysql)",
 	    ":9: key 'date_column': not used with type = none" } },
 	{ "unknown placeholder in an ingest command", RJOB RIN
 	    "[ingest]\ntype = command\ncommand = load {fil}\n",
@@ -1231,7 +1233,8 @@ static const struct broken_row broken_receive[] = {
 	    "'pattern'?)" } },
 	{ "key in the wrong section", RBASE "[job]\nurl = sftp://h/\n"
 	    "query = x\n[backup]\ntable = t\n",
-	    { ":11: key 'url': unknown key in [job] (it belongs in [inbox])",
+	    { ":11: key 'url': unknown key in [job] (it belongs in [inbox] "
+	    "or [ingest])",
 	    ":12: key 'query': unknown key in [job]",
 	    ":14: key 'table': unknown key in [backup] (it belongs in "
 	    "[ingest])" } },
@@ -1318,6 +1321,106 @@ test_broken(void **state)
 	run_broken(broken, sizeof(broken) / sizeof(broken[0]));
 }
 
+/* [source] and [ingest] type = postgresql | mysql (SPEC.md section 8). */
+static const struct broken_row broken_db[] = {
+	{ "password in a postgresql url", JOB "[source]\ntype = postgresql\n"
+	    "url = postgresql://xfer:s3cret@db/shop\nquery = SELECT 1\n"
+	    OUT UP,
+	    { ":5: key 'url': a password does not belong in the job file; "
+	    "put it in a file named by password_file (mode 0600), or in "
+	    "the client's own .pgpass" } },
+	{ "password option in a url", JOB "[source]\ntype = postgresql\n"
+	    "url = postgres://db/shop?sslmode=require&password=s3cret\n"
+	    "query = SELECT 1\n" OUT UP,
+	    { ":5: key 'url': a password does not belong" } },
+	{ "password in a mysql url", RJOB RIN "[ingest]\ntype = mysql\n"
+	    "url = mysql://xfer:pw@db:3306/shop\ntable = sales\n",
+	    { ":8: key 'url': a password does not belong in the job file; "
+	    "put it in a file named by password_file (mode 0600), or in "
+	    "the client's own option files" } },
+	{ "url of the other database", RJOB RIN "[ingest]\n"
+	    "type = postgresql\nurl = mysql://db/shop\ntable = sales\n",
+	    { ":8: key 'url': 'mysql://db/shop' is not a PostgreSQL URL "
+	    "(expected postgresql://...)" } },
+	{ "service with mysql", JOB "[source]\ntype = mysql\n"
+	    "service = shop\nquery = SELECT 1\n" OUT UP,
+	    { ":5: key 'service': only for type = postgresql (a "
+	    "pg_service.conf entry); give url" } },
+	{ "url and service", JOB "[source]\ntype = postgresql\n"
+	    "url = postgresql://db/shop\nservice = shop\n"
+	    "query = SELECT 1\n" OUT UP,
+	    { ":6: key 'service': give url or service, not both" } },
+	{ "no url, no query", JOB "[source]\ntype = postgresql\n" OUT UP,
+	    { "key 'url' (or 'service') is required in [source]",
+	    "key 'query' is required in [source]" } },
+	{ "no table", RJOB RIN "[ingest]\ntype = postgresql\n"
+	    "url = postgresql://db/shop\n",
+	    { "key 'table' is required in [ingest]" } },
+	{ "schema-qualified table in sqlite", RJOB RIN "[ingest]\n"
+	    "type = sqlite\ndatabase = x.db\ntable = public.sales\n",
+	    { ":9: key 'table': 'public.sales' is not a table name" } },
+	{ "reserved table in a schema", RJOB RIN "[ingest]\n"
+	    "type = postgresql\nurl = postgresql://db/shop\n"
+	    "table = public.xfer_ingested\n",
+	    { ":9: key 'table': names starting with 'xfer_' are reserved" } },
+	{ "client_cert without client_key", RJOB RIN "[ingest]\n"
+	    "type = mysql\nurl = mysql://db/shop\ntable = t\n"
+	    "client_cert = c.pem\n",
+	    { ":10: key 'client_cert': client_cert and client_key go "
+	    "together" } },
+	{ "database keys with a file source", BASE "[source]\n"
+	    "url = postgresql://db/shop\n",
+	    { ":11: key 'url': not used with type = csv (only with type = "
+	    "postgresql or mysql)" } },
+};
+
+static void
+test_databases(void **state)
+{
+	struct job *job;
+
+	(void)state;
+	job = load_ok(JOB "[source]\ntype = postgresql\n"
+	    "url = postgresql://xfer@db.example.com:5432/shop?sslmode="
+	    "verify-full\npassword_file = secrets/shop.pass\n"
+	    "ca_file = /etc/xfer/db-ca.pem\n"
+	    "query = SELECT store_id, amount FROM sales WHERE sold_at >= "
+	    ":start AND sold_at < :end\nstatement_timeout = 10m\n"
+	    "lock_timeout = 0\n" OUT UP);
+	assert_int_equal(job->source.type, SRC_POSTGRESQL);
+	assert_string_equal(job->source.db.url, "postgresql://xfer@"
+	    "db.example.com:5432/shop?sslmode=verify-full");
+	assert_string_equal(job->source.db.password_file,
+	    HOME "/secrets/shop.pass");
+	assert_string_equal(job->source.db.ca_file, "/etc/xfer/db-ca.pem");
+	assert_null(job->source.db.service);
+	assert_int_equal(job->source.db.statement_timeout_ms, 600000);
+	assert_int_equal(job->source.db.lock_timeout_ms, 0);
+	assert_int_equal(job->source.db.connect_timeout_ms, 30000);
+	job_free(job);
+
+	job = load_ok(RJOB RIN "[ingest]\ntype = mysql\n"
+	    "url = mariadb://xfer@127.0.0.1:3306/shop\ntable = shop.sales\n"
+	    "mode = replace-date\nclient_cert = c.pem\nclient_key = c.key\n"
+	    "connect_timeout = 5s\n");
+	assert_int_equal(job->ingest.type, INGEST_MYSQL);
+	assert_string_equal(job->ingest.table, "shop.sales");
+	assert_string_equal(job->ingest.date_column, "date");
+	assert_int_equal(job->ingest.mode, MODE_REPLACE_DATE);
+	assert_string_equal(job->ingest.db.client_key, HOME "/c.key");
+	assert_int_equal(job->ingest.db.connect_timeout_ms, 5000);
+	assert_int_equal(job->ingest.db.statement_timeout_ms, 3600000);
+	job_free(job);
+
+	job = load_ok(RJOB RIN "[ingest]\ntype = postgresql\n"
+	    "service = warehouse\ntable = sales\n");
+	assert_string_equal(job->ingest.db.service, "warehouse");
+	assert_null(job->ingest.db.url);
+	job_free(job);
+
+	run_broken(broken_db, sizeof(broken_db) / sizeof(broken_db[0]));
+}
+
 static void
 test_job_names(void **state)
 {
@@ -1397,6 +1500,7 @@ main(void)
 		cmocka_unit_test(test_full_job),
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_sqlite_and_command),
+		cmocka_unit_test(test_databases),
 		cmocka_unit_test(test_command_split),
 		cmocka_unit_test(test_output_format_from_name),
 		cmocka_unit_test(test_urls),

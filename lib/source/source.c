@@ -1,3 +1,15 @@
+/*
+ * source: what every [source] type shares, the files, sqlite and command
+ * types, and the dispatch by type.  The server databases are in
+ * source_pg.c and source_mysql.c (source_impl.h is what they share with
+ * this file).
+ *
+ * The rules every type follows: records are pushed one at a time (memory
+ * stays flat); input that is not there is XERR_TEMP unless required = no
+ * (SPEC.md section 4, "Missing input is not an empty day"); a query's
+ * :date, :start and :end are bound, never pasted into SQL; a query's
+ * columns are projected by name (source_project()).
+ */
 #include "source.h"
 
 #include <errno.h>
@@ -17,6 +29,7 @@
 #include "jsonlin.h"
 #include "pattern.h"
 #include "proc.h"
+#include "source_impl.h"
 #include "strlist.h"
 #include "tz.h"
 
@@ -185,24 +198,71 @@ out:
 	return rc;
 }
 
+void
+source_date_params(bdate_t date, char *ds, char *start, char *end)
+{
+	time_t t0, t1;
+
+	bdate_format(date, ds);
+	tz_day_bounds(date, &t0, &t1);
+	tz_format_iso(t0, start, SOURCE_TS_MAX);
+	tz_format_iso(t1, end, SOURCE_TS_MAX);
+}
+
+int
+source_project(const struct job *job, const struct source_req *req,
+    const char *const *names, size_t ncol, int **mapp, size_t *noutp,
+    struct xerr *err)
+{
+	size_t nout = req->want ? req->nwant : ncol, i, j;
+	int *map;
+
+	*mapp = NULL;
+	*noutp = 0;
+	for (i = 0; i < ncol; i++)
+		for (j = 0; j < i; j++)
+			if (strcmp(names[i], names[j]) == 0)
+				return xerr_set(err, XERR_PERM, 0, "%s: query "
+				    "in [source] returns column '%s' twice; "
+				    "name it with AS", job->file, names[i]);
+	if ((map = calloc(nout + 1, sizeof(*map))) == NULL)
+		return xerr_nomem(err);
+	for (i = 0; i < nout; i++) {
+		if (req->want == NULL) {
+			map[i] = (int)i;
+			continue;
+		}
+		map[i] = -1;
+		for (j = 0; j < ncol; j++)
+			if (strcmp(req->want[i], names[j]) == 0)
+				map[i] = (int)j;
+		if (map[i] == -1) {
+			free(map);
+			return xerr_set(err, XERR_PERM, 0, "%s: query in "
+			    "[source] has no column '%s'", job->file,
+			    req->want[i]);
+		}
+	}
+	*mapp = map;
+	*noutp = nout;
+	return 0;
+}
+
 static int
 run_sqlite(const struct job *job, bdate_t date, const struct source_req *req,
     record_fn fn, void *ctx, const struct log *lg, struct xerr *err)
 {
-	char *dbpath = NULL, ds[BDATE_STRLEN], start[64], end[64];
+	char *dbpath = NULL, ds[BDATE_STRLEN], start[SOURCE_TS_MAX],
+	    end[SOURCE_TS_MAX];
 	const char **names = NULL;
 	struct value *vals = NULL;
-	int *map = NULL, ncol, i, j, idx, rc = -1, step;
+	int *map = NULL, ncol, i, idx, rc = -1, step;
 	sqlite3_stmt *st = NULL;
 	sqlite3 *db = NULL;
 	struct record rec;
-	time_t t0, t1;
 	size_t nout;
 
-	bdate_format(date, ds);
-	tz_day_bounds(date, &t0, &t1);
-	tz_format_iso(t0, start, sizeof(start));
-	tz_format_iso(t1, end, sizeof(end));
+	source_date_params(date, ds, start, end);
 	if (pattern_expand(job->source.database, job->name, date, &dbpath,
 	    err) == -1)
 		return -1;
@@ -247,38 +307,19 @@ run_sqlite(const struct job *job, bdate_t date, const struct source_req *req,
 	if ((idx = sqlite3_bind_parameter_index(st, ":end")) > 0)
 		sqlite3_bind_text(st, idx, end, -1, SQLITE_STATIC);
 	ncol = sqlite3_column_count(st);
-	nout = req->want ? req->nwant : (size_t)ncol;
 	names = calloc((size_t)ncol + 1, sizeof(*names));
-	map = calloc(nout + 1, sizeof(*map));
-	vals = calloc(nout + 1, sizeof(*vals));
-	if (names == NULL || map == NULL || vals == NULL) {
+	if (names == NULL) {
 		xerr_nomem(err);
 		goto out;
 	}
-	for (i = 0; i < ncol; i++) {
+	for (i = 0; i < ncol; i++)
 		names[i] = sqlite3_column_name(st, i);
-		for (j = 0; j < i; j++)
-			if (strcmp(names[i], names[j]) == 0) {
-				xerr_set(err, XERR_PERM, 0, "%s: query in "
-				    "[source] returns column '%s' twice; "
-				    "name it with AS", job->file, names[i]);
-				goto out;
-			}
-	}
-	for (i = 0; i < (int)nout; i++) {
-		if (req->want == NULL) {
-			map[i] = i;
-			continue;
-		}
-		map[i] = -1;
-		for (j = 0; j < ncol; j++)
-			if (strcmp(req->want[i], names[j]) == 0)
-				map[i] = j;
-		if (map[i] == -1) {
-			xerr_set(err, XERR_PERM, 0, "%s: query in [source] "
-			    "has no column '%s'", job->file, req->want[i]);
-			goto out;
-		}
+	if (source_project(job, req, names, (size_t)ncol, &map, &nout,
+	    err) == -1)
+		goto out;
+	if ((vals = calloc(nout + 1, sizeof(*vals))) == NULL) {
+		xerr_nomem(err);
+		goto out;
 	}
 	if (req->on_header && req->on_header(ctx, dbpath, names,
 	    (size_t)ncol, err) == -1)
@@ -449,6 +490,12 @@ source_run(const struct job *job, bdate_t date, const char *tmpdir,
 	case SRC_COMMAND:
 		rc = run_command(job, date, tmpdir, req, fn, ctx, err);
 		break;
+	case SRC_POSTGRESQL:
+		rc = source_pg_run(job, date, req, fn, ctx, lg, err);
+		break;
+	case SRC_MYSQL:
+		rc = source_my_run(job, date, req, fn, ctx, lg, err);
+		break;
 	default:
 		rc = xerr_set(err, XERR_PERM, 0, "unknown source type");
 	}
@@ -512,4 +559,18 @@ source_input_missing(const struct job *job, bdate_t date, char *why,
 	}
 	free(path);
 	return missing;
+}
+
+int
+source_check(const struct job *job, check_report_fn report, void *ctx,
+    struct xerr *err)
+{
+	switch (job->source.type) {
+	case SRC_POSTGRESQL:
+		return source_pg_check(job, report, ctx, err);
+	case SRC_MYSQL:
+		return source_my_check(job, report, ctx, err);
+	default:
+		return 0;
+	}
 }

@@ -1,0 +1,13 @@
+/*
+ * ingest_mysql: the mysql target (SPEC.md section 8).  To be built.
+ */
+#include "ingest_impl.h"
+
+static int
+load_my(struct ingest *ig)
+{
+	return xerr_set(ig->err, XERR_CONFIG, 0, "%s: [ingest] type = "
+	    "postgresql is not built yet", ig->job->file);
+}
+
+const struct ingest_ops ingest_my_ops = { load_my, NULL, NULL };
