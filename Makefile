@@ -166,7 +166,7 @@ clean:
 # tests/data/fuzz-regressions/NAME/, which test_fuzz_regressions replays.
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS ?= job ini csv jsonl jsonarr manifest names listing
+FUZZ_TARGETS ?= job ini csv jsonl jsonarr manifest names listing sqlparam
 FUZZ_DIR      = $(BUILD)/fuzz
 FUZZ_SAN      = -fsanitize=address,undefined -fno-sanitize-recover=all \
 		-fno-omit-frame-pointer
@@ -181,6 +181,7 @@ FUZZ_CFLAGS   = -std=gnu11 -D_GNU_SOURCE -g -O1 -Wall -Wextra \
 FUZZ_MAXLEN_job      = 4096
 FUZZ_MAXLEN_ini      = 9000
 FUZZ_MAXLEN_csv      = 2048
+FUZZ_MAXLEN_sqlparam = 4096
 FUZZ_MAXLEN_jsonl    = 2048
 FUZZ_MAXLEN_jsonarr  = 2048
 FUZZ_MAXLEN_manifest = 1024

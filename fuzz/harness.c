@@ -31,6 +31,7 @@
 
 #include "bdate.h"
 #include "buf.h"
+#include "db/sqlparam.h"
 #include "dest.h"
 #include "fsutil.h"
 #include "ini.h"
@@ -1217,6 +1218,53 @@ fuzz_listing(const uint8_t *data, size_t size)
 	return rc;
 }
 
+/* One style: the rewrite fails cleanly or its output, rewritten again,
+ * is itself (placeholders are not parameters) and shorter or equal. */
+static int
+h_sqlparam(const char *sql, enum sqlparam_style style)
+{
+	struct sqlparam p, q;
+	struct xerr err;
+	int i, rc = 0;
+
+	if (sqlparam_rewrite(sql, style, &p, &err) == -1)
+		return err.cls == XERR_CONFIG || err.cls == XERR_NOMEM ? 0 :
+		    h_fail("sqlparam", "unexpected error class: %s", err.msg);
+	if (p.n < 0 || p.n > SQLPARAM_MAX || strlen(p.sql) > strlen(sql))
+		rc = h_fail("sqlparam", "%d placeholders, %zu bytes from %zu",
+		    p.n, strlen(p.sql), strlen(sql));
+	for (i = 0; rc == 0 && i < p.n; i++)
+		if (p.which[i] < SQLPARAM_DATE || p.which[i] > SQLPARAM_END)
+			rc = h_fail("sqlparam", "placeholder %d is %d", i,
+			    p.which[i]);
+	if (rc == 0 && sqlparam_rewrite(p.sql, style, &q, &err) == 0) {
+		if (q.n != 0 || strcmp(q.sql, p.sql) != 0)
+			rc = h_fail("sqlparam", "not stable: '%s' -> '%s'",
+			    p.sql, q.sql);
+		sqlparam_free(&q);
+	} else if (rc == 0) {
+		rc = h_fail("sqlparam", "its own output refused: %s", err.msg);
+	}
+	sqlparam_free(&p);
+	return rc;
+}
+
+int
+fuzz_sqlparam(const uint8_t *data, size_t size)
+{
+	char *sql;
+	int rc;
+
+	if ((sql = malloc(size + 1)) == NULL)
+		return h_fail("sqlparam", "out of memory");
+	memcpy(sql, data, size);
+	sql[size] = '\0';
+	rc = h_sqlparam(sql, SQLPARAM_DOLLAR) == -1 ||
+	    h_sqlparam(sql, SQLPARAM_QMARK) == -1 ? -1 : 0;
+	free(sql);
+	return rc;
+}
+
 const struct fuzz_target fuzz_targets[] = {
 	{ "job", fuzz_job },
 	{ "ini", fuzz_ini },
@@ -1226,5 +1274,6 @@ const struct fuzz_target fuzz_targets[] = {
 	{ "manifest", fuzz_manifest },
 	{ "names", fuzz_names },
 	{ "listing", fuzz_listing },
+	{ "sqlparam", fuzz_sqlparam },
 	{ NULL, NULL },
 };

@@ -35,6 +35,8 @@ int fuzz_manifest(const uint8_t *data, size_t size);
 int fuzz_names(const uint8_t *data, size_t size);
 /* lib/transport/dest_curl.c remote_listing_parse(), as SFTP and as HTTPS. */
 int fuzz_listing(const uint8_t *data, size_t size);
+/* lib/db/sqlparam.c, both placeholder styles. */
+int fuzz_sqlparam(const uint8_t *data, size_t size);
 
 struct fuzz_target {
 	const char *name;	/* fuzz/fuzz_NAME.c, fuzz/corpus/NAME/ */

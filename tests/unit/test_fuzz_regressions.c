@@ -165,7 +165,7 @@ test_listing_entry_max(void **state)
 	(void *)name }
 
 static const char *const names[] = { "job", "ini", "csv", "jsonl",
-    "jsonarr", "manifest", "names", "listing" };
+    "jsonarr", "manifest", "names", "listing", "sqlparam" };
 
 /* A target added to the harness is replayed here too. */
 static void
@@ -203,6 +203,7 @@ main(void)
 		TARGET("manifest"),
 		TARGET("names"),
 		TARGET("listing"),
+		TARGET("sqlparam"),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, teardown);
