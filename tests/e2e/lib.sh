@@ -86,3 +86,36 @@ start_nginx() {
 	on_exit="$on_exit \"$SERVERS/nginx.sh\" stop \"$T/nginx\" >/dev/null 2>&1;"
 	. "$T/nginx/env"
 }
+
+# A throwaway PostgreSQL 15 (PG_* variables, see tests/servers/README.md);
+# pg_sql SQL runs as the superuser over the socket, psql's -At output.
+start_postgres() {
+	"$SERVERS/postgres.sh" start "$T/pg" >"$T/pg.start" 2>&1 ||
+	    { cat "$T/pg.start"; fail "cannot start postgres"; }
+	on_exit="$on_exit \"$SERVERS/postgres.sh\" stop \"$T/pg\" >/dev/null 2>&1;"
+	. "$T/pg/env"
+}
+
+pg_sql() {
+	PGCONNECT_TIMEOUT=10 timeout 60 "$PG_BIN/psql" -X -w -q -At \
+	    -v ON_ERROR_STOP=1 -h "$PG_SOCKET_DIR" -p "$PG_PORT" \
+	    -U "$PG_SUPERUSER" -d "$PG_DB" <<SQL
+$1
+SQL
+}
+
+# A throwaway MariaDB 10.11 (MY_* variables); my_sql SQL runs as root
+# over the socket, tab-separated output without column names.
+start_mariadb() {
+	"$SERVERS/mariadb.sh" start "$T/my" >"$T/my.start" 2>&1 ||
+	    { cat "$T/my.start"; fail "cannot start mariadb"; }
+	on_exit="$on_exit \"$SERVERS/mariadb.sh\" stop \"$T/my\" >/dev/null 2>&1;"
+	. "$T/my/env"
+}
+
+my_sql() {
+	timeout 60 "$MY_BIN/mariadb" --no-defaults -S "$MY_SOCKET" -u root \
+	    -N -B "$MY_DB" <<SQL
+$1
+SQL
+}
