@@ -18,8 +18,12 @@
  * anything is written.
  *
  * Values go into COPY's text format, where NULL is \N and everything
- * else is data: a JSON null or a missing JSON Lines field is NULL, an
- * empty CSV field (quoted or not) is the empty string, as for sqlite.
+ * else is data: a JSON null or a missing JSON Lines field is NULL.  CSV
+ * has no NULL, and the empty string fits only a string column (text,
+ * varchar, char): an empty value (quoted or not) is the empty string
+ * there and NULL in a column of any other type (numeric, date, boolean
+ * ...), which is what a partner's empty field means and the only value
+ * such a column could take from it.
  * The server converts the text to each column's type; a value it
  * rejects (type, constraint) fails the file with its message and the
  * file's line, found by reading the file again up to that record (COPY
@@ -52,7 +56,9 @@ struct pg {
 	char *ingested;		/* "schema".xfer_ingested */
 	char *applied;		/* "schema".xfer_applied */
 	struct strlist tcols;	/* the table's columns */
+	char *tstring;		/* per table column: 1 for a string type */
 	size_t ncols;		/* the file's columns */
+	char *empty_null;	/* per file column: an empty value is NULL */
 	int copying;		/* COPY FROM STDIN in progress */
 	int copy_failed;	/* libpq refused data: the server said why */
 	int broken;		/* the connection is not usable any more */
@@ -166,16 +172,25 @@ table_columns(struct ingest *ig)
 	PGresult *res = NULL;
 	int i;
 
-	if (pg_params(ig, "SELECT attname FROM pg_attribute WHERE attrelid = "
-	    "$1::regclass AND attnum > 0 AND NOT attisdropped AND "
-	    "attgenerated = '' ORDER BY attnum", 1, params, &res,
-	    "cannot read the table's columns") == -1)
+	if (pg_params(ig, "SELECT a.attname, t.typcategory = 'S' FROM "
+	    "pg_attribute a JOIN pg_type t ON t.oid = a.atttypid WHERE "
+	    "a.attrelid = $1::regclass AND a.attnum > 0 AND NOT "
+	    "a.attisdropped AND a.attgenerated = '' ORDER BY a.attnum", 1,
+	    params, &res, "cannot read the table's columns") == -1)
 		return -1;
-	for (i = 0; i < PQntuples(res); i++)
+	free(PG(ig)->tstring);
+	if ((PG(ig)->tstring = calloc((size_t)PQntuples(res) + 1, 1)) ==
+	    NULL) {
+		PQclear(res);
+		return xerr_nomem(ig->err);
+	}
+	for (i = 0; i < PQntuples(res); i++) {
 		if (strlist_add(&PG(ig)->tcols, PQgetvalue(res, i, 0)) == -1) {
 			PQclear(res);
 			return xerr_nomem(ig->err);
 		}
+		PG(ig)->tstring[i] = PQgetvalue(res, i, 1)[0] == 't';
+	}
 	PQclear(res);
 	return 0;
 }
@@ -214,8 +229,12 @@ pg_names(struct ingest *ig, const char *const *names, size_t n)
 	size_t i, j;
 	int rc = -1;
 
-	if ((cols = calloc(n + 1, sizeof(*cols))) == NULL)
+	free(pg->empty_null);
+	if ((cols = calloc(n + 1, sizeof(*cols))) == NULL ||
+	    (pg->empty_null = calloc(n + 1, 1)) == NULL) {
+		free(cols);
 		return xerr_nomem(ig->err);
+	}
 	for (i = 0; i < n; i++) {
 		if ((col = map_column(&pg->tcols, names[i])) == NULL) {
 			xerr_set(ig->err, XERR_DATA, 0, "'%s': table '%s' has "
@@ -231,6 +250,11 @@ pg_names(struct ingest *ig, const char *const *names, size_t n)
 				goto out;
 			}
 		cols[i] = col;
+		/* CSV cannot say NULL: an empty field is one, but in a
+		 * string column, where it is the empty string. */
+		for (j = 0; j < pg->tcols.n; j++)
+			if (pg->tcols.v[j] == col)
+				pg->empty_null[i] = !pg->tstring[j];
 	}
 	if (ing->mode == MODE_REPLACE_DATE) {
 		col = map_column(&pg->tcols, ing->date_column);
@@ -314,7 +338,8 @@ pg_row(struct ingest *ig, const struct record *rec)
 			return xerr_nomem(ig->err);
 		if (i > 0)
 			pg->out.data[pg->out.len++] = '\t';
-		if (v->kind == VAL_NULL) {
+		if (v->kind == VAL_NULL || (v->len == 0 &&
+		    pg->empty_null[i])) {
 			memcpy(pg->out.data + pg->out.len, "\\N", 2);
 			pg->out.len += 2;
 			continue;
@@ -652,6 +677,8 @@ pg_done(struct ingest *ig)
 	pgconn_release(ig->req->db, pg->conn, pg->broken);
 	pg->conn = NULL;
 	strlist_free(&pg->tcols);
+	free(pg->tstring);
+	free(pg->empty_null);
 	buf_release(&pg->out);
 	free(pg->table);
 	free(pg->schema);

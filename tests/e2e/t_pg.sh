@@ -163,6 +163,13 @@ printf '%s' "$A" > "$F"; x receive r; expect_rc 0
 expect_err "the same bytes as the version applied for the date"
 [ "$(pg_sql "SELECT count(*) FROM rcv")" = 3 ] || fail "duplicate loaded"
 
+# An empty CSV field: NULL in a numeric column, '' in a text one.
+printf 'day,store,amount,note\n2026-11-21,,,""\n' > "$H/inbox/r_20261121.csv"
+x receive r; expect_rc 0
+[ "$(pg_sql "SELECT store = '', amount IS NULL, note = '' FROM rcv WHERE day = '2026-11-21'")" = "t|t|t" ] ||
+    fail "empty fields: $(pg_sql "SELECT * FROM rcv WHERE day = '2026-11-21'")"
+pg_sql "DELETE FROM rcv WHERE day = '2026-11-21'"
+
 # --- a rejected row, a column the table lacks: nothing written ------------
 printf 'day,store,amount\n2026-11-20,s1,1\n2026-11-20,"two\nlines",2\n2026-11-20,s3,-3\n' > "$F"
 x receive r; expect_rc 1
