@@ -166,7 +166,8 @@ clean:
 # tests/data/fuzz-regressions/NAME/, which test_fuzz_regressions replays.
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS ?= job ini csv jsonl jsonarr manifest names listing sqlparam
+FUZZ_TARGETS ?= job ini csv jsonl jsonarr manifest names listing sqlparam \
+		pgtext
 FUZZ_DIR      = $(BUILD)/fuzz
 FUZZ_SAN      = -fsanitize=address,undefined -fno-sanitize-recover=all \
 		-fno-omit-frame-pointer
@@ -187,6 +188,7 @@ FUZZ_MAXLEN_jsonarr  = 2048
 FUZZ_MAXLEN_manifest = 1024
 FUZZ_MAXLEN_names    = 512
 FUZZ_MAXLEN_listing  = 4096
+FUZZ_MAXLEN_pgtext   = 512
 FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(FUZZ_DIR)/%.o)
 
 fuzz: $(FUZZ_TARGETS:%=$(FUZZ_DIR)/fuzz_%)

@@ -31,6 +31,7 @@
 
 #include "bdate.h"
 #include "buf.h"
+#include "db/pgtext.h"
 #include "db/sqlparam.h"
 #include "dest.h"
 #include "fsutil.h"
@@ -1265,6 +1266,92 @@ fuzz_sqlparam(const uint8_t *data, size_t size)
 	return rc;
 }
 
+/* COPY's escaping undone: what the server reads back. */
+static size_t
+copy_unescape(char *s, size_t len)
+{
+	size_t i, o = 0;
+
+	for (i = 0; i < len; i++) {
+		if (s[i] != '\\' || i + 1 == len) {
+			s[o++] = s[i];
+			continue;
+		}
+		i++;
+		s[o++] = s[i] == 'n' ? '\n' : s[i] == 'r' ? '\r' :
+		    s[i] == 't' ? '\t' : s[i];
+	}
+	return o;
+}
+
+int
+fuzz_pgtext(const uint8_t *data, size_t size)
+{
+	char *s = NULL, *esc = NULL, *again = NULL, ts[PGTEXT_TS_MAX];
+	size_t n, m, i;
+	int rc = -1, in_str = 0;
+
+	if ((s = malloc(size + 1)) == NULL || (esc = malloc(2 * size + 1)) ==
+	    NULL || (again = malloc(size + 1)) == NULL) {
+		h_fail("pgtext", "out of memory");
+		goto out;
+	}
+	memcpy(s, data, size);
+	s[size] = '\0';
+	/* Escaped for COPY: at most twice as long, no bare tab or newline,
+	 * and unescaping gives the value back. */
+	n = pgtext_copy_escape(esc, s, size);
+	if (n > 2 * size || memchr(esc, '\n', n) || memchr(esc, '\t', n)) {
+		h_fail("pgtext", "copy escape: bad output");
+		goto out;
+	}
+	if (copy_unescape(esc, n) != size || memcmp(esc, s, size) != 0) {
+		h_fail("pgtext", "copy escape does not round-trip");
+		goto out;
+	}
+	/* A timestamp converted: 'T' in place, the rest kept, room left. */
+	n = pgtext_timestamp(s, size, ts);
+	if (n > 0 && (n >= PGTEXT_TS_MAX || ts[10] != 'T' || ts[n] != '\0' ||
+	    memcmp(ts, s, 10) != 0 || n < size || n > size + 3)) {
+		h_fail("pgtext", "timestamp: bad output '%s'", ts);
+		goto out;
+	}
+	(void)pgtext_copy_line(s);
+	/* Compact JSON: never longer, NUL-terminated, and compact again is
+	 * the same (no whitespace left outside strings). */
+	memcpy(again, s, size + 1);
+	n = pgtext_json_compact(again, size);
+	if (n > size || again[n] != '\0') {
+		h_fail("pgtext", "json compact: bad length");
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		if (in_str) {
+			if (again[i] == '\\')
+				i++;
+			else if (again[i] == '"')
+				in_str = 0;
+		} else if (again[i] == '"') {
+			in_str = 1;
+		} else if (again[i] == ' ' || again[i] == '\n' ||
+		    again[i] == '\t' || again[i] == '\r') {
+			h_fail("pgtext", "json compact: whitespace left");
+			goto out;
+		}
+	}
+	m = pgtext_json_compact(again, n);
+	if (m != n) {
+		h_fail("pgtext", "json compact is not idempotent");
+		goto out;
+	}
+	rc = 0;
+out:
+	free(s);
+	free(esc);
+	free(again);
+	return rc;
+}
+
 const struct fuzz_target fuzz_targets[] = {
 	{ "job", fuzz_job },
 	{ "ini", fuzz_ini },
@@ -1275,5 +1362,6 @@ const struct fuzz_target fuzz_targets[] = {
 	{ "names", fuzz_names },
 	{ "listing", fuzz_listing },
 	{ "sqlparam", fuzz_sqlparam },
+	{ "pgtext", fuzz_pgtext },
 	{ NULL, NULL },
 };

@@ -165,7 +165,7 @@ test_listing_entry_max(void **state)
 	(void *)name }
 
 static const char *const names[] = { "job", "ini", "csv", "jsonl",
-    "jsonarr", "manifest", "names", "listing", "sqlparam" };
+    "jsonarr", "manifest", "names", "listing", "sqlparam", "pgtext" };
 
 /* A target added to the harness is replayed here too. */
 static void
@@ -204,6 +204,7 @@ main(void)
 		TARGET("names"),
 		TARGET("listing"),
 		TARGET("sqlparam"),
+		TARGET("pgtext"),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, teardown);
