@@ -8,9 +8,11 @@
  * from password_file (after the 0600 check; never in argv, the
  * environment or a message), TLS files, connect_timeout, client_encoding
  * UTF8 and application_name xfer.  Each new session then gets the job's
- * statement_timeout and lock_timeout, DateStyle ISO, bytea_output hex and
- * the job's zone (the process's TZ) as its TimeZone, so that a query's
- * ::date and the offsets of timestamptz values are the job's.
+ * statement_timeout and lock_timeout, DateStyle ISO, IntervalStyle
+ * iso_8601, bytea_output hex, extra_float_digits 1 (floats exact even
+ * where the server's default rounds them) and the job's zone (the
+ * process's TZ) as its TimeZone, so that a query's ::date and the
+ * offsets of timestamptz values are the job's.
  *
  * Messages name the database by its URL (which never holds a password:
  * job_load() refuses one) or service: "database 'postgresql://xfer@

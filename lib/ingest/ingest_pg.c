@@ -122,6 +122,21 @@ quote_ident(struct ingest *ig, const char *name)
 	return s;
 }
 
+/* a b c into one malloc'd string; NULL on ENOMEM. */
+static char *
+join3(const char *a, const char *b, const char *c)
+{
+	size_t la = strlen(a), lb = strlen(b), lc = strlen(c);
+	char *s;
+
+	if ((s = malloc(la + lb + lc + 1)) == NULL)
+		return NULL;
+	memcpy(s, a, la);
+	memcpy(s + la, b, lb);
+	memcpy(s + la + lb, c, lc + 1);
+	return s;
+}
+
 /*
  * Resolve [ingest] table: its quoted name and schema into PG(ig).  0, 1
  * when there is no such table (err set), -1.
@@ -150,11 +165,10 @@ resolve_table(struct ingest *ig)
 		goto out;
 	}
 	if ((pg->schema = strdup(PQgetvalue(res, 0, 0))) == NULL ||
-	    asprintf(&pg->table, "%s.%s", pg->schema,
-	    PQgetvalue(res, 0, 1)) == -1 ||
-	    asprintf(&pg->ingested, "%s.xfer_ingested", pg->schema) == -1 ||
-	    asprintf(&pg->applied, "%s.xfer_applied", pg->schema) == -1) {
-		pg->table = pg->ingested = pg->applied = NULL;
+	    (pg->table = join3(pg->schema, ".", PQgetvalue(res, 0, 1))) ==
+	    NULL || (pg->ingested = join3(pg->schema, ".",
+	    "xfer_ingested")) == NULL || (pg->applied = join3(pg->schema, ".",
+	    "xfer_applied")) == NULL) {
 		xerr_nomem(ig->err);
 		goto out;
 	}
@@ -801,7 +815,7 @@ pg_check(const struct job *job, check_report_fn report, void *ctx,
 	struct ingest_req req;
 	struct ingest ig;
 	struct pg pg;
-	char what[INGEST_LIST_MAX + 128];
+	char cols[INGEST_LIST_MAX], what[INGEST_LIST_MAX + 300];
 	size_t i;
 	int rc = -1;
 
@@ -825,14 +839,10 @@ pg_check(const struct job *job, check_report_fn report, void *ctx,
 	pgconn_report(pg.conn, report, ctx);
 	if (resolve_table(&ig) != 0 || table_columns(&ig) == -1)
 		goto out;
-	ingest_join_names(what, INGEST_LIST_MAX, (const char *const *)
+	ingest_join_names(cols, sizeof(cols), (const char *const *)
 	    pg.tcols.v, pg.tcols.n);
-	{
-		char line[INGEST_LIST_MAX + 200];
-
-		snprintf(line, sizeof(line), "table %s (%s)", pg.table, what);
-		report(ctx, 1, line);
-	}
+	snprintf(what, sizeof(what), "table %s (%s)", pg.table, cols);
+	report(ctx, 1, what);
 	for (i = 0; i < job->ingest.columns.n; i++)
 		if (map_column(&pg.tcols, job->ingest.columns.v[i]) == NULL) {
 			xerr_set(err, XERR_CONFIG, 0, "table '%s' has no "
