@@ -187,6 +187,23 @@ printf 'day\n2026-11-20\n' > "$H/inbox/nt_20261120.csv"
 x receive nt; expect_rc 1
 expect_err "no table 'public.no_such_table'"
 
+# --- another host loading the same job: wait for its lock, then retry ----
+pg_sql "SELECT pg_advisory_lock(2020042098, hashtext('r')); SELECT pg_sleep(20)" >/dev/null 2>&1 &
+lpid=$!
+i=0
+until [ "$(pg_sql "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted")" = 1 ]; do
+	i=$((i + 1)); [ $i -lt 100 ] || fail "the other host's lock never came"; sleep 0.1
+done
+sed -i 's/^table = public.rcv/&\nlock_timeout = 1s/' "$H/jobs/r.job"
+printf 'day,store,amount\n2026-11-22,s1,1\n' > "$H/inbox/r_20261122.csv"
+x receive r; expect_rc 1
+expect_err "cannot lock the job: canceling statement due to lock timeout (attempt 1 of"
+[ "$(pg_sql "SELECT count(*) FROM rcv WHERE day = '2026-11-22'")" = 0 ] || fail "loaded without the lock"
+pg_sql "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory'" >/dev/null
+wait $lpid
+x receive r; expect_rc 0
+[ "$(pg_sql "SELECT count(*) FROM rcv WHERE day = '2026-11-22'")" = 1 ] || fail "not loaded after the lock"
+
 # --- the server stopped mid-COPY, restarted: ingested exactly once --------
 # A trigger holds the COPY at its 2nd row (pg_sleep) while the server stops.
 pg_sql "CREATE TABLE slow (day date, v int);
