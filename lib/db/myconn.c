@@ -329,18 +329,36 @@ myconn_is_data_error(unsigned code)
 	}
 }
 
-static int
-set_fail(struct xerr *err, const char *name, unsigned code, const char *msg,
-    const char *what)
+enum xerr_class
+myconn_err_class(const struct myconn *conn, unsigned code)
 {
-	return xerr_set(err, myconn_class(code), 0, "database '%s': %s: %s",
-	    name, what, msg != NULL && *msg != '\0' ? msg : "unknown error");
+	if (code == CR_SSL_CONNECTION_ERROR && conn->connected)
+		return XERR_TEMP;
+	return myconn_class(code);
+}
+
+int
+myconn_broken(const struct myconn *conn)
+{
+	unsigned code = mysql_errno(conn->my);
+
+	return myconn_is_conn_error(code) || (code ==
+	    CR_SSL_CONNECTION_ERROR && conn->connected);
+}
+
+static int
+set_fail(struct xerr *err, const struct myconn *conn, unsigned code,
+    const char *msg, const char *what)
+{
+	return xerr_set(err, myconn_err_class(conn, code), 0, "database "
+	    "'%s': %s: %s", conn->name, what, msg != NULL && *msg != '\0' ?
+	    msg : "unknown error");
 }
 
 int
 myconn_fail(struct myconn *conn, const char *what, struct xerr *err)
 {
-	return set_fail(err, conn->name, mysql_errno(conn->my),
+	return set_fail(err, conn, mysql_errno(conn->my),
 	    mysql_error(conn->my), what);
 }
 
@@ -350,7 +368,7 @@ myconn_stmt_fail(struct myconn *conn, MYSQL_STMT *st, const char *what,
 {
 	if (st == NULL)
 		return myconn_fail(conn, what, err);
-	return set_fail(err, conn->name, mysql_stmt_errno(st),
+	return set_fail(err, conn, mysql_stmt_errno(st),
 	    mysql_stmt_error(st), what);
 }
 
@@ -522,6 +540,7 @@ open_conn(const struct job_db *db, enum myconn_use use,
 		myconn_fail(c, "cannot connect", err);
 		goto fail;
 	}
+	c->connected = 1;
 	if (pw != NULL) {
 		explicit_bzero(pw, strlen(pw));
 		free(pw);
@@ -584,7 +603,7 @@ myconn_release(struct dbsession *s, struct myconn *conn, int broken)
 		myconn_close(conn);
 		return;
 	}
-	if (broken || myconn_is_conn_error(mysql_errno(conn->my)))
+	if (broken || myconn_broken(conn))
 		dbsession_close(s);
 }
 

@@ -73,6 +73,8 @@ struct myconn {
 	MYSQL *my;
 	char *name;		/* the URL for messages */
 	int mariadb;		/* the server is MariaDB (not MySQL) */
+	int connected;		/* logged in: a TLS error now is a lost
+				 * connection, not a refused certificate */
 	enum myconn_use use;
 };
 
@@ -104,6 +106,17 @@ enum xerr_class myconn_class(unsigned code);
 
 /* 1 when code means the connection is gone or unusable. */
 int myconn_is_conn_error(unsigned code);
+
+/*
+ * myconn_class() for an error on conn: once logged in, a TLS error
+ * (2026, "unexpected eof while reading" when the server goes away) is a
+ * lost connection, transient; while connecting it is a certificate
+ * refused, permanent.
+ */
+enum xerr_class myconn_err_class(const struct myconn *conn, unsigned code);
+
+/* 1 when the last error left conn unusable. */
+int myconn_broken(const struct myconn *conn);
 
 /* 1 when code is a row's fault: a bad value, a constraint. */
 int myconn_is_data_error(unsigned code);

@@ -387,7 +387,7 @@ locate_bad_row(struct ingest *ig, const char *msg0)
 			continue;
 		code = mysql_errno(m->c->my);
 		return xerr_set(ig->err, myconn_is_data_error(code) ?
-		    XERR_DATA : myconn_class(code), 0, "%s:%lu: cannot insert "
+		    XERR_DATA : myconn_err_class(m->c, code), 0, "%s:%lu: cannot insert "
 		    "into '%s': %.*s", ig->req->name, m->lines[i],
 		    ig->job->ingest.table, msg_len(mysql_error(m->c->my)),
 		    mysql_error(m->c->my));
@@ -410,7 +410,8 @@ flush_batch(struct ingest *ig)
 		code = mysql_errno(m->c->my);
 		if (!myconn_is_data_error(code)) {
 			if (m->nrows == 1)
-				return xerr_set(ig->err, myconn_class(code), 0,
+				return xerr_set(ig->err, myconn_err_class(m->c,
+				    code), 0,
 				    "%s:%lu: cannot insert into '%s': %s",
 				    ig->req->name, m->lines[0],
 				    ig->job->ingest.table,
@@ -480,6 +481,28 @@ my_row(struct ingest *ig, const struct record *rec)
 	return 0;
 }
 
+/* 1 / 0 / -1: xfer_ingested (or xfer_applied) exists. */
+static int
+has_table(struct ingest *ig, const char *name)
+{
+	MYSQL_RES *res = NULL;
+	MYSQL_ROW row;
+	struct buf b;
+	int k;
+
+	buf_init(&b, 0);
+	if (buf_puts(&b, "SELECT 1 FROM information_schema.TABLES") == -1 ||
+	    put_where_table(ig, &b, name) == -1) {
+		buf_release(&b);
+		return xerr_nomem(ig->err);
+	}
+	k = query_row(ig, b.data, "cannot read the schema", &res, &row);
+	if (res != NULL)
+		mysql_free_result(res);
+	buf_release(&b);
+	return k;
+}
+
 /* The key tables, created when missing (outside any transaction:
  * CREATE TABLE commits). */
 static int
@@ -487,8 +510,14 @@ ensure_tables(struct ingest *ig)
 {
 	struct my *m = MY(ig);
 	struct buf b;
-	int rc = -1;
+	int rc = -1, k;
 
+	/* Usually there: no DDL (and its metadata locks) per file. */
+	if ((k = has_table(ig, "xfer_ingested")) == -1 ||
+	    (k == 1 && (k = has_table(ig, "xfer_applied")) == -1))
+		return -1;
+	if (k == 1)
+		return 0;
 	buf_init(&b, 0);
 	if (buf_printf(&b, "CREATE TABLE IF NOT EXISTS %sxfer_ingested ("
 	    "job VARCHAR(255) NOT NULL, name VARCHAR(255) NOT NULL, "
@@ -826,28 +855,6 @@ out:
 	my_free(&m);
 	ig->be = NULL;
 	return rc;
-}
-
-/* 1 / 0 / -1: xfer_ingested (or xfer_applied) exists. */
-static int
-has_table(struct ingest *ig, const char *name)
-{
-	MYSQL_RES *res = NULL;
-	MYSQL_ROW row;
-	struct buf b;
-	int k;
-
-	buf_init(&b, 0);
-	if (buf_puts(&b, "SELECT 1 FROM information_schema.TABLES") == -1 ||
-	    put_where_table(ig, &b, name) == -1) {
-		buf_release(&b);
-		return xerr_nomem(ig->err);
-	}
-	k = query_row(ig, b.data, "cannot read the schema", &res, &row);
-	if (res != NULL)
-		mysql_free_result(res);
-	buf_release(&b);
-	return k;
 }
 
 /* Inside load_my()'s transaction, or on its own for reconciliation. */

@@ -94,7 +94,8 @@ query_fail(struct myrun *r, const char *what, struct xerr *err)
 		code = mysql_errno(r->c->my);
 		msg = mysql_error(r->c->my);
 	}
-	return xerr_set(err, myconn_class(code), 0, "%s: query in [source] "
+	return xerr_set(err, myconn_err_class(r->c, code), 0, "%s: query in "
+	    "[source] "
 	    "%s: database '%s': %s", r->job->file, what, r->c->name, msg);
 }
 

@@ -1,0 +1,322 @@
+# [source] and [ingest] type = mysql against a real MariaDB 10.11 (started
+# here, stopped by PID on exit): every type out (exact decimals, non-ASCII
+# text with a 4-byte emoji, NULL, DATE, DATETIME and TIMESTAMP across both
+# DST days of America/New_York with :start/:end, BLOB as hex), aggregation
+# exact to the cent, a backfill on one connection; into MariaDB: columns
+# by name, replace-date A-B-A, a constraint violation naming the line, a
+# header column the table lacks, a MyISAM table refused, the server
+# stopped mid-INSERT and the file ingested exactly once afterwards, a
+# wrong password, a wrong CA, a certificate user, a read-only server
+# (transient, retried), check --connect; the password never shows.
+. "$(dirname "$0")/lib.sh"
+start_mariadb
+PW=$(cat "$MY_PASSWORD_FILE")
+# Fixtures as root over the socket, in UTF-8.
+myq() {
+	timeout 60 "$MY_BIN/mariadb" --no-defaults -S "$MY_SOCKET" -u root \
+	    --default-character-set=utf8mb4 -N -B "$MY_DB" <<SQL
+$1
+SQL
+}
+# The password must not be in anything xfer printed or kept.
+no_password() {
+	grep -r -F -q -- "$PW" "$T/out" "$T/err" "$H" &&
+	    fail "the password shows ($1)"
+	return 0
+}
+
+# --- send: every type, both DST days -------------------------------------
+myq "SET time_zone = '+00:00';
+CREATE TABLE src (id INT PRIMARY KEY, store VARCHAR(10),
+  amount DECIMAL(14,2), f DOUBLE, note VARCHAR(50), d DATE,
+  dt DATETIME(3), ts TIMESTAMP NULL, bin BLOB) ENGINE=InnoDB;
+INSERT INTO src VALUES
+ (1, 's1', 12.50, 0.1, 'héllo 😀', '2026-03-08', '2026-03-08 01:30:00.250',
+  '2026-03-08 05:30:00', x'00ff10'),
+ (2, 's1', NULL, NULL, NULL, NULL, '2026-03-08 03:30:00',
+  '2026-03-08 07:30:00', NULL),
+ (3, 's2', 0.01, -2.5, '', '2026-03-08', '2026-03-08 23:59:59',
+  '2026-03-09 03:59:59', ''),
+ (4, 's2', 1, 1, 'next day', '2026-03-09', '2026-03-09 00:00:00',
+  '2026-03-09 04:00:00', NULL),
+ (5, 's1', 0.10, 1, 'fall', '2026-11-01', '2026-11-01 01:30:00',
+  '2026-11-01 05:30:00', NULL),
+ (6, 's1', 0.20, 1, 'fall again', '2026-11-01', '2026-11-01 01:30:00',
+  '2026-11-01 06:30:00', NULL),
+ (7, 's2', 99999999.99, 1, 'late', '2026-11-01', '2026-11-01 23:00:00',
+  '2026-11-02 04:59:59', NULL),
+ (8, 's2', 5, 1, 'before', '2026-10-31', '2026-10-31 23:59:59',
+  '2026-11-01 03:59:59', NULL);" || fail "fixture"
+job tx <<JOB
+[job]
+direction = send
+timezone = America/New_York
+[source]
+type = mysql
+url = $MY_URL
+password_file = $MY_PASSWORD_FILE
+ca_file = $MY_CA
+query = SELECT id, amount, f, note, d, dt, ts, bin, :date AS pd FROM src WHERE ts >= :start AND ts < :end ORDER BY id
+[output]
+name = tx_{date}.json
+format = json
+[upload]
+url = out
+JOB
+x send --date 2026-03-08 tx
+expect_rc 0
+no_password "send"
+# 2026-03-08 has 23 hours: 05:00Z to 04:00Z the next day.
+expect_file "$H/out/tx_2026-03-08.json" <<'J'
+[
+{"id":1,"amount":12.50,"f":0.1,"note":"héllo 😀","d":"2026-03-08","dt":"2026-03-08T01:30:00.250-05:00","ts":"2026-03-08T00:30:00-05:00","bin":"00ff10","pd":"2026-03-08"},
+{"id":2,"amount":null,"f":null,"note":null,"d":null,"dt":"2026-03-08T03:30:00.000-04:00","ts":"2026-03-08T03:30:00-04:00","bin":null,"pd":"2026-03-08"},
+{"id":3,"amount":0.01,"f":-2.5,"note":"","d":"2026-03-08","dt":"2026-03-08T23:59:59.000-04:00","ts":"2026-03-08T23:59:59-04:00","bin":"","pd":"2026-03-08"}
+]
+J
+# 2026-11-01 has 25 hours; 01:30 happens twice.
+x send --date 2026-11-01 tx
+expect_rc 0
+expect_file "$H/out/tx_2026-11-01.json" <<'J'
+[
+{"id":5,"amount":0.10,"f":1,"note":"fall","d":"2026-11-01","dt":"2026-11-01T01:30:00.000-04:00","ts":"2026-11-01T01:30:00-04:00","bin":null,"pd":"2026-11-01"},
+{"id":6,"amount":0.20,"f":1,"note":"fall again","d":"2026-11-01","dt":"2026-11-01T01:30:00.000-04:00","ts":"2026-11-01T01:30:00-05:00","bin":null,"pd":"2026-11-01"},
+{"id":7,"amount":99999999.99,"f":1,"note":"late","d":"2026-11-01","dt":"2026-11-01T23:00:00.000-05:00","ts":"2026-11-01T23:59:59-05:00","bin":null,"pd":"2026-11-01"}
+]
+J
+
+# --- aggregation exact to the cent; a backfill on one connection ---------
+job agg <<JOB
+[job]
+direction = send
+timezone = America/New_York
+[source]
+type = mysql
+url = $MY_URL
+password_file = $MY_PASSWORD_FILE
+query = SELECT store, amount FROM src WHERE dt >= :date AND dt < :date + INTERVAL 1 DAY
+[aggregate]
+group_by = store
+count = orders
+sum = amount
+[output]
+name = agg_{date}.csv
+date_column = date
+[upload]
+url = out
+JOB
+conns() { myq "SHOW GLOBAL STATUS LIKE 'Connections'" | cut -f2; }
+c0=$(conns)
+x send --from 2026-10-30 --to 2026-11-02 agg
+expect_rc 0
+c1=$(conns)
+# One for xfer's four dates, one for the second conns.
+[ $((c1 - c0)) -eq 2 ] || fail "backfill used $((c1 - c0 - 1)) connections"
+expect_file "$H/out/agg_2026-11-01.csv" <<'CSV'
+date,store,orders,amount
+2026-11-01,s1,2,0.30
+2026-11-01,s2,1,99999999.99
+CSV
+expect_file "$H/out/agg_2026-10-31.csv" <<'CSV'
+date,store,orders,amount
+2026-10-31,s2,1,5.00
+CSV
+
+# A typo in a parameter is refused; check --connect for a source.
+sed 's/:date AS pd/:dat AS pd/' "$H/jobs/tx.job" > "$H/jobs/typo.job"
+x send --date 2026-03-08 typo
+expect_rc 1
+expect_err ":dat"
+x check --connect tx
+expect_rc 0
+expect_out "server MariaDB 10.11"
+expect_out "TLS TLSv1"
+expect_out "query prepares: 9 columns"
+
+# --- receive into MariaDB ---------------------------------------------------
+mkdir -p "$H/inbox"
+I="$H/inbox"
+myq "CREATE TABLE sales (id INT AUTO_INCREMENT PRIMARY KEY,
+  date DATE NOT NULL, store VARCHAR(10) NOT NULL, amount DECIMAL(14,2),
+  note VARCHAR(40), CONSTRAINT pos CHECK (amount >= 0)) ENGINE=InnoDB;
+CREATE TABLE old (date DATE, store VARCHAR(10)) ENGINE=MyISAM;" ||
+    fail "fixture"
+# rjob NAME TABLE MODE [EXTRA-INGEST]
+rjob() {
+	job "$1" <<JOB
+[job]
+direction = receive
+timezone = UTC
+[inbox]
+path = inbox
+pattern = $1_{date:%Y%m%d}.csv
+settle = 0s
+[ingest]
+type = mysql
+url = $MY_URL
+password_file = ${PWF:-$MY_PASSWORD_FILE}
+table = $2
+mode = $3
+date_column = date
+${4:-}
+JOB
+}
+rjob rd xfer.sales replace-date
+F="$I/rd_20261120.csv"
+# Columns by name, in another order than the table's.
+A='store,amount,date,note
+s1,10.00,2026-11-20,héllo 😀
+s2,,2026-11-20,
+s3,0.01,2026-11-20,"a, b"
+'
+B='date,store,amount
+2026-11-20,s9,99.99
+'
+states() { sql "SELECT group_concat(state, ' ') FROM (SELECT state FROM receive_files WHERE job = '$1' ORDER BY id)"; }
+printf '%s' "$A" > "$F"; x receive rd; expect_rc 0
+no_password "receive"
+[ "$(myq "SELECT store, amount, IFNULL(note, 'NULL') FROM sales ORDER BY store" | tr '\t\n' ',;')" = \
+    "s1,10.00,héllo 😀;s2,NULL,NULL;s3,0.01,a, b;" ] ||
+    fail "rows: $(myq 'SELECT * FROM sales')"
+printf '%s' "$B" > "$F"; x receive rd; expect_rc 0
+[ "$(myq "SELECT group_concat(amount) FROM sales")" = 99.99 ] || fail "B not applied"
+printf '%s' "$A" > "$F"; x receive rd; expect_rc 0
+expect_err "replaced 1 row of 2026-11-20"
+[ "$(myq "SELECT group_concat(amount ORDER BY store) FROM sales")" = "10.00,0.01" ] ||
+    fail "A again: $(myq 'SELECT * FROM sales')"
+asha=$(printf '%s' "$A" | sha256sum | cut -d' ' -f1)
+[ "$(myq "SELECT sha256, records FROM xfer_applied WHERE job = 'rd'")" = "$asha	3" ] ||
+    fail "xfer_applied: $(myq 'SELECT * FROM xfer_applied')"
+[ "$(myq "SELECT count(*) FROM xfer_ingested WHERE job = 'rd'")" = 2 ] || fail "key rows"
+[ "$(myq "SELECT ENGINE FROM information_schema.TABLES WHERE TABLE_NAME = 'xfer_ingested'")" = InnoDB ] ||
+    fail "xfer_ingested not InnoDB"
+printf '%s' "$A" > "$F"; x receive rd; expect_rc 0
+expect_err "the same bytes as the version applied for the date"
+[ "$(states rd)" = "ingested ingested ingested duplicate" ] || fail "ledger: $(states rd)"
+
+# A row the CHECK constraint refuses, at line 4 of the file (a quoted
+# newline before it): failed, nothing written, the line named.
+G="$I/rd_20261121.csv"
+printf 'date,store,amount,note\n2026-11-21,s1,1,"two\nlines"\n2026-11-21,s2,-5,x\n2026-11-21,s3,2,y\n' > "$G"
+x receive rd
+expect_rc 1
+expect_err "rd_20261121.csv:4: cannot insert into 'xfer.sales': CONSTRAINT \`pos\` failed"
+[ "$(myq "SELECT count(*) FROM sales WHERE date = '2026-11-21'")" = 0 ] || fail "rows of a failed file"
+[ "$(myq "SELECT count(*) FROM xfer_ingested WHERE name = 'rd_20261121.csv'")" = 0 ] || fail "key of a failed file"
+# A value strict mode refuses rather than truncates.
+printf 'date,store,amount\n2026-11-22,s1,1\n2026-11-22,s2,12abc\n' > "$I/rd_20261122.csv"
+x receive rd
+expect_rc 1
+expect_err "rd_20261122.csv:3: cannot insert into 'xfer.sales':"
+[ "$(myq "SELECT count(*) FROM sales WHERE date = '2026-11-22'")" = 0 ] || fail "truncated value loaded"
+# A header column the table lacks: failed before anything is written.
+printf 'date,store,amount,colour\n2026-11-23,s1,1,red\n' > "$I/rd_20261123.csv"
+x receive rd
+expect_rc 1
+expect_err "'rd_20261123.csv': table 'xfer.sales' has no column 'colour'"
+[ "$(myq "SELECT count(*) FROM sales WHERE date = '2026-11-23'")" = 0 ] || fail "rows with a wrong header"
+
+# A MyISAM table: refused, by check --connect and by the load.
+rjob my old append
+printf 'date,store\n2026-11-20,s1\n' > "$I/my_20261120.csv"
+x check --connect my
+expect_rc 1
+expect_out "uses engine MyISAM, which cannot roll back a failed file"
+x receive my
+expect_rc 1
+expect_err "uses engine MyISAM"
+[ "$(myq "SELECT count(*) FROM old")" = 0 ] || fail "rows in MyISAM"
+x check --connect rd
+expect_rc 0
+expect_out "server MariaDB 10.11"
+expect_out "TLS TLSv1"
+expect_out "table 'xfer.sales' (InnoDB, 5 columns)"
+
+# --- the server stops mid-INSERT; then the file goes in exactly once -------
+rjob big xfer.sales append
+N=300000
+awk -v n=$N 'BEGIN { print "date,store,amount"; for (i = 1; i <= n; i++)
+    printf "2026-11-24,s%d,%d.%02d\n", i % 1000, i, i % 100 }' > "$I/big_20261124.csv"
+"$XFER_BIN" --home "$H" receive big >"$T/out" 2>"$T/err" &
+xp=$!
+i=0
+while [ $i -lt 600 ]; do
+	m=$(myq "SELECT IFNULL(MAX(trx_rows_modified), 0) FROM information_schema.INNODB_TRX")
+	[ "${m:-0}" -gt 0 ] && break
+	sleep 0.05
+	i=$((i + 1))
+done
+[ "${m:-0}" -gt 0 ] || fail "never saw the load's transaction"
+# Not in the process list: no password in argv or the environment.
+tr '\0' '\n' < "/proc/$xp/cmdline" | grep -F -q -- "$PW" && fail "password in argv"
+tr '\0' '\n' < "/proc/$xp/environ" | grep -F -q -- "$PW" && fail "password in environ"
+"$SERVERS/mariadb.sh" stop "$T/my" >/dev/null 2>&1 || fail "stop"
+wait $xp
+rc=$?
+[ $rc -ne 0 ] || fail "a load cut by the server's stop exited 0"
+grep -q "the next run retries it" "$T/err" || fail "not transient: $(cat "$T/err")"
+"$SERVERS/mariadb.sh" restart "$T/my" >/dev/null 2>&1 || fail "restart"
+[ "$(myq "SELECT count(*) FROM sales WHERE date = '2026-11-24'")" = 0 ] ||
+    fail "rows of the cut load survived"
+x receive big
+expect_rc 0
+x receive big
+[ "$(myq "SELECT count(*), SUM(amount) FROM sales WHERE date = '2026-11-24'" | tr '\t' ' ')" = \
+    "$N $(awk -v n=$N 'BEGIN { for (i = 1; i <= n; i++) s += i * 100 + i % 100; printf "%d.%02d", s / 100, s % 100 }')" ] ||
+    fail "big: $(myq "SELECT count(*), SUM(amount) FROM sales WHERE date = '2026-11-24'")"
+[ "$(myq "SELECT count(*) FROM xfer_ingested WHERE job = 'big'")" = 1 ] || fail "big keys"
+
+# --- read-only server: transient, retried -----------------------------------
+rjob ro xfer.sales append
+printf 'date,store,amount\n2026-11-25,s1,1\n' > "$I/ro_20261125.csv"
+myq "SET GLOBAL read_only = 1"
+x receive ro
+expect_rc 1
+expect_err "read-only"
+expect_err "the next run retries it"
+myq "SET GLOBAL read_only = 0"
+x receive ro
+expect_rc 0
+[ "$(myq "SELECT count(*) FROM sales WHERE date = '2026-11-25'")" = 1 ] || fail "ro not retried"
+
+# --- logins: wrong password, wrong CA, certificate user ---------------------
+printf 'not-the-password\n' > "$T/wrong.pw"
+chmod 600 "$T/wrong.pw"
+PWF=$T/wrong.pw rjob wp xfer.sales append
+printf 'date,store,amount\n2026-11-26,s1,1\n' > "$I/wp_20261126.csv"
+x receive wp
+expect_rc 1
+expect_err "database '$MY_URL': cannot connect: Access denied for user 'xfer'"
+grep -F -q "not-the-password" "$T/err" "$T/out" && fail "wrong password shown"
+x status wp
+grep -r -F -q "not-the-password" "$T/out" "$H/spool" && fail "wrong password kept"
+no_password "wrong password"
+
+rjob wca xfer.sales append "ca_file = $MY_CA_WRONG"
+printf 'date,store,amount\n2026-11-27,s1,1\n' > "$I/wca_20261127.csv"
+x receive wca
+expect_rc 1
+expect_err "cannot connect: TLS/SSL error"
+[ "$(myq "SELECT count(*) FROM sales WHERE date = '2026-11-27'")" = 0 ] || fail "wrong CA loaded"
+
+job cert <<JOB
+[job]
+direction = receive
+timezone = UTC
+[inbox]
+path = inbox
+pattern = cert_{date:%Y%m%d}.csv
+settle = 0s
+[ingest]
+type = mysql
+url = mysql://$MY_CERT_USER@127.0.0.1:$MY_PORT/$MY_DB?ssl-mode=VERIFY_IDENTITY
+ca_file = $MY_CA
+client_cert = $MY_CLIENT_CERT
+client_key = $MY_CLIENT_KEY
+table = sales
+JOB
+printf 'date,store,amount\n2026-11-28,s1,1\n' > "$I/cert_20261128.csv"
+x receive cert
+expect_rc 0
+[ "$(myq "SELECT count(*) FROM sales WHERE date = '2026-11-28'")" = 1 ] || fail "cert user"
+echo "t_mysql: ok"
