@@ -1,0 +1,161 @@
+/* myvalue: MySQL result values as xfer values. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "db/myvalue.h"
+
+static MYSQL_TIME
+mt(unsigned y, unsigned mo, unsigned d, unsigned h, unsigned mi,
+    unsigned s, unsigned long frac)
+{
+	MYSQL_TIME t;
+
+	memset(&t, 0, sizeof(t));
+	t.year = y;
+	t.month = mo;
+	t.day = d;
+	t.hour = h;
+	t.minute = mi;
+	t.second = s;
+	t.second_part = frac;
+	t.time_type = MYSQL_TIMESTAMP_DATETIME;
+	return t;
+}
+
+static const struct {
+	const char *zone;
+	MYSQL_TIME t;
+	int utc;
+	unsigned decimals;
+	const char *want;	/* NULL: refused */
+} cases[] = {
+	/* TIMESTAMP: UTC inside, shown in the zone. */
+	{ "America/New_York", { 2026, 3, 8, 6, 59, 59, 0, 0,
+	  MYSQL_TIMESTAMP_DATETIME }, 1, 0, "2026-03-08T01:59:59-05:00" },
+	{ "America/New_York", { 2026, 3, 8, 7, 0, 0, 0, 0,
+	  MYSQL_TIMESTAMP_DATETIME }, 1, 0, "2026-03-08T03:00:00-04:00" },
+	{ "America/New_York", { 2026, 11, 1, 5, 30, 0, 0, 0,
+	  MYSQL_TIMESTAMP_DATETIME }, 1, 0, "2026-11-01T01:30:00-04:00" },
+	{ "America/New_York", { 2026, 11, 1, 6, 30, 0, 0, 0,
+	  MYSQL_TIMESTAMP_DATETIME }, 1, 0, "2026-11-01T01:30:00-05:00" },
+	{ "Asia/Kolkata", { 2026, 1, 1, 0, 0, 0, 0, 0,
+	  MYSQL_TIMESTAMP_DATETIME }, 1, 0, "2026-01-01T05:30:00+05:30" },
+	{ "UTC", { 2026, 1, 1, 0, 0, 0, 123456, 0,
+	  MYSQL_TIMESTAMP_DATETIME }, 1, 6, "2026-01-01T00:00:00.123456+00:00" },
+	/* DATETIME: the digits kept, the zone's offset at that wall time. */
+	{ "America/New_York", { 2026, 3, 8, 1, 30, 0, 250000, 0,
+	  MYSQL_TIMESTAMP_DATETIME }, 0, 3, "2026-03-08T01:30:00.250-05:00" },
+	{ "America/New_York", { 2026, 3, 8, 3, 30, 0, 0, 0,
+	  MYSQL_TIMESTAMP_DATETIME }, 0, 0, "2026-03-08T03:30:00-04:00" },
+	/* In the gap: the offset before it. */
+	{ "America/New_York", { 2026, 3, 8, 2, 30, 0, 0, 0,
+	  MYSQL_TIMESTAMP_DATETIME }, 0, 0, "2026-03-08T02:30:00-05:00" },
+	/* Twice: the first time. */
+	{ "America/New_York", { 2026, 11, 1, 1, 30, 0, 0, 0,
+	  MYSQL_TIMESTAMP_DATETIME }, 0, 0, "2026-11-01T01:30:00-04:00" },
+	{ "America/New_York", { 2026, 11, 1, 2, 0, 0, 0, 0,
+	  MYSQL_TIMESTAMP_DATETIME }, 0, 0, "2026-11-01T02:00:00-05:00" },
+	{ "Europe/Berlin", { 2026, 7, 1, 12, 0, 0, 5, 0,
+	  MYSQL_TIMESTAMP_DATETIME }, 0, 2, "2026-07-01T12:00:00.00+02:00" },
+	{ "UTC", { 9999, 12, 31, 23, 59, 59, 999999, 0,
+	  MYSQL_TIMESTAMP_DATETIME }, 0, 6, "9999-12-31T23:59:59.999999+00:00" },
+	/* Refused: no instant. */
+	{ "UTC", { 0, 0, 0, 0, 0, 0, 0, 0, MYSQL_TIMESTAMP_DATETIME }, 0, 0,
+	  NULL },
+	{ "UTC", { 2026, 0, 10, 0, 0, 0, 0, 0, MYSQL_TIMESTAMP_DATETIME }, 1, 0,
+	  NULL },
+	{ "UTC", { 2026, 2, 30, 0, 0, 0, 0, 0, MYSQL_TIMESTAMP_DATETIME }, 0, 0,
+	  NULL },
+	{ "UTC", { 2026, 1, 1, 24, 0, 0, 0, 0, MYSQL_TIMESTAMP_DATETIME }, 0, 0,
+	  NULL },
+};
+
+static void
+test_datetimes(void **state)
+{
+	char out[64];
+	size_t i;
+	int n;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		setenv("TZ", cases[i].zone, 1);
+		tzset();
+		n = myvalue_datetime(&cases[i].t, cases[i].utc,
+		    cases[i].decimals, out, sizeof(out));
+		if (cases[i].want == NULL) {
+			if (n != -1)
+				fail_msg("case %zu: '%s', want refused", i,
+				    out);
+			continue;
+		}
+		if (n < 0 || strcmp(out, cases[i].want) != 0)
+			fail_msg("case %zu: '%s', want '%s'", i,
+			    n < 0 ? "(refused)" : out, cases[i].want);
+		assert_int_equal((size_t)n, strlen(cases[i].want));
+	}
+}
+
+static void
+test_small_buffer(void **state)
+{
+	MYSQL_TIME t = mt(2026, 1, 1, 0, 0, 0, 0);
+	char out[10];
+
+	(void)state;
+	setenv("TZ", "UTC", 1);
+	tzset();
+	assert_int_equal(myvalue_datetime(&t, 1, 0, out, sizeof(out)), -1);
+}
+
+static void
+test_hex(void **state)
+{
+	const unsigned char b[] = { 0x00, 0xff, 0x10, 0xab };
+	char out[16];
+
+	(void)state;
+	myvalue_hex(b, sizeof(b), out);
+	assert_string_equal(out, "00ff10ab");
+	myvalue_hex(b, 0, out);
+	assert_string_equal(out, "");
+}
+
+static void
+test_conv(void **state)
+{
+	(void)state;
+	assert_int_equal(myvalue_conv_of(MYSQL_TYPE_NEWDECIMAL, 63), MYV_NUMBER);
+	assert_int_equal(myvalue_conv_of(MYSQL_TYPE_LONGLONG, 63), MYV_NUMBER);
+	assert_int_equal(myvalue_conv_of(MYSQL_TYPE_DOUBLE, 63), MYV_NUMBER);
+	assert_int_equal(myvalue_conv_of(MYSQL_TYPE_TIMESTAMP, 63),
+	    MYV_INSTANT);
+	assert_int_equal(myvalue_conv_of(MYSQL_TYPE_DATETIME, 63), MYV_WALL);
+	assert_int_equal(myvalue_conv_of(MYSQL_TYPE_DATE, 63), MYV_TEXT);
+	assert_int_equal(myvalue_conv_of(MYSQL_TYPE_BLOB, 63), MYV_HEX);
+	assert_int_equal(myvalue_conv_of(MYSQL_TYPE_BLOB, 224), MYV_TEXT);
+	assert_int_equal(myvalue_conv_of(MYSQL_TYPE_VAR_STRING, 63), MYV_HEX);
+	assert_int_equal(myvalue_conv_of(MYSQL_TYPE_VAR_STRING, 46), MYV_TEXT);
+	assert_int_equal(myvalue_conv_of(MYSQL_TYPE_BIT, 63), MYV_HEX);
+	assert_int_equal(myvalue_conv_of(MYSQL_TYPE_TIME, 63), MYV_TEXT);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_datetimes),
+		cmocka_unit_test(test_small_buffer),
+		cmocka_unit_test(test_hex),
+		cmocka_unit_test(test_conv),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
