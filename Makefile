@@ -167,7 +167,7 @@ clean:
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS ?= job ini csv jsonl jsonarr manifest names listing sqlparam \
-		pgtext
+		pgtext myurl
 FUZZ_DIR      = $(BUILD)/fuzz
 FUZZ_SAN      = -fsanitize=address,undefined -fno-sanitize-recover=all \
 		-fno-omit-frame-pointer
@@ -183,6 +183,7 @@ FUZZ_MAXLEN_job      = 4096
 FUZZ_MAXLEN_ini      = 9000
 FUZZ_MAXLEN_csv      = 2048
 FUZZ_MAXLEN_sqlparam = 4096
+FUZZ_MAXLEN_myurl    = 512
 FUZZ_MAXLEN_jsonl    = 2048
 FUZZ_MAXLEN_jsonarr  = 2048
 FUZZ_MAXLEN_manifest = 1024

@@ -32,6 +32,7 @@
 #include "bdate.h"
 #include "buf.h"
 #include "db/pgtext.h"
+#include "db/myconn.h"
 #include "db/sqlparam.h"
 #include "dest.h"
 #include "fsutil.h"
@@ -1352,6 +1353,54 @@ out:
 	return rc;
 }
 
+/*
+ * lib/db/myconn.c myurl_parse(): a failure is XERR_CONFIG (or NOMEM)
+ * and leaves nothing allocated; a success has a host, a name that is
+ * the start of the URL without its options, no ':' in the user part of
+ * that name (no password), a socket that is an absolute path.
+ */
+int
+fuzz_myurl(const uint8_t *data, size_t size)
+{
+	struct myurl u;
+	struct xerr err;
+	const char *at, *auth;
+	char *url;
+	int rc = 0;
+
+	if ((url = malloc(size + 1)) == NULL)
+		return h_fail("myurl", "out of memory");
+	memcpy(url, data, size);
+	url[size] = '\0';
+	xerr_clear(&err);
+	if (myurl_parse(url, &u, &err) == -1) {
+		if (err.cls != XERR_CONFIG && err.cls != XERR_NOMEM)
+			rc = h_fail("myurl", "unexpected error class: %s",
+			    err.msg);
+		else if (u.host != NULL || u.name != NULL || u.user != NULL)
+			rc = h_fail("myurl", "a failure left fields set");
+		free(url);
+		return rc;
+	}
+	if (u.host == NULL || u.name == NULL)
+		rc = h_fail("myurl", "no host or name");
+	else if (strncmp(u.name, url, strlen(u.name)) != 0 ||
+	    strchr(u.name, '?') != NULL)
+		rc = h_fail("myurl", "name '%s' is not the URL's start",
+		    u.name);
+	else if ((auth = strstr(u.name, "://")) != NULL &&
+	    (auth += 3, at = memrchr(auth, '@', strcspn(auth, "/"))) !=
+	    NULL && memchr(auth, ':', (size_t)(at - auth)) != NULL)
+		rc = h_fail("myurl", "a password in '%s'", u.name);
+	else if (u.socket != NULL && u.socket[0] != '/')
+		rc = h_fail("myurl", "socket '%s' not absolute", u.socket);
+	else if (u.port > 65535)
+		rc = h_fail("myurl", "port %u", u.port);
+	myurl_free(&u);
+	free(url);
+	return rc;
+}
+
 const struct fuzz_target fuzz_targets[] = {
 	{ "job", fuzz_job },
 	{ "ini", fuzz_ini },
@@ -1363,5 +1412,6 @@ const struct fuzz_target fuzz_targets[] = {
 	{ "listing", fuzz_listing },
 	{ "sqlparam", fuzz_sqlparam },
 	{ "pgtext", fuzz_pgtext },
+	{ "myurl", fuzz_myurl },
 	{ NULL, NULL },
 };

@@ -40,6 +40,8 @@ int fuzz_sqlparam(const uint8_t *data, size_t size);
 /* lib/db/pgtext.c: COPY escaping (round trip), timestamps, json made
  * compact (idempotent), COPY's line in an error context. */
 int fuzz_pgtext(const uint8_t *data, size_t size);
+/* lib/db/myconn.c myurl_parse(). */
+int fuzz_myurl(const uint8_t *data, size_t size);
 
 struct fuzz_target {
 	const char *name;	/* fuzz/fuzz_NAME.c, fuzz/corpus/NAME/ */

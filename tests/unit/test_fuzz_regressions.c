@@ -165,7 +165,8 @@ test_listing_entry_max(void **state)
 	(void *)name }
 
 static const char *const names[] = { "job", "ini", "csv", "jsonl",
-    "jsonarr", "manifest", "names", "listing", "sqlparam", "pgtext" };
+    "jsonarr", "manifest", "names", "listing", "sqlparam", "pgtext",
+    "myurl" };
 
 /* A target added to the harness is replayed here too. */
 static void
@@ -205,6 +206,7 @@ main(void)
 		TARGET("listing"),
 		TARGET("sqlparam"),
 		TARGET("pgtext"),
+		TARGET("myurl"),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, teardown);
