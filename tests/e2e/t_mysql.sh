@@ -319,4 +319,89 @@ printf 'date,store,amount\n2026-11-28,s1,1\n' > "$I/cert_20261128.csv"
 x receive cert
 expect_rc 0
 [ "$(myq "SELECT count(*) FROM sales WHERE date = '2026-11-28'")" = 1 ] || fail "cert user"
+# --- ingests of one job take turns (GET_LOCK) -------------------------------
+PWF= rjob lk xfer.sales append "lock_timeout = 1s"
+printf 'date,store,amount\n2026-11-29,s1,1\n' > "$I/lk_20261129.csv"
+timeout 60 "$MY_BIN/mariadb" --no-defaults -S "$MY_SOCKET" -u root -N -B \
+    -e "SELECT GET_LOCK('xfer-ingest:lk', 10); SELECT SLEEP(4)" >/dev/null 2>&1 &
+lp=$!
+i=0
+while [ $i -lt 100 ] && [ "$(myq "SELECT IS_USED_LOCK('xfer-ingest:lk') IS NOT NULL")" != 1 ]; do
+	sleep 0.05
+	i=$((i + 1))
+done
+x receive lk
+expect_rc 1
+expect_err "another ingest of job 'lk' holds its lock"
+expect_err "the next run retries it"
+wait $lp
+x receive lk
+expect_rc 0
+[ "$(myq "SELECT count(*) FROM sales WHERE date = '2026-11-29'")" = 1 ] || fail "lk after the lock"
+
+# --- the crash loop with a MariaDB target (the fault build) -----------------
+if [ -n "${FAULT_XFER:-}" ] && [ -x "$FAULT_XFER" ]; then
+	myq "CREATE TABLE cl (id INT PRIMARY KEY, v VARCHAR(80)) ENGINE=InnoDB" || fail "fixture"
+	printf 'id,v\n1,a\n2,b\n3,c\n' > "$T/small.csv"
+	awk 'BEGIN { print "id,v"; for (i = 0; i < 20000; i++)
+	    printf "%d,abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvw\n", i }' \
+	    > "$T/big.csv"
+	H0=$H
+	n=0
+	# crash POINT[:HIT] INPUT: killed there, then settled by normal runs.
+	crash() {
+		n=$((n + 1))
+		H="$T/c$n"
+		mkdir -p "$H/jobs" "$H/inbox" "$H/spool"
+		myq "DELETE FROM cl; DELETE FROM xfer_ingested WHERE job = 'cl';
+		    DELETE FROM xfer_applied WHERE job = 'cl'" || fail "reset"
+		job cl <<JOB
+[job]
+direction = receive
+timezone = UTC
+[inbox]
+path = inbox
+pattern = cl_{date}.csv
+settle = 0s
+[ingest]
+type = mysql
+url = $MY_URL
+password_file = $MY_PASSWORD_FILE
+table = cl
+JOB
+		cp "$T/$2.csv" "$H/inbox/cl_2026-11-24.csv"
+		point=${1%%:*}
+		spec=$point:kill
+		[ "$point" = "$1" ] || spec=$spec:${1#*:}
+		XFER_FAULT=$spec "$FAULT_XFER" --home "$H" receive cl >"$T/out" 2>"$T/err"
+		[ $? = 137 ] || fail "$1: the fault run did not die at the point"
+		grep -q "fault point '$point' hit" "$T/err" || fail "$1: killed elsewhere"
+		case $point in ingest_mid|ingest_before_commit)
+			[ "$(myq "SELECT count(*) FROM cl")" = 0 ] ||
+			    fail "$1: part of an ingest is visible" ;;
+		esac
+		for k in 1 2 3; do
+			x receive cl
+			[ "$rc" = 0 ] && break
+		done
+		[ "$rc" = 0 ] || fail "$1: not settled after 3 runs"
+		want=$(($(wc -l < "$T/$2.csv") - 1))
+		sha=$(sha256sum "$T/$2.csv" | cut -d' ' -f1)
+		[ "$(myq "SELECT count(*) FROM cl")" = "$want" ] ||
+		    fail "$1: $(myq 'SELECT count(*) FROM cl') rows, not $want"
+		[ "$(myq "SELECT count(*), SUM(sha256 = '$sha') FROM xfer_ingested WHERE job = 'cl'" | tr '\t' ' ')" = "1 1" ] ||
+		    fail "$1: xfer_ingested: $(myq 'SELECT * FROM xfer_ingested')"
+		[ "$(sql "SELECT group_concat(state) FROM receive_files")" = ingested ] ||
+		    fail "$1: ledger: $(sql 'SELECT state FROM receive_files')"
+		echo "ok crash $1 ($2): settled in $k run(s)"
+	}
+	for p in recv_after_pickup recv_before_received_commit ingest_before_commit \
+	    ingest_after_commit recv_before_backup recv_mid_backup recv_after_backup; do
+		crash "$p" small
+	done
+	crash ingest_mid:15000 big
+	H=$H0
+else
+	echo "SKIP crash loop: no fault build (FAULT_XFER='${FAULT_XFER:-}'): run \`make fault\`"
+fi
 echo "t_mysql: ok"
