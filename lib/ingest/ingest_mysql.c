@@ -28,10 +28,15 @@
  *   truncated.  An empty CSV field is NULL (CSV cannot tell NULL from
  *   empty, and xfer writes NULL as an empty field); a JSON "" is an
  *   empty string, JSON null NULL, true/false 1/0.
- * - A rejected batch is replayed one row at a time to find the row the
- *   server refuses, so the message names the file's line even for
- *   errors that carry no row number (duplicate key, CHECK); memory
- *   holds one batch and its line numbers.
+ * - Rows go in batches: on MariaDB one prepared INSERT executed for up
+ *   to MY_BULK_ROWS rows at once (array binding), as fast as LOAD DATA;
+ *   on MySQL multi-row INSERT statements of up to MY_BATCH_BYTES, the
+ *   values escaped with mysql_real_escape_string().  Either way the
+ *   server converts the text.
+ * - A rejected batch is rolled back to a savepoint and replayed one row
+ *   at a time to find the row the server refuses, so the message names
+ *   the file's line even for errors that carry no row number (duplicate
+ *   key, CHECK); memory holds one batch and its line numbers.
  */
 #include <limits.h>
 #include <stdio.h>
@@ -47,6 +52,10 @@
 /* SQL bytes per multi-row INSERT: far below any max_allowed_packet
  * (MariaDB 16 MiB, MySQL 64 MiB by default, 4 MiB on older ones). */
 #define MY_BATCH_BYTES	(1024 * 1024)
+/* Rows per bulk execution, and at most this many values (memory: about
+ * 25 bytes of bookkeeping a value). */
+#define MY_BULK_ROWS	10000
+#define MY_BULK_VALUES	200000
 
 struct mycol {
 	char *name;
@@ -72,9 +81,24 @@ struct my {
 	unsigned long *lines;	/* its file line */
 	size_t nrows, cap;
 	int empty_is_null;	/* CSV */
+
+	/* MariaDB: one prepared INSERT executed for a whole batch of rows
+	 * (array binding, COM_STMT_BULK_EXECUTE), column by column. */
+	int bulk;
+	MYSQL_STMT *ins;
+	size_t nc, brows;	/* columns; rows a batch holds */
+	struct buf arena;	/* the batch's values */
+	size_t *aoff;		/* [c * brows + r]: offset in arena */
+	const char **vp;	/* pointers, set at execute time */
+	unsigned long *lp;	/* lengths */
+	char *ip;		/* STMT_INDICATOR_NULL or _NONE */
+	MYSQL_BIND *pb;
 };
 
 #define MY(ig) ((struct my *)(ig)->be)
+
+static int bulk_setup(struct ingest *ig, const char *const *names, size_t n);
+static int bulk_flush(struct ingest *ig);
 
 /* `name` with backticks doubled. */
 static int
@@ -302,6 +326,8 @@ my_names(struct ingest *ig, const char *const *names, size_t n)
 	const struct job_ingest *ing = &ig->job->ingest;
 	const char *fname = ig->req->name;
 	struct my *m = MY(ig);
+	unsigned long caps = 0;
+	const char *bulk;
 	size_t i, j;
 
 	for (i = 1; i < n; i++)
@@ -347,6 +373,18 @@ my_names(struct ingest *ig, const char *const *names, size_t n)
 			return xerr_nomem(ig->err);
 	if (buf_puts(&m->head, ") VALUES ") == -1)
 		return xerr_nomem(ig->err);
+	/* MariaDB 10.2 and later execute an array of rows at once;
+	 * XFER_MYSQL_BULK=0 takes the MySQL way there too (for tests). */
+	bulk = getenv("XFER_MYSQL_BULK");
+	if ((bulk == NULL || strcmp(bulk, "0") != 0) &&
+	    mariadb_get_infov(m->c->my,
+	    MARIADB_CONNECTION_EXTENDED_SERVER_CAPABILITIES, &caps) == 0 &&
+	    m->c->mariadb && (caps & (MARIADB_CLIENT_STMT_BULK_OPERATIONS >>
+	    32)) != 0) {
+		if (bulk_setup(ig, names, n) == -1)
+			return -1;
+		m->bulk = 1;
+	}
 	return 0;
 }
 
@@ -406,6 +444,8 @@ flush_batch(struct ingest *ig)
 
 	if (m->nrows == 0)
 		return 0;
+	if (m->bulk)
+		return bulk_flush(ig);
 	if (mysql_real_query(m->c->my, m->batch.data, m->batch.len) != 0) {
 		code = mysql_errno(m->c->my);
 		if (!myconn_is_data_error(code)) {
@@ -427,6 +467,174 @@ flush_batch(struct ingest *ig)
 	return 0;
 }
 
+/* Bulk: room for one batch of nc columns. */
+static int
+bulk_setup(struct ingest *ig, const char *const *names, size_t n)
+{
+	struct my *m = MY(ig);
+	struct buf sql;
+	size_t i, cells;
+	int rc;
+
+	m->nc = n;
+	m->brows = MY_BULK_VALUES / n;
+	if (m->brows > MY_BULK_ROWS)
+		m->brows = MY_BULK_ROWS;
+	if (m->brows == 0)
+		m->brows = 1;
+	cells = m->nc * m->brows;
+	m->aoff = calloc(cells, sizeof(*m->aoff));
+	m->vp = calloc(cells, sizeof(*m->vp));
+	m->lp = calloc(cells, sizeof(*m->lp));
+	m->ip = calloc(cells, 1);
+	m->pb = calloc(n, sizeof(*m->pb));
+	m->lines = calloc(m->brows, sizeof(*m->lines));
+	if (m->aoff == NULL || m->vp == NULL || m->lp == NULL ||
+	    m->ip == NULL || m->pb == NULL || m->lines == NULL)
+		return xerr_nomem(ig->err);
+	buf_init(&sql, 0);
+	if (buf_append(&sql, m->head.data, m->head.len) == -1 ||
+	    buf_putc(&sql, '(') == -1)
+		goto nomem;
+	for (i = 0; i < n; i++)
+		if (buf_puts(&sql, i > 0 ? ", ?" : "?") == -1)
+			goto nomem;
+	if (buf_putc(&sql, ')') == -1)
+		goto nomem;
+	(void)names;
+	if ((m->ins = mysql_stmt_init(m->c->my)) == NULL) {
+		buf_release(&sql);
+		return xerr_nomem(ig->err);
+	}
+	rc = mysql_stmt_prepare(m->ins, sql.data, sql.len);
+	buf_release(&sql);
+	if (rc != 0)
+		return myconn_stmt_fail(m->c, m->ins, "cannot prepare the "
+		    "insert", ig->err);
+	return 0;
+nomem:
+	buf_release(&sql);
+	return xerr_nomem(ig->err);
+}
+
+static int
+bulk_row(struct ingest *ig, const struct record *rec)
+{
+	struct my *m = MY(ig);
+	const struct value *v;
+	size_t c, k;
+
+	for (c = 0; c < rec->n && c < m->nc; c++) {
+		v = &rec->vals[c];
+		k = c * m->brows + m->nrows;
+		if (v->kind == VAL_NULL || (m->empty_is_null && v->len == 0)) {
+			m->ip[k] = STMT_INDICATOR_NULL;
+			m->lp[k] = 0;
+			m->aoff[k] = 0;
+			continue;
+		}
+		m->ip[k] = STMT_INDICATOR_NONE;
+		m->aoff[k] = m->arena.len;
+		if (v->kind == VAL_BOOL) {
+			if (buf_putc(&m->arena, v->ptr[0] == 't' ? '1' : '0') ==
+			    -1)
+				return xerr_nomem(ig->err);
+			m->lp[k] = 1;
+		} else {
+			if (buf_append(&m->arena, v->ptr, v->len) == -1)
+				return xerr_nomem(ig->err);
+			m->lp[k] = v->len;
+		}
+	}
+	m->lines[m->nrows] = record_line(rec);
+	if (m->lines[m->nrows] == 0)
+		m->lines[m->nrows] = rec->recno;
+	m->nrows++;
+	if (m->nrows == m->brows || m->arena.len >= MY_BATCH_BYTES)
+		return flush_batch(ig);
+	return 0;
+}
+
+/* Row r of the batch alone, with plain (not array) binds. */
+static int
+bulk_one(struct my *m, size_t r)
+{
+	my_bool nul[m->nc > 0 ? m->nc : 1];
+	unsigned int zero = 0;
+	size_t c, k;
+
+	memset(m->pb, 0, m->nc * sizeof(*m->pb));
+	for (c = 0; c < m->nc; c++) {
+		k = c * m->brows + r;
+		nul[c] = m->ip[k] == STMT_INDICATOR_NULL;
+		m->pb[c].buffer_type = MYSQL_TYPE_STRING;
+		m->pb[c].buffer = (void *)m->vp[k];
+		m->pb[c].buffer_length = m->lp[k];
+		m->pb[c].length = &m->lp[k];
+		m->pb[c].is_null = &nul[c];
+	}
+	if (mysql_stmt_attr_set(m->ins, STMT_ATTR_ARRAY_SIZE, &zero) != 0 ||
+	    mysql_stmt_bind_param(m->ins, m->pb) != 0)
+		return -1;
+	return mysql_stmt_execute(m->ins) != 0 ? -1 : 0;
+}
+
+static int
+bulk_flush(struct ingest *ig)
+{
+	struct my *m = MY(ig);
+	unsigned int size = (unsigned int)m->nrows;
+	char msg[512];
+	unsigned code;
+	size_t c, r, k;
+
+	for (c = 0; c < m->nc; c++)
+		for (r = 0; r < m->nrows; r++) {
+			k = c * m->brows + r;
+			m->vp[k] = m->ip[k] == STMT_INDICATOR_NULL ? NULL :
+			    m->arena.data + m->aoff[k];
+		}
+	memset(m->pb, 0, m->nc * sizeof(*m->pb));
+	for (c = 0; c < m->nc; c++) {
+		m->pb[c].buffer_type = MYSQL_TYPE_STRING;
+		m->pb[c].buffer = &m->vp[c * m->brows];
+		m->pb[c].length = &m->lp[c * m->brows];
+		m->pb[c].u.indicator = &m->ip[c * m->brows];
+	}
+	/* What a failed batch left is undone before it is replayed. */
+	if (exec(ig, "SAVEPOINT xfer_batch", "cannot set a savepoint") == -1)
+		return -1;
+	if (mysql_stmt_attr_set(m->ins, STMT_ATTR_ARRAY_SIZE, &size) == 0 &&
+	    mysql_stmt_bind_param(m->ins, m->pb) == 0 &&
+	    mysql_stmt_execute(m->ins) == 0) {
+		buf_reset(&m->arena);
+		m->nrows = 0;
+		return 0;
+	}
+	code = mysql_stmt_errno(m->ins);
+	if (!myconn_is_data_error(code))
+		return myconn_stmt_fail(m->c, m->ins, "cannot insert into the "
+		    "table", ig->err);
+	snprintf(msg, sizeof(msg), "%s", mysql_stmt_error(m->ins));
+	if (exec(ig, "ROLLBACK TO SAVEPOINT xfer_batch", "cannot roll back "
+	    "to the savepoint") == -1)
+		return -1;
+	for (r = 0; r < m->nrows; r++) {
+		if (bulk_one(m, r) == 0)
+			continue;
+		code = mysql_stmt_errno(m->ins);
+		return xerr_set(ig->err, myconn_is_data_error(code) ?
+		    XERR_DATA : myconn_err_class(m->c, code), 0, "%s:%lu: "
+		    "cannot insert into '%s': %.*s", ig->req->name,
+		    m->lines[r], ig->job->ingest.table,
+		    msg_len(mysql_stmt_error(m->ins)),
+		    mysql_stmt_error(m->ins));
+	}
+	return xerr_set(ig->err, XERR_DATA, 0, "%s:%lu-%lu: cannot insert "
+	    "into '%s': %s", ig->req->name, m->lines[0],
+	    m->lines[m->nrows - 1], ig->job->ingest.table, msg);
+}
+
 static int
 my_row(struct ingest *ig, const struct record *rec)
 {
@@ -434,6 +642,8 @@ my_row(struct ingest *ig, const struct record *rec)
 	const struct value *v;
 	size_t i;
 
+	if (m->bulk)
+		return bulk_row(ig, rec);
 	if (m->batch.len == 0 &&
 	    buf_append(&m->batch, m->head.data, m->head.len) == -1)
 		return xerr_nomem(ig->err);
@@ -774,6 +984,14 @@ my_free(struct my *m)
 	buf_release(&m->tmp);
 	free(m->offs);
 	free(m->lines);
+	if (m->ins != NULL)
+		mysql_stmt_close(m->ins);
+	buf_release(&m->arena);
+	free(m->aoff);
+	free(m->vp);
+	free(m->lp);
+	free(m->ip);
+	free(m->pb);
 }
 
 static int
@@ -785,6 +1003,7 @@ my_init(struct ingest *ig, struct my *m)
 	buf_init(&m->head, 0);
 	buf_init(&m->batch, 0);
 	buf_init(&m->tmp, 0);
+	buf_init(&m->arena, 0);
 	ig->be = m;
 	if (ig->job->ingest.table == NULL)
 		return xerr_set(ig->err, XERR_CONFIG, 0, "%s: [ingest] type = "

@@ -194,6 +194,10 @@ printf '%s' "$A" > "$F"; x receive rd; expect_rc 0
 expect_err "the same bytes as the version applied for the date"
 [ "$(states rd)" = "ingested ingested ingested duplicate" ] || fail "ledger: $(states rd)"
 
+# Rejected rows, both ways of inserting (MariaDB's bulk execution, and
+# the multi-row INSERTs used with MySQL).
+for XFER_MYSQL_BULK in 1 0; do
+export XFER_MYSQL_BULK
 # A row the CHECK constraint refuses, at line 4 of the file (a quoted
 # newline before it): failed, nothing written, the line named.
 G="$I/rd_20261121.csv"
@@ -209,6 +213,17 @@ x receive rd
 expect_rc 1
 expect_err "rd_20261122.csv:3: cannot insert into 'xfer.sales':"
 [ "$(myq "SELECT count(*) FROM sales WHERE date = '2026-11-22'")" = 0 ] || fail "truncated value loaded"
+# A duplicate key in the second batch: the file's line, nothing kept.
+dup=$(myq "SELECT MIN(id) FROM sales")
+awk -v dup="$dup" 'BEGIN { print "id,date,store,amount"; for (i = 1; i <= 25000; i++)
+    printf "%d,2026-11-30,s1,1\n", (i == 17000 ? dup : 100000 + i) }' > "$I/rd_20261130.csv"
+x receive rd
+expect_rc 1
+expect_err "rd_20261130.csv:17001: cannot insert into 'xfer.sales': Duplicate entry '$dup' for key 'PRIMARY'"
+[ "$(myq "SELECT count(*) FROM sales WHERE date = '2026-11-30'")" = 0 ] || fail "rows of a file with a duplicate key"
+rm -rf "$H/spool/rd/failed"
+done
+unset XFER_MYSQL_BULK
 # A header column the table lacks: failed before anything is written.
 printf 'date,store,amount,colour\n2026-11-23,s1,1,red\n' > "$I/rd_20261123.csv"
 x receive rd
