@@ -338,8 +338,9 @@ expect_rc 0
 PWF= rjob lk xfer.sales append "lock_timeout = 1s"
 printf 'date,store,amount\n2026-11-29,s1,1\n' > "$I/lk_20261129.csv"
 timeout 60 "$MY_BIN/mariadb" --no-defaults -S "$MY_SOCKET" -u root -N -B \
-    -e "SELECT GET_LOCK('xfer-ingest:lk', 10); SELECT SLEEP(4)" >/dev/null 2>&1 &
+    -e "SELECT GET_LOCK('xfer-ingest:lk', 10); SELECT SLEEP(50)" >/dev/null 2>&1 &
 lp=$!
+on_exit="kill $lp 2>/dev/null; $on_exit"
 i=0
 while [ $i -lt 100 ] && [ "$(myq "SELECT IS_USED_LOCK('xfer-ingest:lk') IS NOT NULL")" != 1 ]; do
 	sleep 0.05
@@ -349,7 +350,13 @@ x receive lk
 expect_rc 1
 expect_err "another ingest of job 'lk' holds its lock"
 expect_err "the next run retries it"
+kill $lp
 wait $lp
+i=0
+while [ $i -lt 100 ] && [ "$(myq "SELECT IS_USED_LOCK('xfer-ingest:lk') IS NULL")" != 1 ]; do
+	sleep 0.05
+	i=$((i + 1))
+done
 x receive lk
 expect_rc 0
 [ "$(myq "SELECT count(*) FROM sales WHERE date = '2026-11-29'")" = 1 ] || fail "lk after the lock"
