@@ -97,7 +97,7 @@ struct my {
 
 #define MY(ig) ((struct my *)(ig)->be)
 
-static int bulk_setup(struct ingest *ig, const char *const *names, size_t n);
+static int bulk_setup(struct ingest *ig, size_t n);
 static int bulk_flush(struct ingest *ig);
 
 /* `name` with backticks doubled. */
@@ -381,7 +381,7 @@ my_names(struct ingest *ig, const char *const *names, size_t n)
 	    MARIADB_CONNECTION_EXTENDED_SERVER_CAPABILITIES, &caps) == 0 &&
 	    m->c->mariadb && (caps & (MARIADB_CLIENT_STMT_BULK_OPERATIONS >>
 	    32)) != 0) {
-		if (bulk_setup(ig, names, n) == -1)
+		if (bulk_setup(ig, n) == -1)
 			return -1;
 		m->bulk = 1;
 	}
@@ -469,7 +469,7 @@ flush_batch(struct ingest *ig)
 
 /* Bulk: room for one batch of nc columns. */
 static int
-bulk_setup(struct ingest *ig, const char *const *names, size_t n)
+bulk_setup(struct ingest *ig, size_t n)
 {
 	struct my *m = MY(ig);
 	struct buf sql;
@@ -501,7 +501,6 @@ bulk_setup(struct ingest *ig, const char *const *names, size_t n)
 			goto nomem;
 	if (buf_putc(&sql, ')') == -1)
 		goto nomem;
-	(void)names;
 	if ((m->ins = mysql_stmt_init(m->c->my)) == NULL) {
 		buf_release(&sql);
 		return xerr_nomem(ig->err);

@@ -127,6 +127,12 @@ sed 's/:date AS pd/:dat AS pd/' "$H/jobs/tx.job" > "$H/jobs/typo.job"
 x send --date 2026-03-08 typo
 expect_rc 1
 expect_err ":dat"
+# statement_timeout reaches the server (max_statement_time).
+sed 's/^query = .*/query = SELECT SLEEP(5) AS s, id FROM src WHERE id = 1/; s/^\[source\]/[source]\nstatement_timeout = 1s/' \
+    "$H/jobs/tx.job" > "$H/jobs/slow.job"
+x send --date 2026-03-08 slow
+expect_rc 1
+expect_err "max_statement_time exceeded"
 x check --connect tx
 expect_rc 0
 expect_out "server MariaDB 10.11"
@@ -230,6 +236,12 @@ x receive rd
 expect_rc 1
 expect_err "'rd_20261123.csv': table 'xfer.sales' has no column 'colour'"
 [ "$(myq "SELECT count(*) FROM sales WHERE date = '2026-11-23'")" = 0 ] || fail "rows with a wrong header"
+
+# A NOT NULL column without a default that the file lacks.
+printf 'date,amount\n2026-11-23,1\n' > "$I/rd_20261123.csv"
+x receive rd
+expect_rc 1
+expect_err "'rd_20261123.csv': no column 'store', which table 'xfer.sales' needs (NOT NULL without a default)"
 
 # A MyISAM table: refused, by check --connect and by the load.
 rjob my old append
