@@ -25,9 +25,11 @@
  * - Values are sent as quoted strings (mysql_real_escape_string) and
  *   converted by the server in strict mode (sql_mode STRICT_ALL_TABLES,
  *   see myconn.c): a value that does not fit is rejected, never
- *   truncated.  An empty CSV field is NULL (CSV cannot tell NULL from
- *   empty, and xfer writes NULL as an empty field); a JSON "" is an
- *   empty string, JSON null NULL, true/false 1/0.
+ *   truncated.  An empty value (an empty CSV field, a JSON "") is the
+ *   empty string in a string column (CHAR, VARCHAR, TEXT, BINARY, BLOB,
+ *   ENUM, SET) and NULL in any other, which could not hold it (CSV has
+ *   no NULL; the same rule as for PostgreSQL); JSON null is NULL,
+ *   true/false 1/0.
  * - Rows go in batches: on MariaDB one prepared INSERT executed for up
  *   to MY_BULK_ROWS rows at once (array binding), as fast as LOAD DATA;
  *   on MySQL multi-row INSERT statements of up to MY_BATCH_BYTES, the
@@ -60,6 +62,8 @@
 struct mycol {
 	char *name;
 	int required;		/* NOT NULL, no default, not generated */
+	int string;		/* CHAR, TEXT, BLOB, ENUM, SET ...: can hold
+				 * an empty value */
 };
 
 /* The mysql target's state, in ig->be. */
@@ -80,7 +84,8 @@ struct my {
 	size_t *offs;		/* per tuple in batch: its offset */
 	unsigned long *lines;	/* its file line */
 	size_t nrows, cap;
-	int empty_is_null;	/* CSV */
+	unsigned char *empty_null;	/* per file column: an empty value
+					 * is NULL (not a string column) */
 
 	/* MariaDB: one prepared INSERT executed for a whole batch of rows
 	 * (array binding, COM_STMT_BULK_EXECUTE), column by column. */
@@ -272,7 +277,10 @@ table_columns(struct ingest *ig)
 	if (buf_puts(&b, "SELECT COLUMN_NAME, IS_NULLABLE = 'NO' AND "
 	    "COLUMN_DEFAULT IS NULL AND EXTRA NOT LIKE '%auto_increment%' AND "
 	    "EXTRA NOT LIKE '%GENERATED%' AND EXTRA NOT LIKE '%VIRTUAL%' AND "
-	    "EXTRA NOT LIKE '%PERSISTENT%' AND EXTRA NOT LIKE '%STORED%' FROM "
+	    "EXTRA NOT LIKE '%PERSISTENT%' AND EXTRA NOT LIKE '%STORED%', "
+	    "DATA_TYPE IN ('char', 'varchar', 'tinytext', 'text', "
+	    "'mediumtext', 'longtext', 'binary', 'varbinary', 'tinyblob', "
+	    "'blob', 'mediumblob', 'longblob', 'enum', 'set') FROM "
 	    "information_schema.COLUMNS") == -1 ||
 	    put_where_table(ig, &b, m->table) == -1 ||
 	    buf_puts(&b, " ORDER BY ORDINAL_POSITION") == -1) {
@@ -296,8 +304,10 @@ table_columns(struct ingest *ig)
 			xerr_nomem(ig->err);
 			goto out;
 		}
-		m->cols[m->ncols++].required = row[1] != NULL &&
+		m->cols[m->ncols].required = row[1] != NULL &&
 		    strcmp(row[1], "1") == 0;
+		m->cols[m->ncols++].string = row[2] != NULL &&
+		    strcmp(row[2], "1") == 0;
 	}
 	rc = 0;
 out:
@@ -363,6 +373,10 @@ my_names(struct ingest *ig, const char *const *names, size_t n)
 			    "column '%s', which mode = replace-date deletes "
 			    "by", fname, ing->date_column);
 	}
+	if ((m->empty_null = calloc(n + 1, 1)) == NULL)
+		return xerr_nomem(ig->err);
+	for (i = 0; i < n; i++)
+		m->empty_null[i] = !find_col(m, names[i])->string;
 	if (buf_puts(&m->head, "INSERT INTO ") == -1 ||
 	    buf_append(&m->head, m->qtable.data, m->qtable.len) == -1 ||
 	    buf_puts(&m->head, " (") == -1)
@@ -526,7 +540,7 @@ bulk_row(struct ingest *ig, const struct record *rec)
 	for (c = 0; c < rec->n && c < m->nc; c++) {
 		v = &rec->vals[c];
 		k = c * m->brows + m->nrows;
-		if (v->kind == VAL_NULL || (m->empty_is_null && v->len == 0)) {
+		if (v->kind == VAL_NULL || (v->len == 0 && m->empty_null[c])) {
 			m->ip[k] = STMT_INDICATOR_NULL;
 			m->lp[k] = 0;
 			m->aoff[k] = 0;
@@ -672,7 +686,7 @@ my_row(struct ingest *ig, const struct record *rec)
 		v = &rec->vals[i];
 		if (i > 0 && buf_puts(&m->batch, ", ") == -1)
 			return xerr_nomem(ig->err);
-		if (v->kind == VAL_NULL || (m->empty_is_null && v->len == 0)) {
+		if (v->kind == VAL_NULL || (v->len == 0 && m->empty_null[i])) {
 			if (buf_puts(&m->batch, "NULL") == -1)
 				return xerr_nomem(ig->err);
 		} else if (v->kind == VAL_BOOL) {
@@ -991,6 +1005,7 @@ my_free(struct my *m)
 	free(m->lp);
 	free(m->ip);
 	free(m->pb);
+	free(m->empty_null);
 }
 
 static int
@@ -1023,7 +1038,6 @@ load_my(struct ingest *ig)
 		goto out;
 	ig->names = my_names;
 	ig->row = my_row;
-	m.empty_is_null = req->format == FMT_CSV;
 	if (ing->mode == MODE_REPLACE_DATE && ing->date_column == NULL) {
 		xerr_set(ig->err, XERR_CONFIG, 0, "%s: mode = replace-date "
 		    "needs date_column", ig->job->file);

@@ -182,7 +182,7 @@ states() { sql "SELECT group_concat(state, ' ') FROM (SELECT state FROM receive_
 printf '%s' "$A" > "$F"; x receive rd; expect_rc 0
 no_password "receive"
 [ "$(myq "SELECT store, amount, IFNULL(note, 'NULL') FROM sales ORDER BY store" | tr '\t\n' ',;')" = \
-    "s1,10.00,héllo 😀;s2,NULL,NULL;s3,0.01,a, b;" ] ||
+    "s1,10.00,héllo 😀;s2,NULL,;s3,0.01,a, b;" ] ||
     fail "rows: $(myq 'SELECT * FROM sales')"
 printf '%s' "$B" > "$F"; x receive rd; expect_rc 0
 [ "$(myq "SELECT group_concat(amount) FROM sales")" = 99.99 ] || fail "B not applied"
@@ -236,6 +236,28 @@ x receive rd
 expect_rc 1
 expect_err "'rd_20261123.csv': table 'xfer.sales' has no column 'colour'"
 [ "$(myq "SELECT count(*) FROM sales WHERE date = '2026-11-23'")" = 0 ] || fail "rows with a wrong header"
+
+# JSON Lines: null is NULL; "" is NULL in a DECIMAL, '' in a VARCHAR;
+# true is 1.
+job js <<JOB
+[job]
+direction = receive
+timezone = UTC
+[inbox]
+path = inbox
+pattern = js_{date:%Y%m%d}.jsonl
+settle = 0s
+[ingest]
+type = mysql
+url = $MY_URL
+password_file = $MY_PASSWORD_FILE
+table = sales
+JOB
+printf '{"date":"2026-11-19","store":"j1","amount":"","note":null}\n{"date":"2026-11-19","store":"j2","amount":2.5,"note":""}\n{"date":"2026-11-19","store":"j3","amount":true,"note":"x"}\n' > "$I/js_20261119.jsonl"
+x receive js
+expect_rc 0
+[ "$(myq "SELECT store, IFNULL(amount, 'NULL'), IFNULL(note, 'NULL') FROM sales WHERE date = '2026-11-19' ORDER BY store" | tr '\t\n' ',;')" = \
+    "j1,NULL,NULL;j2,2.50,;j3,1.00,x;" ] || fail "json values: $(myq "SELECT * FROM sales WHERE date = '2026-11-19'")"
 
 # A NOT NULL column without a default that the file lacks.
 printf 'date,amount\n2026-11-23,1\n' > "$I/rd_20261123.csv"
