@@ -370,10 +370,20 @@ source_my_run(const struct job *job, bdate_t date,
 		goto out;
 	rc = 0;
 out:
-	run_free(&r);
-	if (in_tx && !broken && mysql_query(r.c->my, "ROLLBACK") != 0)
-		broken = 1;
-	myconn_release(req->db, r.c, broken);
+	/*
+	 * Closing a statement whose rows are still coming reads them all;
+	 * closing the connection first does not (the statement is then
+	 * detached, and closing it only frees it).
+	 */
+	if (broken) {
+		myconn_release(req->db, r.c, broken);
+		run_free(&r);
+	} else {
+		run_free(&r);
+		if (in_tx && mysql_query(r.c->my, "ROLLBACK") != 0)
+			broken = 1;
+		myconn_release(req->db, r.c, broken);
+	}
 	free(map);
 	free(vals);
 	return rc;

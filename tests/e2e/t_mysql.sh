@@ -122,6 +122,33 @@ date,store,orders,amount
 2026-10-31,s2,1,5.00
 CSV
 
+# A record refused downstream (not a number to sum) stops the query: the
+# connection is dropped rather than the rest of 5M rows read.
+job early <<JOB
+[job]
+direction = send
+timezone = UTC
+[source]
+type = mysql
+url = $MY_URL
+password_file = $MY_PASSWORD_FILE
+query = SELECT 1 AS store, IF(seq = 1, 'x', seq) AS amount FROM seq_1_to_5000000
+[aggregate]
+group_by = store
+sum = amount
+[output]
+name = early_{date}.csv
+[upload]
+url = out
+JOB
+sent() { myq "SHOW GLOBAL STATUS LIKE 'Bytes_sent'" | cut -f2; }
+b0=$(sent)
+x send --date 2026-03-08 early
+expect_rc 1
+expect_err "value 'x' in 'amount' is not a number"
+b1=$(sent)
+[ $((b1 - b0)) -lt 20000000 ] || fail "the rest of the result was read: $((b1 - b0)) bytes"
+
 # A typo in a parameter is refused; check --connect for a source.
 sed 's/:date AS pd/:dat AS pd/' "$H/jobs/tx.job" > "$H/jobs/typo.job"
 x send --date 2026-03-08 typo
