@@ -355,7 +355,32 @@ x receive ro
 expect_rc 0
 [ "$(myq "SELECT count(*) FROM sales WHERE date = '2026-11-25'")" = 1 ] || fail "ro not retried"
 
-# --- logins: wrong password, wrong CA, certificate user ---------------------
+# --- logins: option files, wrong password, wrong CA, certificate user -------
+# No password_file: the client's option files ([client], [xfer]).
+mkdir -p "$T/myhome"
+printf '[xfer]\npassword=%s\n' "$PW" > "$T/myhome/.my.cnf"
+chmod 600 "$T/myhome/.my.cnf"
+job of <<JOB
+[job]
+direction = receive
+timezone = UTC
+[inbox]
+path = inbox
+pattern = of_{date:%Y%m%d}.csv
+settle = 0s
+[ingest]
+type = mysql
+url = $MY_URL
+table = sales
+JOB
+printf 'date,store,amount\n2026-11-18,o1,1\n' > "$I/of_20261118.csv"
+oldhome=$HOME
+export HOME="$T/myhome"
+x receive of
+export HOME="$oldhome"
+expect_rc 0
+[ "$(myq "SELECT count(*) FROM sales WHERE store = 'o1'")" = 1 ] || fail "option files"
+
 printf 'not-the-password\n' > "$T/wrong.pw"
 chmod 600 "$T/wrong.pw"
 PWF=$T/wrong.pw rjob wp xfer.sales append
