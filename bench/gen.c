@@ -1,7 +1,8 @@
 /*
- * gen: write the sales CSV that make bench reads.
+ * gen: write the sales CSVs that make bench reads.
  *
- *	gen ROWS > sales.csv
+ *	gen ROWS > sales.csv		the send benchmark's file (run.sh)
+ *	gen --db ROWS > dbsales.csv	the database benchmark's file (db.sh)
  *
  * Columns: date,store_id,sku,qty,amount,note.  Every row is dated
  * 2026-11-24 (the batch date of the bench job); store_id is 0..999; about
@@ -14,6 +15,14 @@
  * file with head and either way gets the same bytes.  Every amount has
  * exactly two decimals because the correctness check sums integer cents by
  * deleting the point.
+ *
+ * With --db the columns are store_id,sku,qty,amount,sold_at,note: the same
+ * mix of values (one more draw a row: its second of the day, so not the
+ * same rows), the batch date moved into sold_at, a time of 2026-11-24 in UTC
+ * written without a zone ("2026-11-24 13:45:07") because MariaDB's LOAD
+ * DATA takes no offset; db.sh runs both servers' sessions in UTC.  Every
+ * field loads unchanged into numeric/decimal, integer and timestamp
+ * columns of PostgreSQL and MariaDB.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -24,7 +33,7 @@
 #define NSTORES		1000
 #define NSKUS		50000
 #define OUTBUF		(1 << 20)
-#define ROWMAX		256	/* longest row below is about 90 bytes */
+#define ROWMAX		256	/* longest row below is about 110 bytes */
 #define MAXROWS		10000000000LL
 
 static const char *const plain_notes[] = {
@@ -121,8 +130,20 @@ pick_note(uint64_t *state)
 	return "";
 }
 
+/* "2026-11-24 HH:MM:SS" for a second of the day. */
 static char *
-put_row(char *p, uint64_t *state)
+put_sold_at(char *p, uint64_t second)
+{
+	p = put_str(p, "2026-11-24 ");
+	p = put_uint(p, second / 3600, 2);
+	*p++ = ':';
+	p = put_uint(p, second / 60 % 60, 2);
+	*p++ = ':';
+	return put_uint(p, second % 60, 2);
+}
+
+static char *
+put_row(char *p, uint64_t *state, int db)
 {
 	uint64_t store, sku, qty, unit, cents;
 	int refund;
@@ -134,7 +155,8 @@ put_row(char *p, uint64_t *state)
 	refund = below(state, 100) == 0;
 	cents = qty * unit;
 
-	p = put_str(p, "2026-11-24,");
+	if (!db)
+		p = put_str(p, "2026-11-24,");
 	p = put_uint(p, store, 0);
 	p = put_str(p, ",SKU");
 	p = put_uint(p, sku, 5);
@@ -149,6 +171,10 @@ put_row(char *p, uint64_t *state)
 	*p++ = '.';
 	p = put_uint(p, cents % 100, 2);
 	*p++ = ',';
+	if (db) {
+		p = put_sold_at(p, below(state, 86400));
+		*p++ = ',';
+	}
 	p = put_str(p, pick_note(state));
 	*p++ = '\n';
 	return p;
@@ -174,10 +200,11 @@ main(int argc, char **argv)
 	struct out o = { stdout, NULL, 0 };
 	uint64_t state = 20261124;
 	long long rows, i;
+	int db = argc == 3 && strcmp(argv[1], "--db") == 0;
 
-	if (argc != 2 || parse_rows(argv[1], &rows) == -1) {
-		fprintf(stderr, "usage: gen ROWS > FILE  (ROWS 0..%lld)\n",
-		    MAXROWS);
+	if (argc != 2 + db || parse_rows(argv[1 + db], &rows) == -1) {
+		fprintf(stderr, "usage: gen [--db] ROWS > FILE  "
+		    "(ROWS 0..%lld)\n", MAXROWS);
 		return 2;
 	}
 	if ((o.buf = malloc(OUTBUF)) == NULL) {
@@ -185,12 +212,13 @@ main(int argc, char **argv)
 		    strerror(errno));
 		return 1;
 	}
-	o.len = (size_t)(put_str(o.buf,
+	o.len = (size_t)(put_str(o.buf, db ?
+	    "store_id,sku,qty,amount,sold_at,note\n" :
 	    "date,store_id,sku,qty,amount,note\n") - o.buf);
 	for (i = 0; i < rows; i++) {
 		if (OUTBUF - o.len < ROWMAX && flush_out(&o) == -1)
 			goto fail;
-		o.len = (size_t)(put_row(o.buf + o.len, &state) - o.buf);
+		o.len = (size_t)(put_row(o.buf + o.len, &state, db) - o.buf);
 	}
 	if (flush_out(&o) == -1 || fflush(o.fp) == EOF || ferror(o.fp))
 		goto fail;
