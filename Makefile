@@ -3,6 +3,7 @@
 #   make               build bin/xfer
 #   make check         unit + end-to-end tests, then again under ASan+UBSan
 #   make bench         benchmark against peer tools (not a test)
+#   make bench-db      only its database part (PostgreSQL, MariaDB)
 #   make install       PREFIX=/usr/local DESTDIR=
 
 PREFIX  ?= /usr/local
@@ -49,7 +50,7 @@ comma := ,
 FAULT_WRAP = $(if $(findstring -DXFER_FAULTS,$(XDEFS)),\
 	     $(FAULT_WRAP_FNS:%=-Wl$(comma)--wrap=%))
 
-.PHONY: all check check-one check-asan check-valgrind unit e2e bench \
+.PHONY: all check check-one check-asan check-valgrind unit e2e bench bench-db \
 	install uninstall clean demo fuzz fault
 
 all: bin/xfer
@@ -117,6 +118,9 @@ check: bin/xfer
 
 bench: bin/xfer
 	bench/run.sh
+
+bench-db: bin/xfer
+	bench/db.sh
 
 demo:
 	./demo.sh

@@ -5,8 +5,9 @@
 # See bench/README.md.
 #
 # Environment: BENCH_ROWS (10000000), BENCH_RUNS (3), XFER_BIN (bin/xfer),
-# CC (cc).  Exit 0 when xfer ran and its output is exact, else 1.  Targets
-# not met are reported, not failed: this is a benchmark, not a test.
+# CC (cc); BENCH_SEND, BENCH_TRANSPORT, BENCH_DB (0 skips a part).  Exit 0
+# when xfer ran and its output is exact, else 1.  Targets not met are
+# reported, not failed: this is a benchmark, not a test.
 set -eu
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -29,10 +30,18 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
 fi
 
 # BENCH_SEND=0 skips this send benchmark, BENCH_TRANSPORT=0 the transport
-# one (bench/transport.sh) that runs after it; either failing exits 1.
+# one (bench/transport.sh) that runs after it, BENCH_DB=0 the database one
+# (bench/db.sh) that runs last; any of them failing exits 1.
 if [ "${BENCH_SEND:-1}" = 0 ]; then
-	[ "${BENCH_TRANSPORT:-1}" = 0 ] && exit 0
-	exec "$root/bench/transport.sh"
+	status=0
+	if [ "${BENCH_TRANSPORT:-1}" != 0 ]; then
+		"$root/bench/transport.sh" || status=1
+	fi
+	if [ "${BENCH_DB:-1}" != 0 ]; then
+		[ "${BENCH_TRANSPORT:-1}" = 0 ] || printf '\n'
+		"$root/bench/db.sh" || status=1
+	fi
+	exit "$status"
 fi
 
 work=$root/bench/work
@@ -397,5 +406,9 @@ fi
 if [ "${BENCH_TRANSPORT:-1}" != 0 ]; then
 	printf '\n'
 	"$root/bench/transport.sh" || status=1
+fi
+if [ "${BENCH_DB:-1}" != 0 ]; then
+	printf '\n'
+	"$root/bench/db.sh" || status=1
 fi
 exit "$status"
