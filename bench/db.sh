@@ -454,13 +454,39 @@ prep_inbox() {
 	cp "$data" "$1/$inname"
 	cp "$data.sha256" "$1/$inname.sha256"
 }
+# Whether xfer's sessions used TLS, as the peers' do by default: the new
+# "connection authorized" lines of the PostgreSQL log that are not psql's,
+# and MariaDB's count of TLS handshakes (less the checking client's own).
+pg_log_mark=0
+my_ssl_mark=0
+mark_sessions() {
+	pg_log_mark=$(wc -l < "$PG_LOG")
+	my_ssl_mark=$(myq "SHOW GLOBAL STATUS LIKE 'Ssl_accepts'" | cut -f 2)
+}
+pg_session_tls() {
+	tail -n "+$((pg_log_mark + 1))" "$PG_LOG" |
+	    grep 'connection authorized: user=' | grep -v 'application_name=psql' |
+	    awk '/SSL enabled/ { t = 1 } END { print (NR == 0) ? "no session seen" : t ? "TLS" : "no TLS" }'
+}
+my_session_tls() {
+	local n
+	n=$(myq "SHOW GLOBAL STATUS LIKE 'Ssl_accepts'" | cut -f 2)
+	if [ $((n - my_ssl_mark)) -gt 1 ]; then
+		echo TLS
+	else
+		echo 'no TLS'
+	fi
+}
+
 prep_pg_xfer() {
 	prep_pg
 	prep_inbox "$work/inbox-pg"
+	mark_sessions
 }
 prep_my_xfer() {
 	prep_my
 	prep_inbox "$work/inbox-my"
+	mark_sessions
 }
 
 check_pg_copy() {
@@ -495,13 +521,16 @@ check_xfer_in() {
 	fi
 }
 check_pg_xfer() {
+	local tls
+	tls=$(pg_session_tls)
 	count_is sales "$(pgq 'SELECT count(*) FROM sales')" || return 1
 	pg_sums > "$work/pg_xfer_in.sorted"
 	same_as_ref 'sums per store in sales' "$work/pg_xfer_in.sorted" ||
 	    return 1
 	check_xfer_in "$work/inbox-pg" \
 	    "$(pgq "SELECT name || '|' || records FROM xfer_ingested")" || return 1
-	printf '%s rows in sales, sums per store = reference, key in xfer_ingested, backup\n' "$rows"
+	printf '%s rows in sales, sums per store = reference, key in xfer_ingested, backup (%s)\n' \
+	    "$rows" "$tls"
 }
 check_my_load() {
 	local w
@@ -516,13 +545,16 @@ check_my_load() {
 	printf '%s rows in sales, 0 warnings, sums per store = reference\n' "$rows"
 }
 check_my_xfer() {
+	local tls
+	tls=$(my_session_tls)
 	count_is sales "$(myq 'SELECT count(*) FROM sales')" || return 1
 	my_sums > "$work/my_xfer_in.sorted"
 	same_as_ref 'sums per store in sales' "$work/my_xfer_in.sorted" ||
 	    return 1
 	check_xfer_in "$work/inbox-my" \
 	    "$(myq "SELECT CONCAT(name, '|', records) FROM xfer_ingested")" || return 1
-	printf '%s rows in sales, sums per store = reference, key in xfer_ingested, backup\n' "$rows"
+	printf '%s rows in sales, sums per store = reference, key in xfer_ingested, backup (%s)\n' \
+	    "$rows" "$tls"
 }
 
 printf 'xfer database benchmark: PostgreSQL %s and MariaDB %s on 127.0.0.1 (tests/servers)\n' \
@@ -590,11 +622,13 @@ prep_pg_out() {
 	find "$home/spool" -mindepth 1 -delete
 	rm -rf "$work/outbox-pg"
 	mkdir -p "$work/outbox-pg"
+	mark_sessions
 }
 prep_my_out() {
 	find "$home/spool" -mindepth 1 -delete
 	rm -rf "$work/outbox-my"
 	mkdir -p "$work/outbox-my"
+	mark_sessions
 }
 prep_none() {
 	:
@@ -611,8 +645,8 @@ check_pg_copy_out() {
 check_my_batch() {
 	check_lines "$work/my_batch.out"
 }
-# check_batch OUTBOX: the batch file and its manifest, the batch equal to
-# the reference.
+# check_batch OUTBOX TLS: the batch file and its manifest, the batch equal
+# to the reference; TLS says whether xfer's session used it.
 check_batch() {
 	local f=$1/$outname head
 	if [ ! -s "$f" ] || [ ! -s "$f.sha256" ]; then
@@ -626,14 +660,14 @@ check_batch() {
 	fi
 	tail -n +2 "$f" | LC_ALL=C sort > "$f.sorted"
 	same_as_ref "$outname" "$f.sorted" || return 1
-	printf '%s: %s stores, counts and sums = SQL per store\n' "$outname" \
-	    "$(wc -l < "$f.sorted")"
+	printf '%s: %s stores, counts and sums = SQL per store (%s)\n' \
+	    "$outname" "$(wc -l < "$f.sorted")" "$2"
 }
 check_pg_out() {
-	check_batch "$work/outbox-pg"
+	check_batch "$work/outbox-pg" "$(pg_session_tls)"
 }
 check_my_out() {
-	check_batch "$work/outbox-my"
+	check_batch "$work/outbox-my" "$(my_session_tls)"
 }
 
 printf '\nsend: the rows of %s out of the typed table (xfer: its query, aggregated\nby store into a batch file + .sha256 in a local outbox)\n\n' "$date"
