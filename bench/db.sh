@@ -447,12 +447,15 @@ prep_my() {
 	myq "TRUNCATE TABLE sales; DROP TABLE IF EXISTS xfer_ingested, xfer_applied"
 }
 # prep_inbox DIR: the file and its manifest, fresh copies (xfer refuses a
-# file with several hard links), in the page cache like the peers' file.
+# file with several hard links), in the page cache like the peers' file
+# and on disk like a file that has settled: xfer's pick-up fsyncs it, and
+# must not be timed writing back what cp just wrote.
 prep_inbox() {
 	find "$home/spool" -mindepth 1 -delete
 	find "$1" -mindepth 1 -delete
 	cp "$data" "$1/$inname"
 	cp "$data.sha256" "$1/$inname.sha256"
+	sync "$1/$inname" "$1/$inname.sha256" "$1"
 }
 # Whether xfer's sessions used TLS, as the peers' do by default: the new
 # "connection authorized" lines of the PostgreSQL log that are not psql's,
