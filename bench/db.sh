@@ -66,7 +66,13 @@ done < <(compgen -e | grep -e '^PG' -e '^MYSQL' -e '^MARIADB' || true)
 export LC_ALL=C TZ=UTC
 
 srv=
+home=
 cleanup() {
+	# The last run's copies of the file (inbox, spool backup) go; the
+	# generated file stays for the next run.
+	if [ -n "$home" ]; then
+		rm -rf "$home/spool" "$work/inbox-pg" "$work/inbox-my"
+	fi
 	if [ -n "$srv" ]; then
 		"$servers/postgres.sh" stop "$srv/pg" > /dev/null 2>&1 || true
 		"$servers/mariadb.sh" stop "$srv/my" > /dev/null 2>&1 || true
