@@ -184,10 +184,7 @@ rm -rf "$home"
 mkdir -p "$home/jobs" "$work/inbox-pg" "$work/inbox-my"
 mkdir -m 700 "$home/spool"
 pg_query="SELECT store_id, sku, qty, amount, sold_at, note FROM sales WHERE sold_at >= :start AND sold_at < :end"
-# MariaDB reads an offset in a timestamp literal as garbage after the time
-# (a warning, and the offset ignored), so the MySQL job bounds the day by
-# :date.
-my_query="SELECT store_id, sku, qty, amount, sold_at, note FROM sales WHERE sold_at >= :date AND sold_at < :date + INTERVAL 1 DAY"
+my_query=$pg_query
 
 # receive_job NAME TYPE URL PASSWORD-FILE INBOX
 receive_job() {
@@ -688,7 +685,10 @@ check_my_out() {
 
 printf '\nsend: the rows of %s out of the typed table (xfer: its query, aggregated\nby store into a batch file + .sha256 in a local outbox)\n\n' "$date"
 pg_literal="SELECT store_id, sku, qty, amount, sold_at, note FROM sales WHERE sold_at >= '${date}T00:00:00+00:00' AND sold_at < '$(date -u -d "$date + 1 day" +%F)T00:00:00+00:00'"
-my_literal="SELECT store_id, sku, qty, amount, sold_at, note FROM sales WHERE sold_at >= '$date' AND sold_at < '$date' + INTERVAL 1 DAY"
+# MariaDB takes no offset in a timestamp literal (it drops it with a
+# warning); its sessions run in UTC, so the day's bounds are these.  xfer
+# binds :start and :end as UTC times in a UTC session.
+my_literal="SELECT store_id, sku, qty, amount, sold_at, note FROM sales WHERE sold_at >= '$date 00:00:00' AND sold_at < '$(date -u -d "$date + 1 day" +%F) 00:00:00'"
 tool pg_xfer_out prep_pg_out check_pg_out \
     "$xfer" --home "$home" send --date "$date" pg_out
 tool pg_copy_out prep_none check_pg_copy_out "${psql[@]}" \
