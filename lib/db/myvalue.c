@@ -69,8 +69,8 @@ shows(time_t t, const struct tm *w)
 }
 
 int
-myvalue_datetime(const MYSQL_TIME *t, int utc, unsigned decimals,
-    char *out, size_t size)
+myvalue_datetime(const MYSQL_TIME *t, const long *offset,
+    unsigned decimals, char *out, size_t size)
 {
 	struct tm w, tm;
 	time_t g, at;
@@ -95,7 +95,9 @@ myvalue_datetime(const MYSQL_TIME *t, int utc, unsigned decimals,
 	/* timegm normalizes 2026-02-30 into March: not a date. */
 	if (tm.tm_mday != w.tm_mday || tm.tm_mon != w.tm_mon)
 		return -1;
-	if (utc) {
+	if (offset != NULL) {
+		/* The digits less the session's offset: the instant. */
+		g -= (time_t)*offset;
 		if (localtime_r(&g, &w) == NULL)
 			return -1;
 		off = w.tm_gmtoff;

@@ -32,48 +32,71 @@ mt(unsigned y, unsigned mo, unsigned d, unsigned h, unsigned mi,
 static const struct {
 	const char *zone;
 	MYSQL_TIME t;
-	int utc;
+	int fixed;		/* t is at UTC offset off (TIMESTAMP) */
+	long off;
 	unsigned decimals;
 	const char *want;	/* NULL: refused */
 } cases[] = {
-	/* TIMESTAMP: UTC inside, shown in the zone. */
+	/* TIMESTAMP: the digits at the session's offset, shown in the
+	 * job's zone. */
+	{ "Asia/Seoul", { 2026, 11, 20, 9, 30, 0, 0, 0,
+	  MYSQL_TIMESTAMP_DATETIME }, 1, 32400, 0, "2026-11-20T09:30:00+09:00" },
+	{ "Asia/Seoul", { 2026, 11, 19, 23, 59, 59, 0, 0,
+	  MYSQL_TIMESTAMP_DATETIME }, 1, 32400, 0, "2026-11-19T23:59:59+09:00" },
+	/* The session at -05:00 (the start of 2026-03-08) all day: past the
+	 * change, 03:30 at -05:00 is 04:30 EDT. */
+	{ "America/New_York", { 2026, 3, 8, 1, 59, 59, 0, 0,
+	  MYSQL_TIMESTAMP_DATETIME }, 1, -18000, 0, "2026-03-08T01:59:59-05:00" },
+	{ "America/New_York", { 2026, 3, 8, 3, 30, 0, 0, 0,
+	  MYSQL_TIMESTAMP_DATETIME }, 1, -18000, 0, "2026-03-08T04:30:00-04:00" },
+	{ "America/New_York", { 2026, 3, 9, 0, 0, 0, 0, 0,
+	  MYSQL_TIMESTAMP_DATETIME }, 1, -18000, 0, "2026-03-09T01:00:00-04:00" },
+	/* At -04:00 (the start of 2026-11-01): 01:30 is EDT's, 02:30 is
+	 * the second 01:30 (EST). */
+	{ "America/New_York", { 2026, 11, 1, 1, 30, 0, 0, 0,
+	  MYSQL_TIMESTAMP_DATETIME }, 1, -14400, 0, "2026-11-01T01:30:00-04:00" },
+	{ "America/New_York", { 2026, 11, 1, 2, 30, 0, 0, 0,
+	  MYSQL_TIMESTAMP_DATETIME }, 1, -14400, 0, "2026-11-01T01:30:00-05:00" },
+	{ "Asia/Kolkata", { 2026, 1, 1, 5, 30, 0, 0, 0,
+	  MYSQL_TIMESTAMP_DATETIME }, 1, 19800, 0, "2026-01-01T05:30:00+05:30" },
+	/* A session offset other than the zone's (UTC). */
 	{ "America/New_York", { 2026, 3, 8, 6, 59, 59, 0, 0,
-	  MYSQL_TIMESTAMP_DATETIME }, 1, 0, "2026-03-08T01:59:59-05:00" },
+	  MYSQL_TIMESTAMP_DATETIME }, 1, 0, 0, "2026-03-08T01:59:59-05:00" },
 	{ "America/New_York", { 2026, 3, 8, 7, 0, 0, 0, 0,
-	  MYSQL_TIMESTAMP_DATETIME }, 1, 0, "2026-03-08T03:00:00-04:00" },
+	  MYSQL_TIMESTAMP_DATETIME }, 1, 0, 0, "2026-03-08T03:00:00-04:00" },
 	{ "America/New_York", { 2026, 11, 1, 5, 30, 0, 0, 0,
-	  MYSQL_TIMESTAMP_DATETIME }, 1, 0, "2026-11-01T01:30:00-04:00" },
+	  MYSQL_TIMESTAMP_DATETIME }, 1, 0, 0, "2026-11-01T01:30:00-04:00" },
 	{ "America/New_York", { 2026, 11, 1, 6, 30, 0, 0, 0,
-	  MYSQL_TIMESTAMP_DATETIME }, 1, 0, "2026-11-01T01:30:00-05:00" },
+	  MYSQL_TIMESTAMP_DATETIME }, 1, 0, 0, "2026-11-01T01:30:00-05:00" },
 	{ "Asia/Kolkata", { 2026, 1, 1, 0, 0, 0, 0, 0,
-	  MYSQL_TIMESTAMP_DATETIME }, 1, 0, "2026-01-01T05:30:00+05:30" },
+	  MYSQL_TIMESTAMP_DATETIME }, 1, 0, 0, "2026-01-01T05:30:00+05:30" },
 	{ "UTC", { 2026, 1, 1, 0, 0, 0, 123456, 0,
-	  MYSQL_TIMESTAMP_DATETIME }, 1, 6, "2026-01-01T00:00:00.123456+00:00" },
+	  MYSQL_TIMESTAMP_DATETIME }, 1, 0, 6, "2026-01-01T00:00:00.123456+00:00" },
 	/* DATETIME: the digits kept, the zone's offset at that wall time. */
 	{ "America/New_York", { 2026, 3, 8, 1, 30, 0, 250000, 0,
-	  MYSQL_TIMESTAMP_DATETIME }, 0, 3, "2026-03-08T01:30:00.250-05:00" },
+	  MYSQL_TIMESTAMP_DATETIME }, 0, 0, 3, "2026-03-08T01:30:00.250-05:00" },
 	{ "America/New_York", { 2026, 3, 8, 3, 30, 0, 0, 0,
-	  MYSQL_TIMESTAMP_DATETIME }, 0, 0, "2026-03-08T03:30:00-04:00" },
+	  MYSQL_TIMESTAMP_DATETIME }, 0, 0, 0, "2026-03-08T03:30:00-04:00" },
 	/* In the gap: the offset before it. */
 	{ "America/New_York", { 2026, 3, 8, 2, 30, 0, 0, 0,
-	  MYSQL_TIMESTAMP_DATETIME }, 0, 0, "2026-03-08T02:30:00-05:00" },
+	  MYSQL_TIMESTAMP_DATETIME }, 0, 0, 0, "2026-03-08T02:30:00-05:00" },
 	/* Twice: the first time. */
 	{ "America/New_York", { 2026, 11, 1, 1, 30, 0, 0, 0,
-	  MYSQL_TIMESTAMP_DATETIME }, 0, 0, "2026-11-01T01:30:00-04:00" },
+	  MYSQL_TIMESTAMP_DATETIME }, 0, 0, 0, "2026-11-01T01:30:00-04:00" },
 	{ "America/New_York", { 2026, 11, 1, 2, 0, 0, 0, 0,
-	  MYSQL_TIMESTAMP_DATETIME }, 0, 0, "2026-11-01T02:00:00-05:00" },
+	  MYSQL_TIMESTAMP_DATETIME }, 0, 0, 0, "2026-11-01T02:00:00-05:00" },
 	{ "Europe/Berlin", { 2026, 7, 1, 12, 0, 0, 5, 0,
-	  MYSQL_TIMESTAMP_DATETIME }, 0, 2, "2026-07-01T12:00:00.00+02:00" },
+	  MYSQL_TIMESTAMP_DATETIME }, 0, 0, 2, "2026-07-01T12:00:00.00+02:00" },
 	{ "UTC", { 9999, 12, 31, 23, 59, 59, 999999, 0,
-	  MYSQL_TIMESTAMP_DATETIME }, 0, 6, "9999-12-31T23:59:59.999999+00:00" },
+	  MYSQL_TIMESTAMP_DATETIME }, 0, 0, 6, "9999-12-31T23:59:59.999999+00:00" },
 	/* Refused: no instant. */
-	{ "UTC", { 0, 0, 0, 0, 0, 0, 0, 0, MYSQL_TIMESTAMP_DATETIME }, 0, 0,
+	{ "UTC", { 0, 0, 0, 0, 0, 0, 0, 0, MYSQL_TIMESTAMP_DATETIME }, 0, 0, 0,
 	  NULL },
-	{ "UTC", { 2026, 0, 10, 0, 0, 0, 0, 0, MYSQL_TIMESTAMP_DATETIME }, 1, 0,
+	{ "UTC", { 2026, 0, 10, 0, 0, 0, 0, 0, MYSQL_TIMESTAMP_DATETIME }, 1, 0, 0,
 	  NULL },
-	{ "UTC", { 2026, 2, 30, 0, 0, 0, 0, 0, MYSQL_TIMESTAMP_DATETIME }, 0, 0,
+	{ "UTC", { 2026, 2, 30, 0, 0, 0, 0, 0, MYSQL_TIMESTAMP_DATETIME }, 0, 0, 0,
 	  NULL },
-	{ "UTC", { 2026, 1, 1, 24, 0, 0, 0, 0, MYSQL_TIMESTAMP_DATETIME }, 0, 0,
+	{ "UTC", { 2026, 1, 1, 24, 0, 0, 0, 0, MYSQL_TIMESTAMP_DATETIME }, 0, 0, 0,
 	  NULL },
 };
 
@@ -88,8 +111,9 @@ test_datetimes(void **state)
 	for (i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
 		setenv("TZ", cases[i].zone, 1);
 		tzset();
-		n = myvalue_datetime(&cases[i].t, cases[i].utc,
-		    cases[i].decimals, out, sizeof(out));
+		n = myvalue_datetime(&cases[i].t, cases[i].fixed ?
+		    &cases[i].off : NULL, cases[i].decimals, out,
+		    sizeof(out));
 		if (cases[i].want == NULL) {
 			if (n != -1)
 				fail_msg("case %zu: '%s', want refused", i,
@@ -108,11 +132,12 @@ test_small_buffer(void **state)
 {
 	MYSQL_TIME t = mt(2026, 1, 1, 0, 0, 0, 0);
 	char out[10];
+	long utc = 0;
 
 	(void)state;
 	setenv("TZ", "UTC", 1);
 	tzset();
-	assert_int_equal(myvalue_datetime(&t, 1, 0, out, sizeof(out)), -1);
+	assert_int_equal(myvalue_datetime(&t, &utc, 0, out, sizeof(out)), -1);
 }
 
 static void
