@@ -398,6 +398,7 @@ myconn_close(void *p)
 	if (conn->my != NULL)
 		mysql_close(conn->my);
 	free(conn->name);
+	free(conn->zone);
 	free(conn);
 }
 
@@ -605,6 +606,47 @@ myconn_release(struct dbsession *s, struct myconn *conn, int broken)
 	}
 	if (broken || myconn_broken(conn))
 		dbsession_close(s);
+}
+
+int
+myconn_zone_known(struct myconn *conn, const char *zone, struct xerr *err)
+{
+	char esc[2 * 128 + 1];
+	MYSQL_RES *res;
+	MYSQL_ROW row;
+	struct buf b;
+	size_t n = strlen(zone);
+	int known;
+
+	if (conn->zone != NULL && strcmp(conn->zone, zone) == 0)
+		return conn->zone_known;
+	if (n >= 128)
+		return 0;	/* no IANA name is that long */
+	mysql_real_escape_string(conn->my, esc, zone, (unsigned long)n);
+	buf_init(&b, 0);
+	/* NULL without time zone tables or for a zone they lack. */
+	if (buf_printf(&b, "SELECT CONVERT_TZ('2026-01-01 00:00:00', "
+	    "'+00:00', '%s') IS NOT NULL", esc) == -1) {
+		buf_release(&b);
+		return xerr_nomem(err);
+	}
+	if (mysql_query(conn->my, b.data) != 0) {
+		buf_release(&b);
+		return myconn_fail(conn, "cannot ask for the time zone tables",
+		    err);
+	}
+	buf_release(&b);
+	if ((res = mysql_store_result(conn->my)) == NULL)
+		return myconn_fail(conn, "cannot ask for the time zone tables",
+		    err);
+	row = mysql_fetch_row(res);
+	known = row != NULL && row[0] != NULL && strcmp(row[0], "1") == 0;
+	mysql_free_result(res);
+	free(conn->zone);
+	if ((conn->zone = strdup(zone)) == NULL)
+		return xerr_nomem(err);
+	conn->zone_known = known;
+	return known;
 }
 
 void

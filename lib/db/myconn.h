@@ -24,8 +24,8 @@
  * log line or a message: messages name the database by its URL without
  * options, "database 'mysql://xfer@db:3306/shop'".
  *
- * Every session gets utf8mb4, time_zone '+00:00' (TIMESTAMP values come
- * out as UTC and are converted exactly; see source_mysql.c),
+ * Every session gets utf8mb4, time_zone '+00:00' (a source run then
+ * sets the job zone's offset for each batch date; see source_mysql.c),
  * innodb_lock_wait_timeout and lock_wait_timeout = lock_timeout, the
  * statement timeout (MariaDB max_statement_time, MySQL
  * max_execution_time) and, for ingest, sql_mode with STRICT_ALL_TABLES
@@ -76,6 +76,8 @@ struct myconn {
 	int connected;		/* logged in: a TLS error now is a lost
 				 * connection, not a refused certificate */
 	enum myconn_use use;
+	char *zone;		/* the zone myconn_zone_known() asked about */
+	int zone_known;		/* and the answer */
 };
 
 /*
@@ -133,6 +135,15 @@ int myconn_stmt_fail(struct myconn *conn, MYSQL_STMT *st, const char *what,
 
 /* Run sql (no result set expected).  0 / -1 with err set. */
 int myconn_exec(struct myconn *conn, const char *sql, const char *what,
+    struct xerr *err);
+
+/*
+ * 1 when the server's time zone tables know zone (an IANA name), so
+ * that time_zone can be set to it; 0 when not (no tables loaded, or no
+ * such zone); -1 with err set when the question fails.  Asked once per
+ * connection.
+ */
+int myconn_zone_known(struct myconn *conn, const char *zone,
     struct xerr *err);
 
 /* check --connect: "server MariaDB 10.11.6" and "TLS TLSv1.3

@@ -10,14 +10,27 @@
  * says.
  *
  * Parameters are bound, never pasted (lib/db/sqlparam.c turns :date
- * :start :end into ?).  :date is the text YYYY-MM-DD.  :start and :end
- * are instants, and MySQL has no literal for an instant with an offset
- * (MariaDB drops the offset of '2026-03-08T00:00:00-05:00' with a
- * warning), so the session's time_zone is UTC (myconn.c) and they are
- * bound as DATETIME values in UTC: they select a TIMESTAMP column's
- * day exactly, 23- and 25-hour days included.  A DATETIME column holds
- * wall-clock time without a zone; its day in the job's zone is
- * `col >= :date AND col < :date + INTERVAL 1 DAY`.
+ * :start :end into ?).  :date is the text YYYY-MM-DD.  MySQL has no
+ * literal for an instant with an offset (MariaDB drops the offset of
+ * '2026-03-08T00:00:00-05:00' with a warning), and the most common
+ * column type, DATETIME, is wall-clock time without a zone, read in the
+ * job's zone (SPEC.md section 8).  So, for each batch date, the
+ * session's time_zone is set to the job zone's UTC offset at the start
+ * of the date ('+09:00' for Asia/Seoul), and :start and :end are bound
+ * as the DATETIME values DATE 00:00:00 and NEXT-DATE 00:00:00.  A
+ * DATETIME column compared with them selects the date exactly; a
+ * TIMESTAMP column is compared as wall time in that offset, which is
+ * exact on every day of 24 hours.  TIMESTAMP values come out as wall
+ * time in that offset and are converted exactly (myvalue.h).
+ *
+ * A 23- or 25-hour day (the offset at the start of the next date is
+ * another): when the server's time zone tables know the job's zone, the
+ * session uses the zone by name that day, and both column types are
+ * compared exactly (a TIMESTAMP value in the hour a fall-back repeats
+ * is then read as a DATETIME's would be: its first occurrence).
+ * Without them the fixed offset stays, right for DATETIME, and a
+ * TIMESTAMP column is off by the change at :end: a warning that even
+ * -q shows says so and how to load the tables.
  *
  * A run that stops early (a record refused downstream) drops the
  * connection instead of reading the rest of a large result.
@@ -36,6 +49,10 @@
 
 #define MYCOL_START	64	/* first buffer per column; grows */
 #define MYTS_MAX	48	/* an ISO timestamp with fraction */
+#define DAY_SECS	86400
+/* The offsets both MySQL (-13:59..+14:00) and MariaDB take as time_zone. */
+#define MYOFF_MIN	(-(12 * 3600 + 59 * 60))
+#define MYOFF_MAX	(13 * 3600)
 
 struct mycolbuf {
 	enum myvalue_conv conv;
@@ -63,6 +80,8 @@ struct myrun {
 	const char **names;
 	char ds[BDATE_STRLEN];
 	MYSQL_TIME start, end;
+	int fixed;		/* the session's time_zone is session_off */
+	long session_off;	/* seconds east of UTC */
 	MYSQL_BIND pb[SQLPARAM_MAX];
 	unsigned long dslen;
 };
@@ -99,12 +118,96 @@ query_fail(struct myrun *r, const char *what, struct xerr *err)
 	    "%s: database '%s': %s", r->job->file, what, r->c->name, msg);
 }
 
+/* "+09:00" for off seconds east (whole minutes). */
+static void
+format_offset(long off, char out[8])
+{
+	char sign = off < 0 ? '-' : '+';
+
+	if (off < 0)
+		off = -off;
+	snprintf(out, 8, "%c%02ld:%02ld", sign, off / 3600 % 100,
+	    off / 60 % 60);
+}
+
+/*
+ * The session's time_zone for date: the job zone's offset at the start
+ * of the date, or, on a 23- or 25-hour day, the zone by name when the
+ * server knows it (see the top of the file).
+ */
+static int
+set_zone(struct myrun *r, bdate_t date, const struct log *lg,
+    struct xerr *err)
+{
+	const char *zone = r->job->timezone;
+	char sql[320], esc[2 * 128 + 1], ds[BDATE_STRLEN], next[BDATE_STRLEN];
+	char o0[8], o1[8], by[32];
+	time_t t0, t1;
+	long off0, off1, change;
+	int fits, known = 0;
+
+	tz_day_bounds(date, &t0, &t1);
+	/* The offsets that make the wall-clock midnights the day's bounds:
+	 * the offsets in effect then (or before a gap at midnight). */
+	off0 = (long)((time_t)date * DAY_SECS - t0);
+	off1 = (long)((time_t)(date + 1) * DAY_SECS - t1);
+	fits = off0 % 60 == 0 && off0 >= MYOFF_MIN && off0 <= MYOFF_MAX;
+	if ((off0 != off1 || !fits) && zone != NULL && *zone != '\0' &&
+	    strlen(zone) < 128 &&
+	    (known = myconn_zone_known(r->c, zone, err)) == -1)
+		return -1;
+	bdate_format(date, ds);
+	if (known) {
+		mysql_real_escape_string(r->c->my, esc, zone,
+		    (unsigned long)strlen(zone));
+		snprintf(sql, sizeof(sql), "SET SESSION time_zone = '%s'",
+		    esc);
+		r->fixed = 0;
+		return myconn_exec(r->c, sql, "cannot set the session's time "
+		    "zone", err);
+	}
+	if (!fits)
+		return xerr_set(err, XERR_CONFIG, 0, "%s: %s starts at UTC "
+		    "offset %+ld s in the job's zone, which a MySQL session "
+		    "cannot take as a time_zone, and database '%s' has no "
+		    "time zone tables for '%s': load them "
+		    "(mariadb-tzinfo-to-sql /usr/share/zoneinfo | mariadb "
+		    "mysql)", r->job->file, ds, off0, r->c->name,
+		    zone ? zone : "(the system's zone)");
+	format_offset(off0, o0);
+	snprintf(sql, sizeof(sql), "SET SESSION time_zone = '%s'", o0);
+	r->fixed = 1;
+	r->session_off = off0;
+	if (off0 != off1) {
+		bdate_format(date + 1, next);
+		format_offset(off1, o1);
+		change = off1 > off0 ? off1 - off0 : off0 - off1;
+		if (change == 3600)
+			snprintf(by, sizeof(by), "one hour");
+		else
+			snprintf(by, sizeof(by), "%ld minutes", change / 60);
+		log_event_always(lg, LOG_WARN, r->job->name, ds,
+		    "dst-day", NULL, "%s has %ld hours in the job's zone "
+		    "(%s, %s at its start, %s at its end): :start and :end "
+		    "are bound as the wall times %s 00:00:00 and %s "
+		    "00:00:00 at %s, right for a DATETIME column; a "
+		    "TIMESTAMP column compared with :start/:end is off by %s "
+		    "this day, because database '%s' has no time zone tables "
+		    "for '%s': load them (mariadb-tzinfo-to-sql "
+		    "/usr/share/zoneinfo | mariadb mysql)", ds,
+		    (long)((t1 - t0) / 3600), zone ? zone : "the system's",
+		    o0, o1, ds, next, o0, by, r->c->name,
+		    zone ? zone : "(the system's zone; set timezone)");
+	}
+	return myconn_exec(r->c, sql, "cannot set the session's time zone",
+	    err);
+}
+
 /* Rewrite the query, prepare it and bind its parameters. */
 static int
 prepare(struct myrun *r, bdate_t date, struct xerr *err)
 {
 	char start[SOURCE_TS_MAX], end[SOURCE_TS_MAX];
-	time_t t0, t1;
 	int i;
 
 	if (sqlparam_rewrite(r->job->source.query, SQLPARAM_QMARK, &r->sp,
@@ -113,9 +216,9 @@ prepare(struct myrun *r, bdate_t date, struct xerr *err)
 		    r->job->file);
 	source_date_params(date, r->ds, start, end);
 	r->dslen = (unsigned long)strlen(r->ds);
-	tz_day_bounds(date, &t0, &t1);
-	utc_time(t0, &r->start);
-	utc_time(t1, &r->end);
+	/* Wall-clock midnights, read in the session's zone (set_zone). */
+	utc_time((time_t)date * DAY_SECS, &r->start);
+	utc_time((time_t)(date + 1) * DAY_SECS, &r->end);
 	if ((r->st = mysql_stmt_init(r->c->my)) == NULL)
 		return xerr_nomem(err);
 	if (mysql_stmt_prepare(r->st, r->sp.sql, strlen(r->sp.sql)) != 0)
@@ -245,8 +348,9 @@ convert(struct myrun *r, unsigned i, struct value *v, unsigned long recno,
 			cb->out = p;
 			cb->outcap = MYTS_MAX;
 		}
-		n = myvalue_datetime(&cb->tm, cb->conv == MYV_INSTANT,
-		    cb->decimals, cb->out, cb->outcap);
+		n = myvalue_datetime(&cb->tm, cb->conv == MYV_INSTANT &&
+		    r->fixed ? &r->session_off : NULL, cb->decimals, cb->out,
+		    cb->outcap);
 		if (n < 0)
 			return xerr_set(err, XERR_DATA, 0, "database '%s', "
 			    "record %lu: column '%s' holds %04u-%02u-%02u "
@@ -310,13 +414,13 @@ source_my_run(const struct job *job, bdate_t date,
 	int *map = NULL, rc = -1, broken = 0, in_tx = 0, f;
 	size_t nout, i;
 
-	(void)lg;
 	memset(&r, 0, sizeof(r));
 	r.job = job;
 	if (myconn_get(req->db, &job->source.db, MYCONN_SOURCE, &r.c, err) ==
 	    -1)
 		return -1;
-	if (myconn_exec(r.c, "SET TRANSACTION ISOLATION LEVEL REPEATABLE "
+	if (set_zone(&r, date, lg, err) == -1 ||
+	    myconn_exec(r.c, "SET TRANSACTION ISOLATION LEVEL REPEATABLE "
 	    "READ", "cannot set the isolation level", err) == -1 ||
 	    myconn_exec(r.c, "START TRANSACTION WITH CONSISTENT SNAPSHOT, "
 	    "READ ONLY", "cannot begin a transaction", err) == -1)

@@ -26,6 +26,8 @@ no_password() {
 }
 
 # --- send: every type, both DST days -------------------------------------
+# Rows 9-12 have only a DATETIME (wall-clock) time, at the midnights
+# around the DST days.
 myq "SET time_zone = '+00:00';
 CREATE TABLE src (id INT PRIMARY KEY, store VARCHAR(10),
   amount DECIMAL(14,2), f DOUBLE, note VARCHAR(50), d DATE,
@@ -46,7 +48,92 @@ INSERT INTO src VALUES
  (7, 's2', 99999999.99, 1, 'late', '2026-11-01', '2026-11-01 23:00:00',
   '2026-11-02 04:59:59', NULL),
  (8, 's2', 5, 1, 'before', '2026-10-31', '2026-10-31 23:59:59',
-  '2026-11-01 03:59:59', NULL);" || fail "fixture"
+  '2026-11-01 03:59:59', NULL),
+ (9, 's3', 7, 1, 'fall midnight', NULL, '2026-11-01 00:00:00', NULL, NULL),
+ (10, 's3', 8, 1, 'after fall', NULL, '2026-11-02 00:00:00', NULL, NULL),
+ (11, 's3', 9, 1, 'spring midnight', NULL, '2026-03-08 00:00:00', NULL,
+  NULL),
+ (12, 's3', 6, 1, 'before spring', NULL, '2026-03-07 23:59:59', NULL,
+  NULL);" || fail "fixture"
+
+# The query of SPEC section 8 in Asia/Seoul, on a DATETIME and on a
+# TIMESTAMP column: the date's rows exactly (its first and last second
+# in, the neighbours' out), TIMESTAMP values with +09:00.
+myq "SET time_zone = '+09:00';
+CREATE TABLE seoul (id INT PRIMARY KEY, dt DATETIME, ts TIMESTAMP NULL)
+  ENGINE=InnoDB;
+INSERT INTO seoul VALUES (1, '2026-11-19 23:59:59', '2026-11-19 23:59:59'),
+ (2, '2026-11-20 00:00:00', '2026-11-20 00:00:00'),
+ (3, '2026-11-20 09:30:00', '2026-11-20 09:30:00'),
+ (4, '2026-11-20 23:59:59', '2026-11-20 23:59:59'),
+ (5, '2026-11-21 00:00:00', '2026-11-21 00:00:00');" || fail "fixture"
+for col in dt ts; do
+	job "seoul_$col" <<JOB
+[job]
+direction = send
+timezone = Asia/Seoul
+[source]
+type = mysql
+url = $MY_URL
+password_file = $MY_PASSWORD_FILE
+query = SELECT id, dt, ts FROM seoul WHERE $col >= :start AND $col < :end ORDER BY id
+[output]
+name = seoul_${col}_{date}.csv
+[upload]
+url = out
+JOB
+	x send --date 2026-11-20 "seoul_$col"
+	expect_rc 0
+	expect_file "$H/out/seoul_${col}_2026-11-20.csv" <<'CSV'
+id,dt,ts
+2,2026-11-20T00:00:00+09:00,2026-11-20T00:00:00+09:00
+3,2026-11-20T09:30:00+09:00,2026-11-20T09:30:00+09:00
+4,2026-11-20T23:59:59+09:00,2026-11-20T23:59:59+09:00
+CSV
+done
+
+# America/New_York, a server without time zone tables (as installed):
+# DATETIME exact on both DST days; a TIMESTAMP column off by the hour of
+# the change at :end, and a warning (even under -q) says so.
+job dtj <<JOB
+[job]
+direction = send
+timezone = America/New_York
+[source]
+type = mysql
+url = $MY_URL
+password_file = $MY_PASSWORD_FILE
+query = SELECT id, dt FROM src WHERE dt >= :start AND dt < :end ORDER BY id
+[output]
+name = dtj_{date}.csv
+[upload]
+url = out
+JOB
+dtj_exact() {
+	x send --date 2026-03-08 dtj
+	expect_rc 0
+	expect_file "$H/out/dtj_2026-03-08.csv" <<'CSV'
+id,dt
+1,2026-03-08T01:30:00.250-05:00
+2,2026-03-08T03:30:00.000-04:00
+3,2026-03-08T23:59:59.000-04:00
+11,2026-03-08T00:00:00.000-05:00
+CSV
+	x send --date 2026-11-01 dtj
+	expect_rc 0
+	expect_file "$H/out/dtj_2026-11-01.csv" <<'CSV'
+id,dt
+5,2026-11-01T01:30:00.000-04:00
+6,2026-11-01T01:30:00.000-04:00
+7,2026-11-01T23:00:00.000-05:00
+9,2026-11-01T00:00:00.000-04:00
+CSV
+}
+dtj_exact
+no_dst_warning() {
+	grep -q "event=dst-day" "$T/err" && fail "$1 warns: $(cat "$T/err")"
+	return 0
+}
 job tx <<JOB
 [job]
 direction = send
@@ -63,25 +150,51 @@ format = json
 [upload]
 url = out
 JOB
-x send --date 2026-03-08 tx
+x -q send --date 2026-03-08 tx
 expect_rc 0
 no_password "send"
-# 2026-03-08 has 23 hours: 05:00Z to 04:00Z the next day.
+expect_err "2026-03-08 has 23 hours in the job's zone (America/New_York, -05:00 at its start, -04:00 at its end)"
+expect_err ":end are bound as the wall times 2026-03-08 00:00:00 and 2026-03-09 00:00:00 at -05:00, right for a DATETIME column"
+expect_err "a TIMESTAMP column compared with :start/:end is off by one hour this day"
+expect_err "mariadb-tzinfo-to-sql /usr/share/zoneinfo | mariadb mysql"
+# Row 4 (00:00 EDT on the 9th) is the hour the warning names; the values
+# themselves are exact.
 expect_file "$H/out/tx_2026-03-08.json" <<'J'
 [
 {"id":1,"amount":12.50,"f":0.1,"note":"héllo 😀","d":"2026-03-08","dt":"2026-03-08T01:30:00.250-05:00","ts":"2026-03-08T00:30:00-05:00","bin":"00ff10","pd":"2026-03-08"},
 {"id":2,"amount":null,"f":null,"note":null,"d":null,"dt":"2026-03-08T03:30:00.000-04:00","ts":"2026-03-08T03:30:00-04:00","bin":null,"pd":"2026-03-08"},
-{"id":3,"amount":0.01,"f":-2.5,"note":"","d":"2026-03-08","dt":"2026-03-08T23:59:59.000-04:00","ts":"2026-03-08T23:59:59-04:00","bin":"","pd":"2026-03-08"}
+{"id":3,"amount":0.01,"f":-2.5,"note":"","d":"2026-03-08","dt":"2026-03-08T23:59:59.000-04:00","ts":"2026-03-08T23:59:59-04:00","bin":"","pd":"2026-03-08"},
+{"id":4,"amount":1.00,"f":1,"note":"next day","d":"2026-03-09","dt":"2026-03-09T00:00:00.000-04:00","ts":"2026-03-09T00:00:00-04:00","bin":null,"pd":"2026-03-08"}
 ]
 J
-# 2026-11-01 has 25 hours; 01:30 happens twice.
-x send --date 2026-11-01 tx
+x -q send --date 2026-11-01 tx
 expect_rc 0
+expect_err "2026-11-01 has 25 hours in the job's zone (America/New_York, -04:00 at its start, -05:00 at its end)"
+expect_err "a TIMESTAMP column compared with :start/:end is off by one hour this day"
+# Row 7 (23:59:59 EST) is the hour the warning names.
 expect_file "$H/out/tx_2026-11-01.json" <<'J'
 [
 {"id":5,"amount":0.10,"f":1,"note":"fall","d":"2026-11-01","dt":"2026-11-01T01:30:00.000-04:00","ts":"2026-11-01T01:30:00-04:00","bin":null,"pd":"2026-11-01"},
-{"id":6,"amount":0.20,"f":1,"note":"fall again","d":"2026-11-01","dt":"2026-11-01T01:30:00.000-04:00","ts":"2026-11-01T01:30:00-05:00","bin":null,"pd":"2026-11-01"},
-{"id":7,"amount":99999999.99,"f":1,"note":"late","d":"2026-11-01","dt":"2026-11-01T23:00:00.000-05:00","ts":"2026-11-01T23:59:59-05:00","bin":null,"pd":"2026-11-01"}
+{"id":6,"amount":0.20,"f":1,"note":"fall again","d":"2026-11-01","dt":"2026-11-01T01:30:00.000-04:00","ts":"2026-11-01T01:30:00-05:00","bin":null,"pd":"2026-11-01"}
+]
+J
+# A day of 24 hours: no warning.
+x -q send --date 2026-03-10 tx
+expect_rc 0
+no_dst_warning "a 24-hour day"
+
+# A backfill of two dates with different offsets on one connection: the
+# session's zone is set for each (-05:00, then -04:00: row 4 at 00:00
+# EDT starts the 9th, row 3 a second before it does not).
+conns() { myq "SHOW GLOBAL STATUS LIKE 'Connections'" | cut -f2; }
+c0=$(conns)
+x send --from 2026-03-08 --to 2026-03-09 tx
+expect_rc 0
+c1=$(conns)
+[ $((c1 - c0)) -eq 2 ] || fail "backfill used $((c1 - c0 - 1)) connections"
+expect_file "$H/out/tx_2026-03-09.json" <<'J'
+[
+{"id":4,"amount":1.00,"f":1,"note":"next day","d":"2026-03-09","dt":"2026-03-09T00:00:00.000-04:00","ts":"2026-03-09T00:00:00-04:00","bin":null,"pd":"2026-03-09"}
 ]
 J
 
@@ -94,7 +207,7 @@ timezone = America/New_York
 type = mysql
 url = $MY_URL
 password_file = $MY_PASSWORD_FILE
-query = SELECT store, amount FROM src WHERE dt >= :date AND dt < :date + INTERVAL 1 DAY
+query = SELECT store, amount FROM src WHERE dt >= :start AND dt < :end
 [aggregate]
 group_by = store
 count = orders
@@ -105,7 +218,6 @@ date_column = date
 [upload]
 url = out
 JOB
-conns() { myq "SHOW GLOBAL STATUS LIKE 'Connections'" | cut -f2; }
 c0=$(conns)
 x send --from 2026-10-30 --to 2026-11-02 agg
 expect_rc 0
@@ -116,11 +228,56 @@ expect_file "$H/out/agg_2026-11-01.csv" <<'CSV'
 date,store,orders,amount
 2026-11-01,s1,2,0.30
 2026-11-01,s2,1,99999999.99
+2026-11-01,s3,1,7.00
 CSV
 expect_file "$H/out/agg_2026-10-31.csv" <<'CSV'
 date,store,orders,amount
 2026-10-31,s2,1,5.00
 CSV
+
+# The server's time zone tables loaded (America/New_York only): on the
+# DST days the session uses the zone by name and a TIMESTAMP column is
+# selected exactly too, without a warning; DATETIME stays exact.  A
+# TIMESTAMP in the hour a fall-back repeats is then read as a DATETIME
+# is (its first occurrence: row 6, 01:30 EST, shows as 01:30 EDT).
+TZINFO=$(command -v mariadb-tzinfo-to-sql || command -v mysql_tzinfo_to_sql)
+if [ -n "$TZINFO" ]; then
+	"$TZINFO" /usr/share/zoneinfo/America/New_York America/New_York 2>/dev/null |
+	    timeout 60 "$MY_BIN/mariadb" --no-defaults -S "$MY_SOCKET" -u root mysql ||
+	    fail "cannot load the time zone tables"
+	x -q send --date 2026-03-08 tx
+	expect_rc 0
+	no_dst_warning "with zone tables"
+	expect_file "$H/out/tx_2026-03-08.json" <<'J'
+[
+{"id":1,"amount":12.50,"f":0.1,"note":"héllo 😀","d":"2026-03-08","dt":"2026-03-08T01:30:00.250-05:00","ts":"2026-03-08T00:30:00-05:00","bin":"00ff10","pd":"2026-03-08"},
+{"id":2,"amount":null,"f":null,"note":null,"d":null,"dt":"2026-03-08T03:30:00.000-04:00","ts":"2026-03-08T03:30:00-04:00","bin":null,"pd":"2026-03-08"},
+{"id":3,"amount":0.01,"f":-2.5,"note":"","d":"2026-03-08","dt":"2026-03-08T23:59:59.000-04:00","ts":"2026-03-08T23:59:59-04:00","bin":"","pd":"2026-03-08"}
+]
+J
+	x -q send --date 2026-11-01 tx
+	expect_rc 0
+	no_dst_warning "with zone tables"
+	expect_file "$H/out/tx_2026-11-01.json" <<'J'
+[
+{"id":5,"amount":0.10,"f":1,"note":"fall","d":"2026-11-01","dt":"2026-11-01T01:30:00.000-04:00","ts":"2026-11-01T01:30:00-04:00","bin":null,"pd":"2026-11-01"},
+{"id":6,"amount":0.20,"f":1,"note":"fall again","d":"2026-11-01","dt":"2026-11-01T01:30:00.000-04:00","ts":"2026-11-01T01:30:00-04:00","bin":null,"pd":"2026-11-01"},
+{"id":7,"amount":99999999.99,"f":1,"note":"late","d":"2026-11-01","dt":"2026-11-01T23:00:00.000-05:00","ts":"2026-11-01T23:59:59-05:00","bin":null,"pd":"2026-11-01"}
+]
+J
+	dtj_exact
+	# Only the days that need it use the name: a 24-hour day stays at
+	# the fixed offset (its TIMESTAMP values exact).
+	x send --date 2026-03-09 tx
+	expect_rc 0
+	expect_file "$H/out/tx_2026-03-09.json" <<'J'
+[
+{"id":4,"amount":1.00,"f":1,"note":"next day","d":"2026-03-09","dt":"2026-03-09T00:00:00.000-04:00","ts":"2026-03-09T00:00:00-04:00","bin":null,"pd":"2026-03-09"}
+]
+J
+else
+	echo "SKIP zone tables: no mariadb-tzinfo-to-sql"
+fi
 
 # A record refused downstream (not a number to sum) stops the query: the
 # connection is dropped rather than the rest of 5M rows read.
