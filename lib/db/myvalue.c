@@ -68,13 +68,32 @@ shows(time_t t, const struct tm *w)
 	    tm.tm_sec == w->tm_sec;
 }
 
+/*
+ * The job zone's offset for wall-clock time w, whose digits read as UTC
+ * are g: the offsets a day either side, one of which is right unless
+ * the zone changes twice within a day.  A time repeated by a fall-back
+ * gets its first occurrence's, one in a spring-forward gap the offset
+ * before the gap.
+ */
+static long
+wall_offset(time_t g, const struct tm *w)
+{
+	long before = gmtoff_at(g - 86400), after = gmtoff_at(g + 86400);
+
+	if (shows(g - before, w))
+		return before;
+	if (shows(g - after, w))
+		return after;
+	return before;		/* in a gap: the clock not yet set forward */
+}
+
 int
 myvalue_datetime(const MYSQL_TIME *t, const long *offset,
     unsigned decimals, char *out, size_t size)
 {
 	struct tm w, tm;
-	time_t g, at;
-	long off, before, after;
+	time_t g;
+	long off;
 	char frac[8] = "";
 	char sign = '+';
 	int n;
@@ -102,18 +121,7 @@ myvalue_datetime(const MYSQL_TIME *t, const long *offset,
 			return -1;
 		off = w.tm_gmtoff;
 	} else {
-		/* The offsets a day either side: one of them is right
-		 * unless the zone changes twice within a day. */
-		before = gmtoff_at(g - 86400);
-		after = gmtoff_at(g + 86400);
-		at = g - before;
-		if (shows(at, &w))
-			off = before;
-		else if (shows(g - after, &w))
-			off = after;
-		else
-			off = before;	/* in a gap: the clock not yet set
-					 * forward */
+		off = wall_offset(g, &w);
 	}
 	if (decimals > 6)
 		decimals = 6;
@@ -128,6 +136,103 @@ myvalue_datetime(const MYSQL_TIME *t, const long *offset,
 	n = snprintf(out, size, "%04d-%02d-%02dT%02d:%02d:%02d%s%c%02ld:%02ld",
 	    w.tm_year + 1900, w.tm_mon + 1, w.tm_mday, w.tm_hour, w.tm_min,
 	    w.tm_sec, frac, sign, off / 3600, off / 60 % 60);
+	if (n < 0 || (size_t)n >= size)
+		return -1;
+	return n;
+}
+
+/* n digits at *p as a number; -1 when they are not all digits. */
+static int
+digits(const char **p, const char *end, int n)
+{
+	int v = 0;
+
+	if (end - *p < n)
+		return -1;
+	while (n-- > 0) {
+		if (**p < '0' || **p > '9')
+			return -1;
+		v = v * 10 + (*(*p)++ - '0');
+	}
+	return v;
+}
+
+int
+myvalue_timestamp_utc(const char *s, size_t len, char *out, size_t size)
+{
+	const char *p = s, *end = s + len, *frac = NULL;
+	int y, mo, d, h = 0, mi = 0, sec = 0, oh, om = 0, nfrac = 0;
+	int has_off = 0, sign = 1;
+	struct tm w, tm;
+	time_t g;
+	long off = 0;
+	int n;
+
+	if ((y = digits(&p, end, 4)) < 0 || p == end || *p++ != '-' ||
+	    (mo = digits(&p, end, 2)) < 0 || p == end || *p++ != '-' ||
+	    (d = digits(&p, end, 2)) < 0)
+		return -1;
+	if (p < end) {
+		if (*p != 'T' && *p != 't' && *p != ' ')
+			return -1;
+		p++;
+		if ((h = digits(&p, end, 2)) < 0 || p == end || *p++ != ':' ||
+		    (mi = digits(&p, end, 2)) < 0)
+			return -1;
+		if (p < end && *p == ':') {
+			p++;
+			if ((sec = digits(&p, end, 2)) < 0)
+				return -1;
+			if (p < end && *p == '.') {
+				frac = ++p;
+				while (p < end && *p >= '0' && *p <= '9')
+					p++;
+				nfrac = (int)(p - frac);
+				if (nfrac < 1 || nfrac > 9)
+					return -1;
+			}
+		}
+		if (p < end && (*p == 'Z' || *p == 'z')) {
+			p++;
+			has_off = 1;
+			off = 0;
+		} else if (p < end && (*p == '+' || *p == '-')) {
+			sign = *p++ == '-' ? -1 : 1;
+			if ((oh = digits(&p, end, 2)) < 0)
+				return -1;
+			if ((p < end && *p == ':' && ++p == end) ||
+			    (p < end && (om = digits(&p, end, 2)) < 0))
+				return -1;
+			if (oh > 23 || om > 59)
+				return -1;
+			has_off = 1;
+			off = sign * (oh * 3600L + om * 60L);
+		}
+		if (p != end)
+			return -1;
+	}
+	if (y < 1 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 ||
+	    mi > 59 || sec > 59)
+		return -1;
+	memset(&w, 0, sizeof(w));
+	w.tm_year = y - 1900;
+	w.tm_mon = mo - 1;
+	w.tm_mday = d;
+	w.tm_hour = h;
+	w.tm_min = mi;
+	w.tm_sec = sec;
+	tm = w;
+	g = timegm(&tm);
+	if (tm.tm_mday != w.tm_mday || tm.tm_mon != w.tm_mon)
+		return -1;	/* 2026-02-30 */
+	if (!has_off)
+		off = wall_offset(g, &w);
+	g -= (time_t)off;
+	if (gmtime_r(&g, &w) == NULL)
+		return -1;
+	n = snprintf(out, size, "%04d-%02d-%02d %02d:%02d:%02d%s%.*s",
+	    w.tm_year + 1900, w.tm_mon + 1, w.tm_mday, w.tm_hour, w.tm_min,
+	    w.tm_sec, nfrac > 0 ? "." : "", nfrac, frac ? frac : "");
 	if (n < 0 || (size_t)n >= size)
 		return -1;
 	return n;

@@ -55,6 +55,20 @@ enum myvalue_conv myvalue_conv_of(enum enum_field_types type,
 int myvalue_datetime(const MYSQL_TIME *t, const long *offset,
     unsigned decimals, char *out, size_t size);
 
+/*
+ * A file's value for a TIMESTAMP column (ingest) as the UTC text the
+ * session (time_zone '+00:00') stores exactly: "YYYY-MM-DD", or
+ * "YYYY-MM-DD[T ]HH:MM[:SS[.frac]]" with optional "Z", "+HH:MM",
+ * "+HHMM" or "+HH".  With an offset it is that instant; without one it
+ * is wall-clock time in the current zone (the job's), resolved as
+ * DATETIME values are above.  "2026-11-20T09:30:00+09:00" gives
+ * "2026-11-20 00:30:00".  Returns the length, or -1 when s is not such
+ * a value (the caller refuses it rather than let the server read it in
+ * another zone) or out is too small.
+ */
+int myvalue_timestamp_utc(const char *s, size_t len, char *out,
+    size_t size);
+
 /* n bytes at p as 2n lowercase hex digits and a NUL at out. */
 void myvalue_hex(const unsigned char *p, size_t n, char *out);
 

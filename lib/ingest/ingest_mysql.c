@@ -30,6 +30,13 @@
  *   ENUM, SET) and NULL in any other, which could not hold it (CSV has
  *   no NULL; the same rule as for PostgreSQL); JSON null is NULL,
  *   true/false 1/0.
+ * - A TIMESTAMP column is the exception: its values are converted here
+ *   (myvalue_timestamp_utc) to UTC text, which the session (time_zone
+ *   '+00:00') stores exactly.  The server would read a value without an
+ *   offset in the session's zone, not the job's (SPEC: values without a
+ *   zone are in the job's zone), and refuses one with an offset; so a
+ *   value with an offset is that instant, one without is wall time in
+ *   the job's zone, and anything else fails the file with its line.
  * - Rows go in batches: on MariaDB one prepared INSERT executed for up
  *   to MY_BULK_ROWS rows at once (array binding), as fast as LOAD DATA;
  *   on MySQL multi-row INSERT statements of up to MY_BATCH_BYTES, the
@@ -48,6 +55,7 @@
 
 #include "buf.h"
 #include "db/myconn.h"
+#include "db/myvalue.h"
 #include "fault.h"
 #include "ingest_impl.h"
 
@@ -58,12 +66,14 @@
  * 25 bytes of bookkeeping a value). */
 #define MY_BULK_ROWS	10000
 #define MY_BULK_VALUES	200000
+#define MY_TS_MAX	40	/* "YYYY-MM-DD HH:MM:SS.fffffffff" */
 
 struct mycol {
 	char *name;
 	int required;		/* NOT NULL, no default, not generated */
 	int string;		/* CHAR, TEXT, BLOB, ENUM, SET ...: can hold
 				 * an empty value */
+	int instant;		/* TIMESTAMP: converted to UTC here */
 };
 
 /* The mysql target's state, in ig->be. */
@@ -86,6 +96,7 @@ struct my {
 	size_t nrows, cap;
 	unsigned char *empty_null;	/* per file column: an empty value
 					 * is NULL (not a string column) */
+	unsigned char *instant;		/* per file column: TIMESTAMP */
 
 	/* MariaDB: one prepared INSERT executed for a whole batch of rows
 	 * (array binding, COM_STMT_BULK_EXECUTE), column by column. */
@@ -280,8 +291,8 @@ table_columns(struct ingest *ig)
 	    "EXTRA NOT LIKE '%PERSISTENT%' AND EXTRA NOT LIKE '%STORED%', "
 	    "DATA_TYPE IN ('char', 'varchar', 'tinytext', 'text', "
 	    "'mediumtext', 'longtext', 'binary', 'varbinary', 'tinyblob', "
-	    "'blob', 'mediumblob', 'longblob', 'enum', 'set') FROM "
-	    "information_schema.COLUMNS") == -1 ||
+	    "'blob', 'mediumblob', 'longblob', 'enum', 'set'), "
+	    "DATA_TYPE = 'timestamp' FROM information_schema.COLUMNS") == -1 ||
 	    put_where_table(ig, &b, m->table) == -1 ||
 	    buf_puts(&b, " ORDER BY ORDINAL_POSITION") == -1) {
 		xerr_nomem(ig->err);
@@ -306,6 +317,8 @@ table_columns(struct ingest *ig)
 		}
 		m->cols[m->ncols].required = row[1] != NULL &&
 		    strcmp(row[1], "1") == 0;
+		m->cols[m->ncols].instant = row[3] != NULL &&
+		    strcmp(row[3], "1") == 0;
 		m->cols[m->ncols++].string = row[2] != NULL &&
 		    strcmp(row[2], "1") == 0;
 	}
@@ -373,10 +386,13 @@ my_names(struct ingest *ig, const char *const *names, size_t n)
 			    "column '%s', which mode = replace-date deletes "
 			    "by", fname, ing->date_column);
 	}
-	if ((m->empty_null = calloc(n + 1, 1)) == NULL)
+	if ((m->empty_null = calloc(n + 1, 1)) == NULL ||
+	    (m->instant = calloc(n + 1, 1)) == NULL)
 		return xerr_nomem(ig->err);
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		m->empty_null[i] = !find_col(m, names[i])->string;
+		m->instant[i] = find_col(m, names[i])->instant;
+	}
 	if (buf_puts(&m->head, "INSERT INTO ") == -1 ||
 	    buf_append(&m->head, m->qtable.data, m->qtable.len) == -1 ||
 	    buf_puts(&m->head, " (") == -1)
@@ -530,6 +546,28 @@ nomem:
 	return xerr_nomem(ig->err);
 }
 
+/*
+ * A value for a TIMESTAMP column as UTC text (the session's zone), at
+ * out (MY_TS_MAX); or the file fails: the server would read anything
+ * else in its session's zone, not the job's.
+ */
+static int
+timestamp_value(struct ingest *ig, const struct record *rec, size_t c,
+    char *out)
+{
+	const struct value *v = &rec->vals[c];
+	unsigned long line = record_line(rec);
+	int n;
+
+	if ((n = myvalue_timestamp_utc(v->ptr, v->len, out, MY_TS_MAX)) >= 0)
+		return n;
+	return xerr_set(ig->err, XERR_DATA, 0, "%s:%lu: value '%.*s' for "
+	    "TIMESTAMP column '%s' is not YYYY-MM-DD[THH:MM[:SS[.FRAC]]] "
+	    "with an optional Z or +HH:MM", ig->req->name,
+	    line ? line : rec->recno, v->len > 64 ? 64 : (int)v->len,
+	    v->ptr, rec->names ? rec->names[c] : "?");
+}
+
 static int
 bulk_row(struct ingest *ig, const struct record *rec)
 {
@@ -548,7 +586,16 @@ bulk_row(struct ingest *ig, const struct record *rec)
 		}
 		m->ip[k] = STMT_INDICATOR_NONE;
 		m->aoff[k] = m->arena.len;
-		if (v->kind == VAL_BOOL) {
+		if (m->instant[c]) {
+			char ts[MY_TS_MAX];
+			int n = timestamp_value(ig, rec, c, ts);
+
+			if (n < 0)
+				return -1;
+			if (buf_append(&m->arena, ts, (size_t)n) == -1)
+				return xerr_nomem(ig->err);
+			m->lp[k] = (unsigned long)n;
+		} else if (v->kind == VAL_BOOL) {
 			if (buf_putc(&m->arena, v->ptr[0] == 't' ? '1' : '0') ==
 			    -1)
 				return xerr_nomem(ig->err);
@@ -688,6 +735,14 @@ my_row(struct ingest *ig, const struct record *rec)
 			return xerr_nomem(ig->err);
 		if (v->kind == VAL_NULL || (v->len == 0 && m->empty_null[i])) {
 			if (buf_puts(&m->batch, "NULL") == -1)
+				return xerr_nomem(ig->err);
+		} else if (m->instant[i]) {
+			char ts[MY_TS_MAX];
+			int n = timestamp_value(ig, rec, i, ts);
+
+			if (n < 0)
+				return -1;
+			if (put_lit(&m->batch, m->c->my, ts, (size_t)n) == -1)
 				return xerr_nomem(ig->err);
 		} else if (v->kind == VAL_BOOL) {
 			if (buf_putc(&m->batch, v->ptr[0] == 't' ? '1' : '0') ==
@@ -1006,6 +1061,7 @@ my_free(struct my *m)
 	free(m->ip);
 	free(m->pb);
 	free(m->empty_null);
+	free(m->instant);
 }
 
 static int

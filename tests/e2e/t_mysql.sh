@@ -443,6 +443,50 @@ expect_rc 0
 [ "$(myq "SELECT store, IFNULL(amount, 'NULL'), IFNULL(note, 'NULL') FROM sales WHERE date = '2026-11-19' ORDER BY store" | tr '\t\n' ',;')" = \
     "j1,NULL,NULL;j2,2.50,;j3,1.00,x;" ] || fail "json values: $(myq "SELECT * FROM sales WHERE date = '2026-11-19'")"
 
+# TIMESTAMP values in a partner's file (Asia/Seoul): with an offset, that
+# instant; without one, wall time in the job's zone (not the session's
+# UTC); anything else fails the file with its line, never shifted.  A
+# DATETIME column takes the digits; one with an offset is refused by the
+# server (strict mode).  Both ways of inserting.
+myq "CREATE TABLE tsin (id INT PRIMARY KEY, ts TIMESTAMP NULL,
+  dt DATETIME NULL) ENGINE=InnoDB" || fail "fixture"
+job tsin <<JOB
+[job]
+direction = receive
+timezone = Asia/Seoul
+[inbox]
+path = inbox
+pattern = tsin_{date:%Y%m%d}.csv
+settle = 0s
+[ingest]
+type = mysql
+url = $MY_URL
+password_file = $MY_PASSWORD_FILE
+table = tsin
+JOB
+for XFER_MYSQL_BULK in 1 0; do
+export XFER_MYSQL_BULK
+myq "DELETE FROM tsin; DELETE FROM xfer_ingested WHERE job = 'tsin'"
+rm -rf "$H/spool/tsin"
+sql "DELETE FROM receive_files WHERE job = 'tsin'"
+printf 'id,ts,dt\n1,2026-11-20T09:30:00+09:00,2026-11-20 09:30:00\n2,2026-11-20 09:30:00,\n3,2026-11-20T00:30:00Z,\n4,2026-11-20T01:30:00.250+01:00,\n5,2026-11-20,2026-11-20\n' > "$I/tsin_20261120.csv"
+x receive tsin
+expect_rc 0
+[ "$(myq "SET time_zone = '+00:00'; SELECT id, ts, IFNULL(dt, '-') FROM tsin ORDER BY id" | tr '\t\n' ',;')" = \
+    "1,2026-11-20 00:30:00,2026-11-20 09:30:00;2,2026-11-20 00:30:00,-;3,2026-11-20 00:30:00,-;4,2026-11-20 00:30:00,-;5,2026-11-19 15:00:00,2026-11-20 00:00:00;" ] ||
+    fail "TIMESTAMP values: $(myq "SET time_zone = '+00:00'; SELECT * FROM tsin")"
+printf 'id,ts\n11,2026-11-21 09:30:00\n12,20261121093000\n' > "$I/tsin_20261121.csv"
+x receive tsin
+expect_rc 1
+expect_err "tsin_20261121.csv:3: value '20261121093000' for TIMESTAMP column 'ts' is not YYYY-MM-DD[THH:MM[:SS[.FRAC]]] with an optional Z or +HH:MM"
+printf 'id,dt\n21,2026-11-22 09:30:00\n22,2026-11-22T09:30:00+09:00\n' > "$I/tsin_20261122.csv"
+x receive tsin
+expect_rc 1
+expect_err "tsin_20261122.csv:3: cannot insert into 'tsin': Incorrect datetime value: '2026-11-22T09:30:00+09:00' for column"
+[ "$(myq "SELECT count(*) FROM tsin WHERE id > 10")" = 0 ] || fail "rows of refused TIMESTAMP files"
+done
+unset XFER_MYSQL_BULK
+
 # A NOT NULL column without a default that the file lacks.
 printf 'date,amount\n2026-11-23,1\n' > "$I/rd_20261123.csv"
 x receive rd

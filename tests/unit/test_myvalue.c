@@ -127,6 +127,79 @@ test_datetimes(void **state)
 	}
 }
 
+/* Values for a TIMESTAMP column (ingest) as UTC text. */
+static const struct {
+	const char *zone, *in, *want;	/* want NULL: refused */
+} instants[] = {
+	{ "Asia/Seoul", "2026-11-20T09:30:00+09:00", "2026-11-20 00:30:00" },
+	{ "UTC", "2026-11-20T09:30:00+09:00", "2026-11-20 00:30:00" },
+	{ "America/New_York", "2026-11-20T09:30:00+09:00",
+	  "2026-11-20 00:30:00" },
+	{ "Asia/Seoul", "2026-11-20 09:30:00", "2026-11-20 00:30:00" },
+	{ "Asia/Seoul", "2026-11-20T09:30", "2026-11-20 00:30:00" },
+	{ "Asia/Seoul", "2026-11-20", "2026-11-19 15:00:00" },
+	{ "Asia/Seoul", "2026-11-20T09:30:00Z", "2026-11-20 09:30:00" },
+	{ "Asia/Seoul", "2026-11-20T09:30:00.250-0530", "2026-11-20 15:00:00.250" },
+	{ "Asia/Seoul", "2026-11-20T09:30:00+01", "2026-11-20 08:30:00" },
+	{ "Asia/Kolkata", "2026-01-01 05:30:00", "2026-01-01 00:00:00" },
+	/* Without an offset on the DST days: as DATETIME values. */
+	{ "America/New_York", "2026-03-08 01:59:59", "2026-03-08 06:59:59" },
+	{ "America/New_York", "2026-03-08 03:00:00", "2026-03-08 07:00:00" },
+	{ "America/New_York", "2026-03-08 02:30:00", "2026-03-08 07:30:00" },
+	{ "America/New_York", "2026-11-01 01:30:00", "2026-11-01 05:30:00" },
+	{ "America/New_York", "2026-11-01T01:30:00-05:00",
+	  "2026-11-01 06:30:00" },
+	{ "America/New_York", "2026-11-01 02:00:00", "2026-11-01 07:00:00" },
+	/* Refused: what the server would read in its own zone, or not a
+	 * time at all. */
+	{ "UTC", "20261120093000", NULL },
+	{ "UTC", "2026/11/20 09:30:00", NULL },
+	{ "UTC", "2026-11-20T09:30:00 +09:00", NULL },
+	{ "UTC", "2026-11-20T09:30:00+09:", NULL },
+	{ "UTC", "2026-11-20T09:30:00+24:00", NULL },
+	{ "UTC", "2026-02-30 00:00:00", NULL },
+	{ "UTC", "2026-11-20T24:00:00", NULL },
+	{ "UTC", "2026-11-20T09:30:00.", NULL },
+	{ "UTC", "0000-00-00 00:00:00", NULL },
+	{ "UTC", "", NULL },
+	{ "UTC", "2026-11-20T", NULL },
+};
+
+static void
+test_timestamp_utc(void **state)
+{
+	char out[64];
+	size_t i;
+	int n;
+
+	(void)state;
+	for (i = 0; i < sizeof(instants) / sizeof(*instants); i++) {
+		setenv("TZ", instants[i].zone, 1);
+		tzset();
+		n = myvalue_timestamp_utc(instants[i].in,
+		    strlen(instants[i].in), out, sizeof(out));
+		if (instants[i].want == NULL) {
+			if (n != -1)
+				fail_msg("'%s': '%s', want refused",
+				    instants[i].in, out);
+			continue;
+		}
+		if (n < 0 || strcmp(out, instants[i].want) != 0)
+			fail_msg("'%s' in %s: '%s', want '%s'", instants[i].in,
+			    instants[i].zone, n < 0 ? "(refused)" : out,
+			    instants[i].want);
+		assert_int_equal((size_t)n, strlen(instants[i].want));
+	}
+	/* Not NUL-terminated: only len bytes are read. */
+	setenv("TZ", "UTC", 1);
+	tzset();
+	assert_int_equal(myvalue_timestamp_utc("2026-11-20Zjunk", 10, out,
+	    sizeof(out)), 19);
+	assert_string_equal(out, "2026-11-20 00:00:00");
+	assert_int_equal(myvalue_timestamp_utc("2026-11-20", 10, out, 19),
+	    -1);
+}
+
 static void
 test_small_buffer(void **state)
 {
@@ -177,6 +250,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_datetimes),
+		cmocka_unit_test(test_timestamp_utc),
 		cmocka_unit_test(test_small_buffer),
 		cmocka_unit_test(test_hex),
 		cmocka_unit_test(test_conv),
