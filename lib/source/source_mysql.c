@@ -508,6 +508,18 @@ source_my_check(const struct job *job, check_report_fn report,
 	if (myconn_get(NULL, &job->source.db, MYCONN_SOURCE, &r.c, err) == -1)
 		return -1;
 	myconn_report(r.c, report, ctx);
+	if (job->timezone != NULL && *job->timezone != '\0') {
+		int known = myconn_zone_known(r.c, job->timezone, err);
+
+		if (known == -1)
+			goto out;
+		snprintf(what, sizeof(what), known ? "time zone tables know "
+		    "'%.200s' (23- and 25-hour days exact)" : "no time zone "
+		    "tables for '%.200s': on 23- and 25-hour days a TIMESTAMP "
+		    "column compared with :start/:end is off by the change",
+		    job->timezone);
+		report(ctx, 1, what);
+	}
 	if (prepare(&r, tz_date_of(time(NULL)), err) == -1)
 		goto out;
 	buf_init(&b, 0);

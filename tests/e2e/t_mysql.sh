@@ -150,6 +150,9 @@ format = json
 [upload]
 url = out
 JOB
+x check --connect tx
+expect_rc 0
+expect_out "no time zone tables for 'America/New_York': on 23- and 25-hour days a TIMESTAMP column compared with :start/:end is off by the change"
 x -q send --date 2026-03-08 tx
 expect_rc 0
 no_password "send"
@@ -266,6 +269,9 @@ J
 ]
 J
 	dtj_exact
+	x check --connect tx
+	expect_rc 0
+	expect_out "time zone tables know 'America/New_York' (23- and 25-hour days exact)"
 	# Only the days that need it use the name: a 24-hour day stays at
 	# the fixed offset (its TIMESTAMP values exact).
 	x send --date 2026-03-09 tx
