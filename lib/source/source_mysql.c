@@ -120,13 +120,13 @@ query_fail(struct myrun *r, const char *what, struct xerr *err)
 
 /* "+09:00" for off seconds east (whole minutes). */
 static void
-format_offset(long off, char out[8])
+format_offset(long off, char out[16])
 {
 	char sign = off < 0 ? '-' : '+';
 
 	if (off < 0)
 		off = -off;
-	snprintf(out, 8, "%c%02ld:%02ld", sign, off / 3600 % 100,
+	snprintf(out, 16, "%c%02ld:%02ld", sign, off / 3600 % 100,
 	    off / 60 % 60);
 }
 
@@ -141,7 +141,7 @@ set_zone(struct myrun *r, bdate_t date, const struct log *lg,
 {
 	const char *zone = r->job->timezone;
 	char sql[320], esc[2 * 128 + 1], ds[BDATE_STRLEN], next[BDATE_STRLEN];
-	char o0[8], o1[8], by[32];
+	char o0[16], o1[16], by[32];
 	time_t t0, t1;
 	long off0, off1, change;
 	int fits, known = 0;
