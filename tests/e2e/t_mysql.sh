@@ -1,8 +1,12 @@
 # [source] and [ingest] type = mysql against a real MariaDB 10.11 (started
 # here, stopped by PID on exit): every type out (exact decimals, non-ASCII
-# text with a 4-byte emoji, NULL, DATE, DATETIME and TIMESTAMP across both
-# DST days of America/New_York with :start/:end, BLOB as hex), aggregation
-# exact to the cent, a backfill on one connection; into MariaDB: columns
+# text with a 4-byte emoji, NULL, DATE, DATETIME and TIMESTAMP, BLOB as
+# hex); the SPEC query `col >= :start AND col < :end` on DATETIME and
+# TIMESTAMP columns in Asia/Seoul and across both DST days of
+# America/New_York, without the server's time zone tables (a warning for
+# TIMESTAMP) and with them (exact); aggregation exact to the cent, a
+# backfill of dates with different offsets on one connection; into
+# MariaDB: TIMESTAMP values with and without an offset, columns
 # by name, replace-date A-B-A, a constraint violation naming the line, a
 # header column the table lacks, a MyISAM table refused, the server
 # stopped mid-INSERT and the file ingested exactly once afterwards, a
