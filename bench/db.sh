@@ -687,7 +687,8 @@ printf '\nsend: the rows of %s out of the typed table (xfer: its query, aggregat
 pg_literal="SELECT store_id, sku, qty, amount, sold_at, note FROM sales WHERE sold_at >= '${date}T00:00:00+00:00' AND sold_at < '$(date -u -d "$date + 1 day" +%F)T00:00:00+00:00'"
 # MariaDB takes no offset in a timestamp literal (it drops it with a
 # warning); its sessions run in UTC, so the day's bounds are these.  xfer
-# binds :start and :end as UTC times in a UTC session.
+# binds :start and :end the same way: the wall-clock midnights, in a
+# session at the job zone's offset (UTC here).
 my_literal="SELECT store_id, sku, qty, amount, sold_at, note FROM sales WHERE sold_at >= '$date 00:00:00' AND sold_at < '$(date -u -d "$date + 1 day" +%F) 00:00:00'"
 tool pg_xfer_out prep_pg_out check_pg_out \
     "$xfer" --home "$home" send --date "$date" pg_out
