@@ -38,16 +38,28 @@
  *   value with an offset is that instant, one without is wall time in
  *   the job's zone, and anything else fails the file with its line.
  * - Rows go in batches: on MariaDB one prepared INSERT executed for up
- *   to MY_BULK_ROWS rows at once (array binding), as fast as LOAD DATA;
- *   on MySQL multi-row INSERT statements of up to MY_BATCH_BYTES, the
- *   values escaped with mysql_real_escape_string().  Either way the
- *   server converts the text.
+ *   to MY_BULK_ROWS rows at once (array binding); on MySQL multi-row
+ *   INSERT statements of up to MY_BATCH_BYTES, the values escaped with
+ *   mysql_real_escape_string().  Either way the server converts the
+ *   text.
+ * - On MariaDB the next batch is read and bound while the server
+ *   inserts the last one (a non-blocking execute, the socket
+ *   non-blocking only until its reply is in), so reading the file costs
+ *   no wall time on top of the server's: as fast as LOAD DATA LOCAL,
+ *   without its LOCAL rules (duplicate keys skipped, bad values made
+ *   warnings) to undo.  When the server refuses a batch, the first
+ *   fault in the file is still the one reported: a later malformed
+ *   record waits for the outcome of the batch before it.
  * - A rejected batch is rolled back to a savepoint and replayed one row
  *   at a time to find the row the server refuses, so the message names
  *   the file's line even for errors that carry no row number (duplicate
- *   key, CHECK); memory holds one batch and its line numbers.
+ *   key, CHECK); memory holds two batches (one sent, one filling) and
+ *   their line numbers.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,7 +75,7 @@
  * (MariaDB 16 MiB, MySQL 64 MiB by default, 4 MiB on older ones). */
 #define MY_BATCH_BYTES	(1024 * 1024)
 /* Rows per bulk execution, and at most this many values (memory: about
- * 25 bytes of bookkeeping a value). */
+ * 25 bytes of bookkeeping a value, in each of the two batches). */
 #define MY_BULK_ROWS	10000
 #define MY_BULK_VALUES	200000
 #define MY_TS_MAX	40	/* "YYYY-MM-DD HH:MM:SS.fffffffff" */
@@ -99,22 +111,33 @@ struct my {
 	unsigned char *instant;		/* per file column: TIMESTAMP */
 
 	/* MariaDB: one prepared INSERT executed for a whole batch of rows
-	 * (array binding, COM_STMT_BULK_EXECUTE), column by column. */
+	 * (array binding, COM_STMT_BULK_EXECUTE), column by column.  Two
+	 * batches: one fills while the server executes the other. */
 	int bulk;
 	MYSQL_STMT *ins;
 	size_t nc, brows;	/* columns; rows a batch holds */
-	struct buf arena;	/* the batch's values */
-	size_t *aoff;		/* [c * brows + r]: offset in arena */
-	const char **vp;	/* pointers, set at execute time */
-	unsigned long *lp;	/* lengths */
-	char *ip;		/* STMT_INDICATOR_NULL or _NONE */
+	struct mybatch {
+		struct buf arena;	/* the batch's values */
+		size_t *aoff;		/* [c * brows + r]: offset in arena */
+		const char **vp;	/* pointers, set at execute time */
+		unsigned long *lp;	/* lengths */
+		char *ip;		/* STMT_INDICATOR_NULL or _NONE */
+		unsigned long *lines;	/* per row: its file line */
+		size_t nrows;
+	} bb[2];
+	int fill;		/* bb[fill] takes rows */
+	int async;		/* the connection does non-blocking calls */
+	int sent;		/* bb[!fill] is executing */
+	int status, ret;	/* its mysql_stmt_execute_start/_cont state */
+	int drop;		/* the connection is in a state to close */
 	MYSQL_BIND *pb;
 };
 
 #define MY(ig) ((struct my *)(ig)->be)
 
 static int bulk_setup(struct ingest *ig, size_t n);
-static int bulk_flush(struct ingest *ig);
+static int bulk_send(struct ingest *ig);
+static int bulk_wait(struct ingest *ig);
 
 /* `name` with backticks doubled. */
 static int
@@ -472,10 +495,10 @@ flush_batch(struct ingest *ig)
 	char msg[512];
 	unsigned code;
 
+	if (m->bulk)
+		return bulk_send(ig) == -1 ? -1 : bulk_wait(ig);
 	if (m->nrows == 0)
 		return 0;
-	if (m->bulk)
-		return bulk_flush(ig);
 	if (mysql_real_query(m->c->my, m->batch.data, m->batch.len) != 0) {
 		code = mysql_errno(m->c->my);
 		if (!myconn_is_data_error(code)) {
@@ -497,11 +520,12 @@ flush_batch(struct ingest *ig)
 	return 0;
 }
 
-/* Bulk: room for one batch of nc columns. */
+/* Bulk: room for two batches of nc columns. */
 static int
 bulk_setup(struct ingest *ig, size_t n)
 {
 	struct my *m = MY(ig);
+	struct mybatch *bt;
 	struct buf sql;
 	size_t i, cells;
 	int rc;
@@ -513,14 +537,18 @@ bulk_setup(struct ingest *ig, size_t n)
 	if (m->brows == 0)
 		m->brows = 1;
 	cells = m->nc * m->brows;
-	m->aoff = calloc(cells, sizeof(*m->aoff));
-	m->vp = calloc(cells, sizeof(*m->vp));
-	m->lp = calloc(cells, sizeof(*m->lp));
-	m->ip = calloc(cells, 1);
-	m->pb = calloc(n, sizeof(*m->pb));
-	m->lines = calloc(m->brows, sizeof(*m->lines));
-	if (m->aoff == NULL || m->vp == NULL || m->lp == NULL ||
-	    m->ip == NULL || m->pb == NULL || m->lines == NULL)
+	for (i = 0; i < 2; i++) {
+		bt = &m->bb[i];
+		bt->aoff = calloc(cells, sizeof(*bt->aoff));
+		bt->vp = calloc(cells, sizeof(*bt->vp));
+		bt->lp = calloc(cells, sizeof(*bt->lp));
+		bt->ip = calloc(cells, 1);
+		bt->lines = calloc(m->brows, sizeof(*bt->lines));
+		if (bt->aoff == NULL || bt->vp == NULL || bt->lp == NULL ||
+		    bt->ip == NULL || bt->lines == NULL)
+			return xerr_nomem(ig->err);
+	}
+	if ((m->pb = calloc(n, sizeof(*m->pb))) == NULL)
 		return xerr_nomem(ig->err);
 	buf_init(&sql, 0);
 	if (buf_append(&sql, m->head.data, m->head.len) == -1 ||
@@ -540,6 +568,10 @@ bulk_setup(struct ingest *ig, size_t n)
 	if (rc != 0)
 		return myconn_stmt_fail(m->c, m->ins, "cannot prepare the "
 		    "insert", ig->err);
+	/* Non-blocking calls let the next batch be read and bound while
+	 * the server inserts this one; without them (0 on success), one
+	 * batch after the other. */
+	m->async = mysql_options(m->c->my, MYSQL_OPT_NONBLOCK, 0) == 0;
 	return 0;
 nomem:
 	buf_release(&sql);
@@ -572,52 +604,53 @@ static int
 bulk_row(struct ingest *ig, const struct record *rec)
 {
 	struct my *m = MY(ig);
+	struct mybatch *bt = &m->bb[m->fill];
 	const struct value *v;
 	size_t c, k;
 
 	for (c = 0; c < rec->n && c < m->nc; c++) {
 		v = &rec->vals[c];
-		k = c * m->brows + m->nrows;
+		k = c * m->brows + bt->nrows;
 		if (v->kind == VAL_NULL || (v->len == 0 && m->empty_null[c])) {
-			m->ip[k] = STMT_INDICATOR_NULL;
-			m->lp[k] = 0;
-			m->aoff[k] = 0;
+			bt->ip[k] = STMT_INDICATOR_NULL;
+			bt->lp[k] = 0;
+			bt->aoff[k] = 0;
 			continue;
 		}
-		m->ip[k] = STMT_INDICATOR_NONE;
-		m->aoff[k] = m->arena.len;
+		bt->ip[k] = STMT_INDICATOR_NONE;
+		bt->aoff[k] = bt->arena.len;
 		if (m->instant[c]) {
 			char ts[MY_TS_MAX];
 			int n = timestamp_value(ig, rec, c, ts);
 
 			if (n < 0)
 				return -1;
-			if (buf_append(&m->arena, ts, (size_t)n) == -1)
+			if (buf_append(&bt->arena, ts, (size_t)n) == -1)
 				return xerr_nomem(ig->err);
-			m->lp[k] = (unsigned long)n;
+			bt->lp[k] = (unsigned long)n;
 		} else if (v->kind == VAL_BOOL) {
-			if (buf_putc(&m->arena, v->ptr[0] == 't' ? '1' : '0') ==
-			    -1)
+			if (buf_putc(&bt->arena, v->ptr[0] == 't' ? '1' : '0')
+			    == -1)
 				return xerr_nomem(ig->err);
-			m->lp[k] = 1;
+			bt->lp[k] = 1;
 		} else {
-			if (buf_append(&m->arena, v->ptr, v->len) == -1)
+			if (buf_append(&bt->arena, v->ptr, v->len) == -1)
 				return xerr_nomem(ig->err);
-			m->lp[k] = v->len;
+			bt->lp[k] = v->len;
 		}
 	}
-	m->lines[m->nrows] = record_line(rec);
-	if (m->lines[m->nrows] == 0)
-		m->lines[m->nrows] = rec->recno;
-	m->nrows++;
-	if (m->nrows == m->brows || m->arena.len >= MY_BATCH_BYTES)
-		return flush_batch(ig);
+	bt->lines[bt->nrows] = record_line(rec);
+	if (bt->lines[bt->nrows] == 0)
+		bt->lines[bt->nrows] = rec->recno;
+	bt->nrows++;
+	if (bt->nrows == m->brows || bt->arena.len >= MY_BATCH_BYTES)
+		return bulk_send(ig);
 	return 0;
 }
 
-/* Row r of the batch alone, with plain (not array) binds. */
+/* Row r of batch bt alone, with plain (not array) binds. */
 static int
-bulk_one(struct my *m, size_t r)
+bulk_one(struct my *m, const struct mybatch *bt, size_t r)
 {
 	my_bool nul[m->nc > 0 ? m->nc : 1];
 	unsigned int zero = 0;
@@ -626,11 +659,11 @@ bulk_one(struct my *m, size_t r)
 	memset(m->pb, 0, m->nc * sizeof(*m->pb));
 	for (c = 0; c < m->nc; c++) {
 		k = c * m->brows + r;
-		nul[c] = m->ip[k] == STMT_INDICATOR_NULL;
+		nul[c] = bt->ip[k] == STMT_INDICATOR_NULL;
 		m->pb[c].buffer_type = MYSQL_TYPE_STRING;
-		m->pb[c].buffer = (void *)m->vp[k];
-		m->pb[c].buffer_length = m->lp[k];
-		m->pb[c].length = &m->lp[k];
+		m->pb[c].buffer = (void *)bt->vp[k];
+		m->pb[c].buffer_length = bt->lp[k];
+		m->pb[c].length = &bt->lp[k];
 		m->pb[c].is_null = &nul[c];
 	}
 	if (mysql_stmt_attr_set(m->ins, STMT_ATTR_ARRAY_SIZE, &zero) != 0 ||
@@ -639,36 +672,75 @@ bulk_one(struct my *m, size_t r)
 	return mysql_stmt_execute(m->ins) != 0 ? -1 : 0;
 }
 
+/*
+ * Wait for what the pending non-blocking call waits for (status), then
+ * let it go on; its new status.  A failed poll is reported to it as a
+ * timeout, which ends the call with an error.
+ */
 static int
-bulk_flush(struct ingest *ig)
+bulk_step(struct my *m, int status)
+{
+	struct pollfd p;
+	int n, ev = 0, ms = -1;
+
+	p.fd = mysql_get_socket(m->c->my);
+	p.events = 0;
+	p.revents = 0;
+	if (status & MYSQL_WAIT_READ)
+		p.events |= POLLIN;
+	if (status & MYSQL_WAIT_WRITE)
+		p.events |= POLLOUT;
+	if (status & MYSQL_WAIT_EXCEPT)
+		p.events |= POLLPRI;
+	if (status & MYSQL_WAIT_TIMEOUT)
+		ms = (int)mysql_get_timeout_value_ms(m->c->my);
+	do
+		n = poll(&p, 1, ms);
+	while (n == -1 && errno == EINTR);
+	if (n <= 0) {
+		ev = MYSQL_WAIT_TIMEOUT;
+	} else {
+		if (p.revents & (POLLIN | POLLHUP | POLLERR))
+			ev |= MYSQL_WAIT_READ;
+		if (p.revents & (POLLOUT | POLLHUP | POLLERR))
+			ev |= MYSQL_WAIT_WRITE;
+		if (p.revents & POLLPRI)
+			ev |= MYSQL_WAIT_EXCEPT;
+		ev &= status;
+		if (ev == 0)	/* POLLNVAL: give up */
+			ev = MYSQL_WAIT_TIMEOUT;
+	}
+	return mysql_stmt_execute_cont(&m->ret, m->ins, ev);
+}
+
+/*
+ * The socket non-blocking (on) or back as the client library keeps it.
+ * It connected blocking, and its non-blocking calls only suspend when
+ * the socket would block, TLS included.  0 / -1.
+ */
+static int
+bulk_nonblock(struct my *m, int on)
+{
+	int fd = (int)mysql_get_socket(m->c->my);
+	int fl = fcntl(fd, F_GETFL);
+
+	if (fl == -1)
+		return -1;
+	return fcntl(fd, F_SETFL, on ? fl | O_NONBLOCK : fl & ~O_NONBLOCK);
+}
+
+/* The executed batch bt's outcome (ret: the execute's return). */
+static int
+bulk_result(struct ingest *ig, struct mybatch *bt, int ret)
 {
 	struct my *m = MY(ig);
-	unsigned int size = (unsigned int)m->nrows;
 	char msg[512];
 	unsigned code;
-	size_t c, r, k;
+	size_t r;
 
-	for (c = 0; c < m->nc; c++)
-		for (r = 0; r < m->nrows; r++) {
-			k = c * m->brows + r;
-			m->vp[k] = m->ip[k] == STMT_INDICATOR_NULL ? NULL :
-			    m->arena.data + m->aoff[k];
-		}
-	memset(m->pb, 0, m->nc * sizeof(*m->pb));
-	for (c = 0; c < m->nc; c++) {
-		m->pb[c].buffer_type = MYSQL_TYPE_STRING;
-		m->pb[c].buffer = &m->vp[c * m->brows];
-		m->pb[c].length = &m->lp[c * m->brows];
-		m->pb[c].u.indicator = &m->ip[c * m->brows];
-	}
-	/* What a failed batch left is undone before it is replayed. */
-	if (exec(ig, "SAVEPOINT xfer_batch", "cannot set a savepoint") == -1)
-		return -1;
-	if (mysql_stmt_attr_set(m->ins, STMT_ATTR_ARRAY_SIZE, &size) == 0 &&
-	    mysql_stmt_bind_param(m->ins, m->pb) == 0 &&
-	    mysql_stmt_execute(m->ins) == 0) {
-		buf_reset(&m->arena);
-		m->nrows = 0;
+	if (ret == 0) {
+		buf_reset(&bt->arena);
+		bt->nrows = 0;
 		return 0;
 	}
 	code = mysql_stmt_errno(m->ins);
@@ -679,20 +751,87 @@ bulk_flush(struct ingest *ig)
 	if (exec(ig, "ROLLBACK TO SAVEPOINT xfer_batch", "cannot roll back "
 	    "to the savepoint") == -1)
 		return -1;
-	for (r = 0; r < m->nrows; r++) {
-		if (bulk_one(m, r) == 0)
+	for (r = 0; r < bt->nrows; r++) {
+		if (bulk_one(m, bt, r) == 0)
 			continue;
 		code = mysql_stmt_errno(m->ins);
 		return xerr_set(ig->err, myconn_is_data_error(code) ?
 		    XERR_DATA : myconn_err_class(m->c, code), 0, "%s:%lu: "
 		    "cannot insert into '%s': %.*s", ig->req->name,
-		    m->lines[r], ig->job->ingest.table,
+		    bt->lines[r], ig->job->ingest.table,
 		    msg_len(mysql_stmt_error(m->ins)),
 		    mysql_stmt_error(m->ins));
 	}
 	return xerr_set(ig->err, XERR_DATA, 0, "%s:%lu-%lu: cannot insert "
-	    "into '%s': %s", ig->req->name, m->lines[0],
-	    m->lines[m->nrows - 1], ig->job->ingest.table, msg);
+	    "into '%s': %s", ig->req->name, bt->lines[0],
+	    bt->lines[bt->nrows - 1], ig->job->ingest.table, msg);
+}
+
+/* The batch sent last has run: its outcome (0 when none is out). */
+static int
+bulk_wait(struct ingest *ig)
+{
+	struct my *m = MY(ig);
+
+	if (!m->sent)
+		return 0;
+	while (m->status != 0)
+		m->status = bulk_step(m, m->status);
+	m->sent = 0;
+	if (bulk_nonblock(m, 0) == -1) {
+		m->drop = 1;
+		return xerr_set(ig->err, XERR_TEMP, errno, "database '%s': "
+		    "cannot set the connection back to blocking", m->c->name);
+	}
+	return bulk_result(ig, &m->bb[!m->fill], m->ret);
+}
+
+/*
+ * Send the filling batch once the one before it has run, and go on
+ * filling the other: the server inserts one batch while xfer reads the
+ * next.  The savepoint before each batch is what a failed one is
+ * rolled back to before its rows are replayed one by one.
+ */
+static int
+bulk_send(struct ingest *ig)
+{
+	struct my *m = MY(ig);
+	struct mybatch *bt = &m->bb[m->fill];
+	unsigned int size = (unsigned int)bt->nrows;
+	size_t c, r, k;
+
+	if (bt->nrows == 0)
+		return 0;
+	if (bulk_wait(ig) == -1)
+		return -1;
+	for (c = 0; c < m->nc; c++)
+		for (r = 0; r < bt->nrows; r++) {
+			k = c * m->brows + r;
+			bt->vp[k] = bt->ip[k] == STMT_INDICATOR_NULL ? NULL :
+			    bt->arena.data + bt->aoff[k];
+		}
+	memset(m->pb, 0, m->nc * sizeof(*m->pb));
+	for (c = 0; c < m->nc; c++) {
+		m->pb[c].buffer_type = MYSQL_TYPE_STRING;
+		m->pb[c].buffer = &bt->vp[c * m->brows];
+		m->pb[c].length = &bt->lp[c * m->brows];
+		m->pb[c].u.indicator = &bt->ip[c * m->brows];
+	}
+	if (exec(ig, "SAVEPOINT xfer_batch", "cannot set a savepoint") == -1)
+		return -1;
+	if (mysql_stmt_attr_set(m->ins, STMT_ATTR_ARRAY_SIZE, &size) != 0 ||
+	    mysql_stmt_bind_param(m->ins, m->pb) != 0)
+		return bulk_result(ig, bt, -1);
+	if (!m->async || bulk_nonblock(m, 1) == -1)
+		return bulk_result(ig, bt, mysql_stmt_execute(m->ins));
+	/* The whole request goes out now; only its reply is waited for
+	 * later. */
+	m->status = mysql_stmt_execute_start(&m->ret, m->ins);
+	while (m->status & MYSQL_WAIT_WRITE)
+		m->status = bulk_step(m, m->status);
+	m->sent = 1;
+	m->fill = !m->fill;
+	return m->status == 0 ? bulk_wait(ig) : 0;
 }
 
 static int
@@ -1019,7 +1158,19 @@ end_tx(struct ingest *ig)
 
 	if (m->c == NULL)
 		return 0;
-	if (m->in_tx && mysql_query(m->c->my, "ROLLBACK") != 0)
+	/* A batch still executing ends first (its outcome no longer
+	 * matters): the connection takes nothing else meanwhile. */
+	if (m->sent) {
+		while (m->status != 0)
+			m->status = bulk_step(m, m->status);
+		m->sent = 0;
+		if ((m->ret != 0 && myconn_broken(m->c)) ||
+		    bulk_nonblock(m, 0) == -1)
+			broken = 1;
+	}
+	if (m->drop)
+		broken = 1;	/* closing it rolls back */
+	if (!broken && m->in_tx && mysql_query(m->c->my, "ROLLBACK") != 0)
 		broken = 1;
 	m->in_tx = 0;
 	if (!broken && m->locked) {
@@ -1054,11 +1205,14 @@ my_free(struct my *m)
 	free(m->lines);
 	if (m->ins != NULL)
 		mysql_stmt_close(m->ins);
-	buf_release(&m->arena);
-	free(m->aoff);
-	free(m->vp);
-	free(m->lp);
-	free(m->ip);
+	for (i = 0; i < 2; i++) {
+		buf_release(&m->bb[i].arena);
+		free(m->bb[i].aoff);
+		free(m->bb[i].vp);
+		free(m->bb[i].lp);
+		free(m->bb[i].ip);
+		free(m->bb[i].lines);
+	}
 	free(m->pb);
 	free(m->empty_null);
 	free(m->instant);
@@ -1073,7 +1227,8 @@ my_init(struct ingest *ig, struct my *m)
 	buf_init(&m->head, 0);
 	buf_init(&m->batch, 0);
 	buf_init(&m->tmp, 0);
-	buf_init(&m->arena, 0);
+	buf_init(&m->bb[0].arena, 0);
+	buf_init(&m->bb[1].arena, 0);
 	ig->be = m;
 	if (ig->job->ingest.table == NULL)
 		return xerr_set(ig->err, XERR_CONFIG, 0, "%s: [ingest] type = "
@@ -1124,8 +1279,20 @@ load_my(struct ingest *ig)
 			goto out;
 		}
 	}
-	if (replace_date(ig) == -1 || ingest_read_records(ig) == -1 ||
-	    flush_batch(ig) == -1 || add_key(ig) == -1)
+	if (replace_date(ig) == -1)
+		goto out;
+	if (ingest_read_records(ig) == -1) {
+		/* The batch still executing holds earlier lines: its
+		 * error, if any, is the file's first. */
+		if (m.sent) {
+			struct xerr later = *ig->err;
+
+			if (bulk_wait(ig) == 0)
+				*ig->err = later;
+		}
+		goto out;
+	}
+	if (flush_batch(ig) == -1 || add_key(ig) == -1)
 		goto out;
 	FAULT_POINT("ingest_before_commit");
 	if (exec(ig, "COMMIT", "cannot commit") == -1)

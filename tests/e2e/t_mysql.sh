@@ -424,6 +424,18 @@ expect_err "rd_20261130.csv:17001: cannot insert into 'xfer.sales': Duplicate en
 rm -rf "$H/spool/rd/failed"
 done
 unset XFER_MYSQL_BULK
+# Bulk: the server refuses a row of the first batch while the second is
+# being read, and the second holds a broken record: the first fault in
+# the file is the one reported.
+awk -v dup="$dup" 'BEGIN { print "id,date,store,amount"; for (i = 1; i <= 25000; i++)
+    if (i == 15000) print "1,2"; else printf "%d,2026-11-30,s1,1\n", (i == 5000 ? dup : 100000 + i) }' \
+    > "$I/rd_20261130.csv"
+x receive rd
+expect_rc 1
+expect_err "rd_20261130.csv:5001: cannot insert into 'xfer.sales': Duplicate entry '$dup' for key 'PRIMARY'"
+grep -q "15001" "$T/err" && fail "the later fault reported: $(cat "$T/err")"
+[ "$(myq "SELECT count(*) FROM sales WHERE date = '2026-11-30'")" = 0 ] || fail "rows of a file with a duplicate key"
+rm -rf "$H/spool/rd/failed"
 # A header column the table lacks: failed before anything is written.
 printf 'date,store,amount,colour\n2026-11-23,s1,1,red\n' > "$I/rd_20261123.csv"
 x receive rd
