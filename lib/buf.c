@@ -203,3 +203,21 @@ buf_json_str(struct buf *b, const char *s)
 	}
 	return rc == 0 ? buf_putc(b, '"') : -1;
 }
+
+int
+buf_put_ident(struct buf *b, const char *name, char quote)
+{
+	const char *q;
+
+	if (buf_putc(b, quote) == -1)
+		return -1;
+	while ((q = strchr(name, quote)) != NULL) {
+		if (buf_append(b, name, (size_t)(q - name + 1)) == -1 ||
+		    buf_putc(b, quote) == -1)
+			return -1;
+		name = q + 1;
+	}
+	if (buf_puts(b, name) == -1 || buf_putc(b, quote) == -1)
+		return -1;
+	return 0;
+}

@@ -40,6 +40,11 @@ size_t utf8_seq(const unsigned char *p, size_t n);
  * that are not UTF-8 become U+FFFD). */
 int buf_json_str(struct buf *b, const char *s);
 
+/* Append name between two quote characters, each quote inside doubled:
+ * an SQL identifier ('"' for SQLite and PostgreSQL, '`' for MySQL) that
+ * is safe for any name without a NUL. */
+int buf_put_ident(struct buf *b, const char *name, char quote);
+
 /* Hand the malloc'd string to the caller, who frees it; b becomes empty. */
 char *buf_detach(struct buf *b);
 

@@ -139,23 +139,11 @@ static int bulk_setup(struct ingest *ig, size_t n);
 static int bulk_send(struct ingest *ig);
 static int bulk_wait(struct ingest *ig);
 
-/* `name` with backticks doubled. */
+/* `name`, its backticks doubled. */
 static int
 put_ident(struct buf *b, const char *name)
 {
-	const char *q;
-
-	if (buf_putc(b, '`') == -1)
-		return -1;
-	while ((q = strchr(name, '`')) != NULL) {
-		if (buf_append(b, name, (size_t)(q - name + 1)) == -1 ||
-		    buf_putc(b, '`') == -1)
-			return -1;
-		name = q + 1;
-	}
-	if (buf_puts(b, name) == -1 || buf_putc(b, '`') == -1)
-		return -1;
-	return 0;
+	return buf_put_ident(b, name, '`');
 }
 
 /* 'text' escaped for the connection's character set. */

@@ -71,25 +71,12 @@ sql_exec(struct ingest *ig, const char *sql, const char *what)
 	return 0;
 }
 
-/* "name" with its quotes doubled: safe for any name without a NUL. */
+/* "name", its quotes doubled. */
 static int
 put_ident(struct buf *b, const char *name)
 {
-	const char *q;
-
-	if (buf_putc(b, '"') == -1)
-		return -1;
-	while ((q = strchr(name, '"')) != NULL) {
-		if (buf_append(b, name, (size_t)(q - name + 1)) == -1 ||
-		    buf_putc(b, '"') == -1)
-			return -1;
-		name = q + 1;
-	}
-	if (buf_puts(b, name) == -1 || buf_putc(b, '"') == -1)
-		return -1;
-	return 0;
+	return buf_put_ident(b, name, '"');
 }
-
 
 static int
 has_column(const struct strlist *cols, const char *name)
