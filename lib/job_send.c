@@ -14,6 +14,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "db/sqlparam.h"
 #include "pattern.h"
 
 static const char *const src_types[] = { "csv", "jsonl", "sqlite",
@@ -50,6 +51,32 @@ static const struct only src_only[] = {
 	{ K_SRC_TIMEOUT, 1u << SRC_COMMAND, "command" },
 };
 
+/*
+ * A query's named parameters, checked now: SQLite binds a misspelt
+ * :dat as NULL (no rows, an empty batch, exit 0), the servers fail only
+ * when the batch runs.  Only :date, :start and :end are filled.
+ */
+static void
+check_query(struct loader *ld, int type)
+{
+	const char *v = jf_val(ld, K_SRC_QUERY);
+	struct sqlparam sp;
+	struct xerr err;
+
+	if (v == NULL || (type != SRC_SQLITE && type != SRC_POSTGRESQL &&
+	    type != SRC_MYSQL))
+		return;
+	if (sqlparam_rewrite(v, type == SRC_MYSQL ? SQLPARAM_QMARK :
+	    SQLPARAM_DOLLAR, &sp, &err) == -1) {
+		if (err.cls == XERR_NOMEM)
+			ld->nomem = 1;
+		else
+			jf_bad(ld, K_SRC_QUERY, "%s", err.msg);
+		return;
+	}
+	sqlparam_free(&sp);
+}
+
 void
 jf_check_source(struct loader *ld, int *typep)
 {
@@ -67,6 +94,7 @@ jf_check_source(struct loader *ld, int *typep)
 	jf_boolean(ld, K_SRC_REQUIRED, &src->required);
 	jf_path(ld, K_SRC_READY_FILE, 1, &src->ready_file);
 	jf_path(ld, K_SRC_DATABASE, 1, &src->database);
+	check_query(ld, type);
 	jf_string(ld, K_SRC_QUERY, &src->query);
 	jf_check_command(ld, K_SRC_COMMAND, &src->command, 0);
 	if (jf_choose(ld, K_SRC_FORMAT, cmd_formats, &fmt) == 0)

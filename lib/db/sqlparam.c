@@ -116,7 +116,7 @@ sqlparam_rewrite(const char *sql, enum sqlparam_style style,
 					break;
 			if (k == 3) {
 				buf_release(&b);
-				return xerr_set(err, XERR_CONFIG, 0, "query: "
+				return xerr_set(err, XERR_CONFIG, 0,
 				    "unknown parameter ':%.*s' (the "
 				    "parameters are :date, :start and :end)",
 				    (int)len > 64 ? 64 : (int)len, s + 1);
@@ -125,7 +125,7 @@ sqlparam_rewrite(const char *sql, enum sqlparam_style style,
 				if (out->n == SQLPARAM_MAX) {
 					buf_release(&b);
 					return xerr_set(err, XERR_CONFIG, 0,
-					    "query: more than %d parameters",
+					    "more than %d parameters",
 					    SQLPARAM_MAX);
 				}
 				out->which[out->n] = (int)k;

@@ -1350,6 +1350,19 @@ static const struct broken_row broken_db[] = {
 	    "url = postgresql://db/shop\nservice = shop\n"
 	    "query = SELECT 1\n" OUT UP,
 	    { ":6: key 'service': give url or service, not both" } },
+	{ "misspelt parameter (postgresql)", JOB "[source]\n"
+	    "type = postgresql\nurl = postgresql://db/shop\n"
+	    "query = SELECT a FROM t WHERE d >= :start AND d < :ned\n" OUT UP,
+	    { ":6: key 'query': unknown parameter ':ned' (the parameters "
+	    "are :date, :start and :end)" } },
+	{ "misspelt parameter (mysql)", JOB "[source]\ntype = mysql\n"
+	    "url = mysql://db/shop\nquery = SELECT a FROM t WHERE d = "
+	    ":dat\n" OUT UP,
+	    { ":6: key 'query': unknown parameter ':dat'" } },
+	{ "misspelt parameter (sqlite binds it as NULL)", JOB "[source]\n"
+	    "type = sqlite\ndatabase = x.db\n"
+	    "query = SELECT a FROM t WHERE day = :day\n" OUT UP,
+	    { ":6: key 'query': unknown parameter ':day'" } },
 	{ "no url, no query", JOB "[source]\ntype = postgresql\n" OUT UP,
 	    { "key 'url' (or 'service') is required in [source]",
 	    "key 'query' is required in [source]" } },
