@@ -316,11 +316,13 @@ expect_err "value 'x' in 'amount' is not a number"
 b1=$(sent)
 [ $((b1 - b0)) -lt 20000000 ] || fail "the rest of the result was read: $((b1 - b0)) bytes"
 
-# A typo in a parameter is refused; check --connect for a source.
+# A typo in a parameter is refused when the job loads; check --connect
+# for a source.
 sed 's/:date AS pd/:dat AS pd/' "$H/jobs/tx.job" > "$H/jobs/typo.job"
 x send --date 2026-03-08 typo
-expect_rc 1
-expect_err ":dat"
+expect_rc 78
+expect_err "key 'query': unknown parameter ':dat'"
+rm "$H/jobs/typo.job"
 # statement_timeout reaches the server (max_statement_time).
 sed 's/^query = .*/query = SELECT SLEEP(5) AS s, id FROM src WHERE id = 1/; s/^\[source\]/[source]\nstatement_timeout = 1s/' \
     "$H/jobs/tx.job" > "$H/jobs/slow.job"
