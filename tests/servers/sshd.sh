@@ -12,6 +12,9 @@
 # can put the server under LD_PRELOAD (tests/e2e/faultfs.c) and take it
 # out again without restarting anything.
 #
+# SSHD_CONFIG_EXTRA at start: lines appended to DIR/sshd_config (the
+# benchmark limits Ciphers and MACs with it).
+#
 # DIR/env holds shell assignments (SSHD_PORT, SSHD_PID, SSHD_USER, ...);
 # see tests/servers/README.md.  Everything lives in DIR; the one thing
 # outside it is the system user `xfertest` (created when run as root, so
@@ -205,6 +208,9 @@ AllowTcpForwarding no
 AllowAgentForwarding no
 PermitTunnel no
 EOF
+		if [ -n "${SSHD_CONFIG_EXTRA:-}" ]; then
+			printf '%s\n' "$SSHD_CONFIG_EXTRA" >>"$DIR/sshd_config"
+		fi
 		"$SSHD" -t -f "$DIR/sshd_config" 2>"$DIR/sshd-t.log" || {
 			cat "$DIR/sshd-t.log" >&2
 			die "sshd rejects '$DIR/sshd_config'"
