@@ -27,7 +27,8 @@
  *                             (data file, then again for the manifest)
  *   upload_mid                SFTP/HTTPS: each call of the upload's read
  *                             callback (use :N to die after N-1 chunks)
- *   remote_before_rename      SFTP/HTTPS: NAME.part uploaded, before the
+ *   remote_before_rename      SFTP/HTTPS: NAME.part uploaded (SFTP: its
+ *                             last bytes handed to libcurl), before the
  *                             rename (SFTP quote) / MOVE onto NAME
  *   remote_after_rename       SFTP/HTTPS: renamed on the server, before
  *                             anything else

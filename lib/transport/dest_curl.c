@@ -8,11 +8,13 @@
  * and redirects are never followed), no environment proxies, host keys
  * and certificates always verified, connect and stall timeouts.
  *
- * SFTP: upload NAME+suffix, check its size, then rename it to NAME.
- * OpenSSH speaks SFTP v3, whose rename refuses an existing target, so an
- * older NAME is first moved aside and removed after.  HTTPS: PUT
- * NAME+suffix, then WebDAV MOVE onto NAME; a server without MOVE gets a
- * PUT of NAME itself (and `xfer check --connect` says so).  Every PUT
+ * SFTP: upload NAME+suffix and rename it to NAME in the same request
+ * (libcurl's POSTQUOTE runs after a complete transfer): one request a
+ * file after the probe.  OpenSSH speaks SFTP v3, whose rename refuses an
+ * existing target, so an older NAME is first moved aside and removed
+ * after.  HTTPS: PUT NAME+suffix, then WebDAV MOVE onto NAME; a server
+ * without MOVE gets a PUT of NAME itself (and `xfer check --connect` says
+ * so).  Every upload must have handed over all its bytes.  Every PUT
  * carries an Idempotency-Key derived from job, date and SHA-256.
  */
 #include <ctype.h>
@@ -54,6 +56,8 @@ struct curl_dest {
 	struct curl_slist *headers;
 	/* the current transfer */
 	FILE *in;
+	int rename_after;	/* SFTP: the upload's POSTQUOTE renames it */
+	long long unread;	/* bytes of the file not yet handed over */
 	struct sha256 hash;
 	struct progress progress;
 };
@@ -278,6 +282,11 @@ read_file(char *p, size_t size, size_t n, void *ctx)
 
 	if (got == 0 && ferror(c->in))
 		return CURL_READFUNC_ABORT;
+	/* The whole .part is handed over (libcurl stops asking once it has
+	 * the size it was told); the rename follows in the same request. */
+	c->unread -= (long long)got;
+	if (got > 0 && c->unread <= 0 && c->rename_after)
+		FAULT_POINT("remote_before_rename");
 	return got;
 }
 
@@ -447,13 +456,17 @@ curl_probe(void *state, const char *name, const char *local_path,
 	return 0;
 }
 
-/* Upload local_path to url (creating missing directories on SFTP). */
+/*
+ * Upload local_path to url (creating missing directories on SFTP); then,
+ * SFTP only, run the commands of post (NULL: none) in the same request.
+ */
 static int
 upload(struct curl_dest *c, const char *url, const struct put_req *req,
-    struct xerr *err)
+    struct curl_slist *post, struct xerr *err)
 {
 	struct curl_slist *hdr = NULL;
 	char what[512], key[SHA256_HEXLEN], line[128];
+	curl_off_t sent = -1;
 	struct sha256 h;
 	long code = 0;
 	CURLcode rc;
@@ -468,11 +481,17 @@ upload(struct curl_dest *c, const char *url, const struct put_req *req,
 	curl_easy_setopt(c->h, CURLOPT_READFUNCTION, read_file);
 	curl_easy_setopt(c->h, CURLOPT_READDATA, c);
 	curl_easy_setopt(c->h, CURLOPT_INFILESIZE_LARGE, (curl_off_t)req->size);
+	c->unread = req->size;
 	if (c->sftp) {
 		curl_easy_setopt(c->h, CURLOPT_FTP_CREATE_MISSING_DIRS,
 		    (long)CURLFTP_CREATE_DIR);
 		curl_easy_setopt(c->h, CURLOPT_UPLOAD_BUFFERSIZE,
 		    (long)SFTP_BUFFER);
+		if (post != NULL)
+			curl_easy_setopt(c->h, CURLOPT_POSTQUOTE, post);
+		c->rename_after = post != NULL;
+		if (post != NULL && req->size == 0)
+			FAULT_POINT("remote_before_rename");
 	} else {
 		/* The same batch always carries the same key, so a partner
 		 * can drop a repeated delivery. */
@@ -501,6 +520,7 @@ upload(struct curl_dest *c, const char *url, const struct put_req *req,
 	    1L);
 	rc = curl_easy_perform(c->h);
 	progress_end(&c->progress);
+	c->rename_after = 0;
 	snprintf(what, sizeof(what), "upload of '%s' to '%s' failed",
 	    req->name, url);
 	if (c->sftp && rc == CURLE_SSH && c->errbuf[0] == '\0') {
@@ -522,6 +542,10 @@ upload(struct curl_dest *c, const char *url, const struct put_req *req,
 		snprintf(c->errbuf, sizeof(c->errbuf), "the server dropped "
 		    "the connection after %lld of %lld bytes", (long long)sent,
 		    req->size);
+	} else if (c->sftp && rc == CURLE_QUOTE_ERROR) {
+		snprintf(c->errbuf, sizeof(c->errbuf), "uploaded, but the "
+		    "server refused to rename it into place (did '%s' appear "
+		    "there meanwhile?)", req->name);
 	} else if (c->sftp && rc == CURLE_REMOTE_FILE_NOT_FOUND) {
 		/* Missing directories were asked for: they could not be
 		 * made. */
@@ -539,26 +563,20 @@ upload(struct curl_dest *c, const char *url, const struct put_req *req,
 			goto out;
 		}
 	}
+	/* SFTP acknowledges every write; an HTTP server that answered 2xx
+	 * before it had the whole body stored a short file. */
+	curl_easy_getinfo(c->h, CURLINFO_SIZE_UPLOAD_T, &sent);
+	if ((long long)sent != req->size) {
+		xerr_set(err, XERR_TEMP, 0, "%s: the server took %lld of %lld "
+		    "bytes", what, (long long)sent, req->size);
+		goto out;
+	}
 	ret = 0;
 out:
 	curl_slist_free_all(hdr);
 	fclose(c->in);
 	c->in = NULL;
 	return ret;
-}
-
-static int
-check_size(struct curl_dest *c, const char *name, long long want,
-    struct xerr *err)
-{
-	long long have;
-
-	if (remote_size(c, name, &have, err) == -1)
-		return -1;
-	if (have != want && have != -2)
-		return xerr_set(err, XERR_TEMP, 0, "'%s%s' has %lld bytes at "
-		    "the destination, not %lld", c->base, name, have, want);
-	return 0;
 }
 
 static int
@@ -624,20 +642,34 @@ sftp_put(struct curl_dest *c, const struct put_req *req, struct xerr *err)
 		xerr_nomem(err);
 		goto out;
 	}
-	/* A .part a killed run left behind is simply overwritten.  The
-	 * size is checked on the final name after the rename (one round
-	 * trip less per file: backfills send many small files). */
-	if (upload(c, url, req, err) == -1)
+	if (!req->exists) {
+		/*
+		 * The usual case, one request: upload NAME.part, then rename
+		 * it in the same request (POSTQUOTE runs only after a
+		 * complete transfer).  SFTP v3 refuses to rename onto an
+		 * existing name, so a file that appeared since the probe
+		 * fails the rename (retried) instead of being overwritten.
+		 * A .part a killed run left behind is simply overwritten.
+		 */
+		if (quote_add(&cmds, "rename \"%s\" \"%s\"", ppart, pfinal) ==
+		    -1) {
+			xerr_nomem(err);
+			goto out;
+		}
+		if (upload(c, url, req, cmds, err) == -1)
+			goto out;
+		FAULT_POINT("remote_after_rename");
+		rc = 0;
+		goto out;
+	}
+	if (upload(c, url, req, NULL, err) == -1)
 		goto out;
 	/* SFTP v3 cannot rename over a file: move the old one aside
 	 * first, so the name never holds a partial file. */
-	if ((req->exists && quote_add(&cmds, "*rm \"%s\"%s", pold, "") ==
-	    -1) ||
-	    (req->exists && quote_add(&cmds, "rename \"%s\" \"%s\"", pfinal,
-	    pold) == -1) ||
+	if (quote_add(&cmds, "*rm \"%s\"%s", pold, "") == -1 ||
+	    quote_add(&cmds, "rename \"%s\" \"%s\"", pfinal, pold) == -1 ||
 	    quote_add(&cmds, "rename \"%s\" \"%s\"", ppart, pfinal) == -1 ||
-	    (req->exists && quote_add(&cmds, "*rm \"%s\"%s", pold, "") ==
-	    -1)) {
+	    quote_add(&cmds, "*rm \"%s\"%s", pold, "") == -1) {
 		xerr_nomem(err);
 		goto out;
 	}
@@ -748,15 +780,15 @@ https_put(struct curl_dest *c, const struct put_req *req, struct xerr *err)
 		goto out;
 	}
 	if (!c->no_move) {
-		if (upload(c, purl, req, err) == -1 ||
-		    check_size(c, part, req->size, err) == -1)
+		if (upload(c, purl, req, NULL, err) == -1)
 			goto out;
 		FAULT_POINT("remote_before_rename");
 		if (https_move(c, purl, furl, &unsupported, err) == -1)
 			goto out;
 		if (!unsupported) {
+			/* MOVE is one operation on the server. */
 			FAULT_POINT("remote_after_rename");
-			rc = check_size(c, req->name, req->size, err);
+			rc = 0;
 			goto out;
 		}
 		log_event(c->lg, LOG_WARN, req->job, req->date, "no-move",
@@ -767,8 +799,7 @@ https_put(struct curl_dest *c, const struct put_req *req, struct xerr *err)
 		if (https_delete(c, part, err) == -1)
 			goto out;
 	}
-	if (upload(c, furl, req, err) == -1 ||
-	    check_size(c, req->name, req->size, err) == -1)
+	if (upload(c, furl, req, NULL, err) == -1)
 		goto out;
 	rc = 0;
 out:
@@ -863,7 +894,7 @@ curl_check(void *state, void (*fn)(void *ctx, int ok, const char *what),
 	} else {
 		char *purl = url_of(c, probe), *furl = NULL;
 
-		rc = purl ? upload(c, purl, &req, err) : xerr_nomem(err);
+		rc = purl ? upload(c, purl, &req, NULL, err) : xerr_nomem(err);
 		fn(ctx, rc == 0, rc == 0 ? "can PUT files" : err->msg);
 		if (rc == 0) {
 			furl = url_of(c, probe);
