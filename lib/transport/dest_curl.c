@@ -20,9 +20,6 @@
 #include <ctype.h>
 #include <curl/curl.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <json-c/json.h>
-#include <time.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,31 +33,7 @@
 #include "fault.h"
 #include "fsutil.h"
 
-#define SFTP_BUFFER	(2 * 1024 * 1024)	/* FACTS: ~250 MB/s here */
-
-struct curl_dest {
-	const struct job *job;
-	const struct log *lg;
-	int sftp;
-	CURL *h;
-	char *base;		/* URL of the directory, ending in '/' */
-	char *dir;		/* SFTP: its absolute path, ending in '/' */
-	char *password;
-	char *passphrase;
-	char pin[64];		/* host_key_sha256, unpadded base64 */
-	char offered[200];	/* the host key the server offered */
-	int key_rejected;
-	enum curl_khmatch key_match;
-	int no_move;		/* HTTPS: the server refused MOVE */
-	char errbuf[CURL_ERROR_SIZE];
-	struct curl_slist *headers;
-	/* the current transfer */
-	FILE *in;
-	int rename_after;	/* SFTP: the upload's POSTQUOTE renames it */
-	long long unread;	/* bytes of the file not yet handed over */
-	struct sha256 hash;
-	struct progress progress;
-};
+#include "curl_impl.h"
 
 /* --- host keys -------------------------------------------------------- */
 
@@ -167,8 +140,8 @@ host_key_error(struct curl_dest *c, struct xerr *err)
 }
 
 /* Sort a libcurl failure into transient and permanent. */
-static int
-curl_error(struct curl_dest *c, CURLcode rc, const char *what,
+int
+curl_dest_error(struct curl_dest *c, CURLcode rc, const char *what,
     struct xerr *err)
 {
 	enum xerr_class cls = XERR_TEMP;
@@ -217,8 +190,8 @@ curl_error(struct curl_dest *c, CURLcode rc, const char *what,
 	    detail, hint, (int)rc, cls == XERR_TEMP ? ", will retry" : "");
 }
 
-static int
-http_error(struct curl_dest *c, long code, const char *what,
+int
+curl_dest_http_error(struct curl_dest *c, long code, const char *what,
     struct xerr *err)
 {
 	/* 408 and 429 ask us to come back; other 4xx will not change. */
@@ -245,8 +218,8 @@ http_error(struct curl_dest *c, long code, const char *what,
 
 /* --- requests --------------------------------------------------------- */
 
-static char *
-url_of(struct curl_dest *c, const char *name)
+char *
+curl_dest_url(struct curl_dest *c, const char *name)
 {
 	char *esc, *s;
 
@@ -308,8 +281,8 @@ hash_body(char *p, size_t size, size_t n, void *ctx)
 }
 
 /* The settings every request starts from. */
-static void
-setup(struct curl_dest *c, const char *url)
+void
+curl_dest_setup(struct curl_dest *c, const char *url)
 {
 	const struct job_upload *up = &c->job->upload;
 	CURL *h = c->h;
@@ -382,9 +355,9 @@ remote_size(struct curl_dest *c, const char *name, long long *size,
 	long code = 0;
 	CURLcode rc;
 
-	if ((url = url_of(c, name)) == NULL)
+	if ((url = curl_dest_url(c, name)) == NULL)
 		return xerr_nomem(err);
-	setup(c, url);
+	curl_dest_setup(c, url);
 	curl_easy_setopt(c->h, CURLOPT_NOBODY, 1L);
 	rc = curl_easy_perform(c->h);
 	snprintf(what, sizeof(what), "cannot look up '%s'", url);
@@ -394,15 +367,15 @@ remote_size(struct curl_dest *c, const char *name, long long *size,
 		if (rc == CURLE_REMOTE_FILE_NOT_FOUND)
 			return 0;
 		if (rc != CURLE_OK)
-			return curl_error(c, rc, what, err);
+			return curl_dest_error(c, rc, what, err);
 	} else {
 		if (rc != CURLE_OK)
-			return curl_error(c, rc, what, err);
+			return curl_dest_error(c, rc, what, err);
 		curl_easy_getinfo(c->h, CURLINFO_RESPONSE_CODE, &code);
 		if (code == 404 || code == 410)
 			return 0;
 		if (code < 200 || code > 299)
-			return http_error(c, code, what, err);
+			return curl_dest_http_error(c, code, what, err);
 	}
 	curl_easy_getinfo(c->h, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &len);
 	*size = len >= 0 ? (long long)len : -2;
@@ -432,13 +405,13 @@ curl_probe(void *state, const char *name, const char *local_path,
 		return 0;
 	}
 	/* Same size: only the bytes can tell (rare: a resend). */
-	if ((url = url_of(c, name)) == NULL)
+	if ((url = curl_dest_url(c, name)) == NULL)
 		return xerr_nomem(err);
 	if (sha256_init(&c->hash, err) == -1) {
 		free(url);
 		return -1;
 	}
-	setup(c, url);
+	curl_dest_setup(c, url);
 	curl_easy_setopt(c->h, CURLOPT_WRITEFUNCTION, hash_body);
 	curl_easy_setopt(c->h, CURLOPT_WRITEDATA, c);
 	rc = curl_easy_perform(c->h);
@@ -448,8 +421,8 @@ curl_probe(void *state, const char *name, const char *local_path,
 		curl_easy_getinfo(c->h, CURLINFO_RESPONSE_CODE, &code);
 	if (rc != CURLE_OK || code < 200 || code > 299) {
 		sha256_release(&c->hash);
-		return rc != CURLE_OK ? curl_error(c, rc, what, err) :
-		    http_error(c, code, what, err);
+		return rc != CURLE_OK ? curl_dest_error(c, rc, what, err) :
+		    curl_dest_http_error(c, code, what, err);
 	}
 	sha256_final(&c->hash, hex);
 	*res = strcmp(hex, sha256) == 0 ? DEST_SAME : DEST_DIFFERENT;
@@ -476,7 +449,7 @@ upload(struct curl_dest *c, const char *url, const struct put_req *req,
 	if ((c->in = fopen(req->local_path, "rbe")) == NULL)
 		return xerr_set(err, XERR_TEMP, errno, "cannot open '%s'",
 		    req->local_path);
-	setup(c, url);
+	curl_dest_setup(c, url);
 	curl_easy_setopt(c->h, CURLOPT_UPLOAD, 1L);
 	curl_easy_setopt(c->h, CURLOPT_READFUNCTION, read_file);
 	curl_easy_setopt(c->h, CURLOPT_READDATA, c);
@@ -553,13 +526,13 @@ upload(struct curl_dest *c, const char *url, const struct put_req *req,
 		    "is missing and cannot be created there", c->dir);
 	}
 	if (rc != CURLE_OK) {
-		curl_error(c, rc, what, err);
+		curl_dest_error(c, rc, what, err);
 		goto out;
 	}
 	if (!c->sftp) {
 		curl_easy_getinfo(c->h, CURLINFO_RESPONSE_CODE, &code);
 		if (code < 200 || code > 299) {
-			http_error(c, code, what, err);
+			curl_dest_http_error(c, code, what, err);
 			goto out;
 		}
 	}
@@ -579,8 +552,8 @@ out:
 	return ret;
 }
 
-static int
-quote_add(struct curl_slist **l, const char *fmt, const char *a,
+int
+curl_dest_quote_add(struct curl_slist **l, const char *fmt, const char *a,
     const char *b)
 {
 	char *s;
@@ -597,17 +570,17 @@ quote_add(struct curl_slist **l, const char *fmt, const char *a,
 }
 
 /* Run SFTP quote commands, then stat name (its size in *size). */
-static int
-sftp_quote(struct curl_dest *c, struct curl_slist *cmds, const char *name,
+int
+curl_dest_sftp_quote(struct curl_dest *c, struct curl_slist *cmds, const char *name,
     long long *size, struct xerr *err)
 {
 	curl_off_t len = -1;
 	char *url, what[512];
 	CURLcode rc;
 
-	if ((url = url_of(c, name)) == NULL)
+	if ((url = curl_dest_url(c, name)) == NULL)
 		return xerr_nomem(err);
-	setup(c, url);
+	curl_dest_setup(c, url);
 	curl_easy_setopt(c->h, CURLOPT_NOBODY, 1L);
 	curl_easy_setopt(c->h, CURLOPT_QUOTE, cmds);
 	rc = curl_easy_perform(c->h);
@@ -617,7 +590,7 @@ sftp_quote(struct curl_dest *c, struct curl_slist *cmds, const char *name,
 	if (rc == CURLE_REMOTE_FILE_NOT_FOUND)
 		return 0;
 	if (rc != CURLE_OK)
-		return curl_error(c, rc, what, err);
+		return curl_dest_error(c, rc, what, err);
 	curl_easy_getinfo(c->h, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &len);
 	/* libcurl reports no length for an empty file: -2, "unknown". */
 	*size = len >= 0 ? (long long)len : -2;
@@ -638,7 +611,7 @@ sftp_put(struct curl_dest *c, const struct put_req *req, struct xerr *err)
 	    asprintf(&pfinal, "%s%s", c->dir, req->name) == -1 ||
 	    asprintf(&ppart, "%s%s", c->dir, part) == -1 ||
 	    asprintf(&pold, "%s%s.old", c->dir, part) == -1 ||
-	    (url = url_of(c, part)) == NULL) {
+	    (url = curl_dest_url(c, part)) == NULL) {
 		xerr_nomem(err);
 		goto out;
 	}
@@ -651,7 +624,7 @@ sftp_put(struct curl_dest *c, const struct put_req *req, struct xerr *err)
 		 * fails the rename (retried) instead of being overwritten.
 		 * A .part a killed run left behind is simply overwritten.
 		 */
-		if (quote_add(&cmds, "rename \"%s\" \"%s\"", ppart, pfinal) ==
+		if (curl_dest_quote_add(&cmds, "rename \"%s\" \"%s\"", ppart, pfinal) ==
 		    -1) {
 			xerr_nomem(err);
 			goto out;
@@ -666,15 +639,15 @@ sftp_put(struct curl_dest *c, const struct put_req *req, struct xerr *err)
 		goto out;
 	/* SFTP v3 cannot rename over a file: move the old one aside
 	 * first, so the name never holds a partial file. */
-	if (quote_add(&cmds, "*rm \"%s\"%s", pold, "") == -1 ||
-	    quote_add(&cmds, "rename \"%s\" \"%s\"", pfinal, pold) == -1 ||
-	    quote_add(&cmds, "rename \"%s\" \"%s\"", ppart, pfinal) == -1 ||
-	    quote_add(&cmds, "*rm \"%s\"%s", pold, "") == -1) {
+	if (curl_dest_quote_add(&cmds, "*rm \"%s\"%s", pold, "") == -1 ||
+	    curl_dest_quote_add(&cmds, "rename \"%s\" \"%s\"", pfinal, pold) == -1 ||
+	    curl_dest_quote_add(&cmds, "rename \"%s\" \"%s\"", ppart, pfinal) == -1 ||
+	    curl_dest_quote_add(&cmds, "*rm \"%s\"%s", pold, "") == -1) {
 		xerr_nomem(err);
 		goto out;
 	}
 	FAULT_POINT("remote_before_rename");
-	if (sftp_quote(c, cmds, req->name, &size, err) == -1)
+	if (curl_dest_sftp_quote(c, cmds, req->name, &size, err) == -1)
 		goto out;
 	FAULT_POINT("remote_after_rename");
 	if (size == -1 || (size != req->size && size != -2)) {
@@ -695,8 +668,8 @@ out:
 }
 
 /* WebDAV MOVE from -> to; *unsupported when the server has no MOVE. */
-static int
-https_move(struct curl_dest *c, const char *from, const char *to,
+int
+curl_dest_https_move(struct curl_dest *c, const char *from, const char *to,
     int *unsupported, struct xerr *err)
 {
 	struct curl_slist *hdr = NULL;
@@ -715,13 +688,13 @@ https_move(struct curl_dest *c, const char *from, const char *to,
 		xerr_nomem(err);
 		goto out;
 	}
-	setup(c, from);
+	curl_dest_setup(c, from);
 	curl_easy_setopt(c->h, CURLOPT_CUSTOMREQUEST, "MOVE");
 	curl_easy_setopt(c->h, CURLOPT_HTTPHEADER, hdr);
 	rc = curl_easy_perform(c->h);
 	snprintf(what, sizeof(what), "MOVE of '%s' to '%s' failed", from, to);
 	if (rc != CURLE_OK) {
-		curl_error(c, rc, what, err);
+		curl_dest_error(c, rc, what, err);
 		goto out;
 	}
 	curl_easy_getinfo(c->h, CURLINFO_RESPONSE_CODE, &code);
@@ -731,7 +704,7 @@ https_move(struct curl_dest *c, const char *from, const char *to,
 		goto out;
 	}
 	if (code < 200 || code > 299) {
-		http_error(c, code, what, err);
+		curl_dest_http_error(c, code, what, err);
 		goto out;
 	}
 	ret = 0;
@@ -748,19 +721,19 @@ https_delete(struct curl_dest *c, const char *name, struct xerr *err)
 	long code = 0;
 	CURLcode rc;
 
-	if ((url = url_of(c, name)) == NULL)
+	if ((url = curl_dest_url(c, name)) == NULL)
 		return xerr_nomem(err);
-	setup(c, url);
+	curl_dest_setup(c, url);
 	curl_easy_setopt(c->h, CURLOPT_CUSTOMREQUEST, "DELETE");
 	rc = curl_easy_perform(c->h);
 	snprintf(what, sizeof(what), "DELETE of '%s' failed", url);
 	free(url);
 	if (rc != CURLE_OK)
-		return curl_error(c, rc, what, err);
+		return curl_dest_error(c, rc, what, err);
 	curl_easy_getinfo(c->h, CURLINFO_RESPONSE_CODE, &code);
 	if (code == 404 || code == 410 || (code >= 200 && code <= 299))
 		return 0;
-	return http_error(c, code, what, err);
+	return curl_dest_http_error(c, code, what, err);
 }
 
 static int
@@ -774,8 +747,8 @@ https_put(struct curl_dest *c, const struct put_req *req, struct xerr *err)
 		part = NULL;
 		return xerr_nomem(err);
 	}
-	if ((purl = url_of(c, part)) == NULL ||
-	    (furl = url_of(c, req->name)) == NULL) {
+	if ((purl = curl_dest_url(c, part)) == NULL ||
+	    (furl = curl_dest_url(c, req->name)) == NULL) {
 		xerr_nomem(err);
 		goto out;
 	}
@@ -783,7 +756,7 @@ https_put(struct curl_dest *c, const struct put_req *req, struct xerr *err)
 		if (upload(c, purl, req, NULL, err) == -1)
 			goto out;
 		FAULT_POINT("remote_before_rename");
-		if (https_move(c, purl, furl, &unsupported, err) == -1)
+		if (curl_dest_https_move(c, purl, furl, &unsupported, err) == -1)
 			goto out;
 		if (!unsupported) {
 			/* MOVE is one operation on the server. */
@@ -830,11 +803,11 @@ curl_remove(void *state, const char *name, struct xerr *err)
 		return https_delete(c, name, err);
 	if (asprintf(&path, "%s%s", c->dir, name) == -1)
 		return xerr_nomem(err);
-	rc = quote_add(&cmds, "*rm \"%s\"%s", path, "");
+	rc = curl_dest_quote_add(&cmds, "*rm \"%s\"%s", path, "");
 	free(path);
 	if (rc == -1)
 		return xerr_nomem(err);
-	rc = sftp_quote(c, cmds, name, &size, err);
+	rc = curl_dest_sftp_quote(c, cmds, name, &size, err);
 	curl_slist_free_all(cmds);
 	if (rc == 0 && size != -1)
 		return xerr_set(err, XERR_TEMP, 0, "cannot remove '%s%s'",
@@ -858,7 +831,7 @@ curl_check(void *state, void (*fn)(void *ctx, int ok, const char *what),
 
 	/* Log in (host key or certificate, credentials): any answer but
 	 * "who are you" means we are in. */
-	setup(c, c->base);
+	curl_dest_setup(c, c->base);
 	curl_easy_setopt(c->h, CURLOPT_NOBODY, 1L);
 	cc = curl_easy_perform(c->h);
 	if (!c->sftp && cc == CURLE_OK)
@@ -867,9 +840,9 @@ curl_check(void *state, void (*fn)(void *ctx, int ok, const char *what),
 	if ((cc != CURLE_OK && cc != CURLE_REMOTE_FILE_NOT_FOUND) ||
 	    code == 401 || code == 407) {
 		if (cc != CURLE_OK)
-			curl_error(c, cc, what, err);
+			curl_dest_error(c, cc, what, err);
 		else
-			http_error(c, code, what, err);
+			curl_dest_http_error(c, code, what, err);
 		fn(ctx, 0, err->msg);
 		return -1;
 	}
@@ -892,13 +865,13 @@ curl_check(void *state, void (*fn)(void *ctx, int ok, const char *what),
 		    "into place (SFTP v3: an existing name is moved aside "
 		    "first)" : err->msg);
 	} else {
-		char *purl = url_of(c, probe), *furl = NULL;
+		char *purl = curl_dest_url(c, probe), *furl = NULL;
 
 		rc = purl ? upload(c, purl, &req, NULL, err) : xerr_nomem(err);
 		fn(ctx, rc == 0, rc == 0 ? "can PUT files" : err->msg);
 		if (rc == 0) {
-			furl = url_of(c, probe);
-			rc = furl ? https_move(c, purl, furl, &unsupported,
+			furl = curl_dest_url(c, probe);
+			rc = furl ? curl_dest_https_move(c, purl, furl, &unsupported,
 			    err) : xerr_nomem(err);
 			if (rc == 0)
 				fn(ctx, 1, unsupported ? "no WebDAV MOVE: "
@@ -1047,556 +1020,3 @@ const struct dest_ops dest_https_ops = {
 	.check = curl_check,
 };
 
-/* --- pulling (receive jobs) ------------------------------------------- */
-
-#define LISTING_MAX (16 * 1024 * 1024)
-
-static size_t
-to_buf(char *p, size_t size, size_t n, void *ctx)
-{
-	struct buf *b = ctx;
-
-	if (buf_append(b, p, size * n) == -1)
-		return 0;	/* over LISTING_MAX: libcurl aborts */
-	return size * n;
-}
-
-/* Size and time of one remote file, by a stat/HEAD. */
-static int
-remote_stat(struct curl_dest *c, const char *name, long long *size,
-    long long *mtime, struct xerr *err)
-{
-	curl_off_t len = -1, t = -1;
-	char *url, what[512];
-	long code = 200;
-	CURLcode rc;
-
-	if ((url = url_of(c, name)) == NULL)
-		return xerr_nomem(err);
-	setup(c, url);
-	curl_easy_setopt(c->h, CURLOPT_NOBODY, 1L);
-	curl_easy_setopt(c->h, CURLOPT_FILETIME, 1L);
-	rc = curl_easy_perform(c->h);
-	snprintf(what, sizeof(what), "cannot look up '%s'", url);
-	free(url);
-	if (rc != CURLE_OK)
-		return curl_error(c, rc, what, err);
-	if (!c->sftp) {
-		curl_easy_getinfo(c->h, CURLINFO_RESPONSE_CODE, &code);
-		if (code < 200 || code > 299)
-			return http_error(c, code, what, err);
-	}
-	curl_easy_getinfo(c->h, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &len);
-	curl_easy_getinfo(c->h, CURLINFO_FILETIME_T, &t);
-	*size = len >= 0 ? (long long)len : 0;
-	*mtime = t >= 0 ? (long long)t : -1;
-	return 0;
-}
-
-static int
-fetch_listing(struct curl_dest *c, struct buf *b, struct xerr *err)
-{
-	char what[512];
-	long code = 200;
-	CURLcode rc;
-
-	buf_init(b, LISTING_MAX);
-	setup(c, c->base);
-	curl_easy_setopt(c->h, CURLOPT_WRITEFUNCTION, to_buf);
-	curl_easy_setopt(c->h, CURLOPT_WRITEDATA, b);
-	rc = curl_easy_perform(c->h);
-	snprintf(what, sizeof(what), "cannot list '%s'", c->base);
-	if (rc == CURLE_WRITE_ERROR)
-		return xerr_set(err, XERR_PERM, 0, "%s: the listing is larger "
-		    "than %d bytes", what, LISTING_MAX);
-	if (rc != CURLE_OK)
-		return curl_error(c, rc, what, err);
-	if (!c->sftp) {
-		curl_easy_getinfo(c->h, CURLINFO_RESPONSE_CODE, &code);
-		if (code < 200 || code > 299)
-			return http_error(c, code, what, err);
-	}
-	if (buf_putc(b, '\0') == -1)
-		return xerr_nomem(err);
-	b->len--;
-	return 0;
-}
-
-/*
- * Listings.  The text is parsed here without any request, so that it can
- * be tested and fuzzed on its own (fuzz/fuzz_listing.c); pull_list()
- * below fills in what a listing does not say with a stat/HEAD per file.
- */
-
-/* The size field of an "ls -l" line; -1 if it is not a plain number. */
-static long long
-ls_size(const char *s, size_t n)
-{
-	long long v = 0;
-	size_t i;
-
-	/* 18 digits cannot overflow a long long. */
-	if (n == 0 || n > 18)
-		return -1;
-	for (i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		v = v * 10 + (s[i] - '0');
-	}
-	return v;
-}
-
-/*
- * SFTP: libcurl gives the server's "ls -l" lines.  Only regular files
- * ('-' first) are wanted; the size is the fifth field and the name what
- * follows the eighth.  (A name holding a newline cannot be told apart
- * here: such a name is cut, fails the plain-name check and is refused.)
- * Each line is copied so that the name can end in a NUL.
- */
-static int
-parse_sftp(const char *text, int (*fn)(void *,
-    const struct remote_entry *, struct xerr *), void *ctx, struct xerr *err)
-{
-	struct remote_entry e;
-	const char *line, *next;
-	struct buf b;
-	size_t len, n;
-	char *p;
-	int field, rc = 0;
-
-	buf_init(&b, 0);
-	for (line = text; rc == 0 && *line != '\0'; line = next) {
-		len = strcspn(line, "\n");
-		next = line[len] == '\n' ? line + len + 1 : line + len;
-		/* A CR ends the line too, as in "\r\n". */
-		len = strcspn(line, "\r\n");
-		if (len == 0 || line[0] != '-')
-			continue;
-		buf_reset(&b);
-		if (buf_append(&b, line, len) == -1) {
-			rc = xerr_nomem(err);
-			break;
-		}
-		memset(&e, 0, sizeof(e));
-		e.size = -1;
-		e.mtime = -1;
-		p = b.data;
-		for (field = 0; field < 8 && *p; field++) {
-			n = strcspn(p, " ");
-			if (field == 4)
-				e.size = ls_size(p, n);
-			p += n;
-			p += strspn(p, " ");
-		}
-		if (*p == '\0')
-			continue;
-		e.name = p;
-		rc = fn(ctx, &e, err);
-	}
-	buf_release(&b);
-	return rc;
-}
-
-static int
-pct_decode(const char *s, size_t n, char *out, size_t size)
-{
-	size_t i, o = 0;
-	unsigned v;
-
-	for (i = 0; i < n && o + 1 < size; i++) {
-		if (s[i] == '%' && i + 2 < n && isxdigit((unsigned char)s[i + 1])
-		    && isxdigit((unsigned char)s[i + 2]) &&
-		    sscanf(s + i + 1, "%2x", &v) == 1) {
-			if (v == 0)
-				return -1;
-			out[o++] = (char)v;
-			i += 2;
-		} else {
-			out[o++] = s[i];
-		}
-	}
-	out[o] = '\0';
-	return i == n ? 0 : -1;
-}
-
-/* An HTTP date as unix time; -1 if it is none (or before 1970). */
-static long long
-http_time(const char *s)
-{
-	struct tm tm;
-	const char *end;
-	time_t t;
-
-	memset(&tm, 0, sizeof(tm));
-	end = strptime(s, "%a, %d %b %Y %H:%M:%S GMT", &tm);
-	if (end == NULL)
-		return -1;
-	t = timegm(&tm);
-	return t < 0 ? -1 : (long long)t;
-}
-
-/*
- * The string member key of o, or NULL: absent, not a string (null
- * included), or holding a \u0000 that would cut it short and name
- * another file.
- */
-static const char *
-json_str(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-	const char *s;
-
-	if (!json_object_object_get_ex(o, key, &v) ||
-	    !json_object_is_type(v, json_type_string))
-		return NULL;
-	s = json_object_get_string(v);
-	if (strlen(s) != (size_t)json_object_get_string_len(v))
-		return NULL;
-	return s;
-}
-
-/* One entry of a JSON listing; nginx's take about 100 bytes. */
-#define LISTING_ENTRY_MAX	(64 * 1024)
-
-static const char *
-skip_blanks(const char *p)
-{
-	while (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')
-		p++;
-	return p;
-}
-
-/* One element of a JSON listing: a file is handed to fn. */
-static int
-json_entry(struct json_object *o, int (*fn)(void *,
-    const struct remote_entry *, struct xerr *), void *ctx, struct xerr *err)
-{
-	struct json_object *v;
-	struct remote_entry e;
-	const char *type, *t;
-
-	if ((type = json_str(o, "type")) == NULL || strcmp(type, "file") != 0)
-		return 0;
-	memset(&e, 0, sizeof(e));
-	if ((e.name = json_str(o, "name")) == NULL || e.name[0] == '\0')
-		return 0;
-	e.size = -1;
-	if (json_object_object_get_ex(o, "size", &v) &&
-	    json_object_is_type(v, json_type_int) &&
-	    json_object_get_int64(v) >= 0)
-		e.size = json_object_get_int64(v);
-	e.mtime = (t = json_str(o, "mtime")) != NULL ? http_time(t) : -1;
-	return fn(ctx, &e, err);
-}
-
-/*
- * nginx's JSON autoindex: [{"name":..., "type":"file", "mtime":...,
- * "size":...}, ...]; what is not a file is passed over.  The array is
- * parsed one element at a time, each at most LISTING_ENTRY_MAX bytes:
- * json-c spends some 250 bytes on each "{}", so a LISTING_MAX listing
- * parsed whole could cost 4 GB.  p is at the '['; what follows the ']'
- * is ignored, as json-c would.
- */
-static int
-parse_json(const char *text, const char *p, int (*fn)(void *,
-    const struct remote_entry *, struct xerr *), void *ctx, struct xerr *err)
-{
-	const char *end = p + strlen(p);
-	enum json_tokener_error e;
-	struct json_tokener *tok;
-	struct json_object *o;
-	size_t room, off;
-	int rc = -1;
-
-	if ((tok = json_tokener_new()) == NULL)
-		return xerr_nomem(err);
-	p = skip_blanks(p + 1);
-	if (*p == ']') {
-		rc = 0;
-		goto out;
-	}
-	for (;;) {
-		room = (size_t)(end - p);
-		if (room > LISTING_ENTRY_MAX)
-			room = LISTING_ENTRY_MAX;
-		json_tokener_reset(tok);
-		o = json_tokener_parse_ex(tok, p, (int)room);
-		/* NULL and success: the element was null. */
-		if ((e = json_tokener_get_error(tok)) != json_tokener_success) {
-			off = (size_t)(p - text) + 1;
-			if (e == json_tokener_continue &&
-			    room == LISTING_ENTRY_MAX)
-				rc = xerr_set(err, XERR_PERM, 0, "entry at "
-				    "byte %zu longer than %d bytes", off,
-				    LISTING_ENTRY_MAX);
-			else
-				rc = xerr_set(err, XERR_PERM, 0, "invalid "
-				    "JSON at byte %zu: %s", off +
-				    json_tokener_get_parse_end(tok),
-				    e == json_tokener_continue ?
-				    "unexpected end" :
-				    json_tokener_error_desc(e));
-			goto out;
-		}
-		p += json_tokener_get_parse_end(tok);
-		rc = json_entry(o, fn, ctx, err);
-		json_object_put(o);
-		if (rc == -1)
-			goto out;
-		p = skip_blanks(p);
-		if (*p == ']')
-			break;
-		if (*p != ',') {
-			rc = xerr_set(err, XERR_PERM, 0, "invalid JSON at byte "
-			    "%zu: ',' or ']' expected", (size_t)(p - text) + 1);
-			goto out;
-		}
-		p = skip_blanks(p + 1);
-	}
-	rc = 0;
-out:
-	json_tokener_free(tok);
-	return rc;
-}
-
-/* HTML: every relative href that is not a directory. */
-static int
-parse_html(const char *text, int (*fn)(void *,
-    const struct remote_entry *, struct xerr *), void *ctx, struct xerr *err)
-{
-	struct remote_entry e;
-	char name[1024];
-	const char *p = text, *q;
-	size_t n;
-
-	while ((p = strstr(p, "href=\"")) != NULL) {
-		p += 6;
-		if ((q = strchr(p, '"')) == NULL)
-			break;
-		n = (size_t)(q - p);
-		if (n == 0 || p[n - 1] == '/' || memchr(p, ':', n) ||
-		    p[0] == '/' || p[0] == '?' || p[0] == '#' ||
-		    pct_decode(p, n, name, sizeof(name)) == -1) {
-			p = q;
-			continue;
-		}
-		memset(&e, 0, sizeof(e));
-		e.name = name;
-		e.size = -1;
-		e.mtime = -1;
-		if (fn(ctx, &e, err) == -1)
-			return -1;
-		p = q;
-	}
-	return 0;
-}
-
-int
-remote_listing_parse(const char *text, int sftp, int (*fn)(void *ctx,
-    const struct remote_entry *e, struct xerr *err), void *ctx,
-    struct xerr *err)
-{
-	const char *p;
-
-	if (sftp)
-		return parse_sftp(text, fn, ctx, err);
-	p = skip_blanks(text);
-	if (*p == '[')
-		return parse_json(text, p, fn, ctx, err);
-	return parse_html(p, fn, ctx, err);
-}
-
-/* pull_list()'s callback around the caller's. */
-struct listing {
-	struct curl_dest *c;
-	int (*fn)(void *, const struct remote_entry *, struct xerr *);
-	void *ctx;
-	int failed;		/* fn or a stat failed: err is theirs */
-};
-
-/*
- * Fill in the size and time the listing did not give, by a stat/HEAD.
- * Only for a plain name: any other is refused by the caller, and a
- * hostile name ("../x") is never sent to the server, even to look.
- */
-static int
-with_stat(void *ctx, const struct remote_entry *e, struct xerr *err)
-{
-	struct listing *l = ctx;
-	struct remote_entry full = *e;
-	long long size, mtime;
-
-	if ((e->size < 0 || e->mtime < 0) && name_is_plain(e->name)) {
-		if (remote_stat(l->c, e->name, &size, &mtime, err) == -1) {
-			l->failed = 1;
-			return -1;
-		}
-		if (full.size < 0)
-			full.size = size;
-		if (full.mtime < 0)
-			full.mtime = mtime;
-	}
-	if (l->fn(l->ctx, &full, err) == -1) {
-		l->failed = 1;
-		return -1;
-	}
-	return 0;
-}
-
-static int
-pull_list(void *state, int (*fn)(void *ctx, const struct remote_entry *e,
-    struct xerr *err), void *ctx, struct xerr *err)
-{
-	struct curl_dest *c = state;
-	struct listing l;
-	struct buf b;
-	int rc;
-
-	if (fetch_listing(c, &b, err) == -1) {
-		buf_release(&b);
-		return -1;
-	}
-	memset(&l, 0, sizeof(l));
-	l.c = c;
-	l.fn = fn;
-	l.ctx = ctx;
-	rc = remote_listing_parse(b.data ? b.data : "", c->sftp, with_stat,
-	    &l, err);
-	if (rc == -1 && !l.failed)
-		xerr_prefix(err, "cannot read the listing of '%s'", c->base);
-	buf_release(&b);
-	return rc;
-}
-
-struct sink_fd {
-	int fd;
-	int failed;
-};
-
-static size_t
-to_fd(char *p, size_t size, size_t n, void *ctx)
-{
-	struct sink_fd *s = ctx;
-	struct xerr e;
-
-	if (write_full(s->fd, p, size * n, "download", &e) == -1) {
-		s->failed = errno ? errno : EIO;
-		return 0;
-	}
-	FAULT_POINT("pull_mid_download");
-	return size * n;
-}
-
-static int
-pull_get(void *state, const char *name, const char *local_path,
-    struct xerr *err)
-{
-	struct curl_dest *c = state;
-	struct sink_fd s = { -1, 0 };
-	char *url, what[512];
-	long code = 200;
-	CURLcode rc;
-
-	if ((url = url_of(c, name)) == NULL)
-		return xerr_nomem(err);
-	s.fd = open(local_path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-	    O_CLOEXEC, 0600);
-	if (s.fd == -1) {
-		free(url);
-		return xerr_set(err, XERR_TEMP, errno, "cannot create '%s'",
-		    local_path);
-	}
-	setup(c, url);
-	curl_easy_setopt(c->h, CURLOPT_WRITEFUNCTION, to_fd);
-	curl_easy_setopt(c->h, CURLOPT_WRITEDATA, &s);
-	rc = curl_easy_perform(c->h);
-	snprintf(what, sizeof(what), "download of '%s' failed", url);
-	free(url);
-	if (!c->sftp && rc == CURLE_OK)
-		curl_easy_getinfo(c->h, CURLINFO_RESPONSE_CODE, &code);
-	if (s.failed)
-		xerr_set(err, XERR_TEMP, s.failed, "cannot write '%s'",
-		    local_path);
-	else if (rc != CURLE_OK)
-		curl_error(c, rc, what, err);
-	else if (code < 200 || code > 299)
-		http_error(c, code, what, err);
-	else if (fsync_fd(s.fd, local_path, err) == 0) {
-		if (close(s.fd) == 0)
-			return 0;
-		s.fd = -1;
-		xerr_set(err, XERR_TEMP, errno, "cannot close '%s'",
-		    local_path);
-	}
-	if (s.fd != -1)
-		close(s.fd);
-	unlink(local_path);
-	return -1;
-}
-
-static int
-pull_move(void *state, const char *name, const char *dir, struct xerr *err)
-{
-	struct curl_dest *c = state;
-	struct curl_slist *cmds = NULL;
-	char *from = NULL, *to = NULL, *furl = NULL;
-	long long size;
-	int rc = -1, unsupported;
-
-	if (c->sftp) {
-		if (asprintf(&from, "%s%s", c->dir, name) == -1 ||
-		    asprintf(&to, "%s%s%s/%s", dir[0] == '/' ? "" : c->dir, dir,
-		    "", name) == -1) {
-			xerr_nomem(err);
-			goto out;
-		}
-		if (quote_add(&cmds, "rename \"%s\" \"%s\"", from, to) == -1) {
-			xerr_nomem(err);
-			goto out;
-		}
-		rc = sftp_quote(c, cmds, name, &size, err);
-		goto out;
-	}
-	if ((furl = url_of(c, name)) == NULL ||
-	    asprintf(&to, "%s%s/%s", c->base, dir[0] == '/' ? dir + 1 : dir,
-	    name) == -1) {
-		to = NULL;
-		xerr_nomem(err);
-		goto out;
-	}
-	if (dir[0] == '/') {
-		/* Absolute: on the same server, from its root. */
-		CURLU *u = curl_url();
-		char *abs = NULL;
-
-		free(to);
-		to = NULL;
-		if (u && curl_url_set(u, CURLUPART_URL, c->base, 0) ==
-		    CURLUE_OK && curl_url_set(u, CURLUPART_PATH, dir, 0) ==
-		    CURLUE_OK && curl_url_get(u, CURLUPART_URL, &abs, 0) ==
-		    CURLUE_OK && asprintf(&to, "%s/%s", abs, name) == -1)
-			to = NULL;
-		curl_free(abs);
-		curl_url_cleanup(u);
-		if (to == NULL) {
-			xerr_nomem(err);
-			goto out;
-		}
-	}
-	rc = https_move(c, furl, to, &unsupported, err);
-	if (rc == 0 && unsupported)
-		rc = xerr_set(err, XERR_PERM, 0, "'%s' refuses WebDAV MOVE: "
-		    "after_pull = move cannot work there", c->base);
-out:
-	curl_slist_free_all(cmds);
-	free(from);
-	free(to);
-	free(furl);
-	return rc;
-}
-
-const struct pull_ops pull_curl_ops = {
-	.list = pull_list,
-	.get = pull_get,
-	.move = pull_move,
-};
