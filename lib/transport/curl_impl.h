@@ -8,9 +8,11 @@
 #define XFER_CURL_IMPL_H
 
 #include <curl/curl.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "dest.h"
+#include "buf.h"
 #include "digest.h"
 #include "log.h"
 
@@ -38,6 +40,19 @@ struct curl_dest {
 	long long unread;	/* bytes of the file not yet handed over */
 	struct sha256 hash;
 	struct progress progress;
+	/*
+	 * SFTP: hashes of the names the directory held when it was listed
+	 * (sorted), plus what was put since.  A name not among them is
+	 * absent without a request; one among them (or a hash collision)
+	 * is looked up as before.  listed_state: 0 not listed yet, 1
+	 * usable, -1 not (too large, unparsable, or failed).
+	 */
+	uint64_t *listed;
+	size_t nlisted, listed_cap;
+	int listed_state;
+	int probes;
+	uint64_t seen[4];	/* names found present before the listing */
+	int nseen;
 };
 
 /* The settings every request starts from (curl_easy_reset() first). */
@@ -53,6 +68,11 @@ int curl_dest_http_error(struct curl_dest *c, long code, const char *what,
 /* Append fmt with a and b to *l; -1: no memory. */
 int curl_dest_quote_add(struct curl_slist **l, const char *fmt,
     const char *a, const char *b);
+/* The directory listing as the server sends it, NUL-terminated, at most
+ * LISTING_MAX bytes (b is initialised here; the caller releases it). */
+#define LISTING_MAX (16 * 1024 * 1024)
+int curl_dest_fetch_listing(struct curl_dest *c, struct buf *b,
+    struct xerr *err);
 /* SFTP: run the quote commands cmds, then stat name (*size; -1 absent). */
 int curl_dest_sftp_quote(struct curl_dest *c, struct curl_slist *cmds,
     const char *name, long long *size, struct xerr *err);

@@ -382,6 +382,186 @@ remote_size(struct curl_dest *c, const char *name, long long *size,
 	return 0;
 }
 
+/* --- what the directory holds (SFTP) ------------------------------- */
+
+/*
+ * A backfill probes hundreds of names that do not exist yet; one listing
+ * answers for all of them.  A cron run's one or two batches never pay for
+ * a listing: it is taken after this many probes on a connection, and only
+ * trusted to say "absent" (anything else is looked up as before).  A name
+ * wrongly taken for absent cannot be overwritten by it: the upload's
+ * rename refuses an existing target (SFTP v3), the attempt fails and is
+ * retried on a new connection, which probes again.
+ */
+#define PROBES_BEFORE_LISTING	4
+
+static uint64_t
+name_hash(const char *s, size_t n)
+{
+	uint64_t h = 14695981039346656037ULL;	/* FNV-1a */
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		h ^= (unsigned char)s[i];
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+static int
+cmp_hash(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int
+listed_grow(struct curl_dest *c)
+{
+	uint64_t *v;
+	size_t cap;
+
+	if (c->nlisted < c->listed_cap)
+		return 0;
+	cap = c->listed_cap ? c->listed_cap * 2 : 256;
+	if ((v = realloc(c->listed, cap * sizeof(*v))) == NULL)
+		return -1;
+	c->listed = v;
+	c->listed_cap = cap;
+	return 0;
+}
+
+static int
+listed_has(const struct curl_dest *c, uint64_t h)
+{
+	return c->nlisted > 0 && bsearch(&h, c->listed, c->nlisted,
+	    sizeof(h), cmp_hash) != NULL;
+}
+
+/* A name put since the listing; the set stays sorted. */
+static void
+listed_insert(struct curl_dest *c, const char *name)
+{
+	uint64_t h = name_hash(name, strlen(name));
+	size_t lo = 0, hi = c->nlisted, mid;
+
+	if (c->listed_state != 1 || listed_has(c, h))
+		return;
+	if (listed_grow(c) == -1) {
+		c->listed_state = -1;
+		return;
+	}
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (c->listed[mid] < h)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	memmove(c->listed + lo + 1, c->listed + lo, (c->nlisted - lo) *
+	    sizeof(*c->listed));
+	c->listed[lo] = h;
+	c->nlisted++;
+}
+
+/*
+ * The name in one "ls -l" line, as OpenSSH's server and libcurl write
+ * them: mode, links, owner, group, size, month, day, time or year, name
+ * ("name -> target" for a symbolic link).  0: not such a line.
+ */
+static int
+ls_line_name(const char *line, size_t len, const char **name, size_t *nlen)
+{
+	const char *p = line, *end = line + len, *f, *arrow;
+	int field, i;
+
+	if (len < 11 || strchr("-dlcbps", line[0]) == NULL)
+		return 0;
+	for (i = 1; i < 10; i++)
+		if (strchr("rwxsStT-", line[i]) == NULL)
+			return 0;
+	for (field = 0; field < 8; field++) {
+		for (f = p; p < end && *p != ' '; p++)
+			if (field == 4 && (*p < '0' || *p > '9'))
+				return 0;
+		if (p == f)
+			return 0;
+		while (p < end && *p == ' ')
+			p++;
+		if (p >= end)
+			return 0;
+	}
+	*name = p;
+	*nlen = (size_t)(end - p);
+	if (line[0] == 'l' && (arrow = memmem(p, *nlen, " -> ", 4)) != NULL)
+		*nlen = (size_t)(arrow - p);
+	return 1;
+}
+
+/* Take the listing; any doubt leaves listed_state at -1. */
+static void
+list_directory(struct curl_dest *c)
+{
+	const char *line, *next, *name;
+	size_t len, nlen;
+	struct xerr e;
+	struct buf b;
+	int i;
+
+	c->listed_state = -1;
+	if (curl_dest_fetch_listing(c, &b, &e) == -1) {
+		buf_release(&b);
+		log_event(c->lg, LOG_DEBUG, c->job->name, NULL, "listing", NULL,
+		    "probing name by name: %s", e.msg);
+		return;
+	}
+	for (line = b.data; *line != '\0'; line = next) {
+		len = strcspn(line, "\n");
+		next = line[len] == '\n' ? line + len + 1 : line + len;
+		if (len > 0 && line[len - 1] == '\r')
+			len--;
+		if (len == 0)
+			continue;
+		if (!ls_line_name(line, len, &name, &nlen) ||
+		    listed_grow(c) == -1) {
+			c->nlisted = 0;
+			buf_release(&b);
+			return;
+		}
+		c->listed[c->nlisted++] = name_hash(name, nlen);
+	}
+	buf_release(&b);
+	if (c->nlisted > 1)
+		qsort(c->listed, c->nlisted, sizeof(*c->listed), cmp_hash);
+	/* What was found name by name must be there. */
+	for (i = 0; i < c->nseen; i++)
+		if (!listed_has(c, c->seen[i])) {
+			c->nlisted = 0;
+			return;
+		}
+	c->listed_state = 1;
+	log_event(c->lg, LOG_DEBUG, c->job->name, NULL, "listing", NULL,
+	    "%s holds %zu names: new names need no lookup", c->base,
+	    c->nlisted);
+}
+
+/* 1: name is certainly absent from the directory (no request needed). */
+static int
+known_absent(struct curl_dest *c, const char *name)
+{
+	if (!c->sftp || c->listed_state < 0 || strpbrk(name, " \r\n") != NULL)
+		return 0;
+	if (c->listed_state == 0) {
+		if (++c->probes <= PROBES_BEFORE_LISTING)
+			return 0;
+		list_directory(c);
+		if (c->listed_state != 1)
+			return 0;
+	}
+	return !listed_has(c, name_hash(name, strlen(name)));
+}
+
 static int
 curl_probe(void *state, const char *name, const char *local_path,
     const char *sha256, long long size, enum dest_probe *res,
@@ -394,12 +574,19 @@ curl_probe(void *state, const char *name, const char *local_path,
 	CURLcode rc;
 
 	(void)local_path;
+	if (known_absent(c, name)) {
+		*res = DEST_ABSENT;
+		return 0;
+	}
 	if (remote_size(c, name, &have, err) == -1)
 		return -1;
 	if (have == -1) {
 		*res = DEST_ABSENT;
 		return 0;
 	}
+	if (c->listed_state == 0 && c->nseen < (int)(sizeof(c->seen) /
+	    sizeof(c->seen[0])))
+		c->seen[c->nseen++] = name_hash(name, strlen(name));
 	if (have != size && have != -2) {
 		*res = DEST_DIFFERENT;
 		return 0;
@@ -787,7 +974,12 @@ curl_put(void *state, const struct put_req *req, struct xerr *err)
 {
 	struct curl_dest *c = state;
 
-	return c->sftp ? sftp_put(c, req, err) : https_put(c, req, err);
+	if (!c->sftp)
+		return https_put(c, req, err);
+	if (sftp_put(c, req, err) == -1)
+		return -1;
+	listed_insert(c, req->name);
+	return 0;
 }
 
 static int
@@ -902,6 +1094,7 @@ curl_close(void *state)
 		curl_easy_cleanup(c->h);
 	free(c->base);
 	free(c->dir);
+	free(c->listed);
 	if (c->password) {
 		explicit_bzero(c->password, strlen(c->password));
 		free(c->password);

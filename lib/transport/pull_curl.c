@@ -22,8 +22,6 @@
 #include "fault.h"
 #include "fsutil.h"
 
-#define LISTING_MAX (16 * 1024 * 1024)
-
 static size_t
 to_buf(char *p, size_t size, size_t n, void *ctx)
 {
@@ -66,8 +64,8 @@ remote_stat(struct curl_dest *c, const char *name, long long *size,
 	return 0;
 }
 
-static int
-fetch_listing(struct curl_dest *c, struct buf *b, struct xerr *err)
+int
+curl_dest_fetch_listing(struct curl_dest *c, struct buf *b, struct xerr *err)
 {
 	char what[512];
 	long code = 200;
@@ -425,7 +423,7 @@ pull_list(void *state, int (*fn)(void *ctx, const struct remote_entry *e,
 	struct buf b;
 	int rc;
 
-	if (fetch_listing(c, &b, err) == -1) {
+	if (curl_dest_fetch_listing(c, &b, err) == -1) {
 		buf_release(&b);
 		return -1;
 	}

@@ -156,3 +156,46 @@ if command -v script >/dev/null; then
 	    { cat "$T/tty"; fail "send under a terminal"; }
 	grep -q "ETA" "$T/tty" || { cat "$T/tty"; fail "no progress bar on a terminal"; }
 fi
+
+# A backfill whose later names already exist: past the first few probes a
+# connection answers "absent" from one directory listing, and every name
+# the listing holds is still looked up and compared.  A second job sends
+# the same dates to the same directory after it was tampered with.
+for d in 01 02 03 04 05 06 07 08 09 10 11 12; do
+	printf 'a,b\n%s,%s\n' "$d" "$d$d" > "$H/data/d_2026-11-$d.csv"
+done
+for j in bfa bfb; do
+	job "$j" <<JOB
+[job]
+direction = send
+[source]
+type = csv
+path = data/d_{date}.csv
+[output]
+name = bf_{date}.csv
+[upload]
+url = $SSHD_URL$R/bf/
+user = $SSHD_USER
+identity = $SSHD_CLIENT_KEY
+known_hosts = $SSHD_KNOWN_HOSTS
+retries = 0
+JOB
+done
+x send --from 2026-11-01 --to 2026-11-12 bfa
+expect_rc 0
+[ "$(ls "$R/bf" | wc -l)" -eq 24 ] || fail "backfill: $(ls "$R/bf" | wc -l) files, want 24"
+rm "$R/bf/bf_2026-11-08.csv" "$R/bf/bf_2026-11-08.csv.sha256"
+printf 'a,b\n09,other bytes\n' > "$R/bf/bf_2026-11-09.csv"	# other size
+printf 'a,b\n10,1011\n' > "$R/bf/bf_2026-11-10.csv"		# same size
+x -v send --from 2026-11-01 --to 2026-11-12 bfb
+expect_rc 0
+expect_err "event=listing"
+n=$(grep -c "already at the destination with the same bytes" "$T/err")
+[ "$n" -eq 9 ] || fail "backfill over existing names: $n batches already there, want 9"
+expect_err "replaced 'bf_2026-11-09.csv'"
+expect_err "replaced 'bf_2026-11-10.csv'"
+[ "$(grep -c "event=replaced" "$T/err")" -eq 2 ] || fail "replaced more than 09 and 10"
+(cd "$R/bf" && sha256sum -c --quiet ./*.sha256) || fail "backfill: remote files differ from their manifests"
+grep -q '^10,1010$' "$R/bf/bf_2026-11-10.csv" || fail "same-size other bytes not replaced"
+[ -f "$R/bf/bf_2026-11-08.csv" ] || fail "the removed name was not sent again"
+[ -z "$(find "$R/bf" -name '*.part*')" ] || fail ".part left after the backfill"
