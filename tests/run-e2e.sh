@@ -14,11 +14,13 @@ for t in "$here"/e2e/t_*.sh; do
 	[ -n "${E2E_ONLY:-}" ] && case "$t" in *"$E2E_ONLY"*) ;; *) continue ;; esac
 	name=$(basename "$t" .sh)
 	log="$here/work/$name.log"
+	t0=$(date +%s)
 	if sh "$t" >"$log" 2>&1; then
 		pass=$((pass + 1))
-		echo "ok   $name"
+		# The seconds keep make check's time budget in view.
+		echo "ok   $name ($(($(date +%s) - t0)) s)"
 	else
-		echo "FAIL $name (log follows)"
+		echo "FAIL $name after $(($(date +%s) - t0)) s (log follows)"
 		sed 's/^/    /' "$log"
 		failed="$failed $name"
 	fi
