@@ -41,7 +41,7 @@ struct curl_dest {
 	struct sha256 hash;
 	struct progress progress;
 	/*
-	 * SFTP: hashes of the names the directory held when it was listed
+	 * Hashes of the names the directory held when it was listed
 	 * (sorted), plus what was put since.  A name not among them is
 	 * absent without a request; one among them (or a hash collision)
 	 * is looked up as before.  listed_state: 0 not listed yet, 1
@@ -69,15 +69,19 @@ int curl_dest_http_error(struct curl_dest *c, long code, const char *what,
 int curl_dest_quote_add(struct curl_slist **l, const char *fmt,
     const char *a, const char *b);
 /* The directory listing as the server sends it, NUL-terminated, at most
- * LISTING_MAX bytes (b is initialised here; the caller releases it). */
+ * LISTING_MAX bytes (b is initialised here; the caller releases it);
+ * propfind: HTTPS, ask with WebDAV PROPFIND (Depth: 1), not GET. */
 #define LISTING_MAX (16 * 1024 * 1024)
-int curl_dest_fetch_listing(struct curl_dest *c, struct buf *b,
+int curl_dest_fetch_listing(struct curl_dest *c, int propfind, struct buf *b,
     struct xerr *err);
+/* Percent-decode s[0..n) into out (size bytes); -1: %00 or too long. */
+int curl_dest_pct_decode(const char *s, size_t n, char *out, size_t size);
 /* SFTP: run the quote commands cmds, then stat name (*size; -1 absent). */
 int curl_dest_sftp_quote(struct curl_dest *c, struct curl_slist *cmds,
     const char *name, long long *size, struct xerr *err);
-/* HTTPS: WebDAV MOVE; *unsupported when the server has no MOVE. */
+/* HTTPS: WebDAV MOVE (overwrite 0: an existing target is a transient
+ * failure, HTTP 412); *unsupported when the server has no MOVE. */
 int curl_dest_https_move(struct curl_dest *c, const char *from,
-    const char *to, int *unsupported, struct xerr *err);
+    const char *to, int overwrite, int *unsupported, struct xerr *err);
 
 #endif

@@ -382,16 +382,18 @@ remote_size(struct curl_dest *c, const char *name, long long *size,
 	return 0;
 }
 
-/* --- what the directory holds (SFTP) ------------------------------- */
+/* --- what the directory holds ------------------------------------- */
 
 /*
  * A backfill probes hundreds of names that do not exist yet; one listing
  * answers for all of them.  A cron run's one or two batches never pay for
- * a listing: it is taken after this many probes on a connection, and only
- * trusted to say "absent" (anything else is looked up as before).  A name
- * wrongly taken for absent cannot be overwritten by it: the upload's
- * rename refuses an existing target (SFTP v3), the attempt fails and is
- * retried on a new connection, which probes again.
+ * a listing: it is taken after this many probes on a connection (SFTP: the
+ * directory as "ls -l" lines, HTTPS: a WebDAV PROPFIND), and only trusted
+ * to say "absent" (anything else is looked up as before); a listing that
+ * lacks a name found before, or is of an unknown form, is not used.  A
+ * name wrongly taken for absent is not overwritten by it over SFTP: the
+ * upload's rename refuses an existing target (SFTP v3), the attempt fails
+ * and is retried on a new connection, which probes again.
  */
 #define PROBES_BEFORE_LISTING	4
 
@@ -499,24 +501,23 @@ ls_line_name(const char *line, size_t len, const char **name, size_t *nlen)
 	return 1;
 }
 
-/* Take the listing; any doubt leaves listed_state at -1. */
-static void
-list_directory(struct curl_dest *c)
+static int
+listed_add(struct curl_dest *c, const char *name, size_t n)
+{
+	if (listed_grow(c) == -1)
+		return -1;
+	c->listed[c->nlisted++] = name_hash(name, n);
+	return 0;
+}
+
+/* SFTP: the names of an "ls -l" listing.  -1: a line of another form. */
+static int
+names_of_ls(struct curl_dest *c, const char *text)
 {
 	const char *line, *next, *name;
 	size_t len, nlen;
-	struct xerr e;
-	struct buf b;
-	int i;
 
-	c->listed_state = -1;
-	if (curl_dest_fetch_listing(c, &b, &e) == -1) {
-		buf_release(&b);
-		log_event(c->lg, LOG_DEBUG, c->job->name, NULL, "listing", NULL,
-		    "probing name by name: %s", e.msg);
-		return;
-	}
-	for (line = b.data; *line != '\0'; line = next) {
+	for (line = text; *line != '\0'; line = next) {
 		len = strcspn(line, "\n");
 		next = line[len] == '\n' ? line + len + 1 : line + len;
 		if (len > 0 && line[len - 1] == '\r')
@@ -524,12 +525,98 @@ list_directory(struct curl_dest *c)
 		if (len == 0)
 			continue;
 		if (!ls_line_name(line, len, &name, &nlen) ||
-		    listed_grow(c) == -1) {
-			c->nlisted = 0;
-			buf_release(&b);
-			return;
+		    listed_add(c, name, nlen) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * HTTPS: the names in a WebDAV PROPFIND (Depth: 1) answer, the last path
+ * segment of every <href> (whatever the namespace prefix), entity- and
+ * percent-decoded.  -1: anything unexpected.
+ */
+static int
+names_of_propfind(struct curl_dest *c, const char *xml)
+{
+	static const struct { const char *ent; char ch; } ents[] = {
+		{ "&amp;", '&' }, { "&lt;", '<' }, { "&gt;", '>' },
+		{ "&quot;", '"' }, { "&apos;", '\'' },
+	};
+	const char *p = xml, *q, *end, *seg;
+	char raw[2048], name[2048];
+	size_t n, k;
+	int hrefs = 0;
+
+	while ((p = strstr(p, "href>")) != NULL) {
+		/* "<href>" or "<PREFIX:href>"; "</...href>" closes one. */
+		for (q = p; q > xml && (isalnum((unsigned char)q[-1]) ||
+		    q[-1] == ':' || q[-1] == '-' || q[-1] == '_' ||
+		    q[-1] == '.'); q--)
+			;
+		if (q == xml || (q[-1] != '<' && q[-1] != '/'))
+			return -1;
+		if (q[-1] == '/') {
+			p += 5;
+			continue;
 		}
-		c->listed[c->nlisted++] = name_hash(name, nlen);
+		p += 5;
+		if ((end = strchr(p, '<')) == NULL)
+			return -1;
+		for (n = 0; p < end; ) {
+			if (n + 1 >= sizeof(raw))
+				return -1;
+			if (*p != '&') {
+				raw[n++] = *p++;
+				continue;
+			}
+			for (k = 0; k < sizeof(ents) / sizeof(ents[0]); k++)
+				if (strncmp(p, ents[k].ent, strlen(ents[k].ent))
+				    == 0)
+					break;
+			if (k == sizeof(ents) / sizeof(ents[0]))
+				return -1;
+			raw[n++] = ents[k].ch;
+			p += strlen(ents[k].ent);
+		}
+		raw[n] = '\0';
+		while (n > 0 && raw[n - 1] == '/')
+			raw[--n] = '\0';
+		seg = strrchr(raw, '/');
+		seg = seg ? seg + 1 : raw;
+		if (curl_dest_pct_decode(seg, strlen(seg), name,
+		    sizeof(name)) == -1 || listed_add(c, name, strlen(name)) ==
+		    -1)
+			return -1;
+		hrefs++;
+	}
+	/* The collection itself is always among them. */
+	return hrefs > 0 ? 0 : -1;
+}
+
+/* Take the listing; any doubt leaves listed_state at -1. */
+static void
+list_directory(struct curl_dest *c)
+{
+	struct xerr e;
+	struct buf b;
+	int i;
+
+	c->listed_state = -1;
+	if (curl_dest_fetch_listing(c, !c->sftp, &b, &e) == -1) {
+		buf_release(&b);
+		log_event(c->lg, LOG_DEBUG, c->job->name, NULL, "listing", NULL,
+		    "probing name by name: %s", e.msg);
+		return;
+	}
+	if ((c->sftp ? names_of_ls(c, b.data) :
+	    names_of_propfind(c, b.data)) == -1) {
+		c->nlisted = 0;
+		buf_release(&b);
+		log_event(c->lg, LOG_DEBUG, c->job->name, NULL, "listing", NULL,
+		    "probing name by name: the listing of %s is not of a "
+		    "known form", c->base);
+		return;
 	}
 	buf_release(&b);
 	if (c->nlisted > 1)
@@ -550,7 +637,7 @@ list_directory(struct curl_dest *c)
 static int
 known_absent(struct curl_dest *c, const char *name)
 {
-	if (!c->sftp || c->listed_state < 0 || strpbrk(name, " \r\n") != NULL)
+	if (c->listed_state < 0 || strpbrk(name, " \r\n") != NULL)
 		return 0;
 	if (c->listed_state == 0) {
 		if (++c->probes <= PROBES_BEFORE_LISTING)
@@ -857,7 +944,7 @@ out:
 /* WebDAV MOVE from -> to; *unsupported when the server has no MOVE. */
 int
 curl_dest_https_move(struct curl_dest *c, const char *from, const char *to,
-    int *unsupported, struct xerr *err)
+    int overwrite, int *unsupported, struct xerr *err)
 {
 	struct curl_slist *hdr = NULL;
 	char *dest = NULL, what[600];
@@ -871,7 +958,8 @@ curl_dest_https_move(struct curl_dest *c, const char *from, const char *to,
 		return xerr_nomem(err);
 	}
 	if ((hdr = curl_slist_append(NULL, dest)) == NULL ||
-	    curl_slist_append(hdr, "Overwrite: T") == NULL) {
+	    curl_slist_append(hdr, overwrite ? "Overwrite: T" :
+	    "Overwrite: F") == NULL) {
 		xerr_nomem(err);
 		goto out;
 	}
@@ -888,6 +976,12 @@ curl_dest_https_move(struct curl_dest *c, const char *from, const char *to,
 	if (code == 405 || code == 501) {
 		*unsupported = 1;
 		ret = 0;
+		goto out;
+	}
+	if (code == 412 && !overwrite) {
+		/* Absent when probed (or listed): someone else put it. */
+		xerr_set(err, XERR_TEMP, 0, "%s: '%s' appeared there meanwhile; "
+		    "the next attempt looks at it again", what, to);
 		goto out;
 	}
 	if (code < 200 || code > 299) {
@@ -943,7 +1037,8 @@ https_put(struct curl_dest *c, const struct put_req *req, struct xerr *err)
 		if (upload(c, purl, req, NULL, err) == -1)
 			goto out;
 		FAULT_POINT("remote_before_rename");
-		if (curl_dest_https_move(c, purl, furl, &unsupported, err) == -1)
+		if (curl_dest_https_move(c, purl, furl, req->exists,
+		    &unsupported, err) == -1)
 			goto out;
 		if (!unsupported) {
 			/* MOVE is one operation on the server. */
@@ -974,9 +1069,7 @@ curl_put(void *state, const struct put_req *req, struct xerr *err)
 {
 	struct curl_dest *c = state;
 
-	if (!c->sftp)
-		return https_put(c, req, err);
-	if (sftp_put(c, req, err) == -1)
+	if ((c->sftp ? sftp_put(c, req, err) : https_put(c, req, err)) == -1)
 		return -1;
 	listed_insert(c, req->name);
 	return 0;
@@ -1063,8 +1156,8 @@ curl_check(void *state, void (*fn)(void *ctx, int ok, const char *what),
 		fn(ctx, rc == 0, rc == 0 ? "can PUT files" : err->msg);
 		if (rc == 0) {
 			furl = curl_dest_url(c, probe);
-			rc = furl ? curl_dest_https_move(c, purl, furl, &unsupported,
-			    err) : xerr_nomem(err);
+			rc = furl ? curl_dest_https_move(c, purl, furl, 1,
+			    &unsupported, err) : xerr_nomem(err);
 			if (rc == 0)
 				fn(ctx, 1, unsupported ? "no WebDAV MOVE: "
 				    "files are PUT directly under their final "

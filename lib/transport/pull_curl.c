@@ -65,8 +65,10 @@ remote_stat(struct curl_dest *c, const char *name, long long *size,
 }
 
 int
-curl_dest_fetch_listing(struct curl_dest *c, struct buf *b, struct xerr *err)
+curl_dest_fetch_listing(struct curl_dest *c, int propfind, struct buf *b,
+    struct xerr *err)
 {
+	struct curl_slist *hdr = NULL;
 	char what[512];
 	long code = 200;
 	CURLcode rc;
@@ -75,7 +77,14 @@ curl_dest_fetch_listing(struct curl_dest *c, struct buf *b, struct xerr *err)
 	curl_dest_setup(c, c->base);
 	curl_easy_setopt(c->h, CURLOPT_WRITEFUNCTION, to_buf);
 	curl_easy_setopt(c->h, CURLOPT_WRITEDATA, b);
+	if (propfind) {
+		if ((hdr = curl_slist_append(NULL, "Depth: 1")) == NULL)
+			return xerr_nomem(err);
+		curl_easy_setopt(c->h, CURLOPT_CUSTOMREQUEST, "PROPFIND");
+		curl_easy_setopt(c->h, CURLOPT_HTTPHEADER, hdr);
+	}
 	rc = curl_easy_perform(c->h);
+	curl_slist_free_all(hdr);
 	snprintf(what, sizeof(what), "cannot list '%s'", c->base);
 	if (rc == CURLE_WRITE_ERROR)
 		return xerr_set(err, XERR_PERM, 0, "%s: the listing is larger "
@@ -168,8 +177,8 @@ parse_sftp(const char *text, int (*fn)(void *,
 	return rc;
 }
 
-static int
-pct_decode(const char *s, size_t n, char *out, size_t size)
+int
+curl_dest_pct_decode(const char *s, size_t n, char *out, size_t size)
 {
 	size_t i, o = 0;
 	unsigned v;
@@ -347,7 +356,7 @@ parse_html(const char *text, int (*fn)(void *,
 		n = (size_t)(q - p);
 		if (n == 0 || p[n - 1] == '/' || memchr(p, ':', n) ||
 		    p[0] == '/' || p[0] == '?' || p[0] == '#' ||
-		    pct_decode(p, n, name, sizeof(name)) == -1) {
+		    curl_dest_pct_decode(p, n, name, sizeof(name)) == -1) {
 			p = q;
 			continue;
 		}
@@ -423,7 +432,7 @@ pull_list(void *state, int (*fn)(void *ctx, const struct remote_entry *e,
 	struct buf b;
 	int rc;
 
-	if (curl_dest_fetch_listing(c, &b, err) == -1) {
+	if (curl_dest_fetch_listing(c, 0, &b, err) == -1) {
 		buf_release(&b);
 		return -1;
 	}
@@ -554,7 +563,7 @@ pull_move(void *state, const char *name, const char *dir, struct xerr *err)
 			goto out;
 		}
 	}
-	rc = curl_dest_https_move(c, furl, to, &unsupported, err);
+	rc = curl_dest_https_move(c, furl, to, 1, &unsupported, err);
 	if (rc == 0 && unsupported)
 		rc = xerr_set(err, XERR_PERM, 0, "'%s' refuses WebDAV MOVE: "
 		    "after_pull = move cannot work there", c->base);

@@ -122,3 +122,45 @@ expect_out "no WebDAV MOVE"
 [ -z "$(find "$W" -name '.xfer-check*')" ] || fail "check left its probe file"
 x check --connect noauth
 expect_rc 1
+
+# A backfill whose later names already exist: past the first few probes a
+# connection answers "absent" from one WebDAV PROPFIND, and every name it
+# holds is still looked up and compared.  A second job sends the same
+# dates to the same collection after it was tampered with.
+for d in 01 02 03 04 05 06 07 08 09 10 11 12; do
+	printf 'a,b\n%s,%s\n' "$d" "$d$d" > "$H/data/d_2026-11-$d.csv"
+done
+for j in bfa bfb; do
+	job "$j" <<JOB
+[job]
+direction = send
+[source]
+type = csv
+path = data/d_{date}.csv
+[output]
+name = bf_{date}.csv
+[upload]
+url = $NGINX_URL/dav/bf/
+ca_file = $NGINX_CA
+retries = 0
+JOB
+done
+x send --from 2026-11-01 --to 2026-11-12 bfa
+expect_rc 0
+[ "$(ls "$W/dav/bf" | wc -l)" -eq 24 ] || fail "backfill: $(ls "$W/dav/bf" | wc -l) files, want 24"
+rm "$W/dav/bf/bf_2026-11-08.csv" "$W/dav/bf/bf_2026-11-08.csv.sha256"
+printf 'a,b\n09,other bytes\n' > "$W/dav/bf/bf_2026-11-09.csv"	# other size
+printf 'a,b\n10,1011\n' > "$W/dav/bf/bf_2026-11-10.csv"		# same size
+x -v send --from 2026-11-01 --to 2026-11-12 bfb
+expect_rc 0
+expect_err "event=listing"
+expect_err "names: new names need no lookup"
+n=$(grep -c "already at the destination with the same bytes" "$T/err")
+[ "$n" -eq 9 ] || fail "backfill over existing names: $n batches already there, want 9"
+expect_err "replaced 'bf_2026-11-09.csv'"
+expect_err "replaced 'bf_2026-11-10.csv'"
+[ "$(grep -c "event=replaced" "$T/err")" -eq 2 ] || fail "replaced more than 09 and 10"
+(cd "$W/dav/bf" && sha256sum -c --quiet ./*.sha256) || fail "backfill: remote files differ from their manifests"
+grep -q '^10,1010$' "$W/dav/bf/bf_2026-11-10.csv" || fail "same-size other bytes not replaced"
+[ -f "$W/dav/bf/bf_2026-11-08.csv" ] || fail "the removed name was not sent again"
+[ -z "$(find "$W/dav/bf" -name '*.part*')" ] || fail ".part left after the backfill"

@@ -190,6 +190,7 @@ printf 'a,b\n10,1011\n' > "$R/bf/bf_2026-11-10.csv"		# same size
 x -v send --from 2026-11-01 --to 2026-11-12 bfb
 expect_rc 0
 expect_err "event=listing"
+expect_err "names: new names need no lookup"
 n=$(grep -c "already at the destination with the same bytes" "$T/err")
 [ "$n" -eq 9 ] || fail "backfill over existing names: $n batches already there, want 9"
 expect_err "replaced 'bf_2026-11-09.csv'"
