@@ -2,8 +2,8 @@
  * dest: deliver a batch's file and manifest to the job's destination.
  *
  * The delivery rules live here, once (transport/dest.c); the transports
- * (transport/dest_file.c, transport/dest_curl.c for SFTP and HTTPS) fill
- * a table of functions.  Rules (SPEC.md section 4): the
+ * (transport/dest_file.c, transport/dest_curl.c for SFTP and HTTPS,
+ * transport/dest_s3.c for S3) fill a table of functions.  Rules (SPEC.md section 4): the
  * data file first, then the manifest, each under a temporary name renamed
  * into place; the same bytes already at the destination count as sent;
  * other bytes are replaced (old manifest removed first) or, with
@@ -76,6 +76,7 @@ struct pull_ops {
 };
 
 extern const struct pull_ops pull_curl_ops;
+extern const struct pull_ops pull_s3_ops;
 
 /*
  * Parse a directory listing as the server sent it (NUL-terminated):
@@ -89,7 +90,7 @@ int remote_listing_parse(const char *text, int sftp, int (*fn)(void *ctx,
     const struct remote_entry *e, struct xerr *err), void *ctx,
     struct xerr *err);
 
-/* The pull side of a transport (SFTP, HTTPS), on an open dest. */
+/* The pull side of a transport (SFTP, HTTPS, S3), on an open dest. */
 int dest_pull_list(struct dest *d, int (*fn)(void *ctx,
     const struct remote_entry *e, struct xerr *err), void *ctx,
     struct xerr *err);
@@ -102,6 +103,7 @@ int dest_pull_move(struct dest *d, const char *name, const char *dir,
 extern const struct dest_ops dest_file_ops;
 extern const struct dest_ops dest_sftp_ops;
 extern const struct dest_ops dest_https_ops;
+extern const struct dest_ops dest_s3_ops;
 
 struct dest;
 

@@ -367,6 +367,8 @@ job_new(void)
 	job->upload.connect_timeout_ms = 30000;
 	job->upload.stall_timeout_ms = 60000;
 	job->upload.max_attempts = 10;
+	job->upload.path_style = -1;
+	job->upload.part_size = 64LL << 20;
 	job->inbox.format = -1;
 	job->inbox.delimiter = ',';
 	job->inbox.header = 1;
@@ -622,6 +624,10 @@ job_free(struct job *job)
 	free(up->client_key);
 	free(up->temp_suffix);
 	free(up->proxy);
+	free(up->endpoint);
+	free(up->region);
+	free(up->credentials_file);
+	free(up->profile);
 	free(job->inbox.path);
 	free(job->inbox.url);
 	free(job->inbox.pattern);

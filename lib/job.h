@@ -104,6 +104,13 @@ struct job_upload {
 	long stall_timeout_ms;	/* default 60000 */
 	int max_attempts;	/* default 10 */
 	char *proxy;		/* NULL: none */
+	/* s3:// (SPEC.md section 10); NULL/-1/0 with other URLs */
+	char *endpoint;		/* scheme://host[:port]; NULL: AWS for region */
+	char *region;		/* default us-east-1 */
+	char *credentials_file;	/* home-resolved; NULL: the environment */
+	char *profile;		/* section of credentials_file; NULL: default */
+	int path_style;		/* -1: yes with endpoint, else no */
+	long long part_size;	/* default 64 MiB, at least 5 MiB */
 };
 
 /* Receive jobs (SPEC.md section 4, "Receive job"). */

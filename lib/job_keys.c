@@ -111,6 +111,12 @@ const struct keydef jf_keydefs[K_COUNT] = {
 	[K_UP_STALL_TIMEOUT] = { SEC_UPLOAD, "stall_timeout" },
 	[K_UP_MAX_ATTEMPTS] = { SEC_UPLOAD, "max_attempts" },
 	[K_UP_PROXY] = { SEC_UPLOAD, "proxy" },
+	[K_UP_ENDPOINT] = { SEC_UPLOAD, "endpoint" },
+	[K_UP_REGION] = { SEC_UPLOAD, "region" },
+	[K_UP_CREDENTIALS_FILE] = { SEC_UPLOAD, "credentials_file" },
+	[K_UP_PROFILE] = { SEC_UPLOAD, "profile" },
+	[K_UP_PATH_STYLE] = { SEC_UPLOAD, "path_style" },
+	[K_UP_PART_SIZE] = { SEC_UPLOAD, "part_size" },
 
 	[K_IN_PATH] = { SEC_INBOX, "path" },
 	[K_IN_URL] = { SEC_INBOX, "url" },
@@ -138,6 +144,11 @@ const struct keydef jf_keydefs[K_COUNT] = {
 	[K_IN_CONNECT_TIMEOUT] = { SEC_INBOX, "connect_timeout" },
 	[K_IN_STALL_TIMEOUT] = { SEC_INBOX, "stall_timeout" },
 	[K_IN_PROXY] = { SEC_INBOX, "proxy" },
+	[K_IN_ENDPOINT] = { SEC_INBOX, "endpoint" },
+	[K_IN_REGION] = { SEC_INBOX, "region" },
+	[K_IN_CREDENTIALS_FILE] = { SEC_INBOX, "credentials_file" },
+	[K_IN_PROFILE] = { SEC_INBOX, "profile" },
+	[K_IN_PATH_STYLE] = { SEC_INBOX, "path_style" },
 
 	[K_ING_TYPE] = { SEC_INGEST, "type" },
 	[K_ING_DATABASE] = { SEC_INGEST, "database" },
@@ -167,6 +178,8 @@ const enum key jf_up_conn[C_COUNT] = {
 	K_UP_HOST_KEY_SHA256, K_UP_PASSWORD_FILE, K_UP_CA_FILE,
 	K_UP_CLIENT_CERT, K_UP_CLIENT_KEY, K_UP_RETRIES, K_UP_RETRY_DELAY,
 	K_UP_CONNECT_TIMEOUT, K_UP_STALL_TIMEOUT, K_UP_PROXY,
+	K_UP_ENDPOINT, K_UP_REGION, K_UP_CREDENTIALS_FILE, K_UP_PROFILE,
+	K_UP_PATH_STYLE,
 };
 
 const enum key jf_in_conn[C_COUNT] = {
@@ -174,6 +187,8 @@ const enum key jf_in_conn[C_COUNT] = {
 	K_IN_HOST_KEY_SHA256, K_IN_PASSWORD_FILE, K_IN_CA_FILE,
 	K_IN_CLIENT_CERT, K_IN_CLIENT_KEY, K_IN_RETRIES, K_IN_RETRY_DELAY,
 	K_IN_CONNECT_TIMEOUT, K_IN_STALL_TIMEOUT, K_IN_PROXY,
+	K_IN_ENDPOINT, K_IN_REGION, K_IN_CREDENTIALS_FILE, K_IN_PROFILE,
+	K_IN_PATH_STYLE,
 };
 
 const enum key jf_src_db[D_COUNT] = {

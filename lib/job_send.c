@@ -15,6 +15,7 @@
 #include <strings.h>
 
 #include "db/sqlparam.h"
+#include "parse.h"
 #include "pattern.h"
 
 static const char *const src_types[] = { "csv", "jsonl", "sqlite",
@@ -313,6 +314,145 @@ check_host_key(struct loader *ld, enum key k)
 }
 
 /*
+ * s3://BUCKET/PREFIX/: a bucket name as S3 allows it (3 to 63 of a-z 0-9
+ * . -), then an optional prefix of plain path segments.
+ */
+static int
+check_s3_url(struct loader *ld, enum key k, const char *rest)
+{
+	const char *slash = strchr(rest, '/'), *seg;
+	size_t blen = slash ? (size_t)(slash - rest) : strlen(rest), i;
+
+	for (i = 0; i < blen; i++)
+		if (!((rest[i] >= 'a' && rest[i] <= 'z') ||
+		    (rest[i] >= '0' && rest[i] <= '9') || rest[i] == '.' ||
+		    rest[i] == '-'))
+			break;
+	if (blen < 3 || blen > 63 || i != blen || rest[0] == '.' ||
+	    rest[0] == '-') {
+		jf_bad(ld, k, "'s3://%.*s' does not start with a bucket name "
+		    "(3 to 63 characters of a-z, 0-9, '.' and '-')",
+		    (int)(blen < 80 ? blen : 80), rest);
+		return -1;
+	}
+	for (seg = slash; seg != NULL && seg[0] == '/' && seg[1] != '\0';
+	    seg = strchr(seg + 1, '/')) {
+		size_t n = strcspn(seg + 1, "/");
+
+		if (n == 0 || (n == 1 && seg[1] == '.') ||
+		    (n == 2 && seg[1] == '.' && seg[2] == '.')) {
+			jf_bad(ld, k, "the prefix after the bucket must be "
+			    "plain names separated by single '/'");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* 1 if the host of url (after "scheme://") is this machine's loopback. */
+static int
+loopback_host(const char *host)
+{
+	size_t n = strcspn(host, ":/");
+
+	if (host[0] == '[')
+		return strncmp(host, "[::1]", 5) == 0 &&
+		    (host[5] == '\0' || host[5] == ':' || host[5] == '/');
+	if (n == 9 && strncasecmp(host, "localhost", 9) == 0)
+		return 1;
+	if (strncmp(host, "127.", 4) != 0)
+		return 0;
+	for (host += 4, n -= 4; n > 0; host++, n--)
+		if (!((*host >= '0' && *host <= '9') || *host == '.'))
+			return 0;
+	return 1;
+}
+
+/* The S3 keys of ck (SPEC.md section 10), for an s3:// url only. */
+static void
+check_s3_keys(struct loader *ld, const enum key *ck, enum key part_size)
+{
+	static const enum conn not_s3[] = { C_USER, C_IDENTITY,
+		C_PASSPHRASE_FILE, C_KNOWN_HOSTS, C_HOST_KEY_SHA256,
+		C_PASSWORD_FILE, C_CLIENT_CERT, C_CLIENT_KEY };
+	static const enum conn s3_only[] = { C_ENDPOINT, C_REGION,
+		C_CREDENTIALS_FILE, C_PROFILE, C_PATH_STYLE };
+	struct job_upload *up = &ld->job->upload;
+	char why[WHY_MAX];
+	const char *v, *host;
+	uint64_t bytes;
+	size_t i;
+	int s3;
+
+	if (up->url == NULL)
+		return;		/* the url's own problem is reported */
+	s3 = strncmp(up->url, "s3://", 5) == 0;
+	if (!s3) {
+		for (i = 0; i < sizeof(s3_only) / sizeof(*s3_only); i++)
+			if (jf_val(ld, ck[s3_only[i]]) != NULL)
+				jf_bad(ld, ck[s3_only[i]], "only used with an "
+				    "s3:// url");
+		if (part_size != K_COUNT && jf_val(ld, part_size) != NULL)
+			jf_bad(ld, part_size, "only used with an s3:// url");
+		return;
+	}
+	for (i = 0; i < sizeof(not_s3) / sizeof(*not_s3); i++)
+		if (jf_val(ld, ck[not_s3[i]]) != NULL)
+			jf_bad(ld, ck[not_s3[i]], "not used with an s3:// url "
+			    "(credentials come from credentials_file or the "
+			    "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY "
+			    "environment variables)");
+	if ((v = jf_val(ld, ck[C_ENDPOINT])) != NULL) {
+		host = strstr(v, "://");
+		if (strncasecmp(v, "https://", 8) != 0 &&
+		    strncasecmp(v, "http://", 7) != 0)
+			jf_bad(ld, ck[C_ENDPOINT], "expected https://HOST[:PORT]");
+		else if (host[3] == '\0' || host[3] == '/' ||
+		    strchr(host + 3, '/') != NULL)
+			jf_bad(ld, ck[C_ENDPOINT], "expected "
+			    "https://HOST[:PORT], without a path");
+		else if (strncasecmp(v, "http://", 7) == 0 &&
+		    !loopback_host(host + 3))
+			jf_bad(ld, ck[C_ENDPOINT], "plain http:// is only "
+			    "allowed to a loopback address (127.0.0.1, ::1, "
+			    "localhost); use https://");
+		else
+			up->endpoint = jf_dup(ld, v);
+	}
+	if ((v = jf_val(ld, ck[C_REGION])) != NULL) {
+		for (i = 0; v[i]; i++)
+			if (!((v[i] >= 'a' && v[i] <= 'z') ||
+			    (v[i] >= '0' && v[i] <= '9') || v[i] == '-'))
+				break;
+		if (i == 0 || v[i] != '\0' || i > 40)
+			jf_bad(ld, ck[C_REGION], "expected a region name such "
+			    "as us-east-1");
+		else
+			up->region = jf_dup(ld, v);
+	}
+	jf_path(ld, ck[C_CREDENTIALS_FILE], 0, &up->credentials_file);
+	if (jf_val(ld, ck[C_PROFILE]) != NULL &&
+	    !jf_is_set(ld, ck[C_CREDENTIALS_FILE]))
+		jf_bad(ld, ck[C_PROFILE], "only used with credentials_file");
+	jf_string(ld, ck[C_PROFILE], &up->profile);
+	jf_boolean(ld, ck[C_PATH_STYLE], &up->path_style);
+	if (part_size != K_COUNT && (v = jf_val(ld, part_size)) != NULL) {
+		if (parse_size(v, &bytes, why, sizeof(why)) == -1)
+			jf_bad(ld, part_size, "%s", why);
+		else if (bytes < (5u << 20))
+			jf_bad(ld, part_size, "must be at least 5M (S3's "
+			    "smallest part)");
+		else if (bytes > (5ULL << 30))
+			jf_bad(ld, part_size, "must be at most 5G (S3's "
+			    "largest part)");
+		else
+			up->part_size = (long long)bytes;
+	}
+	if (up->region == NULL)
+		up->region = jf_dup(ld, "us-east-1");
+}
+
+/*
  * Key k as a server URL into *out.  local_ok ([upload]): also file:///dir/
  * or a directory on this machine; otherwise ([inbox] url) sftp:// and
  * https:// only, as a local inbox is given with path.
@@ -330,8 +470,8 @@ jf_check_url(struct loader *ld, enum key k, int local_ok, char **out)
 		if (local_ok)
 			jf_path(ld, k, 0, out);
 		else
-			jf_bad(ld, k, "expected an sftp:// or https:// URL (a "
-			    "local directory is given with path)");
+			jf_bad(ld, k, "expected an sftp://, https:// or s3:// "
+			    "URL (a local directory is given with path)");
 		return;
 	}
 	slen = (size_t)(sep - v);
@@ -340,7 +480,10 @@ jf_check_url(struct loader *ld, enum key k, int local_ok, char **out)
 		jf_bad(ld, k, "plain http is not allowed; use https://");
 		return;
 	}
-	if ((slen == 4 && strncasecmp(v, "sftp", 4) == 0) ||
+	if (slen == 2 && strncasecmp(v, "s3", 2) == 0) {
+		if (check_s3_url(ld, k, rest) == -1)
+			return;
+	} else if ((slen == 4 && strncasecmp(v, "sftp", 4) == 0) ||
 	    (slen == 5 && strncasecmp(v, "https", 5) == 0)) {
 		if (*rest == '\0' || *rest == '/') {
 			jf_bad(ld, k, "no host name in '%s'", v);
@@ -354,13 +497,13 @@ jf_check_url(struct loader *ld, enum key k, int local_ok, char **out)
 		}
 	} else if (local_ok) {
 		jf_bad(ld, k, "unsupported scheme '%.*s://' (expected "
-		    "sftp://, https://, file:/// or a directory)",
+		    "sftp://, https://, s3://, file:/// or a directory)",
 		    (int)(slen < 32 ? slen : 32), v);
 		return;
 	} else {
 		jf_bad(ld, k, "unsupported scheme '%.*s://' (expected "
-		    "sftp:// or https://; a local directory is given with "
-		    "path)", (int)(slen < 32 ? slen : 32), v);
+		    "sftp://, https:// or s3://; a local directory is given "
+		    "with path)", (int)(slen < 32 ? slen : 32), v);
 		return;
 	}
 	/* The scheme in lower case, so users of the URL need one spelling. */
@@ -412,6 +555,7 @@ jf_check_conn(struct loader *ld, const enum key *ck)
 	jf_duration_ms(ld, ck[C_CONNECT_TIMEOUT], 0, &up->connect_timeout_ms);
 	jf_duration_ms(ld, ck[C_STALL_TIMEOUT], 0, &up->stall_timeout_ms);
 	check_proxy(ld, ck[C_PROXY]);
+	check_s3_keys(ld, ck, ck == jf_up_conn ? K_UP_PART_SIZE : K_COUNT);
 }
 
 void

@@ -9,8 +9,20 @@
 
 struct dest {
 	const struct dest_ops *ops;
+	const struct pull_ops *pull;	/* NULL: cannot pull */
 	void *state;
 	const struct job *job;
+};
+
+/* Each transport by its URL scheme, and its pull side. */
+static const struct {
+	const char *scheme;
+	const struct dest_ops *ops;
+	const struct pull_ops *pull;
+} transports[] = {
+	{ "sftp://", &dest_sftp_ops, &pull_curl_ops },
+	{ "https://", &dest_https_ops, &pull_curl_ops },
+	{ "s3://", &dest_s3_ops, &pull_s3_ops },
 };
 
 
@@ -18,19 +30,22 @@ int
 dest_open(const struct job *job, struct dest **out, const struct log *lg,
     struct xerr *err)
 {
-	const struct dest_ops *ops;
+	const struct dest_ops *ops = &dest_file_ops;
+	const struct pull_ops *pull = NULL;
 	struct dest *d;
+	size_t i;
 
 	*out = NULL;
-	if (strncmp(job->upload.url, "sftp://", 7) == 0)
-		ops = &dest_sftp_ops;
-	else if (strncmp(job->upload.url, "https://", 8) == 0)
-		ops = &dest_https_ops;
-	else
-		ops = &dest_file_ops;
+	for (i = 0; i < sizeof(transports) / sizeof(*transports); i++)
+		if (strncmp(job->upload.url, transports[i].scheme,
+		    strlen(transports[i].scheme)) == 0) {
+			ops = transports[i].ops;
+			pull = transports[i].pull;
+		}
 	if ((d = calloc(1, sizeof(*d))) == NULL)
 		return xerr_nomem(err);
 	d->ops = ops;
+	d->pull = pull;
 	d->job = job;
 	if (ops->open(&d->state, job, lg, err) == -1) {
 		free(d);
@@ -156,18 +171,18 @@ dest_pull_list(struct dest *d, int (*fn)(void *ctx,
     const struct remote_entry *e, struct xerr *err), void *ctx,
     struct xerr *err)
 {
-	if (d->ops == &dest_file_ops)
+	if (d->pull == NULL)
 		return no_pull(d, err);
-	return pull_curl_ops.list(d->state, fn, ctx, err);
+	return d->pull->list(d->state, fn, ctx, err);
 }
 
 int
 dest_pull_get(struct dest *d, const char *name, const char *local_path,
     struct xerr *err)
 {
-	if (d->ops == &dest_file_ops)
+	if (d->pull == NULL)
 		return no_pull(d, err);
-	return pull_curl_ops.get(d->state, name, local_path, err);
+	return d->pull->get(d->state, name, local_path, err);
 }
 
 int
@@ -180,7 +195,7 @@ int
 dest_pull_move(struct dest *d, const char *name, const char *dir,
     struct xerr *err)
 {
-	if (d->ops == &dest_file_ops)
+	if (d->pull == NULL)
 		return no_pull(d, err);
-	return pull_curl_ops.move(d->state, name, dir, err);
+	return d->pull->move(d->state, name, dir, err);
 }
