@@ -544,6 +544,17 @@ s3_probe(void *state, const char *name, const char *local_path,
 		rc = 0;
 		goto out;
 	}
+	if ((call.code == 400 || call.code == 403) && call.errbody.len == 0) {
+		/* A HEAD answer has no body to say why: ask for the first
+		 * byte, whose refusal carries S3's Code and Message. */
+		call_done(&call);
+		call_init(&call, "GET", key);
+		header(&call, "range", "bytes=0-0");
+		if (perform(c, &call, what, err) == -1)
+			goto out;
+		if (call.code >= 200 && call.code <= 299)
+			call.code = 403;
+	}
 	if (call.code < 200 || call.code > 299) {
 		s3_error(c, &call, CURLE_OK, what, NULL, 0, err);
 		goto out;

@@ -87,6 +87,15 @@ start_nginx() {
 	. "$T/nginx/env"
 }
 
+# A throwaway S3 server (moto) in $T/${1:-s3} (S3_* variables, see
+# tests/servers/s3.sh); S3_AUTH=1 in the environment checks signatures.
+start_s3() {
+	"$SERVERS/s3.sh" start "$T/${1:-s3}" >"$T/${1:-s3}.start" 2>&1 ||
+	    { cat "$T/${1:-s3}.start"; fail "cannot start the S3 server"; }
+	on_exit="$on_exit \"$SERVERS/s3.sh\" stop \"$T/${1:-s3}\" >/dev/null 2>&1;"
+	. "$T/${1:-s3}/env"
+}
+
 # A throwaway PostgreSQL 15 (PG_* variables, see tests/servers/README.md);
 # pg_sql SQL runs as the superuser over the socket, psql's -At output.
 start_postgres() {
