@@ -12,7 +12,23 @@ for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
 	    missing="$missing $p"
 done
-[ -z "$missing" ] && exit 0
+# moto (the S3 server of t_s3 and bench/s3.sh) is a Python package, not a
+# Debian one, and PyPI is not reachable from every build machine: look for
+# it, and say how to get it rather than fail half-way.
+moto_check() {
+	moto=${XFER_MOTO:-$(command -v moto_server 2>/dev/null ||
+	    echo /root/.pyenv/shims/moto_server)}
+	[ -x "$moto" ] && return 0
+	echo "xfer: moto_server (S3 test server) not found; install it with:" >&2
+	echo "  python3 -m pip install 'moto[server]'   (needs PyPI; or a venv:" >&2
+	echo "  python3 -m venv /opt/moto && /opt/moto/bin/pip install 'moto[server]'" >&2
+	echo "  then XFER_MOTO=/opt/moto/bin/moto_server)" >&2
+	return 1
+}
+if [ -z "$missing" ]; then
+	moto_check
+	exit $?
+fi
 if [ "$(id -u)" -ne 0 ]; then
 	echo "xfer: missing packages:$missing" >&2
 	echo "install them with: sudo apt-get install -y$missing" >&2
@@ -51,4 +67,4 @@ for pidfile in /run/nginx.pid /run/sshd.pid /run/mysqld/mysqld.pid \
 		    echo "xfer: stopped system daemon $pid ($pidfile)" >&2 ;;
 	esac
 done
-exit 0
+moto_check

@@ -52,7 +52,8 @@ s3_query(struct buf *b, struct s3_param *p, size_t n)
 {
 	size_t i;
 
-	qsort(p, n, sizeof(*p), param_cmp);
+	if (n > 1)
+		qsort(p, n, sizeof(*p), param_cmp);
 	for (i = 0; i < n; i++) {
 		if ((i > 0 && buf_putc(b, '&') == -1) ||
 		    s3_uri_encode(b, p[i].name, 0) == -1 ||
@@ -111,7 +112,8 @@ s3_authorization(struct buf *b, const char *method, const char *path,
 	buf_init(&creq, 0);
 	buf_init(&sts, 0);
 	buf_init(&signed_h, 0);
-	qsort(h, nh, sizeof(*h), header_cmp);
+	if (nh > 1)
+		qsort(h, nh, sizeof(*h), header_cmp);
 	snprintf(day, sizeof(day), "%.8s", amz_date);
 	if (buf_printf(&creq, "%s\n%s\n%s\n", method, path, query) == -1)
 		goto out;

@@ -408,9 +408,15 @@ test_urls(void **state)
 		    "key 'url': plain http is not allowed; use https://" },
 		{ "HTTP://x/", NULL, "plain http is not allowed" },
 		{ "ftp://host/in/", NULL, "key 'url': unsupported scheme "
-		    "'ftp://' (expected sftp://, https://, file:/// or a "
-		    "directory)" },
-		{ "s3://bucket/", NULL, "unsupported scheme 's3://'" },
+		    "'ftp://' (expected sftp://, https://, s3://, file:/// or "
+		    "a directory)" },
+		{ "s3://bucket/", "s3://bucket/", NULL },
+		{ "S3://my.bucket-1/a/b/", "s3://my.bucket-1/a/b/", NULL },
+		{ "s3://Bucket/", NULL, "does not start with a bucket name" },
+		{ "s3://ab/", NULL, "does not start with a bucket name" },
+		{ "s3://bucket//x/", NULL, "plain names separated by single "
+		    "'/'" },
+		{ "s3://bucket/a/../b/", NULL, "plain names separated" },
 		{ "file://host/dir/", NULL, "a file URL must name an absolute "
 		    "directory" },
 		{ "sftp://", NULL, "no host name in 'sftp://'" },
@@ -441,6 +447,70 @@ test_urls(void **state)
 		assert_non_null(strstr(errs.v[0], "/t.job:9: "));
 		strlist_free(&errs);
 	}
+}
+
+/* The S3 keys: parsed for an s3:// url, refused with any other. */
+static void
+test_s3_keys(void **state)
+{
+	static const struct {
+		const char *lines;
+		const char *why;	/* NULL: loads */
+	} rows[] = {
+		{ "url = s3://b-1/in/\nendpoint = http://127.0.0.1:9000\n"
+		    "part_size = 5M\npath_style = no\nregion = eu-west-1\n",
+		    NULL },
+		{ "url = s3://b-1/in/\nendpoint = http://192.0.2.1:9000\n",
+		    "key 'endpoint': plain http:// is only allowed to a "
+		    "loopback address" },
+		{ "url = s3://b-1/in/\nendpoint = https://h/path\n",
+		    "key 'endpoint': expected https://HOST[:PORT], without a "
+		    "path" },
+		{ "url = s3://b-1/in/\npart_size = 4M\n",
+		    "key 'part_size': must be at least 5M" },
+		{ "url = s3://b-1/in/\nregion = EU WEST\n",
+		    "key 'region': expected a region name" },
+		{ "url = s3://b-1/in/\nprofile = x\n",
+		    "key 'profile': only used with credentials_file" },
+		{ "url = s3://b-1/in/\nuser = me\n",
+		    "key 'user': not used with an s3:// url" },
+		{ "url = https://h/in/\nendpoint = https://h\n",
+		    "key 'endpoint': only used with an s3:// url" },
+		{ "url = https://h/in/\npart_size = 8M\n",
+		    "key 'part_size': only used with an s3:// url" },
+	};
+	struct strlist errs = { 0, NULL, 0 };
+	char text[1024];
+	struct job *job;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		snprintf(text, sizeof(text), JOB SRC OUT "[upload]\n%s",
+		    rows[i].lines);
+		if (rows[i].why == NULL) {
+			job = load_ok(text);
+			assert_string_equal(job->upload.endpoint,
+			    "http://127.0.0.1:9000");
+			assert_string_equal(job->upload.region, "eu-west-1");
+			assert_int_equal(job->upload.path_style, 0);
+			assert_true(job->upload.part_size == 5LL << 20);
+			job_free(job);
+			continue;
+		}
+		job = NULL;
+		assert_int_equal(load("t.job", text, &job, &errs), -1);
+		if (errs.n != 1 || strstr(errs.v[0], rows[i].why) == NULL)
+			fail_msg("row %zu: got '%s'", i, errs.n ? errs.v[0] :
+			    "");
+		strlist_free(&errs);
+	}
+	job = load_ok(JOB SRC OUT "[upload]\nurl = s3://b-1/in/\n");
+	assert_string_equal(job->upload.region, "us-east-1");
+	assert_int_equal(job->upload.path_style, -1);
+	assert_true(job->upload.part_size == 64LL << 20);
+	assert_null(job->upload.endpoint);
+	job_free(job);
 }
 
 static void
@@ -1040,12 +1110,13 @@ static const struct broken_row broken_receive[] = {
 	    { ":4: key 'url': plain http is not allowed; use https://" } },
 	{ "file url", RJOB "[inbox]\nurl = file:///srv/in/\npattern = x\n"
 	    RING, { ":4: key 'url': unsupported scheme 'file://' (expected "
-	    "sftp:// or https://; a local directory is given with path)" } },
+	    "sftp://, https:// or s3://; a local directory is given with "
+	    "path)" } },
 	{ "ftp url", RJOB "[inbox]\nurl = ftp://h/\npattern = x\n" RING,
 	    { ":4: key 'url': unsupported scheme 'ftp://'" } },
 	{ "directory as url", RJOB "[inbox]\nurl = inbox\npattern = x\n"
-	    RING, { ":4: key 'url': expected an sftp:// or https:// URL (a "
-	    "local directory is given with path)" } },
+	    RING, { ":4: key 'url': expected an sftp://, https:// or s3:// "
+	    "URL (a local directory is given with path)" } },
 	{ "url without host", RJOB "[inbox]\nurl = sftp:///x\npattern = x\n"
 	    RING, { ":4: key 'url': no host name in 'sftp:///x'" } },
 	{ "url as path", RJOB "[inbox]\npath = sftp://h/out/\npattern = x\n"
@@ -1517,6 +1588,7 @@ main(void)
 		cmocka_unit_test(test_command_split),
 		cmocka_unit_test(test_output_format_from_name),
 		cmocka_unit_test(test_urls),
+		cmocka_unit_test(test_s3_keys),
 		cmocka_unit_test(test_host_key),
 		cmocka_unit_test(test_broken),
 		cmocka_unit_test(test_receive_full),
