@@ -31,7 +31,8 @@ fi
 
 # BENCH_SEND=0 skips this send benchmark, BENCH_TRANSPORT=0 the transport
 # one (bench/transport.sh) that runs after it, BENCH_DB=0 the database one
-# (bench/db.sh) that runs last; any of them failing exits 1.
+# (bench/db.sh), BENCH_S3=0 the S3 one (bench/s3.sh) that runs last; any
+# of them failing exits 1.
 if [ "${BENCH_SEND:-1}" = 0 ]; then
 	status=0
 	if [ "${BENCH_TRANSPORT:-1}" != 0 ]; then
@@ -40,6 +41,10 @@ if [ "${BENCH_SEND:-1}" = 0 ]; then
 	if [ "${BENCH_DB:-1}" != 0 ]; then
 		[ "${BENCH_TRANSPORT:-1}" = 0 ] || printf '\n'
 		"$root/bench/db.sh" || status=1
+	fi
+	if [ "${BENCH_S3:-1}" != 0 ]; then
+		printf '\n'
+		"$root/bench/s3.sh" || status=1
 	fi
 	exit "$status"
 fi
@@ -410,5 +415,9 @@ fi
 if [ "${BENCH_DB:-1}" != 0 ]; then
 	printf '\n'
 	"$root/bench/db.sh" || status=1
+fi
+if [ "${BENCH_S3:-1}" != 0 ]; then
+	printf '\n'
+	"$root/bench/s3.sh" || status=1
 fi
 exit "$status"
