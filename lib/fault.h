@@ -39,6 +39,12 @@
  *                             rename onto the final name
  *   manifest_before_upload    data file at the destination, before the
  *                             manifest is put
+ *   s3_multipart_start        S3: stale multipart uploads of the name
+ *                             aborted, before a new one is created
+ *   s3_part_done              S3: each part uploaded (use :N)
+ *   s3_before_complete        S3: every part uploaded, before
+ *                             CompleteMultipartUpload
+ *   (S3 also passes upload_start, upload_mid, pull_mid_download)
  *   send_before_sent_move     delivered (manifest too), before out/DATE
  *                             moves to sent/DATE
  *   send_before_sent_commit   in sent/DATE, before the ledger says sent

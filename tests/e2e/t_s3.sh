@@ -5,7 +5,7 @@
 # delete/keep/move and ListObjectsV2 paging, check --connect; with
 # moto's signature checks on, good and wrong credentials; against a
 # canned server, RequestTimeTooSkewed and 503 SlowDown with Retry-After;
-# keys refused when the job loads.
+# keys refused when the job loads; with FAULT_XFER, the S3 crash points.
 . "$(dirname "$0")/lib.sh"
 start_s3
 E="$S3_ENDPOINT"
@@ -94,6 +94,46 @@ got=$(s3get mp/big_2026-11-24.csv | sha256sum | cut -c1-64)
     fail "expected a multipart upload of 5M parts"
 s3has mp/big_2026-11-24.csv.sha256 || fail "multipart manifest"
 [ "$(uploads)" = 0 ] || fail "a multipart upload left behind"
+
+# --- crash points (with the fault build, `make fault`) -------------------
+# Killed at each point of an S3 upload, then run normally until it
+# settles: the batch is sent once, the object is the batch's bytes, the
+# manifest names them, and no multipart upload is left behind.
+if [ -n "${FAULT_XFER:-}" ] && [ -x "$FAULT_XFER" ]; then
+	cn=0
+	s3crash() { # POINT[:N] INPUT
+		cn=$((cn + 1))
+		p=${1%%:*}
+		hit=${1#"$p"}; hit=${hit#:}; hit=${hit:-1}
+		sjob "c$cn" "crash/c$cn" "part_size = 5M" "$2"
+		XFER_FAULT="$p:kill:$hit" "$FAULT_XFER" --home "$H" send \
+		    --date 2026-11-24 "c$cn" >"$T/crash.out" 2>&1
+		grep -q "fault point '$p' hit" "$T/crash.out" ||
+		    fail "crash $1: not reached: $(tail -n 3 "$T/crash.out")"
+		k=0
+		while :; do
+			x send --date 2026-11-24 "c$cn"
+			[ "$rc" = 0 ] && break
+			k=$((k + 1))
+			[ $k -lt 3 ] || fail "crash $1: does not settle"
+		done
+		[ "$(sql "SELECT state FROM send_batches WHERE job='c$cn'")" = sent ] ||
+		    fail "crash $1: not sent"
+		sha=$(sql "SELECT sha256 FROM send_batches WHERE job='c$cn'")
+		f="crash/c$cn/c${cn}_2026-11-24.csv"
+		[ "$(s3get "$f" | sha256sum | cut -c1-64)" = "$sha" ] ||
+		    fail "crash $1: the object is not the batch"
+		s3get "$f.sha256" | grep -q "^$sha " || fail "crash $1: manifest"
+		[ "$(uploads)" = 0 ] || fail "crash $1: a multipart upload left behind"
+	}
+	s3crash upload_start in.csv
+	s3crash upload_mid:1 in.csv
+	s3crash manifest_before_upload in.csv
+	s3crash s3_multipart_start big.csv
+	s3crash s3_part_done:2 big.csv
+	s3crash s3_before_complete big.csv
+	s3crash upload_mid:30 big.csv
+fi
 
 # --- kill -9 in the middle of a multipart upload, then a rerun ----------
 python3 -c '
