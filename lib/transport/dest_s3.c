@@ -38,65 +38,10 @@
 #include "digest.h"
 #include "fault.h"
 #include "fsutil.h"
-#include "transport/s3sign.h"
+#include "transport/s3_internal.h"
 
-#define S3_BODY_MAX	(4 * 1024 * 1024)	/* a listing page, an error */
-#define S3_ERR_MAX	(64 * 1024)
-#define S3_MAX_PARTS	10000
-#define S3_MAX_PAGES	1000000			/* bounds a listing loop */
-/* TODO: read [upload] connections here once that key is on main. */
-#define S3_CONNECTIONS	4
-
-struct s3_dest {
-	const struct job *job;
-	const struct log *lg;
-	CURL *h;
-	char *origin;		/* scheme://host[:port] the URLs start with */
-	char *host;		/* the Host header (signed) */
-	char *bucket;
-	char *prefix;		/* "" or "dir/sub/" */
-	char *base;		/* s3://bucket/prefix, for messages */
-	char *key_id;
-	char *secret;
-	char *token;		/* AWS_SESSION_TOKEN; NULL: none */
-	int plain_http;		/* a loopback endpoint */
-	int path_style;		/* https://host/bucket/key */
-	int connections;
-};
-
-/* One request and what came back. */
-struct s3_call {
-	const char *method;
-	const char *key;		/* object key; NULL: the bucket */
-	struct s3_param q[6];
-	size_t nq;
-	const char *payload;		/* hex SHA-256 of the body */
-	struct s3_header xh[4];		/* more headers to send and sign */
-	size_t nxh;
-	int in_fd;			/* body: in_fd [off, off + len) */
-	long long off, len;
-	const char *mem;		/* or len bytes of memory */
-	struct buf *out;		/* a 2xx body goes here (bounded) */
-	int out_fd;			/* or to this file */
-	struct sha256 *out_hash;	/* or into this hash */
-
-	long code;
-	char etag[130];
-	char meta_sha256[SHA256_HEXLEN];
-	long long length;
-	struct buf errbody;
-	int write_errno;
-
-	long long pos;
-	char *url;
-	struct curl_slist *hl;
-	char errbuf[CURL_ERROR_SIZE];
-	int part;			/* multipart: its number, 1.. */
-	CURL *h;
-};
-
-static void
-call_init(struct s3_call *call, const char *method, const char *key)
+void
+s3_call_init(struct s3_call *call, const char *method, const char *key)
 {
 	memset(call, 0, sizeof(*call));
 	call->method = method;
@@ -108,8 +53,8 @@ call_init(struct s3_call *call, const char *method, const char *key)
 	buf_init(&call->errbody, S3_ERR_MAX);
 }
 
-static void
-call_done(struct s3_call *call)
+void
+s3_call_done(struct s3_call *call)
 {
 	free(call->url);
 	call->url = NULL;
@@ -118,16 +63,16 @@ call_done(struct s3_call *call)
 	buf_release(&call->errbody);
 }
 
-static void
-param(struct s3_call *call, const char *name, const char *value)
+void
+s3_call_param(struct s3_call *call, const char *name, const char *value)
 {
 	call->q[call->nq].name = name;
 	call->q[call->nq].value = value;
 	call->nq++;
 }
 
-static void
-header(struct s3_call *call, const char *name, const char *value)
+void
+s3_call_header(struct s3_call *call, const char *name, const char *value)
 {
 	call->xh[call->nxh].name = name;
 	call->xh[call->nxh].value = value;
@@ -485,8 +430,8 @@ perform(struct s3_dest *c, struct s3_call *call, const char *what,
 }
 
 /* perform(), and anything but a 2xx is an error. */
-static int
-perform_ok(struct s3_dest *c, struct s3_call *call, const char *what,
+int
+s3_perform_ok(struct s3_dest *c, struct s3_call *call, const char *what,
     struct xerr *err)
 {
 	if (perform(c, call, what, err) == -1)
@@ -497,8 +442,8 @@ perform_ok(struct s3_dest *c, struct s3_call *call, const char *what,
 }
 
 /* An <Error> inside a 200 (CompleteMultipartUpload, CopyObject). */
-static int
-error_in_200(struct s3_dest *c, struct s3_call *call, const struct buf *b,
+int
+s3_error_in_200(struct s3_dest *c, struct s3_call *call, const struct buf *b,
     const char *what, struct xerr *err)
 {
 	const char *in, *in_end, *next, *p = b->data ? b->data : "";
@@ -509,8 +454,8 @@ error_in_200(struct s3_dest *c, struct s3_call *call, const struct buf *b,
 	    err);
 }
 
-static char *
-key_of(struct s3_dest *c, const char *name)
+char *
+s3_key_of(struct s3_dest *c, const char *name)
 {
 	char *k;
 
@@ -533,10 +478,10 @@ s3_probe(void *state, const char *name, const char *local_path,
 	int rc = -1;
 
 	(void)local_path;
-	if ((key = key_of(c, name)) == NULL)
+	if ((key = s3_key_of(c, name)) == NULL)
 		return xerr_nomem(err);
 	snprintf(what, sizeof(what), "cannot look up '%s%s'", c->base, name);
-	call_init(&call, "HEAD", key);
+	s3_call_init(&call, "HEAD", key);
 	if (perform(c, &call, what, err) == -1)
 		goto out;
 	if (call.code == 404) {
@@ -547,9 +492,9 @@ s3_probe(void *state, const char *name, const char *local_path,
 	if ((call.code == 400 || call.code == 403) && call.errbody.len == 0) {
 		/* A HEAD answer has no body to say why: ask for the first
 		 * byte, whose refusal carries S3's Code and Message. */
-		call_done(&call);
-		call_init(&call, "GET", key);
-		header(&call, "range", "bytes=0-0");
+		s3_call_done(&call);
+		s3_call_init(&call, "GET", key);
+		s3_call_header(&call, "range", "bytes=0-0");
 		if (perform(c, &call, what, err) == -1)
 			goto out;
 		if (call.code >= 200 && call.code <= 299)
@@ -573,11 +518,11 @@ s3_probe(void *state, const char *name, const char *local_path,
 	/* Put there by something else: only the bytes can tell. */
 	if (sha256_init(&h, err) == -1)
 		goto out;
-	call_done(&call);
-	call_init(&call, "GET", key);
+	s3_call_done(&call);
+	s3_call_init(&call, "GET", key);
 	call.out_hash = &h;
 	snprintf(what, sizeof(what), "cannot read '%s%s'", c->base, name);
-	if (perform_ok(c, &call, what, err) == -1) {
+	if (s3_perform_ok(c, &call, what, err) == -1) {
 		sha256_release(&h);
 		goto out;
 	}
@@ -585,7 +530,7 @@ s3_probe(void *state, const char *name, const char *local_path,
 	*res = strcmp(hex, sha256) == 0 ? DEST_SAME : DEST_DIFFERENT;
 	rc = 0;
 out:
-	call_done(&call);
+	s3_call_done(&call);
 	free(key);
 	return rc;
 }
@@ -598,15 +543,15 @@ abort_upload(struct s3_dest *c, const char *key, const char *id,
 	char what[600];
 	int rc;
 
-	call_init(&call, "DELETE", key);
-	param(&call, "uploadId", id);
+	s3_call_init(&call, "DELETE", key);
+	s3_call_param(&call, "uploadId", id);
 	snprintf(what, sizeof(what), "cannot abort the multipart upload of "
 	    "'s3://%s/%s'", c->bucket, key);
 	rc = perform(c, &call, what, err);
 	if (rc == 0 && call.code != 404 && (call.code < 200 ||
 	    call.code > 299))
 		rc = s3_error(c, &call, CURLE_OK, what, NULL, 0, err);
-	call_done(&call);
+	s3_call_done(&call);
 	return rc;
 }
 
@@ -625,13 +570,13 @@ abort_stale(struct s3_dest *c, const char *key, struct xerr *err)
 	int rc = -1, n = 0;
 
 	buf_init(&b, S3_BODY_MAX);
-	call_init(&call, "GET", NULL);
-	param(&call, "uploads", NULL);
-	param(&call, "prefix", key);
+	s3_call_init(&call, "GET", NULL);
+	s3_call_param(&call, "uploads", NULL);
+	s3_call_param(&call, "prefix", key);
 	call.out = &b;
 	snprintf(what, sizeof(what), "cannot list the multipart uploads of "
 	    "'s3://%s/%s'", c->bucket, key);
-	if (perform_ok(c, &call, what, err) == -1)
+	if (s3_perform_ok(c, &call, what, err) == -1)
 		goto out;
 	p = b.data ? b.data : "";
 	end = p + b.len;
@@ -651,7 +596,7 @@ abort_stale(struct s3_dest *c, const char *key, struct xerr *err)
 		    "" : "s", c->bucket, key);
 	rc = 0;
 out:
-	call_done(&call);
+	s3_call_done(&call);
 	buf_release(&b);
 	return rc;
 }
@@ -722,7 +667,7 @@ send_parts(struct s3_dest *c, const char *key, const char *id, int fd,
 		return xerr_nomem(err);
 	}
 	for (i = 0; i < nslots; i++) {
-		call_init(&slots[i].call, "PUT", key);
+		s3_call_init(&slots[i].call, "PUT", key);
 		if ((slots[i].call.h = curl_easy_init()) == NULL) {
 			xerr_nomem(err);
 			failed = 1;
@@ -748,8 +693,8 @@ send_parts(struct s3_dest *c, const char *key, const char *id, int fd,
 			}
 			snprintf(s->num, sizeof(s->num), "%d", s->call.part);
 			s->call.nq = 0;
-			param(&s->call, "partNumber", s->num);
-			param(&s->call, "uploadId", id);
+			s3_call_param(&s->call, "partNumber", s->num);
+			s3_call_param(&s->call, "uploadId", id);
 			s->call.payload = s->sha;
 			if (prepare(c, h, &s->call, err) == -1 ||
 			    curl_multi_add_handle(m, h) != CURLM_OK) {
@@ -810,7 +755,7 @@ send_parts(struct s3_dest *c, const char *key, const char *id, int fd,
 			curl_multi_remove_handle(m, slots[i].call.h);
 		if (slots[i].call.h)
 			curl_easy_cleanup(slots[i].call.h);
-		call_done(&slots[i].call);
+		s3_call_done(&slots[i].call);
 	}
 	free(slots);
 	curl_multi_cleanup(m);
@@ -836,16 +781,16 @@ put_multipart(struct s3_dest *c, const char *key, int fd,
 	nparts = (int)((req->size + psize - 1) / psize);
 	buf_init(&b, S3_BODY_MAX);
 	buf_init(&done, 0);
-	call_init(&call, "POST", key);
+	s3_call_init(&call, "POST", key);
 	if (abort_stale(c, key, err) == -1)
 		goto out;
 	FAULT_POINT("s3_multipart_start");
-	param(&call, "uploads", NULL);
-	header(&call, "x-amz-meta-sha256", req->sha256);
+	s3_call_param(&call, "uploads", NULL);
+	s3_call_header(&call, "x-amz-meta-sha256", req->sha256);
 	call.out = &b;
 	snprintf(what, sizeof(what), "cannot start the multipart upload of "
 	    "'%s' to '%s'", req->name, c->base);
-	if (perform_ok(c, &call, what, err) == -1)
+	if (s3_perform_ok(c, &call, what, err) == -1)
 		goto out;
 	if (s3_xml_text(b.data ? b.data : "", (b.data ? b.data : "") + b.len,
 	    "UploadId", id, sizeof(id)) != 1 || id[0] == '\0') {
@@ -880,10 +825,10 @@ put_multipart(struct s3_dest *c, const char *key, int fd,
 	}
 	if (buf_puts(&done, "</CompleteMultipartUpload>") == -1)
 		goto nomem;
-	call_done(&call);
+	s3_call_done(&call);
 	buf_reset(&b);
-	call_init(&call, "POST", key);
-	param(&call, "uploadId", id);
+	s3_call_init(&call, "POST", key);
+	s3_call_param(&call, "uploadId", id);
 	call.mem = done.data;
 	call.len = (long long)done.len;
 	if (sha256_init(&h, err) == -1)
@@ -894,8 +839,8 @@ put_multipart(struct s3_dest *c, const char *key, int fd,
 	call.out = &b;
 	snprintf(what, sizeof(what), "cannot complete the multipart upload "
 	    "of '%s' to '%s'", req->name, c->base);
-	if (perform_ok(c, &call, what, err) == -1 ||
-	    error_in_200(c, &call, &b, what, err) == -1)
+	if (s3_perform_ok(c, &call, what, err) == -1 ||
+	    s3_error_in_200(c, &call, &b, what, err) == -1)
 		goto out;
 	created = 0;
 	rc = 0;
@@ -906,7 +851,7 @@ out:
 	if (created && abort_upload(c, key, id, &aerr) == -1)
 		log_event(c->lg, LOG_WARN, c->job->name, req->date, "s3-abort",
 		    NULL, "%s (the next attempt aborts it)", aerr.msg);
-	call_done(&call);
+	s3_call_done(&call);
 	buf_release(&b);
 	buf_release(&done);
 	free(etags);
@@ -924,7 +869,7 @@ s3_put(void *state, const struct put_req *req, struct xerr *err)
 	int fd, rc = -1;
 
 	FAULT_POINT("upload_start");
-	if ((key = key_of(c, req->name)) == NULL)
+	if ((key = s3_key_of(c, req->name)) == NULL)
 		return xerr_nomem(err);
 	if ((fd = open(req->local_path, O_RDONLY | O_CLOEXEC)) == -1) {
 		free(key);
@@ -943,36 +888,36 @@ s3_put(void *state, const struct put_req *req, struct xerr *err)
 		rc = put_multipart(c, key, fd, &r, err);
 		goto out;
 	}
-	call_init(&call, "PUT", key);
+	s3_call_init(&call, "PUT", key);
 	call.in_fd = fd;
 	call.len = req->size;
 	/* S3 checks the body against the signed hash: what lands is
 	 * what was hashed here, or nothing. */
 	call.payload = sha;
-	header(&call, "x-amz-meta-sha256", sha);
+	s3_call_header(&call, "x-amz-meta-sha256", sha);
 	snprintf(what, sizeof(what), "upload of '%s' to '%s' failed",
 	    req->name, c->base);
-	rc = perform_ok(c, &call, what, err);
-	call_done(&call);
+	rc = s3_perform_ok(c, &call, what, err);
+	s3_call_done(&call);
 out:
 	close(fd);
 	free(key);
 	return rc;
 }
 
-static int
-delete_key(struct s3_dest *c, const char *key, const char *what,
+int
+s3_delete_key(struct s3_dest *c, const char *key, const char *what,
     struct xerr *err)
 {
 	struct s3_call call;
 	int rc;
 
-	call_init(&call, "DELETE", key);
+	s3_call_init(&call, "DELETE", key);
 	rc = perform(c, &call, what, err);
 	if (rc == 0 && call.code != 404 && (call.code < 200 ||
 	    call.code > 299))
 		rc = s3_error(c, &call, CURLE_OK, what, NULL, 0, err);
-	call_done(&call);
+	s3_call_done(&call);
 	return rc;
 }
 
@@ -983,201 +928,13 @@ s3_remove(void *state, const char *name, struct xerr *err)
 	char *key, what[600];
 	int rc;
 
-	if ((key = key_of(c, name)) == NULL)
+	if ((key = s3_key_of(c, name)) == NULL)
 		return xerr_nomem(err);
 	snprintf(what, sizeof(what), "cannot remove '%s%s'", c->base, name);
-	rc = delete_key(c, key, what, err);
+	rc = s3_delete_key(c, key, what, err);
 	free(key);
 	return rc;
 }
-
-/* --- listing ---------------------------------------------------------- */
-
-/* One page of ListObjectsV2 of prefix (delimiter '/') into b. */
-static int
-list_page(struct s3_dest *c, const char *prefix, const char *token,
-    const char *max_keys, struct buf *b, struct xerr *err)
-{
-	struct s3_call call;
-	char what[600];
-	int rc;
-
-	call_init(&call, "GET", NULL);
-	param(&call, "list-type", "2");
-	param(&call, "prefix", prefix);
-	param(&call, "delimiter", "/");
-	if (token)
-		param(&call, "continuation-token", token);
-	if (max_keys)
-		param(&call, "max-keys", max_keys);
-	call.out = b;
-	snprintf(what, sizeof(what), "cannot list '%s'", c->base);
-	rc = perform_ok(c, &call, what, err);
-	call_done(&call);
-	return rc;
-}
-
-static int
-s3_list(void *state, int (*fn)(void *ctx, const struct remote_entry *e,
-    struct xerr *err), void *ctx, struct xerr *err)
-{
-	struct s3_dest *c = state;
-	struct remote_entry e;
-	const char *p, *end, *in, *in_end;
-	char key[1100], val[64], *token = NULL;
-	char trunc[16];
-	struct buf b;
-	size_t plen = strlen(c->prefix);
-	long pages;
-	int rc = -1;
-
-	buf_init(&b, S3_BODY_MAX);
-	for (pages = 0; pages < S3_MAX_PAGES; pages++) {
-		buf_reset(&b);
-		if (list_page(c, c->prefix, token, NULL, &b, err) == -1)
-			goto out;
-		free(token);
-		token = NULL;
-		p = b.data ? b.data : "";
-		end = p + b.len;
-		while (s3_xml_elem(p, end, "Contents", &in, &in_end, &p)) {
-			if (s3_xml_text(in, in_end, "Key", key, sizeof(key)) !=
-			    1) {
-				xerr_set(err, XERR_TEMP, 0, "cannot read the "
-				    "listing of '%s': an entry without a "
-				    "readable Key", c->base);
-				goto out;
-			}
-			/* The prefix's own "directory" marker, or a key
-			 * S3 should not have given: not a file here. */
-			if (strncmp(key, c->prefix, plen) != 0 ||
-			    key[plen] == '\0')
-				continue;
-			e.name = key + plen;
-			e.size = s3_xml_text(in, in_end, "Size", val,
-			    sizeof(val)) == 1 ? strtoll(val, NULL, 10) : -1;
-			e.mtime = s3_xml_text(in, in_end, "LastModified", val,
-			    sizeof(val)) == 1 ? s3_iso_time(val) : -1;
-			if (fn(ctx, &e, err) == -1)
-				goto out;
-		}
-		p = b.data ? b.data : "";
-		if (s3_xml_text(p, end, "IsTruncated", trunc,
-		    sizeof(trunc)) != 1 || strcmp(trunc, "true") != 0)
-			break;
-		if ((token = malloc(2048)) == NULL) {
-			xerr_nomem(err);
-			goto out;
-		}
-		if (s3_xml_text(p, end, "NextContinuationToken", token,
-		    2048) != 1 || token[0] == '\0') {
-			xerr_set(err, XERR_TEMP, 0, "cannot read the listing "
-			    "of '%s': a truncated page without a "
-			    "NextContinuationToken", c->base);
-			goto out;
-		}
-	}
-	rc = 0;
-out:
-	free(token);
-	buf_release(&b);
-	return rc;
-}
-
-static int
-s3_get(void *state, const char *name, const char *local_path,
-    struct xerr *err)
-{
-	struct s3_dest *c = state;
-	struct s3_call call;
-	char *key, what[600];
-	int fd, rc;
-
-	if ((key = key_of(c, name)) == NULL)
-		return xerr_nomem(err);
-	fd = open(local_path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-	    O_CLOEXEC, 0600);
-	if (fd == -1) {
-		free(key);
-		return xerr_set(err, XERR_TEMP, errno, "cannot create '%s'",
-		    local_path);
-	}
-	call_init(&call, "GET", key);
-	call.out_fd = fd;
-	snprintf(what, sizeof(what), "download of '%s%s' failed", c->base,
-	    name);
-	rc = perform_ok(c, &call, what, err);
-	call_done(&call);
-	free(key);
-	if (rc == 0 && fsync_fd(fd, local_path, err) == 0) {
-		if (close(fd) == 0)
-			return 0;
-		fd = -1;
-		xerr_set(err, XERR_TEMP, errno, "cannot close '%s'",
-		    local_path);
-	}
-	if (fd != -1)
-		close(fd);
-	unlink(local_path);
-	return -1;
-}
-
-/* after_pull = move:DIR: a copy under DIR, then the delete. */
-static int
-s3_move(void *state, const char *name, const char *dir, struct xerr *err)
-{
-	struct s3_dest *c = state;
-	struct s3_call call;
-	struct buf src, b;
-	char *key = NULL, *to = NULL, what[800];
-	size_t dl = strlen(dir);
-	int rc = -1;
-
-	buf_init(&src, 0);
-	buf_init(&b, S3_BODY_MAX);
-	while (dl > 0 && dir[dl - 1] == '/')
-		dl--;
-	if ((key = key_of(c, name)) == NULL ||
-	    (dir[0] == '/' ? asprintf(&to, "%.*s/%s", (int)dl - 1, dir + 1,
-	    name) : asprintf(&to, "%s%.*s/%s", c->prefix, (int)dl, dir,
-	    name)) == -1) {
-		to = NULL;
-		xerr_nomem(err);
-		goto out;
-	}
-	if (buf_putc(&src, '/') == -1 ||
-	    s3_uri_encode(&src, c->bucket, 0) == -1 ||
-	    buf_putc(&src, '/') == -1 || s3_uri_encode(&src, key, 1) == -1) {
-		xerr_nomem(err);
-		goto out;
-	}
-	call_init(&call, "PUT", to);
-	header(&call, "x-amz-copy-source", src.data);
-	call.out = &b;
-	snprintf(what, sizeof(what), "cannot copy '%s%s' to 's3://%s/%s'",
-	    c->base, name, c->bucket, to);
-	rc = perform_ok(c, &call, what, err);
-	if (rc == 0)
-		rc = error_in_200(c, &call, &b, what, err);
-	call_done(&call);
-	if (rc == 0) {
-		snprintf(what, sizeof(what), "copied '%s%s' to 's3://%s/%s' "
-		    "but cannot remove it", c->base, name, c->bucket, to);
-		rc = delete_key(c, key, what, err);
-	}
-out:
-	free(key);
-	free(to);
-	buf_release(&src);
-	buf_release(&b);
-	return rc;
-}
-
-const struct pull_ops pull_s3_ops = {
-	.list = s3_list,
-	.get = s3_get,
-	.move = s3_move,
-};
 
 /* --- check --connect -------------------------------------------------- */
 
@@ -1193,7 +950,7 @@ s3_check(void *state, void (*fn)(void *ctx, int ok, const char *what),
 	int rc;
 
 	buf_init(&b, S3_BODY_MAX);
-	rc = list_page(c, c->prefix, NULL, "1", &b, err);
+	rc = s3_list_page(c, c->prefix, NULL, "1", &b, err);
 	buf_release(&b);
 	if (rc == -1) {
 		fn(ctx, 0, err->msg);
