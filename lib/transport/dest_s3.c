@@ -464,6 +464,143 @@ s3_key_of(struct s3_dest *c, const char *name)
 	return k;
 }
 
+/* --- what the prefix holds ------------------------------------------- */
+
+/*
+ * A backfill probes hundreds of names that do not exist yet; one listing
+ * answers for all of them.  A cron run's one or two batches never pay
+ * for it: it is taken after this many probes, and only trusted to say
+ * "absent" (a name it holds is looked up with a HEAD as before).  A name
+ * wrongly taken for absent (put there by someone else since the listing)
+ * is not overwritten: its PUT carries If-None-Match: *, S3 answers 412,
+ * and the retried attempt probes it again without the listing.  Multipart
+ * files are always looked up (CompleteMultipartUpload's conditional is
+ * newer and less widely served).
+ */
+#define PROBES_BEFORE_LISTING	4
+#define LISTED_MAX		1000000
+
+static uint64_t
+name_hash(const char *s)
+{
+	uint64_t h = 14695981039346656037ULL;	/* FNV-1a */
+
+	for (; *s; s++) {
+		h ^= (unsigned char)*s;
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+static int
+cmp_hash(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int
+listed_has(const struct s3_dest *c, uint64_t h)
+{
+	return c->nlisted > 0 && bsearch(&h, c->listed, c->nlisted,
+	    sizeof(h), cmp_hash) != NULL;
+}
+
+static int
+listed_add(struct s3_dest *c, uint64_t h)
+{
+	uint64_t *v;
+	size_t cap;
+
+	if (c->nlisted == c->listed_cap) {
+		cap = c->listed_cap ? c->listed_cap * 2 : 256;
+		if (cap > LISTED_MAX ||
+		    (v = realloc(c->listed, cap * sizeof(*v))) == NULL)
+			return -1;
+		c->listed = v;
+		c->listed_cap = cap;
+	}
+	c->listed[c->nlisted++] = h;
+	return 0;
+}
+
+/* A name put since the listing; the set stays sorted. */
+static void
+listed_insert(struct s3_dest *c, const char *name)
+{
+	uint64_t h = name_hash(name);
+	size_t i;
+
+	if (c->listed_state != 1 || listed_has(c, h))
+		return;
+	if (listed_add(c, h) == -1) {
+		c->listed_state = -1;
+		return;
+	}
+	for (i = c->nlisted - 1; i > 0 && c->listed[i - 1] > h; i--)
+		c->listed[i] = c->listed[i - 1];
+	c->listed[i] = h;
+}
+
+/* List the prefix once; on any trouble, simply do without. */
+static void
+take_listing(struct s3_dest *c)
+{
+	const char *p, *end, *in, *in_end;
+	char key[1100], *token = NULL;
+	char trunc[16];
+	struct xerr e;
+	struct buf b;
+	size_t plen = strlen(c->prefix);
+	long pages;
+
+	c->listed_state = -1;
+	buf_init(&b, S3_BODY_MAX);
+	for (pages = 0; pages < LISTED_MAX / 1000; pages++) {
+		buf_reset(&b);
+		if (s3_list_page(c, c->prefix, token, NULL, &b, &e) == -1)
+			goto out;
+		free(token);
+		token = NULL;
+		p = b.data ? b.data : "";
+		end = p + b.len;
+		while (s3_xml_elem(p, end, "Contents", &in, &in_end, &p)) {
+			if (s3_xml_text(in, in_end, "Key", key, sizeof(key)) != 1)
+				goto out;
+			if (strncmp(key, c->prefix, plen) == 0 &&
+			    listed_add(c, name_hash(key + plen)) == -1)
+				goto out;
+		}
+		p = b.data ? b.data : "";
+		if (s3_xml_text(p, end, "IsTruncated", trunc,
+		    sizeof(trunc)) != 1 || strcmp(trunc, "true") != 0) {
+			qsort(c->listed, c->nlisted, sizeof(*c->listed),
+			    cmp_hash);
+			c->listed_state = 1;
+			goto out;
+		}
+		if ((token = malloc(2048)) == NULL ||
+		    s3_xml_text(p, end, "NextContinuationToken", token, 2048) !=
+		    1)
+			goto out;
+	}
+out:
+	if (c->listed_state != 1)
+		c->nlisted = 0;
+	free(token);
+	buf_release(&b);
+}
+
+/* 1: the listing says name is absent (its PUT is then conditional). */
+static int
+listed_absent(struct s3_dest *c, const char *name)
+{
+	if (c->listed_state == 0 && ++c->probes > PROBES_BEFORE_LISTING)
+		take_listing(c);
+	return c->listed_state == 1 && !listed_has(c, name_hash(name));
+}
+
 /* --- probe, put, remove ----------------------------------------------- */
 
 static int
@@ -478,6 +615,10 @@ s3_probe(void *state, const char *name, const char *local_path,
 	int rc = -1;
 
 	(void)local_path;
+	if (size < c->job->upload.part_size && listed_absent(c, name)) {
+		*res = DEST_ABSENT;
+		return 0;
+	}
 	if ((key = s3_key_of(c, name)) == NULL)
 		return xerr_nomem(err);
 	snprintf(what, sizeof(what), "cannot look up '%s%s'", c->base, name);
@@ -895,11 +1036,24 @@ s3_put(void *state, const struct put_req *req, struct xerr *err)
 	 * what was hashed here, or nothing. */
 	call.payload = sha;
 	s3_call_header(&call, "x-amz-meta-sha256", sha);
+	if (c->listed_state == 1 && !listed_has(c, name_hash(req->name)))
+		s3_call_header(&call, "if-none-match", "*");
 	snprintf(what, sizeof(what), "upload of '%s' to '%s' failed",
 	    req->name, c->base);
-	rc = s3_perform_ok(c, &call, what, err);
+	rc = perform(c, &call, what, err);
+	if (rc == 0 && call.code == 412) {
+		/* Put there since the listing: probe it again, properly. */
+		c->listed_state = -1;
+		c->nlisted = 0;
+		rc = xerr_set(err, XERR_TEMP, 0, "%s: '%s' appeared at the "
+		    "destination meanwhile (If-None-Match), will look again",
+		    what, req->name);
+	} else if (rc == 0 && (call.code < 200 || call.code > 299))
+		rc = s3_error(c, &call, CURLE_OK, what, NULL, 0, err);
 	s3_call_done(&call);
 out:
+	if (rc == 0)
+		listed_insert(c, req->name);
 	close(fd);
 	free(key);
 	return rc;
@@ -1006,6 +1160,7 @@ s3_close(void *state)
 	free(c->bucket);
 	free(c->prefix);
 	free(c->base);
+	free(c->listed);
 	free_secret(&c->key_id);
 	free_secret(&c->secret);
 	free_secret(&c->token);

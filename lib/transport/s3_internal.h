@@ -7,6 +7,7 @@
 #define XFER_S3_INTERNAL_H
 
 #include <curl/curl.h>
+#include <stdint.h>
 
 #include "buf.h"
 #include "dest.h"
@@ -35,6 +36,16 @@ struct s3_dest {
 	int plain_http;		/* a loopback endpoint */
 	int path_style;		/* https://host/bucket/key */
 	int connections;
+	/*
+	 * Hashes of the keys the prefix held when listed (sorted), plus
+	 * what was put since: a name not among them is absent without a
+	 * HEAD, and its PUT says If-None-Match: * (see s3_probe()).
+	 * listed_state: 0 not listed yet, 1 usable, -1 not.
+	 */
+	uint64_t *listed;
+	size_t nlisted, listed_cap;
+	int listed_state;
+	int probes;
 };
 
 /* One request and what came back. */

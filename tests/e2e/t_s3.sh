@@ -76,6 +76,20 @@ expect_err "on_exists = fail"
 [ "$(sql "SELECT state FROM send_batches WHERE job='one'")" = held ] || fail "must be held"
 s3get out/day/one_2026-11-24.csv | grep -q 9,9 || fail "kept the old bytes"
 
+# A backfill: after a few probes one listing answers "absent" for new
+# names; a name it holds (other bytes) is looked up and replaced.
+printf 'x\n' > "$T/tamper"
+s3put "$T/tamper" bf/bf_2026-11-07.csv
+sjob bf bf
+printf 'a,b\n1,2\n' > "$H/data/in.csv"
+x send --from 2026-11-01 --to 2026-11-08 bf
+expect_rc 0
+expect_err "replaced 'bf_2026-11-07.csv'"
+s3get bf/bf_2026-11-07.csv | grep -q '1,2' || fail "tampered name not replaced"
+[ "$(grep -c '"HEAD /xfer-test/bf/' "$T/s3/moto.log")" -le 8 ] ||
+    fail "expected the listing to answer for new names: $(grep -c '"HEAD /xfer-test/bf/' "$T/s3/moto.log") HEADs"
+[ "$(grep -c '"PUT /xfer-test/bf/' "$T/s3/moto.log")" = 17 ] || fail "PUTs"
+
 # --- multipart: 5M parts in parallel, checked end to end ----------------
 python3 -c '
 import random, sys
@@ -306,9 +320,21 @@ class H(http.server.BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(n))
         self.send_header("x-amz-meta-sha256", sha)
         self.end_headers()
+    def do_GET(self):
+        # ListObjectsV2 that never shows the "race" object stored below,
+        # as if it appeared after the listing.
+        self.answer(200, b"<ListBucketResult><IsTruncated>false"
+            b"</IsTruncated></ListBucketResult>")
+    def do_DELETE(self):
+        stored.pop(self.path, None)
+        self.answer(204)
     def do_PUT(self):
         n = int(self.headers.get("Content-Length", "0"))
         self.rfile.read(n)
+        if self.headers.get("If-None-Match") == "*" and self.path in stored:
+            return self.answer(412, b"<Error><Code>PreconditionFailed"
+                b"</Code><Message>At least one of the pre-conditions you "
+                b"specified did not hold</Message></Error>")
         if "/skew/" in self.path:
             return self.answer(403, b"<?xml version='1.0'?><Error><Code>"
                 b"RequestTimeTooSkewed</Code><Message>The difference between "
@@ -321,6 +347,7 @@ class H(http.server.BaseHTTPRequestHandler):
                 [("Retry-After", "2")])
         stored[self.path] = (n, self.headers.get("x-amz-meta-sha256", ""))
         self.answer(200, extra=[("ETag", '"x"')])
+stored["/xfer-test/race/race_2026-11-06.csv"] = (3, "0" * 64)
 s = http.server.HTTPServer(("127.0.0.1", 0), H)
 print(s.server_port, flush=True)
 s.serve_forever()
@@ -348,4 +375,18 @@ expect_err "SlowDown: Please reduce your request rate. (Retry-After: 2 s)"
 [ "$(grep -c '^PUT /xfer-test/slow/slow_2026-11-24.csv$' "$T/canned.log")" = 2 ] &&
     [ "$(grep -c '^PUT /xfer-test/slow/slow_2026-11-24.csv.sha256$' "$T/canned.log")" = 2 ] ||
     fail "SlowDown: expected one retry of each object"
+# A backfill lists the prefix once and PUTs names it did not hold with
+# If-None-Match: *; one that appeared since (412) is looked at again and
+# replaced as on_exists says, never overwritten unseen.
+sjob race race "retry_delay = 1s"
+sed -i "s|^retries = 0|retries = 2|; s|^endpoint = .*|endpoint = $CE|; s|^credentials_file = .*|credentials_file = $T/bad-secret|" \
+    "$H/jobs/race.job"
+cp "$H/data/in.csv" "$H/data/in2.csv"
+x send --from 2026-11-01 --to 2026-11-06 race
+expect_rc 0
+expect_err "'race_2026-11-06.csv' appeared at the destination meanwhile"
+expect_err "replaced 'race_2026-11-06.csv' at the destination"
+[ "$(grep -c '^HEAD /xfer-test/race/' "$T/canned.log")" -le 10 ] ||
+    fail "the listing was not used: $(grep -c '^HEAD' "$T/canned.log") HEADs"
+grep -q '^GET /xfer-test?' "$T/canned.log" || fail "no listing"
 echo "t_s3: ok"
