@@ -95,6 +95,7 @@ check_files(const struct job *job)
 		{ "passphrase_file", up->passphrase_file },
 		{ "password_file", up->password_file },
 		{ "client_key", up->client_key },
+		{ "credentials_file", up->credentials_file },
 		{ "password_file", db != NULL ? db->password_file : NULL },
 		{ "client_key", db != NULL ? db->client_key : NULL },
 	};

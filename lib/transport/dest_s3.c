@@ -575,8 +575,9 @@ take_listing(struct s3_dest *c)
 		p = b.data ? b.data : "";
 		if (s3_xml_text(p, end, "IsTruncated", trunc,
 		    sizeof(trunc)) != 1 || strcmp(trunc, "true") != 0) {
-			qsort(c->listed, c->nlisted, sizeof(*c->listed),
-			    cmp_hash);
+			if (c->nlisted > 1)
+				qsort(c->listed, c->nlisted,
+				    sizeof(*c->listed), cmp_hash);
 			c->listed_state = 1;
 			goto out;
 		}

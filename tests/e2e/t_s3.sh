@@ -266,6 +266,9 @@ sed -i "s|^credentials_file = .*|credentials_file = $T/open-creds|" "$H/jobs/ope
 x send --date 2026-11-24 opencred
 [ "$rc" -ne 0 ] || fail "a readable credentials file must be refused"
 expect_err "open-creds"
+x check opencred
+[ "$rc" -ne 0 ] || fail "check: a readable credentials file must be refused"
+expect_err "credentials_file"
 grep -q "$S3_SECRET" "$T/err" "$T/out" && fail "the secret shows in the output"
 rm -f "$H/jobs/badep.job" "$H/jobs/badps.job" "$H/jobs/badkey.job"
 
