@@ -13,8 +13,10 @@ B="$S3_BUCKET"
 # moto runs without signature checks here, so curl looks inside (its
 # --aws-sigv4 is good enough for requests without a query; see
 # tests/servers/README.md).
+printf 'user = "%s:%s"\n' "$S3_KEY_ID" "$S3_SECRET" > "$T/curl.cfg"	# not in argv
+chmod 600 "$T/curl.cfg"
 scurl() {
-	curl -sf --aws-sigv4 aws:amz:us-east-1:s3 -u "$S3_KEY_ID:$S3_SECRET" \
+	curl -sf -K "$T/curl.cfg" --aws-sigv4 aws:amz:us-east-1:s3 \
 	    -H 'x-amz-content-sha256: UNSIGNED-PAYLOAD' "$@"
 }
 s3get() { scurl "$E/$B/$1"; }
