@@ -58,18 +58,27 @@ bad:
 }
 
 void
+fault_init(void)
+{
+	if (!fault.parsed)
+		fault_parse();
+}
+
+void
 fault_hit(const char *name)
 {
 	char msg[160];
+	long hit;
 	int n;
 
 	if (!fault.parsed)
 		fault_parse();
 	if (fault.name[0] == '\0' || strcmp(name, fault.name) != 0 ||
-	    ++fault.hits != fault.at)
+	    (hit = __atomic_add_fetch(&fault.hits, 1, __ATOMIC_SEQ_CST)) !=
+	    fault.at)
 		return;
 	n = snprintf(msg, sizeof(msg), "xfer: fault point '%s' hit %ld: "
-	    "killing\n", name, fault.hits);
+	    "killing\n", name, hit);
 	if (n > 0)
 		(void)!write(STDERR_FILENO, msg, (size_t)n < sizeof(msg) ?
 		    (size_t)n : sizeof(msg) - 1);

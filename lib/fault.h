@@ -49,6 +49,26 @@
  *                             moves to sent/DATE
  *   send_before_sent_commit   in sent/DATE, before the ledger says sent
  *
+ * Send of a group of batches (a --from/--to range, catch-up or rerun of
+ * several dates, sendjob.c; send_after_write and send_after_fsync fire
+ * for each batch of the group, the fsync being deferred to the group's
+ * sync; then, once per group unless said):
+ *   group_before_sync         every batch of the group written in tmp/,
+ *                             nothing fsync'd, before the syncfs
+ *   group_after_sync          the group durable in tmp/, before the
+ *                             renames into out/
+ *   send_after_out_rename     every batch renamed into out/DATE and out/
+ *                             fsync'd, before the group's ledger commit
+ *   send_after_produced_commit  the group's rows say produced, before any
+ *                             of it is delivered
+ *   group_delivered           each batch the run's main thread finds
+ *                             delivered (use :N), while other connections
+ *                             may be uploading
+ *   send_before_sent_move     a group's deliveries all done, before the
+ *                             moves out/DATE -> sent/DATE
+ *   send_before_sent_commit   moved and sent/ fsync'd, before the group's
+ *                             ledger commit of the sent rows
+ *
  * Receive (recv_pickup.c, recvjob.c, recv_files.c, recv_reconcile.c,
  * ingest.c):
  *   recv_after_manifest_pickup  the file's manifest moved into in/TOKEN,
@@ -98,10 +118,17 @@
 #ifndef XFER_FAULT_H
 #define XFER_FAULT_H
 
+/*
+ * FAULT_INIT() reads XFER_FAULT now: called before a run starts threads
+ * (sendpool.c), so the points they reach only count hits (atomically).
+ */
 #ifdef XFER_FAULTS
+void fault_init(void);
 void fault_hit(const char *name);
+#define FAULT_INIT()		fault_init()
 #define FAULT_POINT(name)	fault_hit(name)
 #else
+#define FAULT_INIT()		((void)0)
 #define FAULT_POINT(name)	((void)0)
 #endif
 

@@ -369,6 +369,7 @@ job_new(void)
 	job->upload.max_attempts = 10;
 	job->upload.path_style = -1;
 	job->upload.part_size = 64LL << 20;
+	job->upload.connections = 4;
 	job->inbox.format = -1;
 	job->inbox.delimiter = ',';
 	job->inbox.header = 1;

@@ -103,6 +103,7 @@ struct job_upload {
 	long connect_timeout_ms;	/* default 30000 */
 	long stall_timeout_ms;	/* default 60000 */
 	int max_attempts;	/* default 10 */
+	int connections;	/* send: parallel deliveries, 1..32, default 4 */
 	char *proxy;		/* NULL: none */
 	/* s3:// (SPEC.md section 10); NULL/-1/0 with other URLs */
 	char *endpoint;		/* scheme://host[:port]; NULL: AWS for region */

@@ -117,6 +117,7 @@ const struct keydef jf_keydefs[K_COUNT] = {
 	[K_UP_PROFILE] = { SEC_UPLOAD, "profile" },
 	[K_UP_PATH_STYLE] = { SEC_UPLOAD, "path_style" },
 	[K_UP_PART_SIZE] = { SEC_UPLOAD, "part_size" },
+	[K_UP_CONNECTIONS] = { SEC_UPLOAD, "connections" },
 
 	[K_IN_PATH] = { SEC_INBOX, "path" },
 	[K_IN_URL] = { SEC_INBOX, "url" },

@@ -579,6 +579,7 @@ jf_check_upload(struct loader *ld)
 	    "fail", NULL }, &n) == 0)
 		up->on_exists = n == 0 ? ON_EXISTS_REPLACE : ON_EXISTS_FAIL;
 	jf_integer(ld, K_UP_MAX_ATTEMPTS, 1, 1000, &up->max_attempts);
+	jf_integer(ld, K_UP_CONNECTIONS, 1, 32, &up->connections);
 }
 
 void

@@ -22,6 +22,8 @@ log_init(struct log *lg)
 	lg->level = LOG_INFO;
 	lg->format = LOG_TEXT;
 	lg->syslog = 0;
+	lg->pinned_zone = NULL;
+	lg->no_progress = 0;
 	if (getrandom(r, sizeof(r), GRND_NONBLOCK) != (ssize_t)sizeof(r)) {
 		unsigned long long x = (unsigned long long)time(NULL) ^
 		    ((unsigned long long)getpid() << 32);
@@ -121,7 +123,10 @@ log_vevent(const struct log *lg, enum log_level lvl, const char *job,
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 
 	gettimeofday(&tv, NULL);
-	tz_system_time(tv.tv_sec, &tm);
+	if (lg->pinned_zone != NULL)
+		tz_pinned_time(lg->pinned_zone, tv.tv_sec, &tm);
+	else
+		tz_system_time(tv.tv_sec, &tm);
 	off = tm.tm_gmtoff / 60;
 	snprintf(ts, sizeof(ts), "%04d-%02d-%02dT%02d:%02d:%02d.%03ld%c%02ld:%02ld",
 	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
@@ -254,7 +259,7 @@ progress_begin(struct progress *p, const struct log *lg, const char *name,
 	p->name = name;
 	p->total = total;
 	p->start_ms = p->last_ms = mono_ms();
-	p->active = lg != NULL && lg->level >= LOG_INFO &&
+	p->active = lg != NULL && !lg->no_progress && lg->level >= LOG_INFO &&
 	    total > 1024 * 1024 && isatty(fileno(lg->fp));
 }
 

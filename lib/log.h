@@ -10,6 +10,8 @@
 
 #include <stdio.h>
 
+#include "tz.h"
+
 enum log_level { LOG_ERROR = 0, LOG_WARN, LOG_INFO, LOG_DEBUG };
 enum log_format { LOG_TEXT = 0, LOG_JSON };
 
@@ -19,6 +21,13 @@ struct log {
 	enum log_format format;
 	int syslog;		/* also send each line to syslog */
 	char run_id[17];
+	/*
+	 * For a run with threads (sendpool.c): times from these offsets
+	 * (tz.h), not tz_system_time(); no progress bar (lines from several
+	 * transfers would interleave with it).  log_init: NULL and 0.
+	 */
+	const struct tz_pin *pinned_zone;
+	int no_progress;
 };
 
 /* Optional facts about an event; -1 (or NULL) leaves a fact out. */

@@ -268,9 +268,43 @@ batch_file_name(const struct job *job, bdate_t date, char *out, size_t size,
 	return 0;
 }
 
+/*
+ * dir/name written whole: durably (write_file_durable), or for a
+ * deferred sync plainly, in a directory nobody else sees until the
+ * caller's sync and rename.
+ */
+static int
+write_small(const char *dir, const char *name, const void *data, size_t len,
+    mode_t mode, unsigned flags, struct xerr *err)
+{
+	char *path;
+	int fd, rc = -1;
+
+	if (!(flags & BATCH_DEFER_SYNC))
+		return write_file_durable(dir, name, data, len, mode, err);
+	if ((path = path_join(dir, name)) == NULL)
+		return xerr_nomem(err);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+	    mode);
+	if (fd == -1) {
+		xerr_set(err, XERR_TEMP, errno, "cannot create '%s'", path);
+	} else if (write_full(fd, data, len, path, err) == 0) {
+		if (close(fd) == 0)
+			rc = 0;
+		else
+			xerr_set(err, XERR_TEMP, errno, "cannot close '%s'",
+			    path);
+		fd = -1;
+	}
+	if (fd != -1)
+		close(fd);
+	free(path);
+	return rc;
+}
+
 static int
 write_manifest(const struct job *job, const char *dir, const char *ds,
-    struct batch_meta *m, struct xerr *err)
+    struct batch_meta *m, unsigned flags, struct xerr *err)
 {
 	char created[64];
 	struct buf b;
@@ -305,13 +339,14 @@ write_manifest(const struct job *job, const char *dir, const char *ds,
 		buf_release(&b);
 		return xerr_nomem(err);
 	}
-	rc = write_file_durable(dir, m->manifest, b.data, b.len, 0644, err);
+	rc = write_small(dir, m->manifest, b.data, b.len, 0644, flags, err);
 	buf_release(&b);
 	return rc;
 }
 
 static int
-write_meta(const char *dir, const struct batch_meta *m, struct xerr *err)
+write_meta(const char *dir, const struct batch_meta *m, unsigned flags,
+    struct xerr *err)
 {
 	struct buf b;
 	int rc;
@@ -323,7 +358,7 @@ write_meta(const char *dir, const struct batch_meta *m, struct xerr *err)
 		buf_release(&b);
 		return xerr_nomem(err);
 	}
-	rc = write_file_durable(dir, BATCH_META, b.data, b.len, 0600, err);
+	rc = write_small(dir, BATCH_META, b.data, b.len, 0600, flags, err);
 	buf_release(&b);
 	return rc;
 }
@@ -468,8 +503,9 @@ entry_name(const char *file, enum compress_kind kind, char *out, size_t size)
 int
 batch_produce(const struct job *job, bdate_t date, const char *dir,
     struct dbsession *db, struct batch_meta *meta, const struct log *lg,
-    struct xerr *err)
+    unsigned flags, struct xerr *err)
 {
+	int sync = !(flags & BATCH_DEFER_SYNC);
 	struct outfile of = { -1, NULL, { NULL }, 0 };
 	char *plain = NULL, *final = NULL, ds[BDATE_STRLEN];
 	char plain_name[300];
@@ -530,7 +566,7 @@ batch_produce(const struct job *job, bdate_t date, const char *dir,
 		goto out;
 	meta->records = (long long)writer_rows(p.w);
 	FAULT_POINT("send_after_write");
-	if (fsync_fd(of.fd, plain, err) == -1)
+	if (sync && fsync_fd(of.fd, plain, err) == -1)
 		goto out;
 	if (close(of.fd) == -1) {
 		of.fd = -1;
@@ -555,7 +591,7 @@ batch_produce(const struct job *job, bdate_t date, const char *dir,
 		if (compress_file(job->output.compress, plain, fd,
 		    entry_name(meta->file, job->output.compress, plain_name,
 		    sizeof(plain_name)), t0, err) == -1
-		    || fsync_fd(fd, final, err) == -1)
+		    || (sync && fsync_fd(fd, final, err) == -1))
 			goto out;
 		if (close(fd) == -1) {
 			fd = -1;
@@ -569,8 +605,8 @@ batch_produce(const struct job *job, bdate_t date, const char *dir,
 			goto out;
 	}
 	FAULT_POINT("send_after_fsync");
-	if (write_manifest(job, dir, ds, meta, err) == -1 ||
-	    write_meta(dir, meta, err) == -1)
+	if (write_manifest(job, dir, ds, meta, flags, err) == -1 ||
+	    write_meta(dir, meta, flags, err) == -1)
 		goto out;
 	rc = 0;
 out:

@@ -30,10 +30,17 @@ struct batch_meta {
  * Build the batch of date into dir (an empty directory).  Every file is
  * fsync'd; the directory itself is not.  db is the run's database
  * session for a postgresql or mysql source (may be NULL).
+ *
+ * BATCH_DEFER_SYNC in flags: nothing is fsync'd (the manifest and
+ * batch.meta are written straight under their names); the caller makes
+ * a group of batches durable at once (syncfs on an fd it opened before
+ * the group's first write) before anything renames dir into place, and
+ * discards dir if that sync fails.
  */
+#define BATCH_DEFER_SYNC	1u
 int batch_produce(const struct job *job, bdate_t date, const char *dir,
     struct dbsession *db, struct batch_meta *meta, const struct log *lg,
-    struct xerr *err);
+    unsigned flags, struct xerr *err);
 
 /* Read dir/batch.meta; -1 if it is missing or damaged. */
 int batch_meta_read(const char *dir, struct batch_meta *meta,

@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 #include "fsutil.h"
 #include "missing.h"
 #include "produce.h"
+#include "sendpool.h"
 #include "tz.h"
 
 struct run {
@@ -23,7 +25,7 @@ struct run {
 	const struct send_opts *o;
 	struct send_outcome *out;
 	const struct log *lg;
-	struct dest *dest;
+	struct sendpool *pool;	/* the run's connections */
 	struct dbsession db;	/* a database source's connection, for
 				 * every date of the run */
 };
@@ -401,7 +403,8 @@ produce(struct run *r, struct send_batch *b, int *refused, struct xerr *err)
 		return -1;
 	/* batch_produce() writes batch.meta last, durably: that fsync of
 	 * the directory covers every name in it. */
-	if (batch_produce(r->job, b->date, tmp, &r->db, &m, r->lg, err) == -1)
+	if (batch_produce(r->job, b->date, tmp, &r->db, &m, r->lg, 0, err) ==
+	    -1)
 		goto out;
 	/* Before anything of the old version goes: a refusal leaves the
 	 * spool and the ledger as they were. */
@@ -463,114 +466,6 @@ out:
 	return rc;
 }
 
-/*
- * Exponential backoff with jitter: retry_delay * 2^i, +-25%, at most a
- * minute; never shorter than a server's Retry-After (up to 10 minutes).
- */
-static void
-backoff(const struct job *job, int attempt, long retry_after_s)
-{
-	long long ms = job->upload.retry_delay_ms;
-	int i;
-
-	for (i = 0; i < attempt && ms < 3600 * 1000; i++)
-		ms *= 2;
-	if (ms > 0) {
-		long long j = ms / 4;
-		ms += j > 0 ? (long long)(random() % (2 * j + 1)) - j : 0;
-	}
-	if (ms > 60000)
-		ms = 60000;
-	if (retry_after_s > 0 && ms < retry_after_s * 1000LL)
-		ms = retry_after_s > 600 ? 600000 : retry_after_s * 1000LL;
-	if (ms > 0)
-		usleep((useconds_t)ms * 1000);
-}
-
-static int
-deliver(struct run *r, struct send_batch *b, struct xerr *err)
-{
-	char *out = NULL, *sent = NULL, ds[BDATE_STRLEN], rate[64];
-	struct log_kv kv = LOG_KV_NONE;
-	struct batch_meta m;
-	long long t0, ms;
-	int try, rc = -1, uploaded = 0;
-
-	bdate_format(b->date, ds);
-	out = spool_path(r->sp, r->job->name, "out", b->date);
-	sent = spool_path(r->sp, r->job->name, "sent", b->date);
-	if (out == NULL || sent == NULL) {
-		xerr_nomem(err);
-		goto done;
-	}
-	if (batch_meta_read(out, &m, err) == -1)
-		goto done;
-	t0 = mono_ms();
-	for (try = 0; ; try++) {
-		xerr_clear(err);
-		if (r->dest == NULL)
-			(void)dest_open(r->job, &r->dest, r->lg, err);
-		if (r->dest != NULL && dest_deliver(r->dest, out, &m, ds,
-		    r->lg, &uploaded, err) == 0)
-			break;
-		if (r->dest != NULL && err->cls == XERR_TEMP) {
-			/* A broken connection is not reused. */
-			dest_close(r->dest);
-			r->dest = NULL;
-		}
-		if (err->cls != XERR_TEMP || try >= r->job->upload.retries)
-			goto done;
-		log_event(r->lg, LOG_WARN, r->job->name, ds, "retry", NULL,
-		    "try %d of %d failed: %s", try + 1,
-		    r->job->upload.retries + 1, err->msg);
-		backoff(r->job, try, err->retry_after_s);
-	}
-	ms = mono_ms() - t0;
-	FAULT_POINT("send_before_sent_move");
-	/* Once delivered, the batch moves to sent/; a crash before the
-	 * ledger update is repaired by reconcile(). */
-	if (discard_dir(r, sent, err) == -1 ||
-	    rename_commit(out, sent, err) == -1)
-		goto done;
-	FAULT_POINT("send_before_sent_commit");
-	b->attempts++;
-	snprintf(b->state, sizeof(b->state), "%s", ST_SENT);
-	b->last_error[0] = '\0';
-	/* One commit (one fsync) for the state and the attempt. */
-	if (ledger_begin(r->l, err) == -1)
-		goto done;
-	if (ledger_send_put(r->l, b, err) == -1 ||
-	    ledger_attempt_add(r->l, r->job->name, "send", b->date, NULL,
-	    err) == -1 || ledger_commit(r->l, err) == -1) {
-		ledger_rollback(r->l);
-		goto done;
-	}
-	r->out->sent++;
-	kv.file = m.file;
-	kv.records = m.records;
-	kv.bytes = m.bytes;
-	kv.duration_ms = ms;
-	if (!uploaded) {
-		log_event(r->lg, LOG_INFO, r->job->name, ds, "sent", &kv,
-		    "already at %s with the same bytes", r->job->upload.url);
-	} else {
-		double bps = (double)m.bytes * 1000.0 / (double)(ms > 0 ? ms :
-		    1);
-
-		if (bps >= 1e6)
-			snprintf(rate, sizeof(rate), "%.1f MB/s", bps / 1e6);
-		else
-			snprintf(rate, sizeof(rate), "%.1f kB/s", bps / 1e3);
-		log_event(r->lg, LOG_INFO, r->job->name, ds, "sent", &kv,
-		    "delivered to %s at %s", r->job->upload.url, rate);
-	}
-	rc = 0;
-done:
-	free(out);
-	free(sent);
-	return rc;
-}
-
 static void
 dry_run(struct run *r, struct send_batch *b, int need_produce)
 {
@@ -587,7 +482,8 @@ dry_run(struct run *r, struct send_batch *b, int need_produce)
 		return;
 	}
 	if (spool_tmpdir(r->sp, r->job->name, "dry-run", &tmp, &err) == -1 ||
-	    batch_produce(r->job, b->date, tmp, &r->db, &m, r->lg, &err) == -1) {
+	    batch_produce(r->job, b->date, tmp, &r->db, &m, r->lg, 0, &err) ==
+	    -1) {
 		printf("%s %s: would fail to produce: %s\n", r->job->name, ds,
 		    err.msg);
 		r->out->failed++;
@@ -614,95 +510,83 @@ dry_run(struct run *r, struct send_batch *b, int need_produce)
 	free(tmp);
 }
 
-/* The batch of date, rebuilt or not; reset: a fresh count of attempts. */
-static int
-do_batch(struct run *r, bdate_t date, int rebuild, int reset,
-    struct xerr *err)
-{
+/* --- groups of batches ----------------------------------------------- */
+
+/*
+ * A run works on its dates in groups (xfer.job(5), "Group commit"): the
+ * group's batches are built in tmp/ with no fsync each, made durable
+ * together by one syncfs(2), renamed into out/ with one fsync of out/,
+ * and recorded as produced in one ledger transaction; only then does
+ * any of them go to the connections (sendpool.c).  While they upload,
+ * the next group is built.  Once all of a group's deliveries are done,
+ * its batches move to sent/ with one fsync of sent/ and are recorded as
+ * sent in one transaction.  A crash at any step leaves what reconcile()
+ * knows: tmp/ is emptied, a batch in out/ the ledger lacks is recovered
+ * as produced, one in sent/ as sent.  A failed sync fails the whole
+ * group: each of its batches is discarded and built anew by a later
+ * run, never delivered.  A group with one batch to build takes the
+ * batch's own fsyncs (produce()), as a run of one date always did.
+ */
+#define GROUP_FIRST	8	/* dates in the first group, doubled... */
+#define GROUP_MAX	64	/* ...up to this */
+
+enum stage {
+	IT_DONE,	/* nothing more in this run (skipped, failed, sent) */
+	IT_PRODUCE,	/* to build */
+	IT_BUILT,	/* built in it->tmp, not durable yet */
+	IT_RENAMED,	/* durable, in out/DATE; the ledger not told yet */
+	IT_READY,	/* in out/DATE, recorded: to deliver */
+	IT_SUBMITTED,	/* with the connections */
+	IT_DELIVERED,	/* at the destination, still in out/DATE */
+	IT_MOVED	/* in sent/DATE; the ledger not told yet */
+};
+
+struct item {
+	bdate_t date;
 	char ds[BDATE_STRLEN];
 	struct send_batch b;
-	struct xerr e;
-	int found, need_produce, refused;
+	enum stage stage;
+	char *tmp;		/* IT_BUILT */
+	char *out;		/* out/DATE, once submitted */
+	struct batch_meta m;	/* IT_BUILT, IT_RENAMED */
+	long long t0;		/* when its production started */
+	struct pool_item pi;
+};
 
-	if (ledger_send_get(r->l, r->job->name, date, &b, &found, err) == -1)
-		return -1;
-	need_produce = rebuild || !found || b.file[0] == '\0';
-	if (r->o->dry_run) {
-		dry_run(r, &b, need_produce);
-		return 0;
-	}
-	if (reset)
-		b.attempts = 0;
-	xerr_clear(&e);
-	if (need_produce && produce(r, &b, &refused, &e) == -1) {
-		if (refused && strcmp(b.state, ST_SENT) == 0) {
-			/* The partner keeps the sent version, and the
-			 * ledger's row keeps describing it. */
-			bdate_format(date, ds);
-			r->out->failed++;
-			log_event(r->lg, LOG_ERROR, r->job->name, ds,
-			    "refused", NULL, "%s", e.msg);
-			if (ledger_attempt_add(r->l, r->job->name, "send",
-			    date, e.msg, &e) == -1)
-				log_event(r->lg, LOG_ERROR, r->job->name, ds,
-				    "ledger", NULL, "%s", e.msg);
-			return 0;
-		}
-		/* A failed production leaves no file to resend, and its
-		 * figures are not those of an earlier version. */
-		b.file[0] = '\0';
-		b.sha256[0] = '\0';
-		b.records = -1;
-		b.bytes = -1;
-		record_failure(r, &b, &e, "producing the batch", 0);
-		return 0;
-	}
-	if (deliver(r, &b, &e) == -1)
-		record_failure(r, &b, &e, "delivering the batch", 1);
-	return 0;
+struct group {
+	struct item *v;
+	size_t n, cap;
+};
+
+/* How a run picks its dates. */
+enum pick { PICK_DATES, PICK_RERUN, PICK_DUE };
+
+/* A failed production leaves no file to resend, and its figures are not
+ * those of an earlier version. */
+static void
+production_failed(struct run *r, struct item *it, const struct xerr *e)
+{
+	it->b.file[0] = '\0';
+	it->b.sha256[0] = '\0';
+	it->b.records = -1;
+	it->b.bytes = -1;
+	record_failure(r, &it->b, e, "producing the batch", 0);
+	it->stage = IT_DONE;
 }
 
-/* rerun: the failed and held batches of date (and sent ones with force). */
-static int
-rerun_batch(struct run *r, bdate_t date, struct xerr *err)
+/* check_replace() said no: the partner keeps the sent version, and the
+ * ledger's row keeps describing it. */
+static void
+production_refused(struct run *r, struct item *it, struct xerr *e)
 {
-	char ds[BDATE_STRLEN];
-	struct send_batch b;
-	int found;
-
-	bdate_format(date, ds);
-	if (ledger_send_get(r->l, r->job->name, date, &b, &found, err) == -1)
-		return -1;
-	if (!found || (strcmp(b.state, ST_SENT) == 0 && !r->o->force)) {
-		log_event(r->lg, LOG_INFO, r->job->name, ds, "rerun-skip", NULL,
-		    "%s", !found ? "no batch recorded for this date; use "
-		    "`xfer send --date` to make one" : "already sent; "
-		    "--force sends it again");
-		r->out->skipped++;
-		return 0;
-	}
-	log_event(r->lg, LOG_INFO, r->job->name, ds, "rerun", NULL,
-	    "redoing the %s batch%s", b.state, r->o->regenerate ?
-	    " from the source" : "");
-	if (strcmp(b.state, ST_SENT) == 0 && !r->o->regenerate &&
-	    !r->o->dry_run) {
-		/* Sent again as it was: back to out/ for deliver(). */
-		char *out = spool_path(r->sp, r->job->name, "out", date);
-		char *sent = spool_path(r->sp, r->job->name, "sent", date);
-		int rc = out && sent ? rename_durable(sent, out, err) :
-		    xerr_nomem(err);
-
-		free(out);
-		free(sent);
-		if (rc == -1) {
-			/* The spooled file is gone: rebuild instead. */
-			log_event(r->lg, LOG_WARN, r->job->name, ds,
-			    "spool-missing", NULL, "%s; rebuilding from the "
-			    "source", err->msg);
-			return do_batch(r, date, 1, 1, err);
-		}
-	}
-	return do_batch(r, date, r->o->regenerate, 1, err);
+	r->out->failed++;
+	log_event(r->lg, LOG_ERROR, r->job->name, it->ds, "refused", NULL,
+	    "%s", e->msg);
+	if (ledger_attempt_add(r->l, r->job->name, "send", it->date, e->msg,
+	    e) == -1)
+		log_event(r->lg, LOG_ERROR, r->job->name, it->ds, "ledger",
+		    NULL, "%s", e->msg);
+	it->stage = IT_DONE;
 }
 
 /* Is date due for an automatic (catch-up) run? */
@@ -735,18 +619,623 @@ due(struct run *r, bdate_t date, struct xerr *err)
 	return 0;
 }
 
+/*
+ * rerun: the failed and held batches of date (and sent ones with force).
+ * 0 with *rebuild set, 1: skipped, -1 on error.
+ */
+static int
+rerun_pick(struct run *r, bdate_t date, int *rebuild, struct xerr *err)
+{
+	char ds[BDATE_STRLEN];
+	struct send_batch b;
+	int found;
+
+	bdate_format(date, ds);
+	*rebuild = r->o->regenerate;
+	if (ledger_send_get(r->l, r->job->name, date, &b, &found, err) == -1)
+		return -1;
+	if (!found || (strcmp(b.state, ST_SENT) == 0 && !r->o->force)) {
+		log_event(r->lg, LOG_INFO, r->job->name, ds, "rerun-skip", NULL,
+		    "%s", !found ? "no batch recorded for this date; use "
+		    "`xfer send --date` to make one" : "already sent; "
+		    "--force sends it again");
+		r->out->skipped++;
+		return 1;
+	}
+	log_event(r->lg, LOG_INFO, r->job->name, ds, "rerun", NULL,
+	    "redoing the %s batch%s", b.state, r->o->regenerate ?
+	    " from the source" : "");
+	if (strcmp(b.state, ST_SENT) == 0 && !r->o->regenerate &&
+	    !r->o->dry_run) {
+		/* Sent again as it was: back to out/ for delivery. */
+		char *out = spool_path(r->sp, r->job->name, "out", date);
+		char *sent = spool_path(r->sp, r->job->name, "sent", date);
+		int rc = out && sent ? rename_durable(sent, out, err) :
+		    xerr_nomem(err);
+
+		free(out);
+		free(sent);
+		if (rc == -1) {
+			/* The spooled file is gone: rebuild instead. */
+			log_event(r->lg, LOG_WARN, r->job->name, ds,
+			    "spool-missing", NULL, "%s; rebuilding from the "
+			    "source", err->msg);
+			*rebuild = 1;
+		}
+	}
+	return 0;
+}
+
+/* What the run does with it->date: it->stage IT_DONE, IT_PRODUCE or
+ * IT_READY.  -1 only when the ledger cannot be read or written. */
+static int
+pick(struct run *r, struct item *it, enum pick how, bdate_t current,
+    struct xerr *err)
+{
+	int found, rebuild = 0, reset = 1, k;
+
+	it->stage = IT_DONE;
+	bdate_format(it->date, it->ds);
+	if (how == PICK_RERUN) {
+		if ((k = rerun_pick(r, it->date, &rebuild, err)) != 0)
+			return k == 1 ? 0 : -1;
+	} else if (how == PICK_DATES) {
+		rebuild = 1;
+	} else {
+		reset = 0;
+		if ((k = due(r, it->date, err)) == -1)
+			return -1;
+		if (k == 0) {
+			if (it->date == current)
+				log_event(r->lg, LOG_INFO, r->job->name,
+				    it->ds, "up-to-date", NULL, "the current "
+				    "batch is not due (already sent or held); "
+				    "`xfer status %s` shows it", r->job->name);
+			return 0;
+		}
+	}
+	if (ledger_send_get(r->l, r->job->name, it->date, &it->b, &found,
+	    err) == -1)
+		return -1;
+	k = rebuild || !found || it->b.file[0] == '\0';
+	if (r->o->dry_run) {
+		dry_run(r, &it->b, k);
+		return 0;
+	}
+	if (reset)
+		it->b.attempts = 0;
+	it->stage = k ? IT_PRODUCE : IT_READY;
+	return 0;
+}
+
+/* The one batch of a group to build: with its own fsyncs. */
+static void
+produce_one(struct run *r, struct item *it)
+{
+	struct xerr e;
+	int refused;
+
+	xerr_clear(&e);
+	if (produce(r, &it->b, &refused, &e) == 0)
+		it->stage = IT_READY;
+	else if (refused && strcmp(it->b.state, ST_SENT) == 0)
+		production_refused(r, it, &e);
+	else
+		production_failed(r, it, &e);
+}
+
+static void
+drop_tmp(struct item *it)
+{
+	struct xerr e2;
+
+	if (it->tmp != NULL)
+		remove_tree(it->tmp, &e2);
+	free(it->tmp);
+	it->tmp = NULL;
+}
+
+/* Each batch of g at stage from fails with e (its files removed). */
+static void
+fail_stage(struct run *r, struct group *g, enum stage from,
+    const struct xerr *e)
+{
+	struct xerr e2;
+	char *out;
+	size_t i;
+
+	for (i = 0; i < g->n; i++) {
+		struct item *it = &g->v[i];
+
+		if (it->stage != from)
+			continue;
+		drop_tmp(it);
+		if (from == IT_RENAMED && (out = spool_path(r->sp,
+		    r->job->name, "out", it->date)) != NULL) {
+			/* Its rename may not survive a power cut, and
+			 * reconcile() would take it for a good batch. */
+			remove_tree(out, &e2);
+			free(out);
+		}
+		production_failed(r, it, e);
+	}
+}
+
+/* Build the group's batches (IT_PRODUCE) into out/, durably, recorded:
+ * IT_READY, or IT_DONE with the failure recorded. */
+static void
+produce_group(struct run *r, struct group *g)
+{
+	char *tmpdir = NULL, *outdir = NULL, *out, *sent;
+	struct log_kv kv;
+	struct xerr e;
+	size_t i, n = 0;
+	int fd = -1, refused;
+
+	for (i = 0; i < g->n; i++)
+		n += g->v[i].stage == IT_PRODUCE;
+	if (n == 0)
+		return;
+	if (n == 1) {
+		for (i = 0; i < g->n; i++)
+			if (g->v[i].stage == IT_PRODUCE)
+				produce_one(r, &g->v[i]);
+		return;
+	}
+	xerr_clear(&e);
+	tmpdir = spool_path(r->sp, r->job->name, "tmp", -1);
+	outdir = spool_path(r->sp, r->job->name, "out", -1);
+	if (tmpdir == NULL || outdir == NULL) {
+		xerr_nomem(&e);
+		fail_stage(r, g, IT_PRODUCE, &e);
+		goto out;
+	}
+	/* Opened before the first write: syncfs() reports any write-back
+	 * error of the file system since (Linux 5.8 and later). */
+	if ((fd = open(tmpdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
+		xerr_set(&e, XERR_TEMP, errno, "cannot open directory '%s'",
+		    tmpdir);
+		fail_stage(r, g, IT_PRODUCE, &e);
+		goto out;
+	}
+	for (i = 0; i < g->n; i++) {
+		struct item *it = &g->v[i];
+
+		if (it->stage != IT_PRODUCE)
+			continue;
+		it->t0 = mono_ms();
+		xerr_clear(&e);
+		if (spool_tmpdir(r->sp, r->job->name, it->ds, &it->tmp,
+		    &e) == -1 || batch_produce(r->job, it->date, it->tmp,
+		    &r->db, &it->m, r->lg, BATCH_DEFER_SYNC, &e) == -1) {
+			drop_tmp(it);
+			production_failed(r, it, &e);
+			continue;
+		}
+		/* Before anything of the old version goes. */
+		if (check_replace(r, &it->b, &it->m, &refused, &e) == -1) {
+			drop_tmp(it);
+			if (refused && strcmp(it->b.state, ST_SENT) == 0)
+				production_refused(r, it, &e);
+			else
+				production_failed(r, it, &e);
+			continue;
+		}
+		it->stage = IT_BUILT;
+	}
+	FAULT_POINT("group_before_sync");
+	if (syncfs(fd) == -1) {
+		/* What the page cache held may be lost: nothing of the group
+		 * is trusted, each batch is built anew. */
+		xerr_set(&e, XERR_TEMP, errno, "cannot make the batches built "
+		    "in '%s' durable (syncfs)", tmpdir);
+		fail_stage(r, g, IT_BUILT, &e);
+		goto out;
+	}
+	FAULT_POINT("group_after_sync");
+	for (i = 0; i < g->n; i++) {
+		struct item *it = &g->v[i];
+
+		if (it->stage != IT_BUILT)
+			continue;
+		xerr_clear(&e);
+		if ((out = spool_path(r->sp, r->job->name, "out", it->date)) ==
+		    NULL) {
+			xerr_nomem(&e);
+			drop_tmp(it);
+			production_failed(r, it, &e);
+			continue;
+		}
+		/* A rebuild replaces what was there (see produce()). */
+		if (discard_dir(r, out, &e) == -1) {
+			drop_tmp(it);
+			production_failed(r, it, &e);
+		} else if (rename(it->tmp, out) == -1) {
+			xerr_set(&e, XERR_TEMP, errno, "cannot rename '%s' to "
+			    "'%s'", it->tmp, out);
+			drop_tmp(it);
+			production_failed(r, it, &e);
+		} else {
+			free(it->tmp);
+			it->tmp = NULL;
+			it->stage = IT_RENAMED;
+		}
+		free(out);
+	}
+	xerr_clear(&e);
+	if (fsync_dir(outdir, &e) == -1) {
+		xerr_prefix(&e, "cannot make the group's batches in '%s' "
+		    "durable", outdir);
+		fail_stage(r, g, IT_RENAMED, &e);
+		goto out;
+	}
+	FAULT_POINT("send_after_out_rename");
+	for (i = 0; i < g->n; i++) {
+		struct item *it = &g->v[i];
+
+		if (it->stage != IT_RENAMED)
+			continue;
+		xerr_clear(&e);
+		sent = spool_path(r->sp, r->job->name, "sent", it->date);
+		if (sent == NULL)
+			xerr_nomem(&e);
+		if (sent == NULL || discard_dir(r, sent, &e) == -1) {
+			/* out/DATE stays: the next run recovers it. */
+			production_failed(r, it, &e);
+		}
+		free(sent);
+	}
+	/* One transaction (one fsync) for the group's rows. */
+	xerr_clear(&e);
+	if (ledger_begin(r->l, &e) == -1) {
+		fail_stage(r, g, IT_RENAMED, &e);
+		goto out;
+	}
+	for (i = 0; i < g->n; i++) {
+		struct item *it = &g->v[i];
+		struct send_batch *b = &it->b;
+
+		if (it->stage != IT_RENAMED)
+			continue;
+		snprintf(b->state, sizeof(b->state), "%s", ST_PRODUCED);
+		snprintf(b->file, sizeof(b->file), "%s", it->m.file);
+		snprintf(b->sha256, sizeof(b->sha256), "%s", it->m.sha256);
+		b->bytes = it->m.bytes;
+		b->records = it->m.records;
+		b->last_error[0] = '\0';
+		if (ledger_send_put(r->l, b, &e) == -1)
+			break;
+	}
+	if (i < g->n || ledger_commit(r->l, &e) == -1) {
+		ledger_rollback(r->l);
+		/* out/DATE stays: the next run recovers it. */
+		for (i = 0; i < g->n; i++)
+			if (g->v[i].stage == IT_RENAMED)
+				production_failed(r, &g->v[i], &e);
+		goto out;
+	}
+	FAULT_POINT("send_after_produced_commit");
+	for (i = 0; i < g->n; i++) {
+		struct item *it = &g->v[i];
+
+		if (it->stage != IT_RENAMED)
+			continue;
+		kv = (struct log_kv)LOG_KV_NONE;
+		kv.file = it->m.file;
+		kv.records = it->m.records;
+		kv.bytes = it->m.bytes;
+		kv.duration_ms = mono_ms() - it->t0;
+		log_event(r->lg, LOG_INFO, r->job->name, it->ds, "produced",
+		    &kv, "%s", "");
+		it->stage = IT_READY;
+	}
+out:
+	for (i = 0; i < g->n; i++)
+		drop_tmp(&g->v[i]);
+	if (fd != -1)
+		close(fd);
+	free(tmpdir);
+	free(outdir);
+}
+
+/* Hand the group's IT_READY batches to the connections. */
+static void
+submit_group(struct run *r, struct group *g)
+{
+	size_t i;
+
+	for (i = 0; i < g->n; i++) {
+		struct item *it = &g->v[i];
+
+		if (it->stage != IT_READY)
+			continue;
+		xerr_clear(&it->pi.err);
+		if ((it->out = spool_path(r->sp, r->job->name, "out",
+		    it->date)) == NULL)
+			xerr_nomem(&it->pi.err);
+		/* A batch built in this group brings its batch.meta along;
+		 * one from an earlier run is read from the spool. */
+		if (it->out != NULL && it->m.file[0] != '\0')
+			it->pi.m = it->m;
+		else if (it->out != NULL && batch_meta_read(it->out,
+		    &it->pi.m, &it->pi.err) == -1) {
+			free(it->out);
+			it->out = NULL;
+		}
+		if (it->out == NULL) {
+			record_failure(r, &it->b, &it->pi.err,
+			    "delivering the batch", 1);
+			it->stage = IT_DONE;
+			continue;
+		}
+		it->pi.dir = it->out;
+		memcpy(it->pi.date, it->ds, sizeof(it->pi.date));
+		sendpool_submit(r->pool, &it->pi);
+		it->stage = IT_SUBMITTED;
+	}
+}
+
+static int
+group_pending(const struct group *g)
+{
+	size_t i;
+
+	for (i = 0; i < g->n; i++)
+		if (g->v[i].stage == IT_SUBMITTED)
+			return 1;
+	return 0;
+}
+
+static void
+log_sent(struct run *r, const struct item *it)
+{
+	struct log_kv kv = LOG_KV_NONE;
+	const struct batch_meta *m = &it->pi.m;
+	long long ms = it->pi.ms;
+	char rate[64];
+
+	kv.file = m->file;
+	kv.records = m->records;
+	kv.bytes = m->bytes;
+	kv.duration_ms = ms;
+	if (!it->pi.uploaded) {
+		log_event(r->lg, LOG_INFO, r->job->name, it->ds, "sent", &kv,
+		    "already at %s with the same bytes", r->job->upload.url);
+		return;
+	}
+	double bps = (double)m->bytes * 1000.0 / (double)(ms > 0 ? ms : 1);
+
+	if (bps >= 1e6)
+		snprintf(rate, sizeof(rate), "%.1f MB/s", bps / 1e6);
+	else
+		snprintf(rate, sizeof(rate), "%.1f kB/s", bps / 1e3);
+	log_event(r->lg, LOG_INFO, r->job->name, it->ds, "sent", &kv,
+	    "delivered to %s at %s", r->job->upload.url, rate);
+}
+
+/* Each batch of g at stage from failed delivering with e. */
+static void
+fail_delivered(struct run *r, struct group *g, enum stage from,
+    const struct xerr *e)
+{
+	size_t i;
+
+	for (i = 0; i < g->n; i++)
+		if (g->v[i].stage == from) {
+			record_failure(r, &g->v[i].b, e,
+			    "delivering the batch", 1);
+			g->v[i].stage = IT_DONE;
+		}
+}
+
+/*
+ * Wait for the group's deliveries, move the delivered batches to sent/
+ * and record them, all in one fsync of sent/ and one transaction.  A
+ * crash before the commit is repaired by reconcile(): a batch still in
+ * out/ is delivered again (the same bytes count as sent), one in sent/
+ * is recorded as sent.
+ */
+static void
+finish_group(struct run *r, struct group *g)
+{
+	char *sentdir = NULL, *sent;
+	struct xerr e;
+	size_t i, n = 0;
+
+	for (i = 0; i < g->n; i++) {
+		struct item *it = &g->v[i];
+
+		if (it->stage != IT_SUBMITTED)
+			continue;
+		sendpool_wait(r->pool, &it->pi);
+		FAULT_POINT("group_delivered");
+		if (it->pi.rc == -1) {
+			record_failure(r, &it->b, &it->pi.err,
+			    "delivering the batch", 1);
+			it->stage = IT_DONE;
+		} else {
+			it->stage = IT_DELIVERED;
+			n++;
+		}
+	}
+	if (n == 0)
+		return;
+	FAULT_POINT("send_before_sent_move");
+	xerr_clear(&e);
+	if ((sentdir = spool_path(r->sp, r->job->name, "sent", -1)) == NULL) {
+		xerr_nomem(&e);
+		fail_delivered(r, g, IT_DELIVERED, &e);
+		return;
+	}
+	for (i = 0; i < g->n; i++) {
+		struct item *it = &g->v[i];
+
+		if (it->stage != IT_DELIVERED)
+			continue;
+		xerr_clear(&e);
+		if ((sent = spool_path(r->sp, r->job->name, "sent",
+		    it->date)) == NULL)
+			xerr_nomem(&e);
+		if (sent == NULL || discard_dir(r, sent, &e) == -1) {
+			record_failure(r, &it->b, &e, "delivering the batch",
+			    1);
+			it->stage = IT_DONE;
+		} else if (rename(it->out, sent) == -1) {
+			xerr_set(&e, XERR_TEMP, errno, "cannot rename '%s' to "
+			    "'%s'", it->out, sent);
+			record_failure(r, &it->b, &e, "delivering the batch",
+			    1);
+			it->stage = IT_DONE;
+		} else {
+			it->stage = IT_MOVED;
+		}
+		free(sent);
+	}
+	/* out/ is not synced: after a power cut a batch seen in both is
+	 * resolved by reconcile(), as with rename_commit(). */
+	xerr_clear(&e);
+	if (fsync_dir(sentdir, &e) == -1) {
+		fail_delivered(r, g, IT_MOVED, &e);
+		free(sentdir);
+		return;
+	}
+	free(sentdir);
+	FAULT_POINT("send_before_sent_commit");
+	/* One commit (one fsync) for the states and the attempts. */
+	if (ledger_begin(r->l, &e) == -1) {
+		fail_delivered(r, g, IT_MOVED, &e);
+		return;
+	}
+	for (i = 0; i < g->n; i++) {
+		struct send_batch *b = &g->v[i].b;
+
+		if (g->v[i].stage != IT_MOVED)
+			continue;
+		b->attempts++;
+		snprintf(b->state, sizeof(b->state), "%s", ST_SENT);
+		b->last_error[0] = '\0';
+		if (ledger_send_put(r->l, b, &e) == -1 ||
+		    ledger_attempt_add(r->l, r->job->name, "send", b->date,
+		    NULL, &e) == -1)
+			break;
+	}
+	if (i < g->n || ledger_commit(r->l, &e) == -1) {
+		ledger_rollback(r->l);
+		for (i = 0; i < g->n; i++)
+			if (g->v[i].stage == IT_MOVED &&
+			    strcmp(g->v[i].b.state, ST_SENT) == 0)
+				g->v[i].b.attempts--;
+		fail_delivered(r, g, IT_MOVED, &e);
+		return;
+	}
+	for (i = 0; i < g->n; i++)
+		if (g->v[i].stage == IT_MOVED) {
+			r->out->sent++;
+			log_sent(r, &g->v[i]);
+			g->v[i].stage = IT_DONE;
+		}
+}
+
+static void
+group_clear(struct group *g)
+{
+	size_t i;
+
+	for (i = 0; i < g->n; i++) {
+		drop_tmp(&g->v[i]);
+		free(g->v[i].out);
+	}
+	g->n = 0;
+}
+
+/*
+ * Every date of lo..hi, picked as how says, in groups; while the
+ * connections deliver one group, the next is built.
+ */
+static int
+run_dates(struct run *r, bdate_t lo, bdate_t hi, enum pick how,
+    bdate_t current, struct xerr *err)
+{
+	struct group g[2] = { { NULL, 0, 0 }, { NULL, 0, 0 } };
+	size_t size = GROUP_FIRST;
+	struct group *c, *prev = NULL;
+	int rc = -1, cur = 0;
+	bdate_t d = lo;
+
+	while (d <= hi) {
+		c = &g[cur];
+		if (c->cap < size) {
+			free(c->v);
+			if ((c->v = calloc(size, sizeof(*c->v))) == NULL) {
+				c->cap = 0;
+				xerr_nomem(err);
+				goto out;
+			}
+			c->cap = size;
+		}
+		for (c->n = 0; d <= hi && c->n < c->cap; d++) {
+			struct item *it = &c->v[c->n];
+
+			memset(it, 0, sizeof(*it));
+			it->date = d;
+			c->n++;
+			if (pick(r, it, how, current, err) == -1)
+				goto out;
+		}
+		produce_group(r, c);
+		submit_group(r, c);
+		if (prev != NULL) {
+			/* Built the next while these uploaded. */
+			finish_group(r, prev);
+			group_clear(prev);
+			prev = NULL;
+		}
+		if (sendpool_threads(r->pool) == 0) {
+			/* One connection, or one batch so far: delivered in
+			 * this thread, nothing to overlap. */
+			finish_group(r, c);
+			group_clear(c);
+		} else {
+			prev = c;
+			cur = 1 - cur;
+		}
+		if (size < GROUP_MAX)
+			size *= 2;
+	}
+	rc = 0;
+out:
+	/* Whatever was handed over is delivered and recorded, even when a
+	 * later date could not be worked on. */
+	for (cur = 0; cur < 2; cur++) {
+		if (group_pending(&g[cur]))
+			finish_group(r, &g[cur]);
+		group_clear(&g[cur]);
+		free(g[cur].v);
+	}
+	return rc;
+}
+
 int
 send_job_run(const struct job *job, const struct spool *sp,
     struct ledger *l, const struct send_opts *o, struct send_outcome *out,
     const struct log *lg, struct xerr *err)
 {
 	struct run r = { job, sp, l, o, out, lg, NULL, { NULL, NULL } };
-	bdate_t today, current, first, d, lo;
+	bdate_t today, current, first, lo;
 	int lockfd = -1, rc = -1, found, k;
+	struct log run_lg;
+	struct tz_pin pin;
 
 	memset(out, 0, sizeof(*out));
 	if (tz_use(job->timezone, err) == -1)
 		return -1;
+	if (lg != NULL) {
+		/* The delivery threads log too: no TZ switching (tz.h). */
+		tz_pin_system(&pin, time(NULL));
+		run_lg = *lg;
+		run_lg.pinned_zone = &pin;
+		r.lg = &run_lg;
+	}
 	if (!o->lock_held) {
 		if ((k = spool_lock(sp, job->name, &lockfd, err)) == -1)
 			return -1;
@@ -755,22 +1244,18 @@ send_job_run(const struct job *job, const struct spool *sp,
 			return 0;
 		}
 	}
+	if ((r.pool = sendpool_new(job, r.lg, job->upload.connections)) ==
+	    NULL) {
+		xerr_nomem(err);
+		goto done;
+	}
 	if (spool_job_prepare(sp, job->name, err) == -1)
 		goto done;
 	if (!o->dry_run && reconcile(&r, err) == -1)
 		goto done;
-	if (o->rerun) {
-		for (d = o->from; d <= o->to; d++)
-			if (rerun_batch(&r, d, err) == -1)
-				goto done;
-		rc = 0;
-		goto done;
-	}
-	if (o->explicit_dates) {
-		for (d = o->from; d <= o->to; d++)
-			if (do_batch(&r, d, 1, 1, err) == -1)
-				goto done;
-		rc = 0;
+	if (o->rerun || o->explicit_dates) {
+		rc = run_dates(&r, o->from, o->to, o->rerun ? PICK_RERUN :
+		    PICK_DATES, -1, err);
 		goto done;
 	}
 	today = tz_date_of(o->now);
@@ -780,26 +1265,13 @@ send_job_run(const struct job *job, const struct spool *sp,
 	lo = current - job->catch_up_days;
 	if (!found || first > lo)
 		lo = found && first < current ? first : current;
-	for (d = lo; d <= current; d++) {
-		if ((k = due(&r, d, err)) == -1)
-			goto done;
-		if (k == 1 && do_batch(&r, d, 0, 0, err) == -1)
-			goto done;
-		if (k == 0 && d == current) {
-			char ds[BDATE_STRLEN];
-
-			bdate_format(d, ds);
-			log_event(lg, LOG_INFO, job->name, ds, "up-to-date",
-			    NULL, "the current batch is not due (already "
-			    "sent or held); `xfer status %s` shows it",
-			    job->name);
-		}
-	}
+	if (run_dates(&r, lo, current, PICK_DUE, current, err) == -1)
+		goto done;
 	/* Dates older than the window with no batch: never silently. */
-	missing_send_report(l, job, o->now, o->dry_run, lg);
+	missing_send_report(l, job, o->now, o->dry_run, r.lg);
 	rc = 0;
 done:
-	dest_close(r.dest);
+	sendpool_free(r.pool);
 	dbsession_close(&r.db);
 	spool_unlock(lockfd);
 	return rc;

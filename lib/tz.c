@@ -140,6 +140,43 @@ tz_system_time(time_t t, struct tm *tm)
 	free(keep);
 }
 
+void
+tz_pin_system(struct tz_pin *pin, time_t now)
+{
+	time_t lo = now, hi = now + 2 * 86400, mid;
+	struct tm tm;
+
+	tz_system_time(lo, &tm);
+	pin->off_before = tm.tm_gmtoff;
+	tz_system_time(hi, &tm);
+	pin->off_after = tm.tm_gmtoff;
+	pin->change = hi;
+	if (pin->off_after == pin->off_before)
+		return;
+	/* One change in two days at most: find its first second. */
+	while (hi - lo > 1) {
+		mid = lo + (hi - lo) / 2;
+		tz_system_time(mid, &tm);
+		if (tm.tm_gmtoff == pin->off_before)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	pin->change = hi;
+}
+
+void
+tz_pinned_time(const struct tz_pin *pin, time_t t, struct tm *tm)
+{
+	long off = t < pin->change ? pin->off_before : pin->off_after;
+	time_t local = t + off;
+
+	gmtime_r(&local, tm);
+	tm->tm_gmtoff = off;
+	tm->tm_isdst = -1;
+	tm->tm_zone = NULL;
+}
+
 static bdate_t
 floor_div_day(time_t t)
 {

@@ -25,6 +25,20 @@ int tz_use(const char *zone, struct xerr *err);
  * whatever zone tz_use() set since. */
 void tz_system_time(time_t t, struct tm *tm);
 
+/*
+ * tz_system_time() switches TZ back and forth when a job's zone is in
+ * force, which other threads must never see: a run that starts threads
+ * pins the system zone's UTC offsets first (from now on, with the next
+ * change of offset found within two days) and formats its times with
+ * tz_pinned_time(), which reads no process state.
+ */
+struct tz_pin {
+	time_t change;		/* first second of off_after */
+	long off_before, off_after;	/* seconds east of UTC */
+};
+void tz_pin_system(struct tz_pin *pin, time_t now);
+void tz_pinned_time(const struct tz_pin *pin, time_t t, struct tm *tm);
+
 /* The date of instant t in the current zone. */
 bdate_t tz_date_of(time_t t);
 

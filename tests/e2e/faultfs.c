@@ -11,8 +11,9 @@
  *   FAULT_EACCES_PREFIX=DIR  opening anything under DIR fails with EACCES
  *                            (an unreadable input, even for root)
  *   FAULT_EIO_FSYNC_PREFIX=DIR  fsync/fdatasync of a file or directory
- *                            under DIR fails with EIO (the data may be
- *                            lost: PostgreSQL's "fsyncgate")
+ *                            under DIR, or syncfs of an fd under DIR,
+ *                            fails with EIO (the data may be lost:
+ *                            PostgreSQL's "fsyncgate")
  *   FAULT_EIO_FSYNC_NTH=N    with the above: only the N-th such call of
  *                            the process fails (1 = the first)
  *   FAULT_EXDEV_PREFIX=DIR   DIR is another file system: rename,
@@ -424,10 +425,13 @@ fsync_fault(const char *call, int fd)
 	static unsigned long calls;
 	const char *nth = getenv("FAULT_EIO_FSYNC_NTH");
 
+	unsigned long nth_call;
+
 	if (!fd_under("FAULT_EIO_FSYNC_PREFIX", fd))
 		return 0;
-	calls++;
-	if (nth != NULL && *nth != '\0' && strtoul(nth, NULL, 10) != calls)
+	/* Delivery threads may fsync at once (a local destination). */
+	nth_call = __atomic_add_fetch(&calls, 1, __ATOMIC_SEQ_CST);
+	if (nth != NULL && *nth != '\0' && strtoul(nth, NULL, 10) != nth_call)
 		return 0;
 	note_fd(call, EIO, fd);
 	return 1;
@@ -442,6 +446,17 @@ fsync(int fd)
 		return -1;
 	}
 	return real_fsync(fd);
+}
+
+int
+syncfs(int fd)
+{
+	REAL(syncfs);
+	if (fsync_fault("syncfs", fd)) {
+		errno = EIO;
+		return -1;
+	}
+	return real_syncfs(fd);
 }
 
 int
