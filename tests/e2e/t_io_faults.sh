@@ -211,6 +211,90 @@ echo "send: each of $((k - 1)) fsyncs failed in turn"
 [ "$k" -le 40 ] || fail "more than 40 fsyncs in a send run"
 integrity "$H/spool/ledger.db"
 
+# A catch-up of three dates is one group, delivered over 4 connections:
+# every fsync of such a run, and the group's syncfs, fails in turn.  When
+# the group's sync (or the fsync of out/ after its renames) fails, every
+# batch of the group is failed and discarded, none delivered, and the
+# next run builds all three anew ("event=produced" three times, never
+# "recovered").  Otherwise the next run delivers each date once, never
+# rebuilding one that was delivered.
+D1=$(date -u -d "$D - 1 day" +%F)
+D2=$(date -u -d "$D - 2 day" +%F)
+D3=$(date -u -d "$D - 3 day" +%F)
+gjob() {
+	sjob "$1"
+	echo "connections = 4" >> "$H/jobs/$1.job"
+	run send --date "$D3" "$1"
+	expect_rc 0
+}
+# group_sent_once JOB: the four dates sent, once, the control's bytes.
+group_sent_once() {
+	for d in "$D" "$D1" "$D2" "$D3"; do
+		cmp -s "$H/out/ctl/io_$D.csv" "$H/out/$1/io_$d.csv" &&
+		    (cd "$H/out/$1" && sha256sum -c "io_$d.csv.sha256" >/dev/null 2>&1) ||
+		    fail "$1: io_$d.csv at the destination"
+		[ -d "$H/spool/$1/sent/$d" ] && [ ! -e "$H/spool/$1/out/$d" ] ||
+		    fail "$1: spool of $d"
+	done
+	[ "$(ls -A "$H/out/$1" | wc -l)" -eq 8 ] ||
+	    fail "$1: the destination holds: $(ls -A "$H/out/$1")"
+	[ "$(sql "SELECT count(*), sum(state = 'sent') FROM send_batches WHERE job = '$1'")" = "4|4" ] ||
+	    fail "$1: ledger: $(sql "SELECT * FROM send_batches WHERE job = '$1'")"
+	[ -z "$(sql "SELECT date FROM attempts WHERE job = '$1' AND ok = 1 GROUP BY date HAVING count(*) > 1")" ] ||
+	    fail "$1: a date was delivered twice"
+}
+k=1
+syncfs_seen=no
+while [ "$k" -le 60 ]; do
+	j=g-sync$k
+	gjob "$j"
+	fault "FAULT_EIO_FSYNC_PREFIX=$H/ FAULT_EIO_FSYNC_NTH=$k" send "$j"
+	[ -s "$T/flog" ] || break
+	call=$(cut -d' ' -f1 "$T/flog")
+	hit=$(cut -d' ' -f3- "$T/flog")
+	case $rc in
+	1) grep -E -q "Input/output error|disk I/O error" "$T/err" ||
+	    fail "$j ($call $hit): no cause named" ;;
+	0) case $hit in
+	   "$H/spool"|"$H/spool/.metrics.prom"*|"$H/spool/ledger.db"*) ;;
+	   *) fail "$j: exit 0 with a failed $call of '$hit'" ;;
+	   esac ;;
+	*) fail "$j ($call $hit): exit $rc" ;;
+	esac
+	[ -z "$(find "$H/out/$j" -name '*.part' 2>/dev/null)" ] || fail "$j: .part"
+	whole_group=no
+	case "$call $hit" in
+	"syncfs $H/spool/$j/tmp"|"fsync $H/spool/$j/out") whole_group=yes ;;
+	esac
+	[ "$call" = syncfs ] && syncfs_seen=yes
+	if [ $whole_group = yes ]; then
+		[ "$(sql "SELECT count(*) FROM send_batches WHERE job = '$j' AND state = 'failed' AND file = ''")" = 3 ] ||
+		    fail "$j ($call $hit): not every batch of the group failed"
+		[ "$(ls -A "$H/out/$j" | wc -l)" -eq 2 ] ||
+		    fail "$j ($call $hit): delivered: $(ls -A "$H/out/$j")"
+		[ -z "$(find "$H/spool/$j/out" "$H/spool/$j/tmp" -mindepth 1)" ] ||
+		    fail "$j ($call $hit): a batch of the group kept"
+	fi
+	sent_before=$(ls "$H/spool/$j/sent")
+	run send "$j"
+	expect_rc 0
+	if [ $whole_group = yes ]; then
+		[ "$(grep -c 'event=produced' "$T/err")" = 3 ] ||
+		    fail "$j ($call $hit): the group was not built anew"
+		err_lacks "$j ($call $hit)" "recovered"
+	fi
+	for d in $sent_before; do
+		! grep -q "date=$d event=produced" "$T/err" ||
+		    fail "$j ($call $hit): $d was delivered, then rebuilt"
+	done
+	group_sent_once "$j"
+	k=$((k + 1))
+done
+echo "send of a group: each of $((k - 1)) fsyncs failed in turn"
+[ $syncfs_seen = yes ] || fail "no run failed the group's syncfs"
+[ "$k" -le 60 ] || fail "more than 60 fsyncs in a group's send run"
+integrity "$H/spool/ledger.db"
+
 # --- receive: a local inbox, manifests, SQLite ingest, a backup outside
 # the spool (another file system, for the EXDEV rows) -------------------------
 rjob() {	# rjob NAME EXT [BACKUP-SETTING]
