@@ -231,7 +231,8 @@ sendpool_wait(struct sendpool *p, struct pool_item *it)
 			pthread_cond_wait(&p->done, &p->mu);
 			continue;
 		}
-		next = pop(p);
+		if ((next = pop(p)) == NULL)
+			break;	/* never submitted: nothing to wait for */
 		pthread_mutex_unlock(&p->mu);
 		deliver(p->job, &p->caller_dest, &p->caller_seed, p->lg, next);
 		pthread_mutex_lock(&p->mu);
