@@ -550,7 +550,13 @@ struct item {
 	char *out;		/* out/DATE, once submitted */
 	struct batch_meta m;	/* IT_BUILT, IT_RENAMED */
 	long long t0;		/* when its production started */
-	struct pool_item pi;
+	struct pool_item pi;	/* its delivery */
+	/* Built on a connection's thread (build_task()). */
+	struct run *r;
+	struct dbsession *db;	/* NULL on another thread */
+	struct pool_item build;
+	struct xerr build_err;
+	int build_rc;
 };
 
 struct group {
@@ -761,6 +767,26 @@ fail_stage(struct run *r, struct group *g, enum stage from,
 	}
 }
 
+/*
+ * Build it into a fresh directory of tmp/, nothing fsync'd: here, or on
+ * one of the connections' threads for a source of files (no database
+ * session, no child process; the log's zone is pinned).
+ */
+static void
+build_task(void *arg)
+{
+	struct item *it = arg;
+	struct run *r = it->r;
+
+	xerr_clear(&it->build_err);
+	it->t0 = mono_ms();
+	it->build_rc = spool_tmpdir(r->sp, r->job->name, it->ds, &it->tmp,
+	    &it->build_err);
+	if (it->build_rc == 0)
+		it->build_rc = batch_produce(r->job, it->date, it->tmp,
+		    it->db, &it->m, r->lg, BATCH_DEFER_SYNC, &it->build_err);
+}
+
 /* Build the group's batches (IT_PRODUCE) into out/, durably, recorded:
  * IT_READY, or IT_DONE with the failure recorded. */
 static void
@@ -770,7 +796,7 @@ produce_group(struct run *r, struct group *g)
 	struct log_kv kv;
 	struct xerr e;
 	size_t i, n = 0;
-	int fd = -1, refused;
+	int fd = -1, refused, parallel;
 
 	for (i = 0; i < g->n; i++)
 		n += g->v[i].stage == IT_PRODUCE;
@@ -798,16 +824,32 @@ produce_group(struct run *r, struct group *g)
 		fail_stage(r, g, IT_PRODUCE, &e);
 		goto out;
 	}
+	/* Files are read and written on every thread at once; a database
+	 * session or a command's child stays on this one. */
+	parallel = r->job->upload.connections > 1 &&
+	    (r->job->source.type == SRC_CSV ||
+	    r->job->source.type == SRC_JSONL);
+	for (i = 0; parallel && i < g->n; i++)
+		if (g->v[i].stage == IT_PRODUCE) {
+			g->v[i].r = r;
+			sendpool_submit_task(r->pool, &g->v[i].build,
+			    build_task, &g->v[i]);
+		}
 	for (i = 0; i < g->n; i++) {
 		struct item *it = &g->v[i];
 
 		if (it->stage != IT_PRODUCE)
 			continue;
-		it->t0 = mono_ms();
-		xerr_clear(&e);
-		if (spool_tmpdir(r->sp, r->job->name, it->ds, &it->tmp,
-		    &e) == -1 || batch_produce(r->job, it->date, it->tmp,
-		    &r->db, &it->m, r->lg, BATCH_DEFER_SYNC, &e) == -1) {
+		if (parallel) {
+			sendpool_wait(r->pool, &it->build);
+			e = it->build_err;
+		} else {
+			it->r = r;
+			it->db = &r->db;
+			build_task(it);
+			e = it->build_err;
+		}
+		if (it->build_rc == -1) {
 			drop_tmp(it);
 			production_failed(r, it, &e);
 			continue;

@@ -24,7 +24,8 @@ struct sendpool {
 	pthread_mutex_t mu;
 	pthread_cond_t work;	/* an item was queued, or stop */
 	pthread_cond_t done;	/* an item is done */
-	struct pool_item *head, *tail;
+	struct pool_item *head, *tail;	/* deliveries */
+	struct pool_item *thead, *ttail;	/* tasks: taken first */
 	int queued;
 	int idle;		/* workers waiting for work */
 	int stop;
@@ -95,19 +96,35 @@ deliver(const struct job *job, struct dest **d, unsigned *seed,
 	it->rc = 0;
 }
 
-/* With p->mu held. */
+/* With p->mu held: the first task, else the first delivery. */
 static struct pool_item *
 pop(struct sendpool *p)
 {
-	struct pool_item *it = p->head;
+	struct pool_item *it;
 
-	if (it != NULL) {
+	if ((it = p->thead) != NULL) {
+		p->thead = it->next;
+		if (p->thead == NULL)
+			p->ttail = NULL;
+	} else if ((it = p->head) != NULL) {
 		p->head = it->next;
 		if (p->head == NULL)
 			p->tail = NULL;
-		p->queued--;
 	}
+	if (it != NULL)
+		p->queued--;
 	return it;
+}
+
+/* it, popped: a task or a delivery over *d. */
+static void
+run_item(struct sendpool *p, struct dest **d, unsigned *seed,
+    const struct log *lg, struct pool_item *it)
+{
+	if (it->task != NULL)
+		it->task(it->task_arg);
+	else
+		deliver(p->job, d, seed, lg, it);
 }
 
 static void *
@@ -119,7 +136,7 @@ worker_main(void *arg)
 
 	pthread_mutex_lock(&p->mu);
 	for (;;) {
-		while (!p->stop && p->head == NULL) {
+		while (!p->stop && p->queued == 0) {
 			p->idle++;
 			pthread_cond_wait(&p->work, &p->mu);
 			p->idle--;
@@ -128,7 +145,7 @@ worker_main(void *arg)
 			break;
 		it = pop(p);
 		pthread_mutex_unlock(&p->mu);
-		deliver(p->job, &w->dest, &w->seed, &w->lg, it);
+		run_item(p, &w->dest, &w->seed, &w->lg, it);
 		pthread_mutex_lock(&p->mu);
 		it->done = 1;
 		pthread_cond_broadcast(&p->done);
@@ -195,19 +212,20 @@ start_worker(struct sendpool *p)
 	return 0;
 }
 
-void
-sendpool_submit(struct sendpool *p, struct pool_item *it)
+static void
+enqueue(struct sendpool *p, struct pool_item *it, struct pool_item **head,
+    struct pool_item **tail)
 {
 	it->done = 0;
 	it->rc = -1;
 	it->next = NULL;
 	xerr_clear(&it->err);
 	pthread_mutex_lock(&p->mu);
-	if (p->tail != NULL)
-		p->tail->next = it;
+	if (*tail != NULL)
+		(*tail)->next = it;
 	else
-		p->head = it;
-	p->tail = it;
+		*head = it;
+	*tail = it;
 	p->queued++;
 	/* Threads only once two batches wait: a run of one batch stays in
 	 * the caller's thread. */
@@ -218,6 +236,22 @@ sendpool_submit(struct sendpool *p, struct pool_item *it)
 			break;
 	pthread_cond_signal(&p->work);
 	pthread_mutex_unlock(&p->mu);
+}
+
+void
+sendpool_submit(struct sendpool *p, struct pool_item *it)
+{
+	it->task = NULL;
+	enqueue(p, it, &p->head, &p->tail);
+}
+
+void
+sendpool_submit_task(struct sendpool *p, struct pool_item *it,
+    void (*task)(void *arg), void *arg)
+{
+	it->task = task;
+	it->task_arg = arg;
+	enqueue(p, it, &p->thead, &p->ttail);
 }
 
 void
@@ -234,7 +268,7 @@ sendpool_wait(struct sendpool *p, struct pool_item *it)
 		if ((next = pop(p)) == NULL)
 			break;	/* never submitted: nothing to wait for */
 		pthread_mutex_unlock(&p->mu);
-		deliver(p->job, &p->caller_dest, &p->caller_seed, p->lg, next);
+		run_item(p, &p->caller_dest, &p->caller_seed, p->lg, next);
 		pthread_mutex_lock(&p->mu);
 		next->done = 1;
 	}

@@ -28,6 +28,12 @@
 #include "xerr.h"
 
 struct pool_item {
+	/*
+	 * A task instead of a delivery: task(task_arg) runs on a worker
+	 * (sendpool_submit_task()); NULL for a delivery.
+	 */
+	void (*task)(void *arg);
+	void *task_arg;
 	/* Set by the caller before sendpool_submit(); kept until done. */
 	const char *dir;	/* the batch's spool directory (out/DATE) */
 	struct batch_meta m;
@@ -53,6 +59,14 @@ struct sendpool *sendpool_new(const struct job *job, const struct log *lg,
 
 /* Queue it (it->dir, m and date set).  Never fails. */
 void sendpool_submit(struct sendpool *p, struct pool_item *it);
+
+/*
+ * Queue task(arg) as it, ahead of every queued delivery: the run builds
+ * a group's batches on the connections' threads too (file sources only:
+ * the task must touch no state another thread uses).
+ */
+void sendpool_submit_task(struct sendpool *p, struct pool_item *it,
+    void (*task)(void *arg), void *arg);
 
 /* Until it is delivered or has failed (with no thread: deliver it now,
  * and every item queued before it). */
