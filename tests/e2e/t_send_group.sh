@@ -6,6 +6,8 @@
 # (syncfs) fails every batch of it, none delivered, each built anew by
 # the next run.
 . "$(dirname "$0")/lib.sh"
+# The fsync fault shim is preloaded ahead of ASan's runtime.
+export ASAN_OPTIONS="$ASAN_OPTIONS:verify_asan_link_order=0"
 start_sshd
 chmod 600 "$SSHD_CLIENT_KEY"
 N=200
