@@ -79,10 +79,11 @@ expect_err "on_exists = fail"
 s3get out/day/one_2026-11-24.csv | grep -q 9,9 || fail "kept the old bytes"
 
 # A backfill: after a few probes one listing answers "absent" for new
-# names; a name it holds (other bytes) is looked up and replaced.
+# names; a name it holds (other bytes) is looked up and replaced.  One
+# connection: each connection makes its own first probes.
 printf 'x\n' > "$T/tamper"
 s3put "$T/tamper" bf/bf_2026-11-07.csv
-sjob bf bf
+sjob bf bf "connections = 1"
 printf 'a,b\n1,2\n' > "$H/data/in.csv"
 x send --from 2026-11-01 --to 2026-11-08 bf
 expect_rc 0
@@ -382,8 +383,10 @@ expect_err "SlowDown: Please reduce your request rate. (Retry-After: 2 s)"
     fail "SlowDown: expected one retry of each object"
 # A backfill lists the prefix once and PUTs names it did not hold with
 # If-None-Match: *; one that appeared since (412) is looked at again and
-# replaced as on_exists says, never overwritten unseen.
-sjob race race "retry_delay = 1s"
+# replaced as on_exists says, never overwritten unseen.  One connection,
+# as above.
+sjob race race "retry_delay = 1s
+connections = 1"
 sed -i "s|^retries = 0|retries = 2|; s|^endpoint = .*|endpoint = $CE|; s|^credentials_file = .*|credentials_file = $T/bad-secret|" \
     "$H/jobs/race.job"
 cp "$H/data/in.csv" "$H/data/in2.csv"
