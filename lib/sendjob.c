@@ -980,9 +980,42 @@ out:
 	free(outdir);
 }
 
-/* Hand the group's IT_READY batches to the connections. */
+/* Do a and b put a file under the same name at the destination? */
+static int
+same_remote_name(const struct batch_meta *a, const struct batch_meta *b)
+{
+	return strcmp(a->file, b->file) == 0 || (a->manifest[0] != '\0' &&
+	    strcmp(a->manifest, b->manifest) == 0);
+}
+
+/*
+ * A name without the date in it (`name = latest.csv`) is put by every
+ * batch of a range: two connections must never write it at once (their
+ * temporary names are the same too), and the later date must win.  The
+ * earlier batch of the same name is waited for before it is handed on.
+ */
 static void
-submit_group(struct run *r, struct group *g)
+wait_same_name(struct run *r, struct group *prev, struct group *g,
+    size_t upto, const struct batch_meta *m)
+{
+	struct group *gs[2] = { prev, g };
+	size_t k, i, n;
+
+	for (k = 0; k < 2; k++) {
+		if (gs[k] == NULL)
+			continue;
+		n = gs[k] == g ? upto : gs[k]->n;
+		for (i = 0; i < n; i++)
+			if (gs[k]->v[i].stage == IT_SUBMITTED &&
+			    same_remote_name(&gs[k]->v[i].pi.m, m))
+				sendpool_wait(r->pool, &gs[k]->v[i].pi);
+	}
+}
+
+/* Hand the group's IT_READY batches to the connections; prev: the group
+ * still being delivered, if any. */
+static void
+submit_group(struct run *r, struct group *g, struct group *prev)
 {
 	size_t i;
 
@@ -1012,6 +1045,7 @@ submit_group(struct run *r, struct group *g)
 		}
 		it->pi.dir = it->out;
 		memcpy(it->pi.date, it->ds, sizeof(it->pi.date));
+		wait_same_name(r, prev, g, i, &it->pi.m);
 		sendpool_submit(r->pool, &it->pi);
 		it->stage = IT_SUBMITTED;
 	}
@@ -1225,7 +1259,7 @@ run_dates(struct run *r, bdate_t lo, bdate_t hi, enum pick how,
 				goto out;
 		}
 		produce_group(r, c);
-		submit_group(r, c);
+		submit_group(r, c, prev);
 		if (prev != NULL) {
 			/* Built the next while these uploaded. */
 			finish_group(r, prev);

@@ -135,4 +135,41 @@ expect_rc 0
 [ "$(grep -c 'event=produced' "$T/err")" = "$N" ] || fail "fs: not rebuilt"
 ! grep -q 'recovered' "$T/err" || fail "fs: an unsynced batch was recovered"
 sent_all fs
+# --- one name for every date: put one after another, the last date wins ----
+# (`name` without the date: the connections must not write it at once.)
+N=24
+LAST=$(date -u -d "$FIRST + $((N - 1)) day" +%F)
+i=0
+while [ "$i" -lt "$N" ]; do
+	d=$(date -u -d "$FIRST + $i day" +%F)
+	{ printf 'date,n\n'; seq 1 20000 | sed "s/^/$d,/"; } > "$H/data/big_$d.csv"
+	i=$((i + 1))
+done
+job same <<JOB
+[job]
+direction = send
+timezone = UTC
+[source]
+type = csv
+path = data/big_{date}.csv
+[output]
+name = latest.csv
+[upload]
+url = $SSHD_URL$SSHD_HOME/same/
+user = $SSHD_USER
+identity = $SSHD_CLIENT_KEY
+known_hosts = $SSHD_KNOWN_HOSTS
+retries = 0
+connections = 4
+JOB
+x send --from "$FIRST" --to "$LAST" same
+expect_rc 0
+[ "$(sql "SELECT count(*), sum(state = 'sent') FROM send_batches WHERE job = 'same'")" = "$N|$N" ] ||
+    fail "same: ledger: $(sql "SELECT state, count(*) FROM send_batches WHERE job = 'same' GROUP BY state")"
+cmp -s "$SSHD_HOME/same/latest.csv" "$H/data/big_$LAST.csv" ||
+    fail "same: latest.csv is not the last date's file"
+(cd "$SSHD_HOME/same" && sha256sum -c --quiet latest.csv.sha256) ||
+    fail "same: the manifest does not match latest.csv"
+[ "$(ls -A "$SSHD_HOME/same" | wc -l)" = 2 ] ||
+    fail "same: the destination holds $(ls -A "$SSHD_HOME/same")"
 echo "ok"
