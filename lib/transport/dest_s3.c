@@ -1294,7 +1294,8 @@ s3_open(void **state, const struct job *job, const struct log *lg,
 		return xerr_nomem(err);
 	c->job = job;
 	c->lg = lg;
-	c->connections = S3_CONNECTIONS;
+	c->connections = job->upload.connections > 0 ?
+	    job->upload.connections : S3_CONNECTIONS;
 	slash = strchr(rest, '/');
 	if ((c->bucket = strndup(rest, slash ? (size_t)(slash - rest) :
 	    strlen(rest))) == NULL)

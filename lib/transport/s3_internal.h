@@ -18,7 +18,7 @@
 #define S3_ERR_MAX	(64 * 1024)
 #define S3_MAX_PARTS	10000
 #define S3_MAX_PAGES	1000000			/* bounds a listing loop */
-/* TODO: read [upload] connections here once that key is on main. */
+/* Parts in flight when the job says no [upload] connections (an inbox). */
 #define S3_CONNECTIONS	4
 
 struct s3_dest {
