@@ -8,13 +8,13 @@
 #define XFER_CURL_IMPL_H
 
 #include <curl/curl.h>
-#include <stdint.h>
 #include <stdio.h>
 
 #include "dest.h"
 #include "buf.h"
 #include "digest.h"
 #include "log.h"
+#include "nameset.h"
 
 #define SFTP_BUFFER	(2 * 1024 * 1024)	/* FACTS: ~250 MB/s here */
 
@@ -40,19 +40,7 @@ struct curl_dest {
 	long long unread;	/* bytes of the file not yet handed over */
 	struct sha256 hash;
 	struct progress progress;
-	/*
-	 * Hashes of the names the directory held when it was listed
-	 * (sorted), plus what was put since.  A name not among them is
-	 * absent without a request; one among them (or a hash collision)
-	 * is looked up as before.  listed_state: 0 not listed yet, 1
-	 * usable, -1 not (too large, unparsable, or failed).
-	 */
-	uint64_t *listed;
-	size_t nlisted, listed_cap;
-	int listed_state;
-	int probes;
-	uint64_t seen[4];	/* names found present before the listing */
-	int nseen;
+	struct nameset names;	/* the directory's listing (nameset.h) */
 };
 
 /* The settings every request starts from (curl_easy_reset() first). */

@@ -382,90 +382,7 @@ remote_size(struct curl_dest *c, const char *name, long long *size,
 	return 0;
 }
 
-/* --- what the directory holds ------------------------------------- */
-
-/*
- * A backfill probes hundreds of names that do not exist yet; one listing
- * answers for all of them.  A cron run's one or two batches never pay for
- * a listing: it is taken after this many probes on a connection (SFTP: the
- * directory as "ls -l" lines, HTTPS: a WebDAV PROPFIND), and only trusted
- * to say "absent" (anything else is looked up as before); a listing that
- * lacks a name found before, or is of an unknown form, is not used.  A
- * name wrongly taken for absent is not overwritten by it over SFTP: the
- * upload's rename refuses an existing target (SFTP v3), the attempt fails
- * and is retried on a new connection, which probes again.
- */
-#define PROBES_BEFORE_LISTING	4
-
-static uint64_t
-name_hash(const char *s, size_t n)
-{
-	uint64_t h = 14695981039346656037ULL;	/* FNV-1a */
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 1099511628211ULL;
-	}
-	return h;
-}
-
-static int
-cmp_hash(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static int
-listed_grow(struct curl_dest *c)
-{
-	uint64_t *v;
-	size_t cap;
-
-	if (c->nlisted < c->listed_cap)
-		return 0;
-	cap = c->listed_cap ? c->listed_cap * 2 : 256;
-	if ((v = realloc(c->listed, cap * sizeof(*v))) == NULL)
-		return -1;
-	c->listed = v;
-	c->listed_cap = cap;
-	return 0;
-}
-
-static int
-listed_has(const struct curl_dest *c, uint64_t h)
-{
-	return c->nlisted > 0 && bsearch(&h, c->listed, c->nlisted,
-	    sizeof(h), cmp_hash) != NULL;
-}
-
-/* A name put since the listing; the set stays sorted. */
-static void
-listed_insert(struct curl_dest *c, const char *name)
-{
-	uint64_t h = name_hash(name, strlen(name));
-	size_t lo = 0, hi = c->nlisted, mid;
-
-	if (c->listed_state != 1 || listed_has(c, h))
-		return;
-	if (listed_grow(c) == -1) {
-		c->listed_state = -1;
-		return;
-	}
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		if (c->listed[mid] < h)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	memmove(c->listed + lo + 1, c->listed + lo, (c->nlisted - lo) *
-	    sizeof(*c->listed));
-	c->listed[lo] = h;
-	c->nlisted++;
-}
+/* --- what the directory holds (nameset.h) -------------------------- */
 
 /*
  * The name in one "ls -l" line, as OpenSSH's server and libcurl write
@@ -501,15 +418,6 @@ ls_line_name(const char *line, size_t len, const char **name, size_t *nlen)
 	return 1;
 }
 
-static int
-listed_add(struct curl_dest *c, const char *name, size_t n)
-{
-	if (listed_grow(c) == -1)
-		return -1;
-	c->listed[c->nlisted++] = name_hash(name, n);
-	return 0;
-}
-
 /* SFTP: the names of an "ls -l" listing.  -1: a line of another form. */
 static int
 names_of_ls(struct curl_dest *c, const char *text)
@@ -525,7 +433,7 @@ names_of_ls(struct curl_dest *c, const char *text)
 		if (len == 0)
 			continue;
 		if (!ls_line_name(line, len, &name, &nlen) ||
-		    listed_add(c, name, nlen) == -1)
+		    nameset_add(&c->names, name, nlen) == -1)
 			return -1;
 	}
 	return 0;
@@ -585,8 +493,8 @@ names_of_propfind(struct curl_dest *c, const char *xml)
 		seg = strrchr(raw, '/');
 		seg = seg ? seg + 1 : raw;
 		if (curl_dest_pct_decode(seg, strlen(seg), name,
-		    sizeof(name)) == -1 || listed_add(c, name, strlen(name)) ==
-		    -1)
+		    sizeof(name)) == -1 || nameset_add(&c->names, name,
+		    strlen(name)) == -1)
 			return -1;
 		hrefs++;
 	}
@@ -594,59 +502,46 @@ names_of_propfind(struct curl_dest *c, const char *xml)
 	return hrefs > 0 ? 0 : -1;
 }
 
-/* Take the listing; any doubt leaves listed_state at -1. */
+/* Take the listing (SFTP: "ls -l" lines, HTTPS: WebDAV PROPFIND). */
 static void
 list_directory(struct curl_dest *c)
 {
 	struct xerr e;
 	struct buf b;
-	int i;
 
-	c->listed_state = -1;
 	if (curl_dest_fetch_listing(c, !c->sftp, &b, &e) == -1) {
 		buf_release(&b);
+		nameset_drop(&c->names);
 		log_event(c->lg, LOG_DEBUG, c->job->name, NULL, "listing", NULL,
 		    "probing name by name: %s", e.msg);
 		return;
 	}
 	if ((c->sftp ? names_of_ls(c, b.data) :
 	    names_of_propfind(c, b.data)) == -1) {
-		c->nlisted = 0;
 		buf_release(&b);
+		nameset_drop(&c->names);
 		log_event(c->lg, LOG_DEBUG, c->job->name, NULL, "listing", NULL,
 		    "probing name by name: the listing of %s is not of a "
 		    "known form", c->base);
 		return;
 	}
 	buf_release(&b);
-	if (c->nlisted > 1)
-		qsort(c->listed, c->nlisted, sizeof(*c->listed), cmp_hash);
-	/* What was found name by name must be there. */
-	for (i = 0; i < c->nseen; i++)
-		if (!listed_has(c, c->seen[i])) {
-			c->nlisted = 0;
-			return;
-		}
-	c->listed_state = 1;
-	log_event(c->lg, LOG_DEBUG, c->job->name, NULL, "listing", NULL,
-	    "%s holds %zu names: new names need no lookup", c->base,
-	    c->nlisted);
+	if (nameset_done(&c->names))
+		log_event(c->lg, LOG_DEBUG, c->job->name, NULL, "listing",
+		    NULL, "%s holds %zu names: new names need no lookup",
+		    c->base, c->names.n);
 }
 
 /* 1: name is certainly absent from the directory (no request needed). */
 static int
 known_absent(struct curl_dest *c, const char *name)
 {
-	if (c->listed_state < 0 || strpbrk(name, " \r\n") != NULL)
+	/* An "ls -l" line cannot tell where such a name ends. */
+	if (strpbrk(name, " \r\n") != NULL)
 		return 0;
-	if (c->listed_state == 0) {
-		if (++c->probes <= PROBES_BEFORE_LISTING)
-			return 0;
+	if (nameset_due(&c->names))
 		list_directory(c);
-		if (c->listed_state != 1)
-			return 0;
-	}
-	return !listed_has(c, name_hash(name, strlen(name)));
+	return nameset_absent(&c->names, name);
 }
 
 static int
@@ -671,9 +566,7 @@ curl_probe(void *state, const char *name, const char *local_path,
 		*res = DEST_ABSENT;
 		return 0;
 	}
-	if (c->listed_state == 0 && c->nseen < (int)(sizeof(c->seen) /
-	    sizeof(c->seen[0])))
-		c->seen[c->nseen++] = name_hash(name, strlen(name));
+	nameset_seen(&c->names, name);
 	if (have != size && have != -2) {
 		*res = DEST_DIFFERENT;
 		return 0;
@@ -1071,7 +964,7 @@ curl_put(void *state, const struct put_req *req, struct xerr *err)
 
 	if ((c->sftp ? sftp_put(c, req, err) : https_put(c, req, err)) == -1)
 		return -1;
-	listed_insert(c, req->name);
+	nameset_insert(&c->names, req->name);
 	return 0;
 }
 
@@ -1187,7 +1080,7 @@ curl_close(void *state)
 		curl_easy_cleanup(c->h);
 	free(c->base);
 	free(c->dir);
-	free(c->listed);
+	nameset_free(&c->names);
 	if (c->password) {
 		explicit_bzero(c->password, strlen(c->password));
 		free(c->password);

@@ -468,81 +468,15 @@ s3_key_of(struct s3_dest *c, const char *name)
 
 /*
  * A backfill probes hundreds of names that do not exist yet; one listing
- * answers for all of them.  A cron run's one or two batches never pay
- * for it: it is taken after this many probes, and only trusted to say
- * "absent" (a name it holds is looked up with a HEAD as before).  A name
+ * answers for all of them (a name it holds is looked up with a HEAD as
+ * before).  A name
  * wrongly taken for absent (put there by someone else since the listing)
  * is not overwritten: its PUT carries If-None-Match: *, S3 answers 412,
  * and the retried attempt probes it again without the listing.  Multipart
  * files are always looked up (CompleteMultipartUpload's conditional is
- * newer and less widely served).
+ * newer and less widely served).  The rules shared with SFTP and HTTPS
+ * are nameset.h's.
  */
-#define PROBES_BEFORE_LISTING	4
-#define LISTED_MAX		1000000
-
-static uint64_t
-name_hash(const char *s)
-{
-	uint64_t h = 14695981039346656037ULL;	/* FNV-1a */
-
-	for (; *s; s++) {
-		h ^= (unsigned char)*s;
-		h *= 1099511628211ULL;
-	}
-	return h;
-}
-
-static int
-cmp_hash(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static int
-listed_has(const struct s3_dest *c, uint64_t h)
-{
-	return c->nlisted > 0 && bsearch(&h, c->listed, c->nlisted,
-	    sizeof(h), cmp_hash) != NULL;
-}
-
-static int
-listed_add(struct s3_dest *c, uint64_t h)
-{
-	uint64_t *v;
-	size_t cap;
-
-	if (c->nlisted == c->listed_cap) {
-		cap = c->listed_cap ? c->listed_cap * 2 : 256;
-		if (cap > LISTED_MAX ||
-		    (v = realloc(c->listed, cap * sizeof(*v))) == NULL)
-			return -1;
-		c->listed = v;
-		c->listed_cap = cap;
-	}
-	c->listed[c->nlisted++] = h;
-	return 0;
-}
-
-/* A name put since the listing; the set stays sorted. */
-static void
-listed_insert(struct s3_dest *c, const char *name)
-{
-	uint64_t h = name_hash(name);
-	size_t i;
-
-	if (c->listed_state != 1 || listed_has(c, h))
-		return;
-	if (listed_add(c, h) == -1) {
-		c->listed_state = -1;
-		return;
-	}
-	for (i = c->nlisted - 1; i > 0 && c->listed[i - 1] > h; i--)
-		c->listed[i] = c->listed[i - 1];
-	c->listed[i] = h;
-}
-
 /* List the prefix once; on any trouble, simply do without. */
 static void
 take_listing(struct s3_dest *c)
@@ -554,10 +488,10 @@ take_listing(struct s3_dest *c)
 	struct buf b;
 	size_t plen = strlen(c->prefix);
 	long pages;
+	int done = 0;
 
-	c->listed_state = -1;
 	buf_init(&b, S3_BODY_MAX);
-	for (pages = 0; pages < LISTED_MAX / 1000; pages++) {
+	for (pages = 0; pages < NAMESET_MAX / 1000; pages++) {
 		buf_reset(&b);
 		if (s3_list_page(c, c->prefix, token, NULL, &b, &e) == -1)
 			goto out;
@@ -569,16 +503,15 @@ take_listing(struct s3_dest *c)
 			if (s3_xml_text(in, in_end, "Key", key, sizeof(key)) != 1)
 				goto out;
 			if (strncmp(key, c->prefix, plen) == 0 &&
-			    listed_add(c, name_hash(key + plen)) == -1)
+			    nameset_add(&c->names, key + plen,
+			    strlen(key + plen)) == -1)
 				goto out;
 		}
 		p = b.data ? b.data : "";
 		if (s3_xml_text(p, end, "IsTruncated", trunc,
 		    sizeof(trunc)) != 1 || strcmp(trunc, "true") != 0) {
-			if (c->nlisted > 1)
-				qsort(c->listed, c->nlisted,
-				    sizeof(*c->listed), cmp_hash);
-			c->listed_state = 1;
+			(void)nameset_done(&c->names);
+			done = 1;
 			goto out;
 		}
 		if ((token = malloc(2048)) == NULL ||
@@ -587,8 +520,8 @@ take_listing(struct s3_dest *c)
 			goto out;
 	}
 out:
-	if (c->listed_state != 1)
-		c->nlisted = 0;
+	if (!done)
+		nameset_drop(&c->names);
 	free(token);
 	buf_release(&b);
 }
@@ -597,9 +530,9 @@ out:
 static int
 listed_absent(struct s3_dest *c, const char *name)
 {
-	if (c->listed_state == 0 && ++c->probes > PROBES_BEFORE_LISTING)
+	if (nameset_due(&c->names))
 		take_listing(c);
-	return c->listed_state == 1 && !listed_has(c, name_hash(name));
+	return nameset_absent(&c->names, name);
 }
 
 /* --- probe, put, remove ----------------------------------------------- */
@@ -646,6 +579,7 @@ s3_probe(void *state, const char *name, const char *local_path,
 		s3_error(c, &call, CURLE_OK, what, NULL, 0, err);
 		goto out;
 	}
+	nameset_seen(&c->names, name);
 	if (call.length != size) {
 		*res = DEST_DIFFERENT;
 		rc = 0;
@@ -1037,15 +971,14 @@ s3_put(void *state, const struct put_req *req, struct xerr *err)
 	 * what was hashed here, or nothing. */
 	call.payload = sha;
 	s3_call_header(&call, "x-amz-meta-sha256", sha);
-	if (c->listed_state == 1 && !listed_has(c, name_hash(req->name)))
+	if (nameset_absent(&c->names, req->name))
 		s3_call_header(&call, "if-none-match", "*");
 	snprintf(what, sizeof(what), "upload of '%s' to '%s' failed",
 	    req->name, c->base);
 	rc = perform(c, &call, what, err);
 	if (rc == 0 && call.code == 412) {
 		/* Put there since the listing: probe it again, properly. */
-		c->listed_state = -1;
-		c->nlisted = 0;
+		nameset_drop(&c->names);
 		rc = xerr_set(err, XERR_TEMP, 0, "%s: '%s' appeared at the "
 		    "destination meanwhile (If-None-Match), will look again",
 		    what, req->name);
@@ -1054,7 +987,7 @@ s3_put(void *state, const struct put_req *req, struct xerr *err)
 	s3_call_done(&call);
 out:
 	if (rc == 0)
-		listed_insert(c, req->name);
+		nameset_insert(&c->names, req->name);
 	close(fd);
 	free(key);
 	return rc;
@@ -1161,7 +1094,7 @@ s3_close(void *state)
 	free(c->bucket);
 	free(c->prefix);
 	free(c->base);
-	free(c->listed);
+	nameset_free(&c->names);
 	free_secret(&c->key_id);
 	free_secret(&c->secret);
 	free_secret(&c->token);

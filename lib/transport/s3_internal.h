@@ -11,6 +11,7 @@
 
 #include "buf.h"
 #include "dest.h"
+#include "nameset.h"
 #include "digest.h"
 #include "transport/s3sign.h"
 
@@ -36,16 +37,9 @@ struct s3_dest {
 	int plain_http;		/* a loopback endpoint */
 	int path_style;		/* https://host/bucket/key */
 	int connections;
-	/*
-	 * Hashes of the keys the prefix held when listed (sorted), plus
-	 * what was put since: a name not among them is absent without a
-	 * HEAD, and its PUT says If-None-Match: * (see s3_probe()).
-	 * listed_state: 0 not listed yet, 1 usable, -1 not.
-	 */
-	uint64_t *listed;
-	size_t nlisted, listed_cap;
-	int listed_state;
-	int probes;
+	/* The prefix's listing (nameset.h): a name not in it is absent
+	 * without a HEAD, and its PUT says If-None-Match: *. */
+	struct nameset names;
 };
 
 /* One request and what came back. */
