@@ -79,6 +79,40 @@ int ingest_file(const struct ingest_req *req, enum ingest_result *res,
     long long *records, const struct log *lg, struct xerr *err);
 
 /*
+ * Group commit: several files in ONE transaction of the target (sqlite;
+ * the other types load each file on its own: ingest_group_begin() says
+ * 0).  Each file is loaded inside a savepoint and keyed in xfer_ingested
+ * as ingest_file() would, so the duplicate rule holds file by file, also
+ * between two files of one group; a file that fails is rolled back to
+ * its savepoint and the others stay.  Nothing of the group is in the
+ * target until ingest_group_commit() returns 0.
+ */
+struct ingest_group;
+
+/* 1 and *out (a group for files like first: same database), 0 when the
+ * job's target loads one file a transaction, -1. */
+int ingest_group_begin(const struct ingest_req *first, const struct log *lg,
+    struct ingest_group **out, struct xerr *err);
+
+/*
+ * Verify and load req inside the group's transaction.  0: loaded, to be
+ * committed (req must stay valid until then); 1: not this group's file
+ * (another database): nothing done; -1 with err: nothing of this file
+ * is loaded, and when ingest_group_broken() the transaction is gone with
+ * everything loaded in it (load those files again, on their own).
+ */
+int ingest_group_file(struct ingest_group *g, const struct ingest_req *req,
+    enum ingest_result *res, long long *records, struct xerr *err);
+
+int ingest_group_broken(const struct ingest_group *g);
+
+/* Commit what the group loaded (-1: none of it is in the target). */
+int ingest_group_commit(struct ingest_group *g, struct xerr *err);
+
+/* Roll back what is not committed; free g (NULL is fine). */
+void ingest_group_end(struct ingest_group *g);
+
+/*
  * For the ledger's reconciliation after a crash: 1 if the target
  * (sqlite, postgresql, mysql) holds the ingest of this delivery (req's
  * job, date, name, sha256 and delivery), 0 if not (or the table or

@@ -56,9 +56,9 @@ recv_dir_part(const char *path)
  * trusted but copied (a new file, fsync'd on its own), and 1 is returned
  * with err saying why.  On failure (-1) the file is where it was.
  */
-int
-recv_move_file(const char *from, const char *to_dir, const char *to_name,
-    struct xerr *err)
+static int
+move_file(const char *from, const char *to_dir, const char *to_name,
+    int sync_dirs, struct xerr *err)
 {
 	char *to = NULL, *from_dir = NULL;
 	struct xerr ferr;
@@ -83,8 +83,8 @@ recv_move_file(const char *from, const char *to_dir, const char *to_name,
 	}
 	if (!copy) {
 		if (rename(from, to) == 0) {
-			if (fsync_dir(to_dir, err) == 0 &&
-			    fsync_dir(from_dir, err) == 0) {
+			if (!sync_dirs || (fsync_dir(to_dir, err) == 0 &&
+			    fsync_dir(from_dir, err) == 0)) {
 				rc = 0;
 				goto out;
 			}
@@ -118,6 +118,39 @@ out:
 	free(to);
 	free(from_dir);
 	return rc;
+}
+
+int
+recv_move_file(const char *from, const char *to_dir, const char *to_name,
+    struct xerr *err)
+{
+	return move_file(from, to_dir, to_name, 1, err);
+}
+
+/*
+ * recv_move_file() without the directories' fsyncs, for a group: the
+ * caller fsyncs each directory once (recv_sync_dirs()) before anything
+ * counts on the new name.
+ */
+int
+recv_move_file_deferred(const char *from, const char *to_dir,
+    const char *to_name, struct xerr *err)
+{
+	return move_file(from, to_dir, to_name, 0, err);
+}
+
+/* Add dir to dirs unless it is there. */
+int
+recv_dirs_add(struct strlist *dirs, const char *dir, struct xerr *err)
+{
+	size_t i;
+
+	for (i = 0; i < dirs->n; i++)
+		if (strcmp(dirs->v[i], dir) == 0)
+			return 0;
+	if (strlist_add(dirs, dir) == -1)
+		return xerr_nomem(err);
+	return 0;
 }
 
 int
@@ -191,8 +224,8 @@ recv_fill_from_file(struct recv_file *f, const char *path, struct xerr *err)
 /* --- finishing a file ------------------------------------------------- */
 
 /* Everything of a token directory goes; done once the file is safe. */
-static int
-drop_token_dir(struct rrun *r, const char *file_path, struct xerr *err)
+int
+recv_drop_token(struct rrun *r, const char *file_path, struct xerr *err)
 {
 	char *d = recv_dir_part(file_path);
 	int rc = 0;
@@ -303,9 +336,9 @@ recv_backup_target(struct rrun *r, const struct recv_file *f, int gz,
  * things as a crash here would, for the next run's recv_reconcile() to finish:
  * never the token gone without its manifest.
  */
-int
-recv_backup_rest(struct rrun *r, const struct recv_file *f, const char *src,
-    const char *dir, const char *name, struct xerr *err)
+static int
+backup_manifests(struct rrun *r, const struct recv_file *f, const char *src,
+    const char *dir, const char *name, int sync_dirs, struct xerr *err)
 {
 	char msha[300], mjson[300], bn[460], *srcdir, *mp;
 	struct xerr e;
@@ -328,8 +361,8 @@ recv_backup_rest(struct rrun *r, const struct recv_file *f, const char *src,
 		/* The file is safe: a manifest that cannot follow it is
 		 * only told about, unless memory ran out (the next run
 		 * moves it). */
-		if (access(mp, F_OK) == 0 && recv_move_file(mp, dir, bn, &e) ==
-		    -1) {
+		if (access(mp, F_OK) == 0 && move_file(mp, dir, bn, sync_dirs,
+		    &e) == -1) {
 			if (e.cls == XERR_NOMEM) {
 				*err = e;
 				free(mp);
@@ -343,7 +376,16 @@ recv_backup_rest(struct rrun *r, const struct recv_file *f, const char *src,
 		free(mp);
 	}
 	free(srcdir);
-	return drop_token_dir(r, src, err);
+	return 0;
+}
+
+int
+recv_backup_rest(struct rrun *r, const struct recv_file *f, const char *src,
+    const char *dir, const char *name, struct xerr *err)
+{
+	if (backup_manifests(r, f, src, dir, name, 1, err) == -1)
+		return -1;
+	return recv_drop_token(r, src, err);
 }
 
 /* Backups are gzip'd when the job says so, unless the file came packed. */
@@ -354,8 +396,14 @@ recv_backup_gz(const struct rrun *r, const struct recv_file *f)
 	    unpack_kind(f->name, NULL, 0) == COMPRESS_NONE;
 }
 
+/*
+ * deferred (a group's): no directory is fsync'd and the token directory
+ * stays; the backup directory is added to dirs for the caller to fsync
+ * once for the group, then drop the token (recv_drop_token()).
+ */
 int
-recv_to_backup(struct rrun *r, struct recv_file *f, struct xerr *err)
+recv_to_backup(struct rrun *r, struct recv_file *f, struct strlist *deferred,
+    struct xerr *err)
 {
 	char *src = NULL, *dir = NULL, *dst = NULL, *tmp = NULL, name[400];
 	int fd = -1, rc = -1, same, gz = recv_backup_gz(r, f);
@@ -400,19 +448,30 @@ recv_to_backup(struct rrun *r, struct recv_file *f, struct xerr *err)
 			goto out;
 		}
 		fd = -1;
-		if (rename_durable(tmp, dst, err) == -1) {
+		if (deferred != NULL && rename(tmp, dst) == -1) {
+			xerr_set(err, XERR_TEMP, errno, "cannot rename '%s'",
+			    tmp);
+			unlink(tmp);
+			goto out;
+		}
+		if (deferred == NULL && rename_durable(tmp, dst, err) == -1) {
 			/* Renamed but not durable: no backup to trust. */
 			if (access(tmp, F_OK) == -1 && errno == ENOENT)
 				unlink(dst);
 			unlink(tmp);
 			goto out;
 		}
-	} else if (recv_move_file(src, dir, name, err) == -1) {
+	} else if (move_file(src, dir, name, deferred == NULL, err) == -1) {
 		goto out;
 	}
 	FAULT_POINT("recv_mid_backup");
-	if (recv_backup_rest(r, f, src, dir, name, err) == -1)
+	if (deferred != NULL) {
+		if (backup_manifests(r, f, src, dir, name, 0, err) == -1 ||
+		    recv_dirs_add(deferred, dir, err) == -1)
+			goto out;
+	} else if (recv_backup_rest(r, f, src, dir, name, err) == -1) {
 		goto out;
+	}
 	snprintf(f->spool, sizeof(f->spool), "%s", dst);
 	rc = 0;
 out:

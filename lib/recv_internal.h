@@ -64,6 +64,10 @@ char *recv_abs_spool(struct rrun *r, const struct recv_file *f);
 char *recv_dir_part(const char *path);
 int recv_move_file(const char *from, const char *to_dir, const char *to_name,
     struct xerr *err);
+int recv_move_file_deferred(const char *from, const char *to_dir,
+    const char *to_name, struct xerr *err);
+int recv_dirs_add(struct strlist *dirs, const char *dir, struct xerr *err);
+int recv_drop_token(struct rrun *r, const char *file_path, struct xerr *err);
 int recv_new_token_dir(struct rrun *r, const char *area, char **out,
     struct xerr *err);
 int recv_load_manifest(const char *dir, const char *name, struct manifest *m,
@@ -75,7 +79,8 @@ int recv_backup_target(struct rrun *r, const struct recv_file *f, int gz,
 int recv_backup_rest(struct rrun *r, const struct recv_file *f, const char *src,
     const char *dir, const char *name, struct xerr *err);
 int recv_backup_gz(const struct rrun *r, const struct recv_file *f);
-int recv_to_backup(struct rrun *r, struct recv_file *f, struct xerr *err);
+int recv_to_backup(struct rrun *r, struct recv_file *f, struct strlist *deferred,
+    struct xerr *err);
 void recv_error_name(const char *name, char *out, size_t size);
 int recv_to_failed(struct rrun *r, struct recv_file *f, const char *why,
     struct xerr *err);

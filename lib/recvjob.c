@@ -68,7 +68,7 @@ recv_finish_ok(struct rrun *r, struct recv_file *f, const char *state)
 	 * whatever happens to the move. */
 	recv_record(r, f);
 	FAULT_POINT("recv_before_backup");
-	if (recv_to_backup(r, f, &e) == -1) {
+	if (recv_to_backup(r, f, NULL, &e) == -1) {
 		/* Not a failed file, but a run that needs a look (a full or
 		 * broken backup disk): it exits 1. */
 		r->out->failed++;
@@ -112,34 +112,57 @@ ledger_duplicate(struct rrun *r, const struct recv_file *f,
 	return found && prev->id != f->id;
 }
 
-static void
-process(struct rrun *r, struct recv_file *f, int force)
-{
-	char *path = NULL, *dir = NULL, *plain = NULL, inner[300];
+/* A picked-up file made ready for its ingest. */
+struct prep {
+	char *path, *dir, *plain;
 	struct ingest_req req;
+};
+
+static void
+prep_release(struct prep *p)
+{
+	if (p->plain)
+		unlink(p->plain);
+	free(p->plain);
+	free(p->path);
+	free(p->dir);
+	memset(p, 0, sizeof(*p));
+}
+
+/*
+ * Checked against its manifest, the duplicate rule from the ledger (for
+ * targets without keys), unpacked: 0 when p->req is ready to ingest, 1
+ * when f is finished here (failed, or a duplicate).  p is released by
+ * the caller either way.
+ */
+static int
+prepare(struct rrun *r, struct recv_file *f, int force, struct prep *p)
+{
+	struct ingest_req *req = &p->req;
 	struct recv_file prev;
 	struct manifest m;
-	enum ingest_result res;
 	enum compress_kind kind;
-	long long records = -1, pbytes;
+	char inner[300];
+	long long pbytes;
 	struct xerr e;
 	int k;
 
+	memset(p, 0, sizeof(*p));
 	xerr_clear(&e);
-	if ((path = recv_abs_spool(r, f)) == NULL || (dir = recv_dir_part(path)) ==
-	    NULL) {
+	if ((p->path = recv_abs_spool(r, f)) == NULL ||
+	    (p->dir = recv_dir_part(p->path)) == NULL) {
 		xerr_nomem(&e);
 		recv_fail_file(r, f, &e, 1);
-		goto out;
+		return 1;
 	}
 	/*
 	 * A manifest that is there but unusable (another file's name, no
 	 * SHA-256, a FIFO) vouches for nothing: the file must not go in
 	 * unverified as if it had none.
 	 */
-	if ((k = recv_load_manifest(dir, f->name, &m, &e)) == -1) {
+	if ((k = recv_load_manifest(p->dir, f->name, &m, &e)) == -1) {
 		recv_fail_file(r, f, &e, e.cls == XERR_TEMP || e.cls == XERR_NOMEM);
-		goto out;
+		return 1;
 	}
 	/* A row recorded without the manifest beside the file still gets
 	 * the file checked against it. */
@@ -153,81 +176,359 @@ process(struct rrun *r, struct recv_file *f, int force)
 		    "says %.16s..., the file is %.16s...", f->manifest_sha256,
 		    f->sha256);
 		recv_fail_file(r, f, &e, 0);
-		goto out;
+		return 1;
 	}
 	/* A database target decides in its transaction; the others by what
 	 * the ledger says was applied. */
 	if (!force && !ingest_keeps_keys(r->job)) {
 		if ((k = ledger_duplicate(r, f, &prev, &e)) == -1) {
 			recv_fail_file(r, f, &e, 1);
-			goto out;
+			return 1;
 		}
 		if (k == 1) {
 			f->records = prev.records;
 			recv_finish_ok(r, f, ST_DUPLICATE);
-			goto out;
+			return 1;
 		}
 	}
-	memset(&req, 0, sizeof(req));
-	if (format_of(r->job, f->name, &req.format) == -1) {
+	if (format_of(r->job, f->name, &req->format) == -1) {
 		xerr_set(&e, XERR_DATA, 0, "cannot tell the format of '%s' "
 		    "from its name; set format in [inbox]", f->name);
 		recv_fail_file(r, f, &e, 0);
-		goto out;
+		return 1;
 	}
 	kind = unpack_kind(f->name, inner, sizeof(inner));
-	req.path = path;
+	req->path = p->path;
 	if (kind != COMPRESS_NONE) {
 		/* Its name ends as the file's did, within a name's length. */
-		if (asprintf(&plain, "%s/.plain.%s", dir, strlen(inner) >
+		if (asprintf(&p->plain, "%s/.plain.%s", p->dir, strlen(inner) >
 		    NAME_MAX - 16 ? inner + strlen(inner) - (NAME_MAX - 16) :
 		    inner) == -1) {
-			plain = NULL;
+			p->plain = NULL;
 			xerr_nomem(&e);
 			recv_fail_file(r, f, &e, 1);
-			goto out;
+			return 1;
 		}
-		unlink(plain);
-		if (unpack_file(kind, path, f->name, plain,
+		unlink(p->plain);
+		if (unpack_file(kind, p->path, f->name, p->plain,
 		    r->job->inbox.max_size, &pbytes, &e) == -1) {
-			unlink(plain);
 			recv_fail_file(r, f, &e, e.cls == XERR_TEMP ||
 			    e.cls == XERR_NOMEM);
-			goto out;
+			return 1;
 		}
-		req.path = plain;
+		req->path = p->plain;
 	}
-	req.job = r->job;
-	req.orig_path = path;
-	req.name = f->name;
-	req.sha256 = f->sha256;
-	req.date = f->date;
-	req.expect_records = f->manifest_records;
-	req.delivery = f->id;
-	req.force = force;
-	req.db = &r->db;
-	if (ingest_file(&req, &res, &records, r->lg, &e) == -1) {
-		recv_fail_file(r, f, &e, e.cls == XERR_TEMP || e.cls == XERR_NOMEM);
-		goto out;
+	req->job = r->job;
+	req->orig_path = p->path;
+	req->name = f->name;
+	req->sha256 = f->sha256;
+	req->date = f->date;
+	req->expect_records = f->manifest_records;
+	req->delivery = f->id;
+	req->force = force;
+	req->db = &r->db;
+	return 0;
+}
+
+/*
+ * What the ingest (rc, res, records, e) says of f: 1 when it is in, with
+ * *state what it is now, 0 when it failed or is to be tried later (done
+ * here).
+ */
+static int
+take_result(struct rrun *r, struct recv_file *f, int rc,
+    enum ingest_result res, long long records, struct xerr *e,
+    const char **state)
+{
+	if (rc == -1) {
+		recv_fail_file(r, f, e, e->cls == XERR_TEMP || e->cls == XERR_NOMEM);
+		return 0;
 	}
 	f->records = records;
-	f->attempts++;
 	if (res == INGEST_LATER) {
-		f->attempts--;
-		xerr_set(&e, XERR_TEMP, 0, "the ingest command asked to try "
+		xerr_set(e, XERR_TEMP, 0, "the ingest command asked to try "
 		    "again later (exit status 75)");
-		recv_fail_file(r, f, &e, 1);
+		recv_fail_file(r, f, e, 1);
+		return 0;
+	}
+	f->attempts++;
+	*state = res == INGEST_DUPLICATE ? ST_DUPLICATE : ST_INGESTED;
+	return 1;
+}
+
+static void
+process(struct rrun *r, struct recv_file *f, int force)
+{
+	enum ingest_result res;
+	long long records = -1;
+	const char *state;
+	struct prep p;
+	struct xerr e;
+	int rc;
+
+	if (prepare(r, f, force, &p) == 0) {
+		rc = ingest_file(&p.req, &res, &records, r->lg, &e);
+		if (take_result(r, f, rc, res, records, &e, &state)) {
+			prep_release(&p);
+			recv_finish_ok(r, f, state);
+		}
+	}
+	prep_release(&p);
+}
+
+/* --- group commit ------------------------------------------------------ */
+
+/*
+ * A receive run works on its files in groups: one target transaction
+ * (a savepoint a file), one ledger transaction, the backup's renames
+ * followed by one fsync a directory, one ledger transaction for where
+ * they went.  Each step is what recv_finish_ok() does for one file, in
+ * the same order, so a crash anywhere leaves each file of the group in a
+ * state recv_reconcile() knows: in the target but not in the ledger
+ * (recorded from the target's keys), ingested but still in in/ (moved),
+ * in the backup but not recorded there (found by its bytes).
+ */
+#define RECV_GROUP_FILES	64
+#define RECV_GROUP_BYTES	(16LL * 1024 * 1024)
+
+/* What happened to a file of a group. */
+enum gstate {
+	G_DONE,		/* finished (failed) before its ingest */
+	G_LOADED,	/* in the group's transaction */
+	G_FAILED,	/* failed in it, rolled back to its savepoint */
+	G_SINGLE,	/* to load on its own, after the group */
+};
+
+/* The files of a group that are in: to the ledger, the backup, counted. */
+static void
+finish_group(struct rrun *r, struct recv_file **fs, const char **states,
+    int *in, size_t n)
+{
+	struct strlist dirs = { 0 };
+	struct log_kv kv;
+	char ds[BDATE_STRLEN], **olds;
+	struct xerr e;
+	size_t i, j;
+	int tx;
+
+	if ((olds = calloc(n, sizeof(*olds))) == NULL) {
+		for (i = 0; i < n; i++)
+			if (in[i])
+				recv_finish_ok(r, fs[i], states[i]);
+		return;
+	}
+	/* The ledger first, in one transaction: from its commit on, the
+	 * files are never ingested again, whatever happens to the moves. */
+	tx = ledger_begin(r->l, &e) == 0;
+	for (i = 0; i < n; i++) {
+		if (!in[i])
+			continue;
+		snprintf(fs[i]->state, sizeof(fs[i]->state), "%s", states[i]);
+		fs[i]->transient = 0;
+		fs[i]->last_error[0] = '\0';
+		recv_record(r, fs[i]);
+	}
+	FAULT_POINT("recv_group_before_ledger");
+	if (tx && ledger_commit(r->l, &e) == -1) {
+		ledger_rollback(r->l);
+		for (i = 0; i < n; i++) {
+			if (!in[i])
+				continue;
+			r->out->failed++;
+			bdate_format(fs[i]->date, ds);
+			log_event(r->lg, LOG_ERROR, r->job->name, ds, "ledger",
+			    NULL, "'%s' is in the target but the ledger could "
+			    "not record it: %s; the next run records it",
+			    fs[i]->name, e.msg);
+			in[i] = 0;
+		}
 		goto out;
 	}
-	if (plain)
-		unlink(plain);
-	recv_finish_ok(r, f, res == INGEST_DUPLICATE ? ST_DUPLICATE : ST_INGESTED);
+	FAULT_POINT("recv_group_after_ledger");
+	/* To the backup: the renames, then each directory fsync'd once. */
+	for (i = 0; i < n; i++) {
+		if (!in[i])
+			continue;
+		bdate_format(fs[i]->date, ds);
+		if ((olds[i] = recv_abs_spool(r, fs[i])) == NULL)
+			xerr_nomem(&e);
+		if (olds[i] == NULL || recv_to_backup(r, fs[i], &dirs, &e) ==
+		    -1) {
+			/* Not a failed file, but a run that needs a look:
+			 * it exits 1. */
+			r->out->failed++;
+			log_event(r->lg, LOG_ERROR, r->job->name, ds, "backup",
+			    NULL, "'%s' is %s but could not be moved to the "
+			    "backup: %s; the next run moves it", fs[i]->name,
+			    states[i], e.msg);
+			in[i] = 0;
+		}
+	}
+	FAULT_POINT("recv_group_mid_backup");
+	for (j = 0; j < dirs.n; j++) {
+		if (fsync_dir(dirs.v[j], &e) == 0)
+			continue;
+		/* Not durable there: back into in/, for the next run. */
+		for (i = 0; i < n; i++) {
+			if (!in[i] || strncmp(fs[i]->spool, dirs.v[j],
+			    strlen(dirs.v[j])) != 0 ||
+			    fs[i]->spool[strlen(dirs.v[j])] != '/')
+				continue;
+			if (access(olds[i], F_OK) == -1)
+				(void)rename(fs[i]->spool, olds[i]);
+			snprintf(fs[i]->spool, sizeof(fs[i]->spool), "%s",
+			    olds[i]);
+			in[i] = 0;
+			r->out->failed++;
+			bdate_format(fs[i]->date, ds);
+			log_event(r->lg, LOG_ERROR, r->job->name, ds, "backup",
+			    NULL, "'%s' is %s but could not be moved to the "
+			    "backup: %s; the next run moves it", fs[i]->name,
+			    states[i], e.msg);
+		}
+	}
+	FAULT_POINT("recv_group_after_backup");
+	for (i = 0; i < n; i++) {
+		if (!in[i] || recv_drop_token(r, olds[i], &e) == 0)
+			continue;
+		/* Recorded where it was: the next run finds it in the
+		 * backup by its bytes and tidies up. */
+		snprintf(fs[i]->spool, sizeof(fs[i]->spool), "%s", olds[i]);
+		in[i] = 0;
+		r->out->failed++;
+		bdate_format(fs[i]->date, ds);
+		log_event(r->lg, LOG_ERROR, r->job->name, ds, "backup", NULL,
+		    "'%s' is %s but could not be moved to the backup: %s; the "
+		    "next run moves it", fs[i]->name, states[i], e.msg);
+	}
+	/* Where they went, in one transaction. */
+	tx = ledger_begin(r->l, &e) == 0;
+	for (i = 0; i < n; i++)
+		if (in[i])
+			recv_record(r, fs[i]);
+	if (tx && ledger_commit(r->l, &e) == -1) {
+		ledger_rollback(r->l);
+		r->out->failed++;
+		log_event(r->lg, LOG_ERROR, r->job->name, NULL, "ledger", NULL,
+		    "%s; the next run finds the files in the backup", e.msg);
+	}
+	for (i = 0; i < n; i++) {
+		if (!in[i])
+			continue;
+		bdate_format(fs[i]->date, ds);
+		kv = (struct log_kv)LOG_KV_NONE;
+		kv.file = fs[i]->name;
+		kv.records = fs[i]->records;
+		kv.bytes = fs[i]->bytes;
+		log_event(r->lg, LOG_INFO, r->job->name, ds, states[i], &kv,
+		    "%s", strcmp(states[i], ST_DUPLICATE) != 0 ? "" :
+		    r->job->ingest.mode == MODE_REPLACE_DATE ? "the same bytes "
+		    "as the version applied for the date: backed up, not "
+		    "ingested again" : "the same name and bytes were already "
+		    "ingested: backed up, not ingested again");
+		if (strcmp(states[i], ST_DUPLICATE) == 0)
+			r->out->duplicates++;
+		else
+			r->out->ingested++;
+	}
 out:
-	if (plain)
-		unlink(plain);
-	free(plain);
-	free(path);
-	free(dir);
+	for (i = 0; i < n; i++)
+		free(olds[i]);
+	free(olds);
+	strlist_free(&dirs);
+}
+
+static void
+process_group(struct rrun *r, struct recv_file **fs, size_t n)
+{
+	struct ingest_group *g = NULL;
+	enum ingest_result *res = NULL;
+	enum gstate *gs = NULL;
+	const char **states = NULL;
+	long long *recs = NULL;
+	struct xerr *errs = NULL, e;
+	struct prep *p = NULL;
+	int k, nogroup = 0, *in = NULL;
+	size_t i, j;
+
+	if ((p = calloc(n, sizeof(*p))) == NULL ||
+	    (res = calloc(n, sizeof(*res))) == NULL ||
+	    (gs = calloc(n, sizeof(*gs))) == NULL ||
+	    (states = calloc(n, sizeof(*states))) == NULL ||
+	    (recs = calloc(n, sizeof(*recs))) == NULL ||
+	    (errs = calloc(n, sizeof(*errs))) == NULL ||
+	    (in = calloc(n, sizeof(*in))) == NULL) {
+		for (i = 0; i < n; i++)
+			process(r, fs[i], 0);
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		xerr_clear(&errs[i]);
+		if (prepare(r, fs[i], 0, &p[i]) != 0) {
+			gs[i] = G_DONE;
+			continue;
+		}
+		gs[i] = G_SINGLE;
+		if (nogroup)
+			continue;
+		/* Trouble beginning (a busy database): each file meets it
+		 * on its own and says so, as without groups. */
+		if (g == NULL && ingest_group_begin(&p[i].req, r->lg, &g,
+		    &errs[i]) != 1) {
+			nogroup = 1;
+			continue;
+		}
+		k = ingest_group_file(g, &p[i].req, &res[i], &recs[i],
+		    &errs[i]);
+		if (k == 0) {
+			gs[i] = G_LOADED;
+		} else if (k == -1 && !ingest_group_broken(g)) {
+			gs[i] = G_FAILED;
+		} else if (k == -1) {
+			log_event(r->lg, LOG_WARN, r->job->name, NULL, "group",
+			    NULL, "'%s': %s; the group's transaction was rolled "
+			    "back: its files are loaded one by one",
+			    fs[i]->name, errs[i].msg);
+			for (j = 0; j < i; j++)
+				if (gs[j] == G_LOADED)
+					gs[j] = G_SINGLE;
+			nogroup = 1;
+		}
+	}
+	if (g != NULL && !ingest_group_broken(g) && ingest_group_commit(g,
+	    &e) == -1) {
+		log_event(r->lg, LOG_WARN, r->job->name, NULL, "group", NULL,
+		    "%s; the group's files are loaded one by one", e.msg);
+		for (i = 0; i < n; i++)
+			if (gs[i] == G_LOADED)
+				gs[i] = G_SINGLE;
+	}
+	ingest_group_end(g);
+	for (i = 0; i < n; i++) {
+		if (gs[i] == G_LOADED)
+			in[i] = take_result(r, fs[i], 0, res[i], recs[i],
+			    &errs[i], &states[i]);
+		else if (gs[i] == G_FAILED)
+			(void)take_result(r, fs[i], -1, res[i], recs[i],
+			    &errs[i], &states[i]);
+		prep_release(&p[i]);
+	}
+	finish_group(r, fs, states, in, n);
+	/* Loaded on their own, after the group, in the order they came. */
+	for (i = 0; i < n; i++)
+		if (gs[i] == G_SINGLE)
+			process(r, fs[i], 0);
+out:
+	if (p != NULL)
+		for (i = 0; i < n; i++)
+			prep_release(&p[i]);
+	free(p);
+	free(res);
+	free(gs);
+	free(states);
+	free(recs);
+	free(errs);
+	free(in);
 }
 
 /* --- rerun ------------------------------------------------------------ */
@@ -495,6 +796,46 @@ newer_waiting(struct rrun *r, const struct idlist *todo, size_t i)
 	return 0;
 }
 
+/*
+ * The files to ingest, in the order they came: in groups when the target
+ * can take many in one transaction (ingest_group_begin()), else one by
+ * one.  Their ids go to fresh (rerun) when it is not NULL.
+ */
+static int
+process_todo(struct rrun *r, struct idlist *todo, long long *fresh,
+    size_t *nfresh, struct xerr *err)
+{
+	struct recv_file **group;
+	long long bytes = 0;
+	size_t i, n = 0;
+	int grouped = r->job->ingest.type == INGEST_SQLITE;
+
+	if ((group = calloc(RECV_GROUP_FILES, sizeof(*group))) == NULL)
+		return xerr_nomem(err);
+	for (i = 0; i < todo->n; i++) {
+		if (!recv_in_spool_in(r, todo->v[i].spool) ||
+		    newer_waiting(r, todo, i))
+			continue;
+		if (fresh != NULL)
+			fresh[(*nfresh)++] = todo->v[i].id;
+		if (!grouped) {
+			process(r, &todo->v[i], 0);
+			continue;
+		}
+		group[n++] = &todo->v[i];
+		bytes += todo->v[i].bytes > 0 ? todo->v[i].bytes : 0;
+		if (n == RECV_GROUP_FILES || bytes >= RECV_GROUP_BYTES) {
+			process_group(r, group, n);
+			n = 0;
+			bytes = 0;
+		}
+	}
+	if (n > 0)
+		process_group(r, group, n);
+	free(group);
+	return 0;
+}
+
 int
 recv_job_run(const struct job *job, const struct spool *sp,
     struct ledger *l, const struct recv_opts *o, struct recv_outcome *out,
@@ -505,7 +846,7 @@ recv_job_run(const struct job *job, const struct spool *sp,
 	struct idlist todo = { 0 };
 	long long *fresh = NULL;
 	int lockfd = -1, k, rc = -1, judge = 0;
-	size_t i, nfresh = 0;
+	size_t nfresh = 0;
 
 	memset(out, 0, sizeof(*out));
 	if (tz_use(job->timezone, err) == -1)
@@ -557,14 +898,8 @@ recv_job_run(const struct job *job, const struct spool *sp,
 			xerr_nomem(err);
 			goto done;
 		}
-		for (i = 0; i < todo.n; i++) {
-			if (!recv_in_spool_in(&r, todo.v[i].spool) ||
-			    newer_waiting(&r, &todo, i))
-				continue;
-			process(&r, &todo.v[i], 0);
-			if (fresh != NULL)
-				fresh[nfresh++] = todo.v[i].id;
-		}
+		if (process_todo(&r, &todo, fresh, &nfresh, err) == -1)
+			goto done;
 		if (recv_supersede(&r, err) == -1)
 			goto done;
 	}

@@ -284,7 +284,9 @@ load_none(struct ingest *ig)
 	return 0;
 }
 
-static const struct ingest_ops ingest_none_ops = { load_none, NULL, NULL };
+static const struct ingest_ops ingest_none_ops = {
+	load_none, NULL, NULL, NULL, NULL, NULL, NULL,
+};
 
 /* The targets, by [ingest] type. */
 static const struct ingest_ops *const targets[] = {
@@ -384,4 +386,98 @@ ingest_check(const struct job *job, check_report_fn report, void *ctx,
 	if (ops == NULL || ops->check == NULL)
 		return 0;
 	return ops->check(job, report, ctx, err);
+}
+
+/* --- group commit ------------------------------------------------------ */
+
+int
+ingest_group_begin(const struct ingest_req *first, const struct log *lg,
+    struct ingest_group **out, struct xerr *err)
+{
+	const struct ingest_ops *ops = ops_of(first->job);
+	struct ingest_group *g;
+	struct ingest ig;
+
+	*out = NULL;
+	if (ops == NULL || ops->group_begin == NULL || first->force)
+		return 0;
+	if ((g = calloc(1, sizeof(*g))) == NULL)
+		return xerr_nomem(err);
+	g->job = first->job;
+	g->ops = ops;
+	g->lg = lg;
+	ingest_init(&ig, first, lg, err);
+	if (ops->group_begin(g, &ig) == -1) {
+		ingest_group_end(g);
+		return -1;
+	}
+	*out = g;
+	return 1;
+}
+
+int
+ingest_group_file(struct ingest_group *g, const struct ingest_req *req,
+    enum ingest_result *res, long long *records, struct xerr *err)
+{
+	struct ingest ig, *v;
+	int rc;
+
+	*res = INGEST_DONE;
+	*records = 0;
+	if (g->broken)
+		return xerr_set(err, XERR_TEMP, 0, "the group's transaction "
+		    "was rolled back");
+	/* Forced loads keep their own transaction (ingest_file()). */
+	if (req->force || req->job != g->job)
+		return 1;
+	if (g->n == g->cap) {
+		g->cap = g->cap ? 2 * g->cap : 64;
+		if ((v = realloc(g->loaded, g->cap * sizeof(*v))) == NULL)
+			return xerr_nomem(err);
+		g->loaded = v;
+	}
+	ingest_init(&ig, req, g->lg, err);
+	rc = g->ops->group_load(g, &ig);
+	*records = ig.nrec;
+	if (rc != 0)
+		return rc;
+	*res = ig.res;
+	g->loaded[g->n++] = ig;
+	return 0;
+}
+
+int
+ingest_group_broken(const struct ingest_group *g)
+{
+	return g->broken;
+}
+
+int
+ingest_group_commit(struct ingest_group *g, struct xerr *err)
+{
+	size_t i;
+
+	if (g->broken)
+		return xerr_set(err, XERR_TEMP, 0, "the group's transaction "
+		    "was rolled back");
+	if (g->ops->group_commit(g, err) == -1) {
+		g->broken = 1;
+		return -1;
+	}
+	for (i = 0; i < g->n; i++)
+		if (g->loaded[i].res == INGEST_DONE)
+			ingest_log_replaced(&g->loaded[i]);
+	g->n = 0;
+	return 0;
+}
+
+void
+ingest_group_end(struct ingest_group *g)
+{
+	if (g == NULL)
+		return;
+	if (g->ops->group_end != NULL)
+		g->ops->group_end(g);
+	free(g->loaded);
+	free(g);
 }

@@ -168,4 +168,6 @@ out:
 }
 
 
-const struct ingest_ops ingest_command_ops = { load_command, NULL, NULL };
+const struct ingest_ops ingest_command_ops = {
+	load_command, NULL, NULL, NULL, NULL, NULL, NULL,
+};

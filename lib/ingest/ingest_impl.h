@@ -78,6 +78,27 @@ struct ingest_ops {
 	/* check --connect: log in, check the table; NULL: nothing to do. */
 	int (*check)(const struct job *job, check_report_fn report,
 	    void *ctx, struct xerr *err);
+	/*
+	 * Group commit (ingest.h); NULL: one transaction a file.  begin:
+	 * open, begin the transaction for files like ig->req; load: one
+	 * file (ig) in a savepoint, 1 when it is not the group's; commit;
+	 * end: roll back what is open, free g->be.
+	 */
+	int (*group_begin)(struct ingest_group *g, struct ingest *ig);
+	int (*group_load)(struct ingest_group *g, struct ingest *ig);
+	int (*group_commit)(struct ingest_group *g, struct xerr *err);
+	void (*group_end)(struct ingest_group *g);
+};
+
+/* A group of files in one transaction (ingest.h). */
+struct ingest_group {
+	const struct job *job;
+	const struct ingest_ops *ops;
+	const struct log *lg;
+	int broken;		/* the transaction is gone */
+	struct ingest *loaded;	/* the files loaded, for after the commit */
+	size_t n, cap;
+	void *be;		/* the target's own state */
 };
 
 extern const struct ingest_ops ingest_sqlite_ops;

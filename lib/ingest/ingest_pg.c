@@ -862,4 +862,7 @@ out:
 	return rc;
 }
 
-const struct ingest_ops ingest_pg_ops = { load_pg, pg_known, pg_check };
+/* One transaction a file (no group commit yet). */
+const struct ingest_ops ingest_pg_ops = {
+	load_pg, pg_known, pg_check, NULL, NULL, NULL, NULL,
+};

@@ -529,48 +529,58 @@ set_applied(struct ingest *ig)
 }
 
 
+/* The job's settings a load needs, checked before the database is opened. */
 static int
-load_sqlite(struct ingest *ig)
+check_settings(struct ingest *ig)
 {
-	const struct ingest_req *req = ig->req;
 	const struct job_ingest *ing = &ig->job->ingest;
-	struct sq sq;
-	int rc = -1, dup;
 
-	memset(&sq, 0, sizeof(sq));
-	ig->be = &sq;
-	ig->names = sqlite_names;
-	ig->row = insert_row;
 	if (ing->table == NULL || ing->database == NULL)
 		return xerr_set(ig->err, XERR_CONFIG, 0, "%s: [ingest] type = "
 		    "sqlite needs database and table", ig->job->file);
 	if (ing->mode == MODE_REPLACE_DATE && ing->date_column == NULL)
 		return xerr_set(ig->err, XERR_CONFIG, 0, "%s: mode = "
 		    "replace-date needs date_column", ig->job->file);
-	if (pattern_expand(ing->database, ig->job->name, req->date,
-	    &SQ(ig)->dbpath, ig->err) == -1 ||
-	    open_db(ig, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) == -1)
-		goto out;
+	return 0;
+}
+
+/* Open SQ(ig)->dbpath for writing and begin: the write lock is ours. */
+static int
+open_and_begin(struct ingest *ig)
+{
+	if (open_db(ig, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) == -1)
+		return -1;
 	/* WAL: readers go on while a file loads; FULL: a commit survives a
 	 * power cut, as the ledger assumes once it reads the key back. */
 	if (sql_exec(ig, "PRAGMA journal_mode = WAL", "cannot use WAL") ==
 	    -1 || sql_exec(ig, "PRAGMA synchronous = FULL",
 	    "cannot set synchronous") == -1)
-		goto out;
+		return -1;
 	if (sql_exec(ig, "BEGIN IMMEDIATE", "cannot begin a transaction") ==
 	    -1)
-		goto out;
-	if (ensure_tables(ig) == -1)
-		goto out;
+		return -1;
+	return ensure_tables(ig);
+}
+
+/*
+ * One file inside the open transaction: the duplicate rule, then the
+ * rows, its key and its version.  The table's columns and the insert
+ * are the file's own (the next file may create the table or differ).
+ */
+static int
+load_in_tx(struct ingest *ig)
+{
+	const struct ingest_req *req = ig->req;
+	int dup, rc = -1;
+
+	strlist_free(&SQ(ig)->tcols);
+	ig->res = INGEST_DONE;
 	/* Decided under the write lock, with the rows: what the target
 	 * holds now, not what a ledger remembers. */
 	if (!req->force) {
 		if ((dup = ingest_is_duplicate(ig, &ig->nrec)) == -1)
 			goto out;
-		/* Nothing to load; the tables' upgrade, if any, stays. */
 		if (dup == 1) {
-			if (sql_exec(ig, "COMMIT", "cannot commit") == -1)
-				goto out;
 			ig->res = INGEST_DUPLICATE;
 			rc = 0;
 			goto out;
@@ -580,18 +590,145 @@ load_sqlite(struct ingest *ig)
 	    ingest_read_records(ig) == -1 || add_key(ig) == -1 ||
 	    set_applied(ig) == -1)
 		goto out;
+	rc = 0;
+out:
+	sqlite3_finalize(SQ(ig)->ins);
+	SQ(ig)->ins = NULL;
+	strlist_free(&SQ(ig)->tcols);
+	return rc;
+}
+
+static int
+load_sqlite(struct ingest *ig)
+{
+	struct sq sq;
+	int rc = -1;
+
+	memset(&sq, 0, sizeof(sq));
+	ig->be = &sq;
+	ig->names = sqlite_names;
+	ig->row = insert_row;
+	if (check_settings(ig) == -1)
+		return -1;
+	if (pattern_expand(ig->job->ingest.database, ig->job->name,
+	    ig->req->date, &SQ(ig)->dbpath, ig->err) == -1 ||
+	    open_and_begin(ig) == -1 || load_in_tx(ig) == -1)
+		goto out;
+	/* A duplicate loads nothing; the tables' upgrade, if any, stays. */
+	if (ig->res == INGEST_DUPLICATE) {
+		if (sql_exec(ig, "COMMIT", "cannot commit") == -1)
+			goto out;
+		rc = 0;
+		goto out;
+	}
 	FAULT_POINT("ingest_before_commit");
 	if (sql_exec(ig, "COMMIT", "cannot commit") == -1)
 		goto out;
 	FAULT_POINT("ingest_after_commit");
 	ingest_log_replaced(ig);
-	ig->res = INGEST_DONE;
 	rc = 0;
 out:
 	close_db(ig);
 	strlist_free(&sq.tcols);
 	ig->be = NULL;
 	return rc;
+}
+
+/* --- group commit: many files, one transaction ------------------------ */
+
+static int
+sqlite_group_begin(struct ingest_group *g, struct ingest *ig)
+{
+	struct sq *sq;
+
+	if ((sq = calloc(1, sizeof(*sq))) == NULL)
+		return xerr_nomem(ig->err);
+	g->be = sq;
+	ig->be = sq;
+	if (check_settings(ig) == -1 || pattern_expand(ig->job->ingest.database,
+	    ig->job->name, ig->req->date, &sq->dbpath, ig->err) == -1)
+		return -1;
+	return open_and_begin(ig);
+}
+
+/*
+ * One file in a savepoint of the group's transaction: what it did goes
+ * when it fails, what the files before it did stays.  An error SQLite
+ * answers by rolling back the whole transaction (a full disk, I/O)
+ * breaks the group.
+ */
+static int
+sqlite_group_load(struct ingest_group *g, struct ingest *ig)
+{
+	struct sq *sq = g->be;
+	char *path = NULL;
+	int rc;
+
+	if (pattern_expand(ig->job->ingest.database, ig->job->name,
+	    ig->req->date, &path, ig->err) == -1)
+		return -1;
+	rc = strcmp(path, sq->dbpath) != 0;
+	free(path);
+	if (rc)
+		return 1;
+	ig->be = sq;
+	ig->names = sqlite_names;
+	ig->row = insert_row;
+	if (sql_exec(ig, "SAVEPOINT xfer_file", "cannot begin the file's "
+	    "savepoint") == -1) {
+		g->broken = sqlite3_get_autocommit(sq->db);
+		return -1;
+	}
+	if (load_in_tx(ig) == 0 && sql_exec(ig, "RELEASE xfer_file",
+	    "cannot release the file's savepoint") == 0)
+		return 0;
+	if (sqlite3_get_autocommit(sq->db) ||
+	    sqlite3_exec(sq->db, "ROLLBACK TO xfer_file", NULL, NULL, NULL) !=
+	    SQLITE_OK ||
+	    sqlite3_exec(sq->db, "RELEASE xfer_file", NULL, NULL, NULL) !=
+	    SQLITE_OK)
+		g->broken = 1;
+	return -1;
+}
+
+static int
+sqlite_group_commit(struct ingest_group *g, struct xerr *err)
+{
+	struct sq *sq = g->be;
+	struct ingest ig;
+	int rc;
+
+	memset(&ig, 0, sizeof(ig));
+	ig.be = sq;
+	ig.err = err;
+	FAULT_POINT("ingest_before_commit");
+	if ((rc = sqlite3_exec(sq->db, "COMMIT", NULL, NULL, NULL)) !=
+	    SQLITE_OK) {
+		sql_fail(&ig, rc, "cannot commit");
+		if (!sqlite3_get_autocommit(sq->db))
+			sqlite3_exec(sq->db, "ROLLBACK", NULL, NULL, NULL);
+		return -1;
+	}
+	FAULT_POINT("ingest_after_commit");
+	return 0;
+}
+
+static void
+sqlite_group_end(struct ingest_group *g)
+{
+	struct sq *sq = g->be;
+	struct ingest ig;
+	struct xerr e;
+
+	if (sq == NULL)
+		return;
+	memset(&ig, 0, sizeof(ig));
+	ig.be = sq;
+	ig.err = &e;
+	close_db(&ig);
+	strlist_free(&sq->tcols);
+	free(sq);
+	g->be = NULL;
 }
 
 /*
@@ -639,6 +776,7 @@ out:
 }
 
 const struct ingest_ops ingest_sqlite_ops = {
-	load_sqlite, sqlite_known, NULL,
+	load_sqlite, sqlite_known, NULL, sqlite_group_begin, sqlite_group_load,
+	sqlite_group_commit, sqlite_group_end,
 };
 
