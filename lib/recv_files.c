@@ -16,7 +16,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "compress.h"
@@ -56,9 +59,16 @@ recv_dir_part(const char *path)
  * trusted but copied (a new file, fsync'd on its own), and 1 is returned
  * with err saying why.  On failure (-1) the file is where it was.
  */
+enum move_sync {
+	MOVE_DURABLE,		/* the file, then both directories */
+	MOVE_DEFER_DIRS,	/* the file's bytes; the caller fsyncs the
+				 * directories once for a group */
+	MOVE_RENAME_ONLY,	/* bytes already durable (in the spool) */
+};
+
 static int
 move_file(const char *from, const char *to_dir, const char *to_name,
-    int sync_dirs, struct xerr *err)
+    enum move_sync how, struct xerr *err)
 {
 	char *to = NULL, *from_dir = NULL;
 	struct xerr ferr;
@@ -71,10 +81,13 @@ move_file(const char *from, const char *to_dir, const char *to_name,
 		goto out;
 	}
 	/* O_NONBLOCK: a FIFO (a hostile manifest) must not hang us. */
-	if ((fd = open(from, O_RDONLY | O_NONBLOCK | O_NOFOLLOW |
-	    O_CLOEXEC)) != -1) {
+	if (how != MOVE_RENAME_ONLY && (fd = open(from, O_RDONLY |
+	    O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC)) != -1) {
+		/* A group's moves: its bytes and size, not its times (on a
+		 * file system without a journal, fsync() writes the inode
+		 * block at once, for each file). */
 		if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
-		    fsync(fd) == -1) {
+		    (how == MOVE_DURABLE ? fsync(fd) : fdatasync(fd)) == -1) {
 			xerr_set(&ferr, XERR_TEMP, errno, "cannot fsync '%s'",
 			    from);
 			copy = 1;
@@ -83,8 +96,8 @@ move_file(const char *from, const char *to_dir, const char *to_name,
 	}
 	if (!copy) {
 		if (rename(from, to) == 0) {
-			if (!sync_dirs || (fsync_dir(to_dir, err) == 0 &&
-			    fsync_dir(from_dir, err) == 0)) {
+			if (how != MOVE_DURABLE || (fsync_dir(to_dir, err) ==
+			    0 && fsync_dir(from_dir, err) == 0)) {
 				rc = 0;
 				goto out;
 			}
@@ -124,30 +137,59 @@ int
 recv_move_file(const char *from, const char *to_dir, const char *to_name,
     struct xerr *err)
 {
-	return move_file(from, to_dir, to_name, 1, err);
+	return move_file(from, to_dir, to_name, MOVE_DURABLE, err);
 }
 
 /*
- * recv_move_file() without the directories' fsyncs, for a group: the
- * caller fsyncs each directory once (recv_sync_dirs()) before anything
- * counts on the new name.
+ * recv_move_file() for a group: the directories are not fsync'd (the
+ * caller does each once, or syncfs() the file system, before anything
+ * counts on the new name); nor is the file when sync_file is 0.
  */
 int
 recv_move_file_deferred(const char *from, const char *to_dir,
-    const char *to_name, struct xerr *err)
+    const char *to_name, int sync_file, struct xerr *err)
 {
-	return move_file(from, to_dir, to_name, 0, err);
+	return move_file(from, to_dir, to_name, sync_file ? MOVE_DEFER_DIRS :
+	    MOVE_RENAME_ONLY, err);
+}
+
+/*
+ * Can one syncfs() of fd's file system stand for the fsync of every file
+ * and directory a group wrote there?  Where syncfs() reports the
+ * write-back errors it meets (Linux 5.8 on) and the file system's sync
+ * writes its metadata and flushes the device (ext4, xfs, btrfs; tmpfs
+ * keeps nothing anyway).  Elsewhere (FUSE, NFS, where syncfs() may do
+ * nothing at all) each file and directory is fsync'd.
+ */
+int
+recv_syncfs_ok(int fd)
+{
+	struct statfs sf;
+	struct utsname u;
+	int major = 0, minor = 0;
+
+	if (uname(&u) == -1 || sscanf(u.release, "%d.%d", &major, &minor) !=
+	    2 || major < 5 || (major == 5 && minor < 8))
+		return 0;
+	if (fstatfs(fd, &sf) == -1)
+		return 0;
+	switch ((unsigned long)sf.f_type) {
+	case EXT4_SUPER_MAGIC:
+	case XFS_SUPER_MAGIC:
+	case BTRFS_SUPER_MAGIC:
+	case TMPFS_MAGIC:
+		return 1;
+	default:
+		return 0;
+	}
 }
 
 /* Add dir to dirs unless it is there. */
 int
 recv_dirs_add(struct strlist *dirs, const char *dir, struct xerr *err)
 {
-	size_t i;
-
-	for (i = 0; i < dirs->n; i++)
-		if (strcmp(dirs->v[i], dir) == 0)
-			return 0;
+	if (strlist_contains(dirs, dir))
+		return 0;
 	if (strlist_add(dirs, dir) == -1)
 		return xerr_nomem(err);
 	return 0;
@@ -157,25 +199,35 @@ int
 recv_new_token_dir(struct rrun *r, const char *area, char **out, struct xerr *err)
 {
 	char *base, *path;
+	int made;
 
 	*out = NULL;
 	if ((base = path_join(r->jobdir, area)) == NULL)
 		return xerr_nomem(err);
-	if (mkdir_p(base, 0700, err) == -1) {
-		free(base);
-		return -1;
-	}
 	if (asprintf(&path, "%s/%lld.XXXXXX", base, (long long)r->o->now) ==
 	    -1) {
 		free(base);
 		return xerr_nomem(err);
 	}
-	free(base);
-	if (mkdtemp(path) == NULL) {
+	/* The area is made when it is missing, not looked at every time. */
+	made = mkdtemp(path) != NULL;
+	if (!made && errno == ENOENT) {
+		if (mkdir_p(base, 0700, err) == -1) {
+			free(base);
+			free(path);
+			return -1;
+		}
+		/* mkdtemp() leaves the X's changed. */
+		memcpy(path + strlen(path) - 6, "XXXXXX", 6);
+		made = mkdtemp(path) != NULL;
+	}
+	if (!made) {
 		xerr_set(err, XERR_TEMP, errno, "cannot create '%s'", path);
+		free(base);
 		free(path);
 		return -1;
 	}
+	free(base);
 	*out = path;
 	return 0;
 }
@@ -223,17 +275,72 @@ recv_fill_from_file(struct recv_file *f, const char *path, struct xerr *err)
 
 /* --- finishing a file ------------------------------------------------- */
 
-/* Everything of a token directory goes; done once the file is safe. */
+/*
+ * 1 when the token directory dir holds a file other than name and its
+ * manifests (a group's files share one token), 0 when not, -1.
+ */
+static int
+token_shared(const char *dir, const char *name, struct xerr *err)
+{
+	char msha[300], mjson[300];
+	struct dirent *de;
+	int rc = 0;
+	DIR *d;
+
+	manifest_names(name, msha, sizeof(msha), mjson, sizeof(mjson));
+	if ((d = opendir(dir)) == NULL) {
+		if (errno == ENOENT)
+			return 0;
+		return xerr_set(err, XERR_TEMP, errno, "cannot read '%s'", dir);
+	}
+	while (rc == 0 && (de = readdir(d)) != NULL)
+		rc = de->d_name[0] != '.' && strcmp(de->d_name, name) != 0 &&
+		    strcmp(de->d_name, msha) != 0 &&
+		    strcmp(de->d_name, mjson) != 0;
+	closedir(d);
+	return rc;
+}
+
+/*
+ * Everything of a file's token goes, done once the file is safe: the
+ * file and its manifests, and the directory with its scratch files
+ * unless it holds other files of the group.
+ */
 int
 recv_drop_token(struct rrun *r, const char *file_path, struct xerr *err)
 {
-	char *d = recv_dir_part(file_path);
-	int rc = 0;
+	char *d = recv_dir_part(file_path), msha[300], mjson[300], *p;
+	const char *name = strrchr(file_path, '/');
+	int rc = 0, i, k;
 
 	if (d == NULL)
 		return xerr_nomem(err);
-	if (strncmp(d, r->jobdir, strlen(r->jobdir)) == 0)
+	if (strncmp(d, r->jobdir, strlen(r->jobdir)) != 0)
+		goto out;
+	name = name ? name + 1 : file_path;
+	manifest_names(name, msha, sizeof(msha), mjson, sizeof(mjson));
+	for (i = 0; i < 3; i++) {
+		const char *n = i == 0 ? name : i == 1 ? msha : mjson;
+
+		if (!n[0])
+			continue;
+		if ((p = path_join(d, n)) == NULL) {
+			rc = xerr_nomem(err);
+			goto out;
+		}
+		if (unlink(p) == -1 && errno != ENOENT) {
+			rc = xerr_set(err, XERR_TEMP, errno, "cannot remove "
+			    "'%s'", p);
+			free(p);
+			goto out;
+		}
+		free(p);
+	}
+	if ((k = token_shared(d, name, err)) == -1)
+		rc = -1;
+	else if (k == 0)
 		rc = remove_tree(d, err);
+out:
 	free(d);
 	return rc;
 }
@@ -361,8 +468,8 @@ backup_manifests(struct rrun *r, const struct recv_file *f, const char *src,
 		/* The file is safe: a manifest that cannot follow it is
 		 * only told about, unless memory ran out (the next run
 		 * moves it). */
-		if (access(mp, F_OK) == 0 && move_file(mp, dir, bn, sync_dirs,
-		    &e) == -1) {
+		if (access(mp, F_OK) == 0 && move_file(mp, dir, bn, sync_dirs ?
+		    MOVE_DURABLE : MOVE_RENAME_ONLY, &e) == -1) {
 			if (e.cls == XERR_NOMEM) {
 				*err = e;
 				free(mp);
@@ -414,7 +521,9 @@ recv_to_backup(struct rrun *r, struct recv_file *f, struct strlist *deferred,
 	if (pattern_expand(r->job->backup.path, r->job->name, f->date, &dir,
 	    err) == -1)
 		goto out;
-	if (mkdir_p(dir, 0755, err) == -1)
+	/* A group's directory is made once. */
+	if ((deferred == NULL || !strlist_contains(deferred, dir)) &&
+	    mkdir_p(dir, 0755, err) == -1)
 		goto out;
 	if (recv_backup_target(r, f, gz, dir, name, sizeof(name), &dst, &same,
 	    err) == -1)
@@ -461,7 +570,8 @@ recv_to_backup(struct rrun *r, struct recv_file *f, struct strlist *deferred,
 			unlink(tmp);
 			goto out;
 		}
-	} else if (move_file(src, dir, name, deferred == NULL, err) == -1) {
+	} else if (move_file(src, dir, name, deferred == NULL ? MOVE_DURABLE :
+	    MOVE_RENAME_ONLY, err) == -1) {
 		goto out;
 	}
 	FAULT_POINT("recv_mid_backup");
@@ -497,6 +607,57 @@ recv_error_name(const char *name, char *out, size_t size)
 		snprintf(out, size, ".error");
 }
 
+/*
+ * A file of a group's token to a failed/TOKEN of its own.  The ledger
+ * hears where it goes first: a crash before the move leaves the file in
+ * in/ under a row that names a missing file of the same name and bytes,
+ * which recv_reconcile() gives back to it.
+ */
+static int
+to_failed_alone(struct rrun *r, struct recv_file *f, const char *src,
+    const char *why, struct xerr *err)
+{
+	char msha[300], mjson[300], ename[300], *dst = NULL, *srcdir, *mp;
+	int i, rc = -1;
+
+	if ((srcdir = recv_dir_part(src)) == NULL)
+		return xerr_nomem(err);
+	if (recv_new_token_dir(r, "failed", &dst, err) == -1)
+		goto out;
+	if ((mp = path_join(dst, f->name)) == NULL) {
+		xerr_nomem(err);
+		goto out;
+	}
+	snprintf(f->spool, sizeof(f->spool), "%s", mp);
+	free(mp);
+	recv_record(r, f);
+	manifest_names(f->name, msha, sizeof(msha), mjson, sizeof(mjson));
+	for (i = 0; i < 2; i++) {
+		const char *mn = i ? mjson : msha;
+
+		if (!mn[0] || (mp = path_join(srcdir, mn)) == NULL)
+			continue;
+		if (access(mp, F_OK) == 0)
+			(void)recv_move_file(mp, dst, mn, err);
+		free(mp);
+	}
+	if (recv_move_file(src, dst, f->name, err) == -1) {
+		/* Still where it was: so says the ledger again. */
+		snprintf(f->spool, sizeof(f->spool), "%s", src);
+		recv_record(r, f);
+		remove_tree(dst, err);
+		goto out;
+	}
+	recv_error_name(f->name, ename, sizeof(ename));
+	if (write_file_durable(dst, ename, why, strlen(why), 0644, err) == -1)
+		goto out;
+	rc = 0;
+out:
+	free(srcdir);
+	free(dst);
+	return rc;
+}
+
 /* Move the file's token directory to failed/ and say why beside it. */
 int
 recv_to_failed(struct rrun *r, struct recv_file *f, const char *why,
@@ -504,7 +665,7 @@ recv_to_failed(struct rrun *r, struct recv_file *f, const char *why,
 {
 	char *src = NULL, *srcdir = NULL, *faildir = NULL, *dst = NULL;
 	char ename[300], *base;
-	int rc = -1, moved = 1;
+	int rc = -1, moved = 1, k;
 
 	if ((src = recv_abs_spool(r, f)) == NULL || (srcdir = recv_dir_part(src)) ==
 	    NULL || (faildir = path_join(r->jobdir, "failed")) == NULL) {
@@ -513,6 +674,12 @@ recv_to_failed(struct rrun *r, struct recv_file *f, const char *why,
 	}
 	if (mkdir_p(faildir, 0700, err) == -1)
 		goto out;
+	if (recv_in_spool_in(r, srcdir) && (k = token_shared(srcdir, f->name,
+	    err)) != 0) {
+		if (k == 1)
+			rc = to_failed_alone(r, f, src, why, err);
+		goto out;
+	}
 	base = strrchr(srcdir, '/');
 	if ((dst = path_join(faildir, base ? base + 1 : srcdir)) == NULL) {
 		xerr_nomem(err);
@@ -615,11 +782,12 @@ recv_fail_file(struct rrun *r, struct recv_file *f, const struct xerr *e,
 		    "superseded); or `xfer rerun --date %s %s` after the "
 		    "cause is fixed", ds, r->job->name);
 	snprintf(why, sizeof(why), "%s\n%s\n", e->msg, hint);
+	/* Set first: a file of a group's token is recorded on its way. */
+	snprintf(f->state, sizeof(f->state), "%s", transient ? ST_HELD :
+	    ST_FAILED);
 	if (recv_to_failed(r, f, why, &e2) == -1)
 		log_event(r->lg, LOG_ERROR, r->job->name, ds, "spool", NULL,
 		    "%s", e2.msg);
-	snprintf(f->state, sizeof(f->state), "%s", transient ? ST_HELD :
-	    ST_FAILED);
 	if (transient)
 		r->out->held++;
 	else

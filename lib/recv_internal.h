@@ -65,7 +65,8 @@ char *recv_dir_part(const char *path);
 int recv_move_file(const char *from, const char *to_dir, const char *to_name,
     struct xerr *err);
 int recv_move_file_deferred(const char *from, const char *to_dir,
-    const char *to_name, struct xerr *err);
+    const char *to_name, int sync_file, struct xerr *err);
+int recv_syncfs_ok(int fd);
 int recv_dirs_add(struct strlist *dirs, const char *dir, struct xerr *err);
 int recv_drop_token(struct rrun *r, const char *file_path, struct xerr *err);
 int recv_new_token_dir(struct rrun *r, const char *area, char **out,

@@ -229,27 +229,37 @@ register_picked(struct rrun *r, const char *token, const char *name,
 	free(dst);
 }
 
-/* Look at one inbox entry; move it into the spool when it is ready. */
-static void
-pick_one(struct rrun *r, int dfd, const char *inbox, const char *name)
+/* An inbox file ready to be picked up, and what becomes of it. */
+struct pick {
+	char *name;
+	bdate_t date;
+	int have_manifest;
+	long long size;
+	char msha[300], mjson[300];
+	int moved;		/* the file is in the group's token */
+};
+
+/* Look at one inbox entry: 1 when it is ready to be picked up (in *pk). */
+static int
+pick_ready(struct rrun *r, int dfd, const char *inbox, const char *name,
+    struct pick *pk)
 {
 	const struct job *job = r->job;
-	char msha[300], mjson[300], ds[BDATE_STRLEN], *token = NULL;
-	char *src = NULL, *mp = NULL;
+	char msha[300], mjson[300], ds[BDATE_STRLEN];
 	struct stat st;
 	struct xerr e;
 	bdate_t date;
 	int has_date, k, have_manifest = 0;
 
 	if (is_temp_name(job, name) || recv_is_manifest_name(name))
-		return;
+		return 0;
 	if (!name_is_plain(name)) {
 		r->out->refused++;
 		log_event(r->lg, LOG_WARN, job->name, NULL, "refused", NULL,
 		    "refusing a file whose name is not a plain file name "
 		    "(control characters, a leading '-', or too long); it is "
 		    "left in '%s'", inbox);
-		return;
+		return 0;
 	}
 	k = pattern_match(job->inbox.pattern, job->name, name, &has_date,
 	    &date, &e);
@@ -258,12 +268,12 @@ pick_one(struct rrun *r, int dfd, const char *inbox, const char *name)
 		log_event(r->lg, LOG_ERROR, job->name, NULL, "pickup", NULL,
 		    "cannot match '%s' against the pattern: %s; it stays in "
 		    "the inbox for the next run", name, e.msg);
-		return;
+		return 0;
 	}
 	if (k != 1)
-		return;
+		return 0;
 	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == -1)
-		return;
+		return 0;
 	if (!S_ISREG(st.st_mode) || st.st_nlink > 1) {
 		r->out->refused++;
 		log_event(r->lg, LOG_WARN, job->name, NULL, "refused", NULL,
@@ -271,15 +281,15 @@ pick_one(struct rrun *r, int dfd, const char *inbox, const char *name)
 		    S_ISLNK(st.st_mode) ? "a symbolic link" : S_ISDIR(
 		    st.st_mode) ? "a directory" : S_ISREG(st.st_mode) ?
 		    "a file with several hard links" : "not a regular file");
-		return;
+		return 0;
 	}
 	if (!has_date)
 		date = tz_date_of(r->o->now);
 	if (r->o->rerun && date != r->o->date)
-		return;
+		return 0;
 	bdate_format(date, ds);
 	if (left_to_settle(r, name, ds, (long long)st.st_mtime))
-		return;
+		return 0;
 	manifest_names(name, msha, sizeof(msha), mjson, sizeof(mjson));
 	if ((msha[0] && faccessat(dfd, msha, F_OK, AT_SYMLINK_NOFOLLOW) == 0) ||
 	    (mjson[0] && faccessat(dfd, mjson, F_OK, AT_SYMLINK_NOFOLLOW) ==
@@ -287,71 +297,231 @@ pick_one(struct rrun *r, int dfd, const char *inbox, const char *name)
 		have_manifest = 1;
 	if (job->inbox.require_manifest && !have_manifest) {
 		wait_for_manifest(r, name, date);
-		return;
+		return 0;
 	}
 	if (r->o->dry_run) {
 		printf("%s %s: would pick up '%s' (%lld bytes)\n", job->name,
 		    ds, name, (long long)st.st_size);
-		return;
+		return 0;
 	}
-	/* Into the spool before anything else happens to it. */
-	if (recv_new_token_dir(r, "in", &token, &e) == -1 ||
-	    ((src = path_join(inbox, name)) == NULL &&
-	    xerr_nomem(&e) == -1)) {
+	memset(pk, 0, sizeof(*pk));
+	pk->date = date;
+	pk->have_manifest = have_manifest;
+	pk->size = (long long)st.st_size;
+	snprintf(pk->msha, sizeof(pk->msha), "%s", msha);
+	snprintf(pk->mjson, sizeof(pk->mjson), "%s", mjson);
+	if ((pk->name = strdup(name)) == NULL) {
 		r->out->failed++;
-		log_event(r->lg, LOG_ERROR, job->name, ds, "spool", NULL, "%s",
-		    e.msg);
+		log_event(r->lg, LOG_ERROR, job->name, ds, "pickup", NULL,
+		    "cannot pick up '%s': out of memory; it stays in the inbox "
+		    "for the next run", name);
+		return 0;
+	}
+	return 1;
+}
+
+/*
+ * The file could not be picked up, or not durably: it and its manifests
+ * go back to (or stay in) the inbox, for the next run.
+ */
+static void
+pick_back(struct rrun *r, const char *inbox, const char *token,
+    struct pick *pk, const struct xerr *e)
+{
+	char ds[BDATE_STRLEN], *from, *to;
+	int i;
+
+	for (i = -1; token != NULL && i < 2; i++) {
+		const char *n = i < 0 ? pk->name : i ? pk->mjson : pk->msha;
+
+		if (!n[0] || (from = path_join(token, n)) == NULL)
+			continue;
+		/* One there now is newer than ours. */
+		if ((to = path_join(inbox, n)) != NULL &&
+		    access(from, F_OK) == 0 && access(to, F_OK) == -1)
+			(void)rename(from, to);
+		free(to);
+		free(from);
+	}
+	pk->moved = 0;
+	/* Quietly, to be picked up again at once (pick_group()). */
+	if (e == NULL)
+		return;
+	bdate_format(pk->date, ds);
+	r->out->failed++;
+	log_event(r->lg, LOG_ERROR, r->job->name, ds, "pickup", NULL, "cannot "
+	    "pick up '%s': %s; it stays in the inbox for the next run",
+	    pk->name, e->msg);
+}
+
+/*
+ * One file (and the manifests it came with) into the group's token,
+ * renamed without the directories' fsyncs: pick_group() does those once.
+ */
+static int
+pick_move(struct rrun *r, const char *inbox, const char *token,
+    struct pick *pk, int sync_file, struct xerr *e)
+{
+	char ds[BDATE_STRLEN], *src = NULL, *mp;
+	int i, k, rc = -1;
+
+	bdate_format(pk->date, ds);
+	if ((src = path_join(inbox, pk->name)) == NULL) {
+		xerr_nomem(e);
 		goto out;
 	}
-	if (have_manifest) {
-		for (int i = 0; i < 2; i++) {
-			const char *mn = i ? mjson : msha;
+	for (i = 0; pk->have_manifest && i < 2; i++) {
+		const char *mn = i ? pk->mjson : pk->msha;
 
-			if (!mn[0])
-				continue;
-			if ((mp = path_join(inbox, mn)) == NULL) {
-				xerr_nomem(&e);
-				goto undo;
-			}
-			k = access(mp, F_OK) == 0 ? recv_move_file(mp, token, mn,
-			    &e) : 0;
-			free(mp);
-			mp = NULL;
-			/* Never the file without the manifest it came with. */
-			if (k == -1)
-				goto undo;
+		if (!mn[0])
+			continue;
+		if ((mp = path_join(inbox, mn)) == NULL) {
+			xerr_nomem(e);
+			goto out;
 		}
-		FAULT_POINT("recv_after_manifest_pickup");
+		k = access(mp, F_OK) == 0 ? recv_move_file_deferred(mp,
+		    token, mn, sync_file, e) : 0;
+		free(mp);
+		/* Never the file without the manifest it came with. */
+		if (k == -1)
+			goto out;
 	}
-	if ((k = recv_move_file(src, token, name, &e)) == -1)
-		goto undo;
+	if (pk->have_manifest)
+		FAULT_POINT("recv_after_manifest_pickup");
+	if ((k = recv_move_file_deferred(src, token, pk->name, sync_file,
+	    e)) == -1)
+		goto out;
 	if (k == 1)
-		log_event(r->lg, LOG_WARN, job->name, ds, "pickup", NULL,
-		    "%s; '%s' was copied into the spool instead", e.msg, name);
-	FAULT_POINT("recv_after_pickup");
-	register_picked(r, token, name, date);
-	goto out;
-undo:
-	r->out->failed++;
-	log_event(r->lg, LOG_ERROR, job->name, ds, "pickup", NULL, "cannot "
-	    "pick up '%s': %s; it stays in the inbox for the next run", name,
-	    e.msg);
-	/* The file is still in the inbox: its manifests go back beside it
-	 * and the token goes (else recv_reconcile() finds the file in it). */
-	if (access(src, F_OK) == 0)
-		recv_orphan_token(r, token);
+		log_event(r->lg, LOG_WARN, r->job->name, ds, "pickup", NULL,
+		    "%s; '%s' was copied into the spool instead", e->msg,
+		    pk->name);
+	pk->moved = 1;
+	rc = 0;
 out:
-	free(token);
 	free(src);
+	return rc;
 }
+
+/*
+ * The group's renames into token, made durable together: with syncfs()
+ * (one pass for the file system) when fast, else an fsync of each file
+ * and one of each directory (the token, in/, the inbox).  -1 (err) when
+ * a sync failed: the moved files are then back in the inbox, quietly
+ * when fast (the caller tries the slow way), failed otherwise.
+ */
+static int
+pick_sync(struct rrun *r, const char *inbox, const char *token,
+    struct pick *pv, size_t n, int fast, struct xerr *err)
+{
+	char *indir = NULL;
+	size_t i, nmoved = 0;
+	int fd = -1, rc = 0;
+
+	/* Opened first: syncfs() reports what write-back met since. */
+	if (fast && (fd = open(token, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) ==
+	    -1)
+		return xerr_set(err, XERR_TEMP, errno, "cannot open '%s'",
+		    token);
+	for (i = 0; i < n; i++) {
+		if (pv[i].moved)
+			continue;
+		if (pick_move(r, inbox, token, &pv[i], !fast, err) == -1)
+			pick_back(r, inbox, token, &pv[i], err);
+		else
+			nmoved++;
+	}
+	FAULT_POINT("recv_group_pickup_renamed");
+	if (nmoved == 0)
+		goto out;
+	if (fast) {
+		if (syncfs(fd) == -1)
+			rc = xerr_set(err, XERR_TEMP, errno, "cannot sync the "
+			    "file system of '%s'", token);
+	} else if ((indir = path_join(r->jobdir, "in")) == NULL) {
+		rc = xerr_nomem(err);
+	} else if (fsync_dir(token, err) == -1 || fsync_dir(indir, err) ==
+	    -1 || fsync_dir(inbox, err) == -1) {
+		rc = -1;
+	}
+	for (i = 0; rc == -1 && i < n; i++)
+		if (pv[i].moved)
+			pick_back(r, inbox, token, &pv[i], fast ? NULL : err);
+out:
+	if (fd != -1)
+		close(fd);
+	free(indir);
+	return rc;
+}
+
+/*
+ * A group of ready files into the spool, into one new in/TOKEN, durable
+ * together (pick_sync()), then their "received" rows in one ledger
+ * transaction.  A file whose sync failed is back in the inbox: picked up
+ * again by the next run, never acknowledged.
+ */
+static void
+pick_group(struct rrun *r, const char *inbox, struct pick *pv, size_t n)
+{
+	char *token = NULL;
+	struct xerr e;
+	size_t i, nmoved = 0;
+	int fd, tx, fast = 0;
+
+	xerr_clear(&e);
+	if (recv_new_token_dir(r, "in", &token, &e) == -1) {
+		for (i = 0; i < n; i++)
+			pick_back(r, inbox, NULL, &pv[i], &e);
+		return;
+	}
+	if ((fd = open(token, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) != -1) {
+		fast = recv_syncfs_ok(fd);
+		close(fd);
+	}
+	if (pick_sync(r, inbox, token, pv, n, fast, &e) == -1 && fast) {
+		/* Maybe another file's write-back; each file's own fsync
+		 * tells. */
+		log_event(r->lg, LOG_WARN, r->job->name, NULL, "pickup", NULL,
+		    "%s; picking up the group's files one fsync at a time",
+		    e.msg);
+		(void)pick_sync(r, inbox, token, pv, n, 0, &e);
+	}
+	for (i = 0; i < n; i++)
+		nmoved += pv[i].moved != 0;
+	if (nmoved == 0) {
+		if (rmdir(token) == -1)
+			recv_orphan_token(r, token);
+		free(token);
+		return;
+	}
+	FAULT_POINT("recv_after_pickup");
+	tx = ledger_begin(r->l, &e) == 0;
+	for (i = 0; i < n; i++)
+		if (pv[i].moved)
+			register_picked(r, token, pv[i].name, pv[i].date);
+	if (tx && ledger_commit(r->l, &e) == -1) {
+		/* recv_reconcile() records them from the spool next time. */
+		ledger_rollback(r->l);
+		r->out->failed++;
+		log_event(r->lg, LOG_ERROR, r->job->name, NULL, "ledger", NULL,
+		    "%s; the files picked up are recorded by the next run",
+		    e.msg);
+	}
+	free(token);
+}
+
+/* Files picked up together, at most this many or this many bytes. */
+#define PICK_GROUP_FILES	256
+#define PICK_GROUP_BYTES	(16LL * 1024 * 1024)
 
 int
 recv_pick_up_local(struct rrun *r, struct xerr *err)
 {
 	const char *inbox = r->job->inbox.path;
 	struct strlist names = { 0 };
+	struct pick *pv = NULL;
 	struct dirent *de;
-	size_t i;
+	long long bytes = 0;
+	size_t i, j, n = 0;
 	DIR *d;
 
 	if ((d = opendir(inbox)) == NULL)
@@ -369,8 +539,28 @@ recv_pick_up_local(struct rrun *r, struct xerr *err)
 	}
 	if (names.n > 1)
 		qsort(names.v, names.n, sizeof(*names.v), cmp_str);
-	for (i = 0; i < names.n; i++)
-		pick_one(r, dirfd(d), inbox, names.v[i]);
+	if ((pv = calloc(PICK_GROUP_FILES, sizeof(*pv))) == NULL) {
+		closedir(d);
+		strlist_free(&names);
+		return xerr_nomem(err);
+	}
+	for (i = 0; i <= names.n; i++) {
+		if (i < names.n && pick_ready(r, dirfd(d), inbox, names.v[i],
+		    &pv[n]) == 1) {
+			bytes += pv[n].size;
+			n++;
+		}
+		if (n > 0 && (i == names.n || n == PICK_GROUP_FILES ||
+		    bytes >= PICK_GROUP_BYTES)) {
+			pick_group(r, inbox, pv, n);
+			for (j = 0; j < n; j++)
+				free(pv[j].name);
+			memset(pv, 0, PICK_GROUP_FILES * sizeof(*pv));
+			n = 0;
+			bytes = 0;
+		}
+	}
+	free(pv);
 	closedir(d);
 	strlist_free(&names);
 	return 0;

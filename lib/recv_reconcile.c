@@ -146,6 +146,28 @@ out:
 	free(dst);
 }
 
+static int in_spool_failed(struct rrun *r, const char *path);
+
+/*
+ * A file found in in/ that no row names: is it the file of a row that
+ * names a missing file in the failed area, of the same name and bytes?
+ * A run died between recording where a file of a group's token was going
+ * (recv_to_failed()) and moving it there.  That row is the file's again.
+ */
+static struct recv_file *
+lost_row(struct rrun *r, struct idlist *rows, const struct recv_file *f)
+{
+	size_t i;
+
+	for (i = 0; i < rows->n; i++)
+		if (strcmp(rows->v[i].name, f->name) == 0 &&
+		    strcmp(rows->v[i].sha256, f->sha256) == 0 &&
+		    in_spool_failed(r, rows->v[i].spool) &&
+		    access(rows->v[i].spool, F_OK) == -1 && errno == ENOENT)
+			return &rows->v[i];
+	return NULL;
+}
+
 /*
  * After a crash: a token directory the ledger does not know gets a row;
  * a file the target database already holds (its key committed with the
@@ -159,7 +181,7 @@ recv_reconcile(struct rrun *r, struct xerr *err)
 	struct idlist rows = { 0 };
 	struct dirent *de, *fe;
 	struct ingest_req req;
-	struct recv_file f;
+	struct recv_file f, *lost;
 	char *indir = NULL, *tdir, *fp;
 	DIR *d, *td;
 	size_t i;
@@ -256,6 +278,20 @@ recv_reconcile(struct rrun *r, struct xerr *err)
 						    sizeof(f.manifest_sha256),
 						    "%s", m.sha256);
 						f.manifest_records = m.records;
+					}
+					if ((lost = lost_row(r, &rows, &f)) !=
+					    NULL) {
+						/* Failed again when it is
+						 * redone, or superseded. */
+						snprintf(lost->spool,
+						    sizeof(lost->spool), "%s",
+						    fp);
+						if (strcmp(lost->state,
+						    ST_SUPERSEDED) != 0)
+							snprintf(lost->state,
+							    sizeof(lost->state),
+							    "%s", ST_RECEIVED);
+						f = *lost;
 					}
 					recv_record(r, &f);
 					log_event(r->lg, LOG_INFO, r->job->name,

@@ -288,7 +288,7 @@ process(struct rrun *r, struct recv_file *f, int force)
  * (recorded from the target's keys), ingested but still in in/ (moved),
  * in the backup but not recorded there (found by its bytes).
  */
-#define RECV_GROUP_FILES	64
+#define RECV_GROUP_FILES	256
 #define RECV_GROUP_BYTES	(16LL * 1024 * 1024)
 
 /* What happened to a file of a group. */

@@ -16,6 +16,9 @@
  *                            PostgreSQL's "fsyncgate")
  *   FAULT_EIO_FSYNC_NTH=N    with the above: only the N-th such call of
  *                            the process fails (1 = the first)
+ *   FAULT_EIO_SYNCFS_ANY=1   with FAULT_EIO_FSYNC_PREFIX: syncfs of any fd
+ *                            fails too (it syncs the whole file system,
+ *                            and DIR's write-back is what failed)
  *   FAULT_EXDEV_PREFIX=DIR   DIR is another file system: rename,
  *                            renameat, renameat2, link and linkat between
  *                            a path under DIR and one outside it fail
@@ -424,10 +427,13 @@ fsync_fault(const char *call, int fd)
 {
 	static unsigned long calls;
 	const char *nth = getenv("FAULT_EIO_FSYNC_NTH");
-
+	const char *any = getenv("FAULT_EIO_SYNCFS_ANY");
+	const char *pre = getenv("FAULT_EIO_FSYNC_PREFIX");
 	unsigned long nth_call;
 
-	if (!fd_under("FAULT_EIO_FSYNC_PREFIX", fd))
+	if (!fd_under("FAULT_EIO_FSYNC_PREFIX", fd) &&
+	    !(strcmp(call, "syncfs") == 0 && any != NULL &&
+	    strcmp(any, "1") == 0 && pre != NULL && *pre != '\0'))
 		return 0;
 	/* Delivery threads may fsync at once (a local destination). */
 	nth_call = __atomic_add_fetch(&calls, 1, __ATOMIC_SEQ_CST);
