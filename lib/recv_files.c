@@ -328,7 +328,9 @@ recv_drop_token(struct rrun *r, const char *file_path, struct xerr *err)
 			rc = xerr_nomem(err);
 			goto out;
 		}
-		if (unlink(p) == -1 && errno != ENOENT) {
+		/* A manifest's name may be too long to exist at all. */
+		if (unlink(p) == -1 && errno != ENOENT && errno !=
+		    ENAMETOOLONG) {
 			rc = xerr_set(err, XERR_TEMP, errno, "cannot remove "
 			    "'%s'", p);
 			free(p);
@@ -631,6 +633,7 @@ to_failed_alone(struct rrun *r, struct recv_file *f, const char *src,
 	snprintf(f->spool, sizeof(f->spool), "%s", mp);
 	free(mp);
 	recv_record(r, f);
+	FAULT_POINT("recv_failed_recorded");
 	manifest_names(f->name, msha, sizeof(msha), mjson, sizeof(mjson));
 	for (i = 0; i < 2; i++) {
 		const char *mn = i ? mjson : msha;

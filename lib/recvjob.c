@@ -344,7 +344,8 @@ finish_group(struct rrun *r, struct recv_file **fs, const char **states,
 		}
 		goto out;
 	}
-	FAULT_POINT("recv_group_after_ledger");
+	/* The points of recv_finish_ok(), once for the group. */
+	FAULT_POINT("recv_before_backup");
 	/* To the backup: the renames, then each directory fsync'd once. */
 	for (i = 0; i < n; i++) {
 		if (!in[i])
@@ -401,6 +402,7 @@ finish_group(struct rrun *r, struct recv_file **fs, const char **states,
 		    "'%s' is %s but could not be moved to the backup: %s; the "
 		    "next run moves it", fs[i]->name, states[i], e.msg);
 	}
+	FAULT_POINT("recv_after_backup");
 	/* Where they went, in one transaction. */
 	tx = ledger_begin(r->l, &e) == 0;
 	for (i = 0; i < n; i++)
