@@ -597,6 +597,41 @@ out:
 }
 
 /*
+ * A group's move to the backup that is not durable (its directory's
+ * fsync failed), undone: the file and its manifests back in their token
+ * at src, for the next run; a backup written (gzip'd) is not to be
+ * trusted, so none is kept under its name.  f->spool names src again.
+ */
+void
+recv_backup_undo(struct recv_file *f, const char *src)
+{
+	char msha[300], mjson[300], bn[PATH_MAX + 32], *srcdir, *tm;
+	int i;
+
+	if (access(src, F_OK) == -1)
+		(void)rename(f->spool, src);
+	else
+		(void)unlink(f->spool);
+	if ((srcdir = recv_dir_part(src)) != NULL) {
+		manifest_names(f->name, msha, sizeof(msha), mjson,
+		    sizeof(mjson));
+		for (i = 0; i < 2; i++) {
+			const char *mn = i ? mjson : msha;
+
+			snprintf(bn, sizeof(bn), "%s%s", f->spool, i ?
+			    ".manifest.json" : ".sha256");
+			if (!mn[0] || (tm = path_join(srcdir, mn)) == NULL)
+				continue;
+			if (access(bn, F_OK) == 0 && access(tm, F_OK) == -1)
+				(void)rename(bn, tm);
+			free(tm);
+		}
+		free(srcdir);
+	}
+	snprintf(f->spool, sizeof(f->spool), "%s", src);
+}
+
+/*
  * NAME.error beside NAME, unless that (or the ".NAME.tmp.PID" it is
  * written through) would be longer than a file name may be: then
  * ".error", which no picked-up file can be called (names starting with

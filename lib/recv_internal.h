@@ -82,6 +82,7 @@ int recv_backup_rest(struct rrun *r, const struct recv_file *f, const char *src,
 int recv_backup_gz(const struct rrun *r, const struct recv_file *f);
 int recv_to_backup(struct rrun *r, struct recv_file *f, struct strlist *deferred,
     struct xerr *err);
+void recv_backup_undo(struct recv_file *f, const char *src);
 void recv_error_name(const char *name, char *out, size_t size);
 int recv_to_failed(struct rrun *r, struct recv_file *f, const char *why,
     struct xerr *err);

@@ -375,10 +375,7 @@ finish_group(struct rrun *r, struct recv_file **fs, const char **states,
 			    strlen(dirs.v[j])) != 0 ||
 			    fs[i]->spool[strlen(dirs.v[j])] != '/')
 				continue;
-			if (access(olds[i], F_OK) == -1)
-				(void)rename(fs[i]->spool, olds[i]);
-			snprintf(fs[i]->spool, sizeof(fs[i]->spool), "%s",
-			    olds[i]);
+			recv_backup_undo(fs[i], olds[i]);
 			in[i] = 0;
 			r->out->failed++;
 			bdate_format(fs[i]->date, ds);

@@ -372,7 +372,7 @@ r-exdev-inbox|csv|FAULT_EXDEV_PREFIX=$H/in/r-exdev-inbox|0|event=ingested|no|
 r-exdev-full|csv|FAULT_EXDEV_PREFIX=$H/in/r-exdev-full FAULT_ENOSPC_PREFIX=$H/spool/r-exdev-full/in FAULT_ENOSPC_AFTER=4096|1|/r_$D.csv.xfer-tmp': No space left on device|yes|event=ingested
 r-exdev-fsync|csv|FAULT_EXDEV_PREFIX=$H/in/r-exdev-fsync FAULT_EIO_FSYNC_PREFIX=$H/spool/r-exdev-fsync/in|1|/r_$D.csv.sha256.xfer-tmp': Input/output error|yes|event=ingested
 r-exdev-close|csv|FAULT_EXDEV_PREFIX=$H/in/r-exdev-close FAULT_EIO_CLOSE_PREFIX=$H/spool/r-exdev-close/in|1|/r_$D.csv.sha256.xfer-tmp': Input/output error|yes|event=ingested
-r-ledger-fsync|csv|FAULT_EIO_FSYNC_PREFIX=$H/spool/ledger.db|1|ledger '$H/spool/ledger.db': cannot record received file: disk I/O error|no|found 'r_$D.csv' in the spool
+r-ledger-fsync|csv|FAULT_EIO_FSYNC_PREFIX=$H/spool/ledger.db|1|ledger '$H/spool/ledger.db': cannot commit: disk I/O error; the files picked up are recorded by the next run|no|found 'r_$D.csv' in the spool
 r-target-fsync|csv|FAULT_EIO_FSYNC_PREFIX=$H/data/rx.db|1|database '$H/data/rx.db': |no|event=ingested
 r-gz-full|csv.gz|FAULT_ENOSPC_PREFIX=$H/spool/r-gz-full/in FAULT_ENOSPC_AFTER=4096|1|/.plain.r_$D.csv': No space left on device|no|event=ingested
 r-backup-exdev|csv|FAULT_EXDEV_PREFIX=$H/bk/r-backup-exdev|0|event=ingested|no|
@@ -418,6 +418,60 @@ echo "receive: each of $((k - 1)) fsyncs failed in turn"
 integrity "$H/data/rx.db"
 integrity "$H/spool/ledger.db"
 
+# The same sweep over a group: three files of three dates picked up
+# together (one token, one sync pass, one ledger transaction), loaded in
+# one SQLite transaction, backed up with one fsync of each directory.
+# Whichever fsync (or syncfs) fails, no file is acknowledged on the
+# strength of it: each is still in the inbox, the spool or the backup,
+# and the next run leaves every one ingested once.
+D2=$(date -u -d '2 days ago' +%F)
+D3=$(date -u -d '3 days ago' +%F)
+k=1
+while [ "$k" -le 60 ]; do
+	j=r-gsync$k
+	rjob "$j" csv
+	for d in "$D2" "$D3"; do
+		sed "s/,$j\$/,$j-$d/" "$T/orig-$j" > "$H/in/$j/r_$d.csv"
+		(cd "$H/in/$j" && sha256sum "r_$d.csv" > "r_$d.csv.sha256")
+		cp "$H/in/$j/r_$d.csv" "$T/orig-$j-$d"
+	done
+	fault "FAULT_EIO_FSYNC_PREFIX=$H/ FAULT_EIO_FSYNC_NTH=$k" receive "$j"
+	[ -s "$T/flog" ] || break
+	hit=$(cut -d' ' -f1,3- "$T/flog")
+	case $rc in
+	0|1) ;;
+	*) fail "$j ($hit): exit $rc" ;;
+	esac
+	[ "$rc" = 1 ] && ! grep -E -q "Input/output error|disk I/O error" "$T/err" &&
+	    fail "$j ($hit): no cause named"
+	for d in "$D" "$D2" "$D3"; do
+		[ -f "$H/in/$j/r_$d.csv" ] || [ -n "$(find "$H/spool/$j/in" \
+		    "$H/bk/$j" -name "r_$d.csv" 2>/dev/null)" ] ||
+		    fail "$j ($hit): r_$d.csv is lost"
+	done
+	run receive "$j"
+	expect_rc 0
+	[ "$(sqlite3 "$H/data/rx.db" "SELECT count(*), count(DISTINCT k || v) FROM t_$(tbl "$j")")" = \
+	    "1500|1500" ] || fail "$j ($hit): rows"
+	[ "$(sqlite3 "$H/data/rx.db" "SELECT count(*) FROM xfer_ingested WHERE job = '$j'")" = 3 ] ||
+	    fail "$j ($hit): keys"
+	[ "$(sql "SELECT group_concat(state) FROM receive_files WHERE job = '$j'")" = \
+	    "ingested,ingested,ingested" ] || fail "$j ($hit): ledger: $(sql \
+	    "SELECT name, state, spool FROM receive_files WHERE job = '$j'")"
+	cmp -s "$T/orig-$j" "$H/bk/$j/$D/r_$D.csv" &&
+	    cmp -s "$T/orig-$j-$D2" "$H/bk/$j/$D2/r_$D2.csv" &&
+	    cmp -s "$T/orig-$j-$D3" "$H/bk/$j/$D3/r_$D3.csv" ||
+	    fail "$j ($hit): backups"
+	[ -z "$(ls -A "$H/in/$j")" ] || fail "$j ($hit): inbox: $(ls -A "$H/in/$j")"
+	[ -z "$(find "$H/spool/$j/in" -mindepth 1)" ] || fail "$j ($hit): spool in/"
+	k=$((k + 1))
+done
+echo "receive, a group of 3: each of $((k - 1)) fsyncs failed in turn"
+[ "$k" -gt 10 ] || fail "only $((k - 1)) fsyncs in a grouped receive run"
+[ "$k" -le 60 ] || fail "more than 60 fsyncs in a grouped receive run"
+integrity "$H/data/rx.db"
+integrity "$H/spool/ledger.db"
+
 # The failed area is in the spool: EXDEV there is a broken spool, a clear
 # error, and the file stays in the spool for `rerun`.
 rjob r-exdev-failed csv
@@ -455,7 +509,7 @@ while IFS='|' read -r j knobs msg; do
 	[ -z "$(find "$H/spool/$j/in" -mindepth 1)" ] || fail "$j: spool in/"
 done <<TABLE
 r-gz-close|FAULT_EIO_CLOSE_PREFIX=$H/bk/r-gz-close|cannot close '$H/bk/r-gz-close/$D/r_$D.csv.gz.xfer-tmp': Input/output error
-r-gz-dirsync|FAULT_EIO_FSYNC_PREFIX=$H/bk/r-gz-dirsync FAULT_EIO_FSYNC_NTH=2|cannot fsync directory '$H/bk/r-gz-dirsync/$D': Input/output error
+r-gz-dirsync|FAULT_EIO_FSYNC_PREFIX=$H/bk/r-gz-dirsync FAULT_EIO_FSYNC_NTH=3|cannot fsync directory '$H/bk/r-gz-dirsync/$D': Input/output error
 TABLE
 
 # A FIFO where the manifest should be, in an inbox on another file system:
