@@ -1041,6 +1041,155 @@ test_spectrum(void **state)
 	assert_int_equal(ndone, 11);
 }
 
+/* --- group commit ------------------------------------------------------ */
+
+/* One file's request in a group; path and names live in g[]. */
+struct gfile {
+	char name[32];
+	char path[256];
+	struct ingest_req req;
+	enum ingest_result res;
+	long long records;
+	struct xerr err;
+};
+
+static void
+gfile_init(struct fx *fx, struct gfile *g, const char *name,
+    const char *data, const char *sha, bdate_t date)
+{
+	memset(g, 0, sizeof(*g));
+	snprintf(g->name, sizeof(g->name), "%s", name);
+	snprintf(g->path, sizeof(g->path), "%s", put_file(fx, name, data,
+	    strlen(data)));
+	g->req.job = &fx->job;
+	g->req.path = g->path;
+	g->req.orig_path = g->path;
+	g->req.name = g->name;
+	g->req.sha256 = sha;
+	g->req.date = date;
+	g->req.format = FMT_CSV;
+	g->req.expect_records = -1;
+	g->req.delivery = fx->delivery++;
+}
+
+static int
+group_file(struct ingest_group *grp, struct gfile *g)
+{
+	return ingest_group_file(grp, &g->req, &g->res, &g->records, &g->err);
+}
+
+/*
+ * Many files, one transaction: each keyed as on its own; a bad one rolled
+ * back to its savepoint alone (its rows were in); a duplicate of a file
+ * of the same group decided inside it; nothing visible before the commit.
+ */
+static void
+test_group(void **state)
+{
+	struct fx *fx = *state;
+	struct ingest_group *grp = NULL;
+	struct gfile g[5];
+	struct xerr err;
+
+	fx->delivery = 10;
+	gfile_init(fx, &g[0], "a.csv", "k,v\n1,a\n2,a\n", SHA_A, fx->date);
+	gfile_init(fx, &g[1], "bad.csv", "k,v\n3,x\n4,x\n5,\"x\n", "cccc",
+	    fx->date);
+	gfile_init(fx, &g[2], "a.csv", "k,v\n1,a\n2,a\n", SHA_A, fx->date);
+	gfile_init(fx, &g[3], "b.csv", "k,v\n6,b\n", SHA_B, fx->date);
+	gfile_init(fx, &g[4], "wide.csv", "k,v,w\n7,w,w\n", "dddd", fx->date);
+	assert_int_equal(ingest_group_begin(&g[0].req, NULL, &grp, &err), 1);
+	assert_int_equal(group_file(grp, &g[0]), 0);
+	assert_int_equal(g[0].res, INGEST_DONE);
+	assert_int_equal(g[0].records, 2);
+	assert_int_equal(group_file(grp, &g[1]), -1);
+	assert_int_equal(g[1].err.cls, XERR_DATA);
+	assert_int_equal(ingest_group_broken(grp), 0);
+	assert_int_equal(group_file(grp, &g[2]), 0);
+	assert_int_equal(g[2].res, INGEST_DUPLICATE);
+	assert_int_equal(g[2].records, 2);
+	assert_int_equal(group_file(grp, &g[3]), 0);
+	/* The table has no column w: this file fails, the table stays. */
+	assert_int_equal(group_file(grp, &g[4]), -1);
+	assert_int_equal(g[4].err.cls, XERR_DATA);
+	assert_non_null(strstr(g[4].err.msg, "no column 'w'"));
+	/* A reader sees nothing of the group yet. */
+	assert_query(fx, "SELECT count(*) FROM sqlite_master WHERE name = "
+	    "'sales'", "0\n");
+	assert_int_equal(ingest_group_commit(grp, &err), 0);
+	ingest_group_end(grp);
+	assert_query(fx, "SELECT k, v FROM sales ORDER BY rowid",
+	    "'1'|'a'\n'2'|'a'\n'6'|'b'\n");
+	assert_query(fx, "SELECT name, sha256, records, delivery FROM "
+	    "xfer_ingested ORDER BY rowid", "'a.csv'|'aaaa'|2|10\n"
+	    "'b.csv'|'bbbb'|1|13\n");
+}
+
+/* replace-date in one group: the last version of a date wins; the same
+ * bytes again under another name add nothing. */
+static void
+test_group_replace_date(void **state)
+{
+	struct fx *fx = *state;
+	struct ingest_group *grp = NULL;
+	struct gfile g[3];
+	struct xerr err;
+
+	fx->job.ingest.mode = MODE_REPLACE_DATE;
+	gfile_init(fx, &g[0], "v1.csv", "date,n\n2024-03-05,1\n2024-03-05,2\n",
+	    SHA_A, fx->date);
+	gfile_init(fx, &g[1], "v2.csv", "date,n\n2024-03-05,3\n", SHA_B,
+	    fx->date);
+	gfile_init(fx, &g[2], "v2-again.csv", "date,n\n2024-03-05,3\n",
+	    SHA_B, fx->date);
+	assert_int_equal(ingest_group_begin(&g[0].req, NULL, &grp, &err), 1);
+	assert_int_equal(group_file(grp, &g[0]), 0);
+	assert_int_equal(group_file(grp, &g[1]), 0);
+	assert_int_equal(g[1].res, INGEST_DONE);
+	assert_int_equal(group_file(grp, &g[2]), 0);
+	assert_int_equal(g[2].res, INGEST_DUPLICATE);
+	assert_int_equal(ingest_group_commit(grp, &err), 0);
+	ingest_group_end(grp);
+	assert_query(fx, "SELECT n FROM sales", "'3'\n");
+	assert_query(fx, "SELECT name, sha256 FROM xfer_applied",
+	    "'v2.csv'|'bbbb'\n");
+}
+
+/* What a group is not for: other targets, --force, another database;
+ * and a group ended without its commit leaves nothing. */
+static void
+test_group_limits(void **state)
+{
+	struct fx *fx = *state;
+	struct ingest_group *grp = NULL;
+	struct gfile g[2];
+	struct xerr err;
+	bdate_t other;
+	char pat[160];
+
+	gfile_init(fx, &g[0], "a.csv", "k\n1\n", SHA_A, fx->date);
+	fx->job.ingest.type = INGEST_NONE;
+	assert_int_equal(ingest_group_begin(&g[0].req, NULL, &grp, &err), 0);
+	assert_null(grp);
+	fx->job.ingest.type = INGEST_SQLITE;
+	g[0].req.force = 1;
+	assert_int_equal(ingest_group_begin(&g[0].req, NULL, &grp, &err), 0);
+	g[0].req.force = 0;
+
+	/* A database a date names: another date is another group's. */
+	snprintf(pat, sizeof(pat), "%s/t_{date:%%d}.db", fx->dir);
+	fx->job.ingest.database = pat;
+	assert_int_equal(bdate_parse("2024-03-06", &other), 0);
+	gfile_init(fx, &g[1], "b.csv", "k\n2\n", SHA_B, other);
+	assert_int_equal(ingest_group_begin(&g[0].req, NULL, &grp, &err), 1);
+	assert_int_equal(group_file(grp, &g[0]), 0);
+	assert_int_equal(group_file(grp, &g[1]), 1);
+	ingest_group_end(grp);
+	snprintf(fx->db, sizeof(fx->db), "%s/t_05.db", fx->dir);
+	assert_query(fx, "SELECT count(*) FROM sqlite_master", "0\n");
+	fx->job.ingest.database = fx->db;
+}
+
 int
 main(void)
 {
@@ -1083,6 +1232,11 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_old_schema, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_spectrum, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_group, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_group_replace_date, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_group_limits, setup,
 		    teardown),
 	};
 
