@@ -3,8 +3,9 @@
  * and the tests use recvjob.h): the state of one receive run, and what
  * the modules that make up a run call across one another.
  *
- *   recvjob.c         the run and the order of its steps; processing one
- *                     picked-up file; rerun --date
+ *   recvjob.c         the run and the order of its steps; processing
+ *                     picked-up files, one at a time or in groups (group
+ *                     commit); rerun --date
  *   recv_pickup.c     new files into the spool: local pick-up, pulling
  *                     from sftp:// or https://
  *   recv_reconcile.c  reconciliation after a crash; versions superseded

@@ -1,9 +1,11 @@
 /*
- * recv_pickup: a receive job's new files into its spool, each into a
- * new in/TOKEN with the manifest it came with, and a "received" row in
- * the ledger once it is durable there: picked up from a local inbox, or
- * pulled from sftp:// or https:// (after_pull at the source only once
- * our copy is durable).  What is still being written, changed within
+ * recv_pickup: a receive job's new files into its spool, with the
+ * manifests they came with, and a "received" row in the ledger once each
+ * is durable there: picked up from a local inbox in groups (a group's
+ * files share one new in/TOKEN, are made durable together and recorded
+ * in one ledger transaction), or pulled from sftp://, https:// or s3://
+ * one at a time, each into its own in/TOKEN (after_pull at the source
+ * only once our copy is durable).  What is still being written, changed within
  * settle, waiting for a required manifest, or not a plain file with a
  * plain name is left where it is, and said so.  Internal to the receive
  * modules (recv_internal.h).

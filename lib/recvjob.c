@@ -1,8 +1,9 @@
 /*
  * recvjob: one run of a receive job (recvjob.h is its interface): the
- * order of its steps under the job's lock, processing one picked-up file
+ * order of its steps under the job's lock, processing picked-up files
  * (checked against its manifest, the duplicate rule, unpacked, ingested,
- * then finished), and rerun --date.  The other steps are in
+ * then finished), one at a time or, for an sqlite target, in groups
+ * (group commit, below), and rerun --date.  The other steps are in
  * recv_pickup.c, recv_reconcile.c and recv_files.c (recv_internal.h).
  */
 #include "recvjob.h"

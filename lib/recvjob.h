@@ -7,8 +7,9 @@
  *
  * Spool layout of a receive job (under spool/JOB/):
  *   in/TOKEN/NAME        picked up, durable, not finished (with its
- *                        manifest beside it, and scratch files)
- *   failed/TOKEN/NAME    failed; NAME.error says why
+ *                        manifest beside it, and scratch files); the
+ *                        files picked up in one group share a TOKEN
+ *   failed/TOKEN/NAME    failed; NAME.error says why (one file a TOKEN)
  *   backup/YYYY/MM/DD/   finished files (the default [backup] path)
  */
 #ifndef XFER_RECVJOB_H
