@@ -367,7 +367,7 @@ while IFS='|' read -r j ext knobs want msg kept says; do
 	ingested_once "$j" "$ext"
 done <<TABLE
 r-fsync-in|csv|FAULT_EIO_FSYNC_PREFIX=$H/spool/r-fsync-in/in|1|cannot pick up 'r_$D.csv': cannot fsync directory '$H/spool/r-fsync-in/in/|yes|event=ingested
-r-fsync-inbox|csv|FAULT_EIO_FSYNC_PREFIX=$H/in/r-fsync-inbox/|0|cannot fsync '$H/in/r-fsync-inbox/r_$D.csv': Input/output error; 'r_$D.csv' was copied into the spool instead|no|
+r-fsync-inbox|csv|FAULT_EIO_FSYNC_PREFIX=$H/in/r-fsync-inbox/ FAULT_EIO_SYNCFS_ANY=1|0|cannot fsync '$H/in/r-fsync-inbox/r_$D.csv': Input/output error; 'r_$D.csv' was copied into the spool instead|no|
 r-exdev-inbox|csv|FAULT_EXDEV_PREFIX=$H/in/r-exdev-inbox|0|event=ingested|no|
 r-exdev-full|csv|FAULT_EXDEV_PREFIX=$H/in/r-exdev-full FAULT_ENOSPC_PREFIX=$H/spool/r-exdev-full/in FAULT_ENOSPC_AFTER=4096|1|/r_$D.csv.xfer-tmp': No space left on device|yes|event=ingested
 r-exdev-fsync|csv|FAULT_EXDEV_PREFIX=$H/in/r-exdev-fsync FAULT_EIO_FSYNC_PREFIX=$H/spool/r-exdev-fsync/in|1|/r_$D.csv.sha256.xfer-tmp': Input/output error|yes|event=ingested
@@ -509,7 +509,7 @@ while IFS='|' read -r j knobs msg; do
 	[ -z "$(find "$H/spool/$j/in" -mindepth 1)" ] || fail "$j: spool in/"
 done <<TABLE
 r-gz-close|FAULT_EIO_CLOSE_PREFIX=$H/bk/r-gz-close|cannot close '$H/bk/r-gz-close/$D/r_$D.csv.gz.xfer-tmp': Input/output error
-r-gz-dirsync|FAULT_EIO_FSYNC_PREFIX=$H/bk/r-gz-dirsync FAULT_EIO_FSYNC_NTH=3|cannot fsync directory '$H/bk/r-gz-dirsync/$D': Input/output error
+r-gz-dirsync|FAULT_EIO_FSYNC_PREFIX=$H/bk/r-gz-dirsync FAULT_EIO_FSYNC_NTH=2|cannot fsync directory '$H/bk/r-gz-dirsync/$D': Input/output error
 TABLE
 
 # A FIFO where the manifest should be, in an inbox on another file system:
