@@ -61,6 +61,34 @@ discard_dir(struct run *r, const char *dir, struct xerr *err)
 	return rc;
 }
 
+/* b describes the batch m (in the spool), in state. */
+static void
+batch_describe(struct send_batch *b, const char *state,
+    const struct batch_meta *m)
+{
+	snprintf(b->state, sizeof(b->state), "%s", state);
+	snprintf(b->file, sizeof(b->file), "%s", m->file);
+	snprintf(b->sha256, sizeof(b->sha256), "%s", m->sha256);
+	b->bytes = m->bytes;
+	b->records = m->records;
+	b->last_error[0] = '\0';
+}
+
+/* The "produced" line of a batch whose production began at t0. */
+static void
+log_produced(struct run *r, const char *ds, const struct batch_meta *m,
+    long long t0)
+{
+	struct log_kv kv = LOG_KV_NONE;
+
+	kv.file = m->file;
+	kv.records = m->records;
+	kv.bytes = m->bytes;
+	kv.duration_ms = mono_ms() - t0;
+	log_event(r->lg, LOG_INFO, r->job->name, ds, "produced", &kv, "%s",
+	    "");
+}
+
 /* --- reconciliation: make the ledger agree with the spool ------------ */
 
 struct dates {
@@ -137,12 +165,7 @@ reconcile_date(struct run *r, bdate_t date, struct xerr *err)
 		    strcmp(b.state, ST_SENT) == 0) {
 			/* The run that produced it died before the ledger
 			 * heard of it. */
-			snprintf(b.state, sizeof(b.state), "%s", ST_PRODUCED);
-			snprintf(b.file, sizeof(b.file), "%s", m.file);
-			snprintf(b.sha256, sizeof(b.sha256), "%s", m.sha256);
-			b.bytes = m.bytes;
-			b.records = m.records;
-			b.last_error[0] = '\0';
+			batch_describe(&b, ST_PRODUCED, &m);
 			if (ledger_send_put(r->l, &b, err) == -1)
 				goto done;
 			log_event(r->lg, LOG_INFO, r->job->name, ds,
@@ -167,12 +190,7 @@ reconcile_date(struct run *r, bdate_t date, struct xerr *err)
 		}
 		if (k == 0 && (!found || strcmp(b.sha256, m.sha256) == 0)) {
 			/* Delivered and moved, but the ledger missed it. */
-			snprintf(b.state, sizeof(b.state), "%s", ST_SENT);
-			snprintf(b.file, sizeof(b.file), "%s", m.file);
-			snprintf(b.sha256, sizeof(b.sha256), "%s", m.sha256);
-			b.bytes = m.bytes;
-			b.records = m.records;
-			b.last_error[0] = '\0';
+			batch_describe(&b, ST_SENT, &m);
 			if (ledger_send_put(r->l, &b, err) == -1)
 				goto done;
 			log_event(r->lg, LOG_INFO, r->job->name, ds,
@@ -392,7 +410,6 @@ static int
 produce(struct run *r, struct send_batch *b, int *refused, struct xerr *err)
 {
 	char *tmp = NULL, *out = NULL, *sent = NULL, ds[BDATE_STRLEN];
-	struct log_kv kv = LOG_KV_NONE;
 	long long t0 = mono_ms();
 	struct batch_meta m;
 	int rc = -1;
@@ -439,21 +456,11 @@ produce(struct run *r, struct send_batch *b, int *refused, struct xerr *err)
 	FAULT_POINT("send_after_out_rename");
 	if (discard_dir(r, sent, err) == -1)
 		goto out;
-	snprintf(b->state, sizeof(b->state), "%s", ST_PRODUCED);
-	snprintf(b->file, sizeof(b->file), "%s", m.file);
-	snprintf(b->sha256, sizeof(b->sha256), "%s", m.sha256);
-	b->bytes = m.bytes;
-	b->records = m.records;
-	b->last_error[0] = '\0';
+	batch_describe(b, ST_PRODUCED, &m);
 	if (ledger_send_put(r->l, b, err) == -1)
 		goto out;
 	FAULT_POINT("send_after_produced_commit");
-	kv.file = m.file;
-	kv.records = m.records;
-	kv.bytes = m.bytes;
-	kv.duration_ms = mono_ms() - t0;
-	log_event(r->lg, LOG_INFO, r->job->name, ds, "produced", &kv, "%s",
-	    "");
+	log_produced(r, ds, &m, t0);
 	rc = 0;
 out:
 	if (tmp != NULL) {
@@ -793,7 +800,6 @@ static void
 produce_group(struct run *r, struct group *g)
 {
 	char *tmpdir = NULL, *outdir = NULL, *out, *sent;
-	struct log_kv kv;
 	struct xerr e;
 	size_t i, n = 0;
 	int fd = -1, refused, parallel;
@@ -939,12 +945,7 @@ produce_group(struct run *r, struct group *g)
 
 		if (it->stage != IT_RENAMED)
 			continue;
-		snprintf(b->state, sizeof(b->state), "%s", ST_PRODUCED);
-		snprintf(b->file, sizeof(b->file), "%s", it->m.file);
-		snprintf(b->sha256, sizeof(b->sha256), "%s", it->m.sha256);
-		b->bytes = it->m.bytes;
-		b->records = it->m.records;
-		b->last_error[0] = '\0';
+		batch_describe(b, ST_PRODUCED, &it->m);
 		if (ledger_send_put(r->l, b, &e) == -1)
 			break;
 	}
@@ -962,13 +963,7 @@ produce_group(struct run *r, struct group *g)
 
 		if (it->stage != IT_RENAMED)
 			continue;
-		kv = (struct log_kv)LOG_KV_NONE;
-		kv.file = it->m.file;
-		kv.records = it->m.records;
-		kv.bytes = it->m.bytes;
-		kv.duration_ms = mono_ms() - it->t0;
-		log_event(r->lg, LOG_INFO, r->job->name, it->ds, "produced",
-		    &kv, "%s", "");
+		log_produced(r, it->ds, &it->m, it->t0);
 		it->stage = IT_READY;
 	}
 out:
