@@ -615,20 +615,11 @@ static int
 abort_upload(struct s3_dest *c, const char *key, const char *id,
     struct xerr *err)
 {
-	struct s3_call call;
 	char what[600];
-	int rc;
 
-	s3_call_init(&call, "DELETE", key);
-	s3_call_param(&call, "uploadId", id);
 	snprintf(what, sizeof(what), "cannot abort the multipart upload of "
 	    "'s3://%s/%s'", c->bucket, key);
-	rc = perform(c, &call, what, err);
-	if (rc == 0 && call.code != 404 && (call.code < 200 ||
-	    call.code > 299))
-		rc = s3_error(c, &call, CURLE_OK, what, NULL, 0, err);
-	s3_call_done(&call);
-	return rc;
+	return s3_delete_key(c, key, id, what, err);
 }
 
 /*
@@ -994,13 +985,15 @@ out:
 }
 
 int
-s3_delete_key(struct s3_dest *c, const char *key, const char *what,
-    struct xerr *err)
+s3_delete_key(struct s3_dest *c, const char *key, const char *upload_id,
+    const char *what, struct xerr *err)
 {
 	struct s3_call call;
 	int rc;
 
 	s3_call_init(&call, "DELETE", key);
+	if (upload_id != NULL)
+		s3_call_param(&call, "uploadId", upload_id);
 	rc = perform(c, &call, what, err);
 	if (rc == 0 && call.code != 404 && (call.code < 200 ||
 	    call.code > 299))
@@ -1019,7 +1012,7 @@ s3_remove(void *state, const char *name, struct xerr *err)
 	if ((key = s3_key_of(c, name)) == NULL)
 		return xerr_nomem(err);
 	snprintf(what, sizeof(what), "cannot remove '%s%s'", c->base, name);
-	rc = s3_delete_key(c, key, what, err);
+	rc = s3_delete_key(c, key, NULL, what, err);
 	free(key);
 	return rc;
 }

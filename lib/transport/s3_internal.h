@@ -86,9 +86,10 @@ int s3_error_in_200(struct s3_dest *c, struct s3_call *call,
     const struct buf *b, const char *what, struct xerr *err);
 /* prefix + name, malloc'd; NULL on ENOMEM. */
 char *s3_key_of(struct s3_dest *c, const char *name);
-/* DELETE key; absent is success. */
-int s3_delete_key(struct s3_dest *c, const char *key, const char *what,
-    struct xerr *err);
+/* DELETE key, or with upload_id (not NULL) abort that multipart upload
+ * of key; absent is success. */
+int s3_delete_key(struct s3_dest *c, const char *key, const char *upload_id,
+    const char *what, struct xerr *err);
 /* One page of ListObjectsV2 of prefix (delimiter '/') into b. */
 int s3_list_page(struct s3_dest *c, const char *prefix, const char *token,
     const char *max_keys, struct buf *b, struct xerr *err);

@@ -185,7 +185,7 @@ s3_move(void *state, const char *name, const char *dir, struct xerr *err)
 	if (rc == 0) {
 		snprintf(what, sizeof(what), "copied '%s%s' to 's3://%s/%s' "
 		    "but cannot remove it", c->base, name, c->bucket, to);
-		rc = s3_delete_key(c, key, what, err);
+		rc = s3_delete_key(c, key, NULL, what, err);
 	}
 out:
 	free(key);
