@@ -1,11 +1,18 @@
 /*
- * ledger: the SQLite record of every batch (spool/ledger.db, WAL mode).
+ * ledger: the record of every batch: its state, attempts and errors.
  *
  * The spool's files are the truth about what exists; the ledger is the
- * truth about what happened to it (state, attempts, errors).  Each update
- * is one transaction written after the file it describes is durable, so a
- * crash between the two leaves a file without its row, which the next run
- * reconciles (see sendjob.c).
+ * truth about what happened to it.  Each update is one transaction written
+ * after the file it describes is durable, so a crash between the two
+ * leaves a file without its row, which the next run reconciles (see
+ * sendjob.c).
+ *
+ * Two backends behind one interface (lib/ledger/), chosen by xfer.conf's
+ * [ledger] url: without one, spool/ledger.db (SQLite, WAL mode) for a
+ * single host; with postgresql://..., one ledger shared by a fleet of
+ * hosts (SPEC.md section 9), where work two hosts could do at once is
+ * claimed first (see "Claims" below) and rows describing a host's own
+ * spool carry its node name.
  */
 #ifndef XFER_LEDGER_H
 #define XFER_LEDGER_H
@@ -15,6 +22,19 @@
 #include "xerr.h"
 
 struct ledger;
+
+/* xfer.conf's [ledger] section. */
+struct ledger_conf {
+	const char *url;	/* NULL: the SQLite file at path */
+	const char *path;	/* spool/ledger.db */
+	const char *password_file;	/* PostgreSQL; NULL: none (or
+					 * ~/.pgpass, PGPASSWORD...) */
+	const char *node;	/* this host's name in the fleet */
+	int lease_s;		/* a claim's life without renewal */
+};
+
+#define LEDGER_LEASE_DEFAULT	120
+#define LEDGER_NODE_MAX		64
 
 /* States of a send batch (SPEC.md section 7). */
 #define ST_PRODUCED	"produced"
@@ -34,11 +54,35 @@ struct send_batch {
 	char last_error[1024];
 	long long created;	/* unix time */
 	long long updated;
+	char node[LEDGER_NODE_MAX];	/* who wrote it last ("": one host) */
 };
 
-/* Opens (creating the schema when new) with a busy timeout. */
+/*
+ * Opens the ledger conf names, creating or upgrading its schema (each
+ * upgrade step one transaction, safe against a second process doing the
+ * same).  A ledger that cannot be reached is an error: XERR_TEMP.
+ */
+int ledger_connect(const struct ledger_conf *conf, struct ledger **out,
+    struct xerr *err);
+
+/* The SQLite ledger at path, node "" (tests, xfer ledger migrate). */
 int ledger_open(const char *path, struct ledger **out, struct xerr *err);
+
+/* Gives up the claims still held (their leases expire at once) and
+ * closes.  l may be NULL. */
 void ledger_close(struct ledger *l);
+
+/* "SQLite 'PATH'" or "PostgreSQL 'URL'" (no password), for messages. */
+const char *ledger_name(const struct ledger *l);
+
+/* The schema version the ledger is at (after ledger_connect's upgrade). */
+int ledger_schema_version(struct ledger *l, int *version, struct xerr *err);
+
+/* 1 on a ledger shared by a fleet (claims taken, rows carry nodes). */
+int ledger_is_shared(const struct ledger *l);
+
+/* This host's node name ("" on a plain ledger_open()). */
+const char *ledger_node(const struct ledger *l);
 
 /* Group several updates in one transaction (one fsync). */
 int ledger_begin(struct ledger *l, struct xerr *err);
@@ -49,7 +93,9 @@ void ledger_rollback(struct ledger *l);
 int ledger_send_get(struct ledger *l, const char *job, bdate_t date,
     struct send_batch *b, int *found, struct xerr *err);
 
-/* Insert or replace the row of (b->job, b->date); sets updated. */
+/* Insert or replace the row of (b->job, b->date); sets updated and node.
+ * On a shared ledger only under this node's claim of (job, date): see
+ * ledger_claim(). */
 int ledger_send_put(struct ledger *l, struct send_batch *b, struct xerr *err);
 
 /* Every row of a send job, oldest first. */
@@ -94,9 +140,15 @@ struct recv_file {
 	long long first_seen;	/* unix time */
 	long long created;
 	long long updated;
+	char node[LEDGER_NODE_MAX];	/* the host whose spool holds it */
 };
 
-/* Insert (f->id == 0, sets it) or update the row. */
+/*
+ * Insert (f->id == 0, sets it) or update the row; sets node.  A received
+ * file lives in one host's spool: on a shared ledger, ledger_recv_each(),
+ * ledger_recv_find() and ledger_recv_superseded_each() see only this
+ * node's rows (status and the missing reports see every node's).
+ */
 int ledger_recv_put(struct ledger *l, struct recv_file *f, struct xerr *err);
 
 /* Rows of job (every job: NULL) in state (any: NULL) and date (any: -1),
@@ -184,6 +236,9 @@ struct status_row {
 	int attempts;
 	const char *last_error;	/* NULL: none */
 	long long updated;
+	const char *node;	/* NULL or "": not recorded (one host) */
+	long long lease_until;	/* a live claim's expiry (unix time, the
+				 * ledger's clock); 0: none */
 };
 
 struct status_filter {
@@ -228,5 +283,68 @@ int ledger_state_counts_each(struct ledger *l,
     int (*fn)(void *ctx, const char *job, const char *direction,
     const char *state, long long n, struct xerr *err),
     void *ctx, struct xerr *err);
+
+/*
+ * Claims (SPEC.md section 9).  On a shared ledger, work that two hosts
+ * could do at once is claimed first: a send batch by (job, date), a remote
+ * file by (job, name, size, mtime or etag).  A claim is a lease timed by
+ * the ledger's clock (never a host's): it lives lease_s seconds unless
+ * renewed, and the ledger renews the claims this process holds on a thread
+ * and connection of its own, every lease_s / 3, for as long as the process
+ * lives and holds them (a SIGSTOPped or dead process renews nothing).
+ * Each claim of a key raises its token; every later update of what the
+ * claim covers (ledger_send_put(), ledger_attempt_add() of a send date,
+ * ledger_release()) must match the token, and changes 0 rows and fails
+ * with XERR_STALE otherwise: the work is another node's now.  Claims are
+ * taken in one short transaction, never held across a transfer.
+ *
+ * On the SQLite ledger (one host, whose job lock keeps a second process
+ * off) every claim is granted at once and nothing is stored.
+ */
+enum claim_kind { CLAIM_SEND, CLAIM_PULL };
+
+enum claim_state {
+	CLAIM_OURS,	/* granted: work on it */
+	CLAIM_BUSY,	/* another node holds a live lease: skip it */
+	CLAIM_DONE,	/* a pull already finished by a node: skip it */
+};
+
+struct ledger_claim {
+	enum claim_kind kind;
+	char job[128];
+	char key[512];		/* send: "YYYY-MM-DD"; pull: see
+				 * ledger_pull_key() */
+	/* Set by ledger_claim(): */
+	enum claim_state state;
+	long long token;
+	char holder[LEDGER_NODE_MAX];	/* BUSY, DONE: that node */
+	long long lease_until;	/* BUSY: when its lease ends (unix time) */
+};
+
+/* The key of a remote file: "NAME\nSIZE\nSTAMP" (stamp: mtime or etag). */
+int ledger_pull_key(char *out, size_t size, const char *name,
+    long long bytes, const char *stamp);
+
+/*
+ * Claim n keys at once (one transaction): sets each c[i].state, .token,
+ * .holder.  A key never claimed, or whose lease has expired (its holder
+ * died or stalled), or that this node already holds, is granted.
+ */
+int ledger_claim(struct ledger *l, struct ledger_claim *c, size_t n,
+    struct xerr *err);
+
+/*
+ * Give up n claims of this node (one transaction): done (pulls only)
+ * marks the key finished for good, so no node claims it again; otherwise
+ * its lease ends now and any node may claim it.  A claim taken over
+ * meanwhile fails the call with XERR_STALE, naming the node that has it.
+ */
+int ledger_release(struct ledger *l, struct ledger_claim *c, size_t n,
+    int done, struct xerr *err);
+
+/* 1 when this node holds a live claim of (kind, job, key) as far as it
+ * knows (the renewing thread has not found it taken over). */
+int ledger_claim_held(struct ledger *l, enum claim_kind kind,
+    const char *job, const char *key);
 
 #endif

@@ -79,6 +79,7 @@ xerr_class_name(enum xerr_class cls)
 	case XERR_PERM:		return "permanent";
 	case XERR_DATA:		return "data";
 	case XERR_CONFIG:	return "config";
+	case XERR_STALE:	return "stale";
 	case XERR_NOMEM:	return "memory";
 	}
 	return "unknown";

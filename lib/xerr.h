@@ -18,6 +18,9 @@ enum xerr_class {
 	XERR_DATA,	/* the input data is bad (file, line, value named) */
 	XERR_CONFIG,	/* a job file or xfer.conf is invalid */
 	XERR_NOMEM,	/* allocation failed */
+	XERR_STALE,	/* this node's claim was taken over (a shared ledger):
+			 * the work is another node's now; stop it, record
+			 * nothing */
 };
 
 struct xerr {

@@ -1,4 +1,8 @@
-#include "ledger.h"
+/*
+ * ledger_sqlite: the ledger of one host, spool/ledger.db (SQLite, WAL,
+ * synchronous=FULL).  No claims: the job lock keeps a second process off.
+ */
+#include "ledger_impl.h"
 
 #include <sqlite3.h>
 #include <stdio.h>
@@ -6,10 +10,13 @@
 #include <string.h>
 #include <time.h>
 
-struct ledger {
+struct sq_ledger {
+	struct ledger base;
 	sqlite3 *db;
 	char *path;
 };
+
+#define SQ(l)	((struct sq_ledger *)(l))
 
 static const char schema[] =
     "PRAGMA journal_mode=WAL;"
@@ -60,13 +67,15 @@ static const char *const migrations[] = {
 static int
 db_err(struct ledger *l, struct xerr *err, const char *what)
 {
-	int code = sqlite3_errcode(l->db);
+	int code = sqlite3_errcode(SQ(l)->db);
 
 	return xerr_set(err, code == SQLITE_BUSY || code == SQLITE_LOCKED ||
 	    code == SQLITE_FULL || code == SQLITE_IOERR ? XERR_TEMP :
-	    XERR_PERM, 0, "ledger '%s': %s: %s", l->path, what,
-	    sqlite3_errmsg(l->db));
+	    XERR_PERM, 0, "ledger '%s': %s: %s", SQ(l)->path, what,
+	    sqlite3_errmsg(SQ(l)->db));
 }
+
+static void sq_rollback(struct ledger *l);
 
 static int
 user_version(struct ledger *l, int *v)
@@ -74,7 +83,7 @@ user_version(struct ledger *l, int *v)
 	sqlite3_stmt *st;
 	int rc;
 
-	if (sqlite3_prepare_v2(l->db, "PRAGMA user_version", -1, &st, NULL) !=
+	if (sqlite3_prepare_v2(SQ(l)->db, "PRAGMA user_version", -1, &st, NULL) !=
 	    SQLITE_OK)
 		return -1;
 	rc = sqlite3_step(st);
@@ -95,7 +104,7 @@ migrate(struct ledger *l, struct xerr *err)
 			return db_err(l, err, "cannot read the schema version");
 		if (v >= SCHEMA_VERSION)
 			return 0;
-		if (sqlite3_exec(l->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
+		if (sqlite3_exec(SQ(l)->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
 		    SQLITE_OK)
 			return db_err(l, err, "cannot upgrade the schema");
 		/* Another process may have done it while we waited. */
@@ -106,95 +115,101 @@ migrate(struct ledger *l, struct xerr *err)
 		if (v < SCHEMA_VERSION) {
 			snprintf(set, sizeof(set), "PRAGMA user_version = %d",
 			    v + 1);
-			if (sqlite3_exec(l->db, migrations[v], NULL, NULL,
-			    NULL) != SQLITE_OK || sqlite3_exec(l->db, set,
+			if (sqlite3_exec(SQ(l)->db, migrations[v], NULL, NULL,
+			    NULL) != SQLITE_OK || sqlite3_exec(SQ(l)->db, set,
 			    NULL, NULL, NULL) != SQLITE_OK) {
 				db_err(l, err, "cannot upgrade the schema");
 				goto fail;
 			}
 		}
-		if (sqlite3_exec(l->db, "COMMIT", NULL, NULL, NULL) !=
+		if (sqlite3_exec(SQ(l)->db, "COMMIT", NULL, NULL, NULL) !=
 		    SQLITE_OK) {
 			db_err(l, err, "cannot upgrade the schema");
 			goto fail;
 		}
 	}
 fail:
-	ledger_rollback(l);
+	sq_rollback(l);
 	return -1;
 }
 
-int
-ledger_open(const char *path, struct ledger **out, struct xerr *err)
+static void sq_close(struct ledger *l);
+
+static int
+sq_open(const struct ledger_conf *c, struct ledger **out, struct xerr *err)
 {
+	const char *path = c->path;
+	struct sq_ledger *q;
 	struct ledger *l;
 	char *msg = NULL;
 
 	*out = NULL;
-	if ((l = calloc(1, sizeof(*l))) == NULL ||
-	    (l->path = strdup(path)) == NULL) {
-		free(l);
+	if ((q = calloc(1, sizeof(*q))) == NULL ||
+	    (q->path = strdup(path)) == NULL) {
+		free(q);
 		return xerr_nomem(err);
 	}
-	if (sqlite3_open_v2(path, &l->db, SQLITE_OPEN_READWRITE |
+	l = &q->base;
+	ledger_base_init(l, &ledger_sqlite_ops, c);
+	if (sqlite3_open_v2(path, &SQ(l)->db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOFOLLOW, NULL) != SQLITE_OK) {
-		if (l->db == NULL) {
-			free(l->path);
+		if (SQ(l)->db == NULL) {
+			free(SQ(l)->path);
 			free(l);
 			return xerr_nomem(err);
 		}
 		db_err(l, err, "cannot open");
-		ledger_close(l);
+		sq_close(l);
 		return -1;
 	}
-	sqlite3_busy_timeout(l->db, 30000);
-	if (sqlite3_exec(l->db, schema, NULL, NULL, &msg) != SQLITE_OK) {
+	sqlite3_busy_timeout(SQ(l)->db, 30000);
+	if (sqlite3_exec(SQ(l)->db, schema, NULL, NULL, &msg) != SQLITE_OK) {
 		xerr_set(err, XERR_TEMP, 0, "ledger '%s': cannot set up: %s",
 		    path, msg ? msg : "unknown error");
 		sqlite3_free(msg);
-		ledger_close(l);
+		sq_close(l);
 		return -1;
 	}
 	if (migrate(l, err) == -1) {
-		ledger_close(l);
+		sq_close(l);
 		return -1;
 	}
 	*out = l;
 	return 0;
 }
 
-void
-ledger_close(struct ledger *l)
+static void
+sq_close(struct ledger *l)
 {
 	if (l == NULL)
 		return;
-	sqlite3_close(l->db);
-	free(l->path);
-	free(l);
+	sqlite3_close(SQ(l)->db);
+	free(SQ(l)->path);
+	free(SQ(l));
 }
 
-int
-ledger_begin(struct ledger *l, struct xerr *err)
+static int
+sq_begin(struct ledger *l, struct xerr *err)
 {
-	if (sqlite3_exec(l->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
+	if (sqlite3_exec(SQ(l)->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
 	    SQLITE_OK)
 		return db_err(l, err, "cannot begin");
 	return 0;
 }
 
-int
-ledger_commit(struct ledger *l, struct xerr *err)
+static int
+sq_commit(struct ledger *l, struct xerr *err)
 {
-	if (sqlite3_exec(l->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+	if (sqlite3_exec(SQ(l)->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
 		return db_err(l, err, "cannot commit");
 	return 0;
 }
 
-void
-ledger_rollback(struct ledger *l)
+static void
+sq_rollback(struct ledger *l)
 {
-	if (!sqlite3_get_autocommit(l->db))
-		sqlite3_exec(l->db, "ROLLBACK", NULL, NULL, NULL);
+	if (!sqlite3_get_autocommit(SQ(l)->db))
+		sqlite3_exec(SQ(l)->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
 static void
@@ -231,8 +246,8 @@ send_row(sqlite3_stmt *st, struct send_batch *b)
 	b->updated = sqlite3_column_int64(st, 10);
 }
 
-int
-ledger_send_get(struct ledger *l, const char *job, bdate_t date,
+static int
+sq_send_get(struct ledger *l, const char *job, bdate_t date,
     struct send_batch *b, int *found, struct xerr *err)
 {
 	static const char sql[] = "SELECT " SEND_COLS " FROM send_batches"
@@ -247,7 +262,7 @@ ledger_send_get(struct ledger *l, const char *job, bdate_t date,
 	b->date = date;
 	b->bytes = b->records = -1;
 	bdate_format(date, ds);
-	if (sqlite3_prepare_v2(l->db, sql, -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(SQ(l)->db, sql, -1, &st, NULL) != SQLITE_OK)
 		return db_err(l, err, "cannot read batch");
 	sqlite3_bind_text(st, 1, job, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, ds, -1, SQLITE_STATIC);
@@ -263,8 +278,8 @@ ledger_send_get(struct ledger *l, const char *job, bdate_t date,
 	return 0;
 }
 
-int
-ledger_send_each(struct ledger *l, const char *job,
+static int
+sq_send_each(struct ledger *l, const char *job,
     int (*fn)(void *ctx, const struct send_batch *b, struct xerr *err),
     void *ctx, struct xerr *err)
 {
@@ -274,7 +289,7 @@ ledger_send_each(struct ledger *l, const char *job,
 	sqlite3_stmt *st;
 	int rc;
 
-	if (sqlite3_prepare_v2(l->db, sql, -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(SQ(l)->db, sql, -1, &st, NULL) != SQLITE_OK)
 		return db_err(l, err, "cannot read batches");
 	sqlite3_bind_text(st, 1, job, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -290,8 +305,9 @@ ledger_send_each(struct ledger *l, const char *job,
 	return 0;
 }
 
-int
-ledger_send_put(struct ledger *l, struct send_batch *b, struct xerr *err)
+static int
+sq_send_put(struct ledger *l, struct send_batch *b, long long token,
+    struct xerr *err)
 {
 	static const char sql[] = "INSERT OR REPLACE INTO send_batches"
 	    " (job, date, state, file, bytes, records, sha256, attempts,"
@@ -301,11 +317,12 @@ ledger_send_put(struct ledger *l, struct send_batch *b, struct xerr *err)
 	sqlite3_stmt *st;
 	int rc;
 
+	(void)token;	/* one host: no claims */
 	b->updated = (long long)time(NULL);
 	if (b->created == 0)
 		b->created = b->updated;
 	bdate_format(b->date, ds);
-	if (sqlite3_prepare_v2(l->db, sql, -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(SQ(l)->db, sql, -1, &st, NULL) != SQLITE_OK)
 		return db_err(l, err, "cannot record batch");
 	sqlite3_bind_text(st, 1, b->job, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, ds, -1, SQLITE_STATIC);
@@ -340,7 +357,7 @@ date_by_job(struct ledger *l, const char *sql, const char *job,
 	int rc;
 
 	*found = 0;
-	if (sqlite3_prepare_v2(l->db, sql, -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(SQ(l)->db, sql, -1, &st, NULL) != SQLITE_OK)
 		return db_err(l, err, what);
 	sqlite3_bind_text(st, 1, job, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
@@ -353,17 +370,17 @@ date_by_job(struct ledger *l, const char *sql, const char *job,
 	return 0;
 }
 
-int
-ledger_send_first(struct ledger *l, const char *job, bdate_t *date,
+static int
+sq_send_first(struct ledger *l, const char *job, bdate_t *date,
     int *found, struct xerr *err)
 {
 	return date_by_job(l, "SELECT min(date) FROM send_batches WHERE "
 	    "job = ?1", job, date, found, "cannot read batches", err);
 }
 
-int
-ledger_attempt_add(struct ledger *l, const char *job, const char *direction,
-    bdate_t date, const char *error, struct xerr *err)
+static int
+sq_attempt_add(struct ledger *l, const char *job, const char *direction,
+    bdate_t date, const char *error, long long token, struct xerr *err)
 {
 	static const char sql[] = "INSERT INTO attempts"
 	    " (job, direction, date, time, ok, error)"
@@ -372,8 +389,9 @@ ledger_attempt_add(struct ledger *l, const char *job, const char *direction,
 	sqlite3_stmt *st;
 	int rc;
 
+	(void)token;	/* one host: no claims */
 	bdate_format(date, ds);
-	if (sqlite3_prepare_v2(l->db, sql, -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(SQ(l)->db, sql, -1, &st, NULL) != SQLITE_OK)
 		return db_err(l, err, "cannot record attempt");
 	sqlite3_bind_text(st, 1, job, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, direction, -1, SQLITE_STATIC);
@@ -445,8 +463,8 @@ recv_row_at(sqlite3_stmt *st, int off, struct recv_file *f)
 	f->updated = sqlite3_column_int64(st, off + 16);
 }
 
-int
-ledger_recv_put(struct ledger *l, struct recv_file *f, struct xerr *err)
+static int
+sq_recv_put(struct ledger *l, struct recv_file *f, struct xerr *err)
 {
 	static const char ins[] = "INSERT INTO receive_files (job, name,"
 	    " sha256, date, state, spool, manifest_sha256, manifest_records,"
@@ -468,7 +486,7 @@ ledger_recv_put(struct ledger *l, struct recv_file *f, struct xerr *err)
 	if (f->first_seen == 0)
 		f->first_seen = f->created;
 	bdate_format(f->date, ds);
-	if (sqlite3_prepare_v2(l->db, f->id ? upd : ins, -1, &st, NULL) !=
+	if (sqlite3_prepare_v2(SQ(l)->db, f->id ? upd : ins, -1, &st, NULL) !=
 	    SQLITE_OK)
 		return db_err(l, err, "cannot record received file");
 	sqlite3_bind_text(st, 1, f->job, -1, SQLITE_STATIC);
@@ -497,12 +515,12 @@ ledger_recv_put(struct ledger *l, struct recv_file *f, struct xerr *err)
 	if (rc != SQLITE_DONE)
 		return db_err(l, err, "cannot record received file");
 	if (f->id == 0)
-		f->id = sqlite3_last_insert_rowid(l->db);
+		f->id = sqlite3_last_insert_rowid(SQ(l)->db);
 	return 0;
 }
 
-int
-ledger_recv_each(struct ledger *l, const char *job, const char *state,
+static int
+sq_recv_each(struct ledger *l, const char *job, const char *state,
     bdate_t date, int (*fn)(void *ctx, const struct recv_file *f,
     struct xerr *err), void *ctx, struct xerr *err)
 {
@@ -514,7 +532,7 @@ ledger_recv_each(struct ledger *l, const char *job, const char *state,
 	sqlite3_stmt *st;
 	int rc;
 
-	if (sqlite3_prepare_v2(l->db, sql, -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(SQ(l)->db, sql, -1, &st, NULL) != SQLITE_OK)
 		return db_err(l, err, "cannot read received files");
 	if (job)
 		sqlite3_bind_text(st, 1, job, -1, SQLITE_STATIC);
@@ -537,8 +555,8 @@ ledger_recv_each(struct ledger *l, const char *job, const char *state,
 	return 0;
 }
 
-int
-ledger_recv_find(struct ledger *l, const char *job, const char *name,
+static int
+sq_recv_find(struct ledger *l, const char *job, const char *name,
     const char *sha256, const char *state, struct recv_file *f, int *found,
     struct xerr *err)
 {
@@ -549,7 +567,7 @@ ledger_recv_find(struct ledger *l, const char *job, const char *name,
 	int rc;
 
 	*found = 0;
-	if (sqlite3_prepare_v2(l->db, sql, -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(SQ(l)->db, sql, -1, &st, NULL) != SQLITE_OK)
 		return db_err(l, err, "cannot read received files");
 	sqlite3_bind_text(st, 1, job, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
@@ -567,8 +585,8 @@ ledger_recv_find(struct ledger *l, const char *job, const char *name,
 	return 0;
 }
 
-int
-ledger_recv_superseded_each(struct ledger *l, const char *job, int by_date,
+static int
+sq_recv_superseded_each(struct ledger *l, const char *job, int by_date,
     int (*fn)(void *ctx, const struct recv_file *f,
     const struct recv_file *by, struct xerr *err), void *ctx,
     struct xerr *err)
@@ -586,7 +604,7 @@ ledger_recv_superseded_each(struct ledger *l, const char *job, int by_date,
 	sqlite3_stmt *st;
 	int rc;
 
-	if (sqlite3_prepare_v2(l->db, sql, -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(SQ(l)->db, sql, -1, &st, NULL) != SQLITE_OK)
 		return db_err(l, err, "cannot read received files");
 	sqlite3_bind_text(st, 1, job, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 2, by_date != 0);
@@ -604,15 +622,15 @@ ledger_recv_superseded_each(struct ledger *l, const char *job, int by_date,
 	return 0;
 }
 
-int
-ledger_run_get(struct ledger *l, const char *job, long long *last_slot,
+static int
+sq_run_get(struct ledger *l, const char *job, long long *last_slot,
     int *found, struct xerr *err)
 {
 	sqlite3_stmt *st;
 	int rc;
 
 	*found = 0;
-	if (sqlite3_prepare_v2(l->db, "SELECT last_slot FROM runs WHERE"
+	if (sqlite3_prepare_v2(SQ(l)->db, "SELECT last_slot FROM runs WHERE"
 	    " job = ?1", -1, &st, NULL) != SQLITE_OK)
 		return db_err(l, err, "cannot read runs");
 	sqlite3_bind_text(st, 1, job, -1, SQLITE_STATIC);
@@ -627,14 +645,14 @@ ledger_run_get(struct ledger *l, const char *job, long long *last_slot,
 	return 0;
 }
 
-int
-ledger_run_put(struct ledger *l, const char *job, long long slot,
+static int
+sq_run_put(struct ledger *l, const char *job, long long slot,
     long long when, struct xerr *err)
 {
 	sqlite3_stmt *st;
 	int rc;
 
-	if (sqlite3_prepare_v2(l->db, "INSERT OR REPLACE INTO runs"
+	if (sqlite3_prepare_v2(SQ(l)->db, "INSERT OR REPLACE INTO runs"
 	    " (job, last_slot, last_run) VALUES (?1, ?2, ?3)", -1, &st,
 	    NULL) != SQLITE_OK)
 		return db_err(l, err, "cannot record run");
@@ -648,13 +666,13 @@ ledger_run_put(struct ledger *l, const char *job, long long slot,
 	return 0;
 }
 
-int
-ledger_recv_delete(struct ledger *l, long long id, struct xerr *err)
+static int
+sq_recv_delete(struct ledger *l, long long id, struct xerr *err)
 {
 	sqlite3_stmt *st;
 	int rc;
 
-	if (sqlite3_prepare_v2(l->db, "DELETE FROM receive_files WHERE id = ?1",
+	if (sqlite3_prepare_v2(SQ(l)->db, "DELETE FROM receive_files WHERE id = ?1",
 	    -1, &st, NULL) != SQLITE_OK)
 		return db_err(l, err, "cannot update received files");
 	sqlite3_bind_int64(st, 1, id);
@@ -665,8 +683,8 @@ ledger_recv_delete(struct ledger *l, long long id, struct xerr *err)
 	return 0;
 }
 
-int
-ledger_status(struct ledger *l, const struct status_filter *f, status_fn fn,
+static int
+sq_status(struct ledger *l, const struct status_filter *f, status_fn fn,
     void *ctx, struct xerr *err)
 {
 	static const char sql[] = "SELECT job, date, dir, state, file,"
@@ -679,13 +697,13 @@ ledger_status(struct ledger *l, const struct status_filter *f, status_fn fn,
 	    " WHERE (?1 IS NULL OR date = ?1)"
 	    " AND (?2 = 0 OR state IN ('failed', 'held', 'late'))"
 	    " ORDER BY job, date, id";
-	struct status_row row;
+	struct status_row row = { NULL };
 	sqlite3_stmt *st;
 	const char *job;
 	size_t i;
 	int rc, want;
 
-	if (sqlite3_prepare_v2(l->db, sql, -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(SQ(l)->db, sql, -1, &st, NULL) != SQLITE_OK)
 		return db_err(l, err, "cannot read status");
 	if (f->date)
 		sqlite3_bind_text(st, 1, f->date, -1, SQLITE_STATIC);
@@ -722,8 +740,8 @@ ledger_status(struct ledger *l, const struct status_filter *f, status_fn fn,
 	return 0;
 }
 
-int
-ledger_job_stats_each(struct ledger *l,
+static int
+sq_job_stats_each(struct ledger *l,
     int (*fn)(void *ctx, const struct ledger_job_stats *s, struct xerr *err),
     void *ctx, struct xerr *err)
 {
@@ -765,7 +783,7 @@ ledger_job_stats_each(struct ledger *l,
 	sqlite3_stmt *st;
 	int rc;
 
-	if (sqlite3_prepare_v2(l->db, sql, -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(SQ(l)->db, sql, -1, &st, NULL) != SQLITE_OK)
 		return db_err(l, err, "cannot read job statistics");
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		s.job = (const char *)sqlite3_column_text(st, 0);
@@ -788,8 +806,8 @@ ledger_job_stats_each(struct ledger *l,
 	return 0;
 }
 
-int
-ledger_state_counts_each(struct ledger *l,
+static int
+sq_state_counts_each(struct ledger *l,
     int (*fn)(void *ctx, const char *job, const char *direction,
     const char *state, long long n, struct xerr *err),
     void *ctx, struct xerr *err)
@@ -805,7 +823,7 @@ ledger_state_counts_each(struct ledger *l,
 	sqlite3_stmt *st;
 	int rc;
 
-	if (sqlite3_prepare_v2(l->db, sql, -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(SQ(l)->db, sql, -1, &st, NULL) != SQLITE_OK)
 		return db_err(l, err, "cannot count batches");
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		job = (const char *)sqlite3_column_text(st, 0);
@@ -827,8 +845,8 @@ ledger_state_counts_each(struct ledger *l,
 
 /* --- missing batches (SPEC.md section 7) ------------------------------ */
 
-int
-ledger_missing_logged_each(struct ledger *l, const char *job,
+static int
+sq_missing_logged_each(struct ledger *l, const char *job,
     const char *direction, int (*fn)(void *ctx, bdate_t date,
     long long logged, struct xerr *err), void *ctx, struct xerr *err)
 {
@@ -839,7 +857,7 @@ ledger_missing_logged_each(struct ledger *l, const char *job,
 	bdate_t d;
 	int rc;
 
-	if (sqlite3_prepare_v2(l->db, sql, -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(SQ(l)->db, sql, -1, &st, NULL) != SQLITE_OK)
 		return db_err(l, err, "cannot read missing batches");
 	sqlite3_bind_text(st, 1, job, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, direction, -1, SQLITE_STATIC);
@@ -858,8 +876,8 @@ ledger_missing_logged_each(struct ledger *l, const char *job,
 	return 0;
 }
 
-int
-ledger_missing_log(struct ledger *l, const char *job, const char *direction,
+static int
+sq_missing_log(struct ledger *l, const char *job, const char *direction,
     bdate_t date, long long when, struct xerr *err)
 {
 	static const char sql[] = "INSERT OR IGNORE INTO missing_logged"
@@ -869,7 +887,7 @@ ledger_missing_log(struct ledger *l, const char *job, const char *direction,
 	int rc;
 
 	bdate_format(date, ds);
-	if (sqlite3_prepare_v2(l->db, sql, -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(SQ(l)->db, sql, -1, &st, NULL) != SQLITE_OK)
 		return db_err(l, err, "cannot record a missing batch");
 	sqlite3_bind_text(st, 1, job, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, direction, -1, SQLITE_STATIC);
@@ -882,16 +900,16 @@ ledger_missing_log(struct ledger *l, const char *job, const char *direction,
 	return 0;
 }
 
-int
-ledger_expect_since(struct ledger *l, const char *job, bdate_t *since,
+static int
+sq_expect_since(struct ledger *l, const char *job, bdate_t *since,
     int *found, struct xerr *err)
 {
 	return date_by_job(l, "SELECT date FROM expect_since WHERE job = ?1",
 	    job, since, found, "cannot read expectations", err);
 }
 
-int
-ledger_expect_since_put(struct ledger *l, const char *job, bdate_t since,
+static int
+sq_expect_since_put(struct ledger *l, const char *job, bdate_t since,
     struct xerr *err)
 {
 	char ds[BDATE_STRLEN];
@@ -899,7 +917,7 @@ ledger_expect_since_put(struct ledger *l, const char *job, bdate_t since,
 	int rc;
 
 	bdate_format(since, ds);
-	if (sqlite3_prepare_v2(l->db, "INSERT OR REPLACE INTO expect_since"
+	if (sqlite3_prepare_v2(SQ(l)->db, "INSERT OR REPLACE INTO expect_since"
 	    " (job, date) VALUES (?1, ?2)", -1, &st, NULL) != SQLITE_OK)
 		return db_err(l, err, "cannot record expectations");
 	sqlite3_bind_text(st, 1, job, -1, SQLITE_STATIC);
@@ -911,8 +929,8 @@ ledger_expect_since_put(struct ledger *l, const char *job, bdate_t since,
 	return 0;
 }
 
-int
-ledger_expect_forget(struct ledger *l, const char *job, struct xerr *err)
+static int
+sq_expect_forget(struct ledger *l, const char *job, struct xerr *err)
 {
 	static const char *const sql[] = {
 		"DELETE FROM expect_since WHERE job = ?1",
@@ -924,7 +942,7 @@ ledger_expect_forget(struct ledger *l, const char *job, struct xerr *err)
 	int rc;
 
 	for (i = 0; i < sizeof(sql) / sizeof(sql[0]); i++) {
-		if (sqlite3_prepare_v2(l->db, sql[i], -1, &st, NULL) !=
+		if (sqlite3_prepare_v2(SQ(l)->db, sql[i], -1, &st, NULL) !=
 		    SQLITE_OK)
 			return db_err(l, err, "cannot update expectations");
 		sqlite3_bind_text(st, 1, job, -1, SQLITE_STATIC);
@@ -936,8 +954,8 @@ ledger_expect_forget(struct ledger *l, const char *job, struct xerr *err)
 	return 0;
 }
 
-int
-ledger_recv_done_each(struct ledger *l, const char *job, bdate_t from,
+static int
+sq_recv_done_each(struct ledger *l, const char *job, bdate_t from,
     bdate_t to, int (*fn)(void *ctx, bdate_t date, const char *name,
     struct xerr *err), void *ctx, struct xerr *err)
 {
@@ -954,7 +972,7 @@ ledger_recv_done_each(struct ledger *l, const char *job, bdate_t from,
 
 	bdate_format(from, f);
 	bdate_format(to, t);
-	if (sqlite3_prepare_v2(l->db, sql, -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(SQ(l)->db, sql, -1, &st, NULL) != SQLITE_OK)
 		return db_err(l, err, "cannot read received files");
 	sqlite3_bind_text(st, 1, job, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, f, -1, SQLITE_STATIC);
@@ -975,8 +993,8 @@ ledger_recv_done_each(struct ledger *l, const char *job, bdate_t from,
 	return 0;
 }
 
-int
-ledger_missing_counts_each(struct ledger *l,
+static int
+sq_missing_counts_each(struct ledger *l,
     int (*fn)(void *ctx, const char *job, const char *direction,
     long long n, struct xerr *err), void *ctx, struct xerr *err)
 {
@@ -994,7 +1012,7 @@ ledger_missing_counts_each(struct ledger *l,
 	sqlite3_stmt *st;
 	int rc;
 
-	if (sqlite3_prepare_v2(l->db, sql, -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(SQ(l)->db, sql, -1, &st, NULL) != SQLITE_OK)
 		return db_err(l, err, "cannot count missing batches");
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		job = (const char *)sqlite3_column_text(st, 0);
@@ -1012,3 +1030,44 @@ ledger_missing_counts_each(struct ledger *l,
 		return db_err(l, err, "cannot count missing batches");
 	return 0;
 }
+
+static int
+sq_schema_version(struct ledger *l, int *v, struct xerr *err)
+{
+	if (user_version(l, v) == -1)
+		return db_err(l, err, "cannot read the schema version");
+	return 0;
+}
+
+const struct ledger_ops ledger_sqlite_ops = {
+	.name = "SQLite",
+	.shared = 0,
+	.open = sq_open,
+	.close = sq_close,
+	.schema_version = sq_schema_version,
+	.begin = sq_begin,
+	.commit = sq_commit,
+	.rollback = sq_rollback,
+	.send_get = sq_send_get,
+	.send_put = sq_send_put,
+	.send_each = sq_send_each,
+	.send_first = sq_send_first,
+	.attempt_add = sq_attempt_add,
+	.recv_put = sq_recv_put,
+	.recv_each = sq_recv_each,
+	.recv_find = sq_recv_find,
+	.recv_delete = sq_recv_delete,
+	.recv_superseded_each = sq_recv_superseded_each,
+	.recv_done_each = sq_recv_done_each,
+	.missing_logged_each = sq_missing_logged_each,
+	.missing_log = sq_missing_log,
+	.missing_counts_each = sq_missing_counts_each,
+	.expect_since = sq_expect_since,
+	.expect_since_put = sq_expect_since_put,
+	.expect_forget = sq_expect_forget,
+	.run_get = sq_run_get,
+	.run_put = sq_run_put,
+	.status = sq_status,
+	.job_stats_each = sq_job_stats_each,
+	.state_counts_each = sq_state_counts_each,
+};
