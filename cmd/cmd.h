@@ -19,6 +19,11 @@
 
 struct xfer_ctx {
 	char *home;		/* absolute */
+	/* xfer.conf [ledger]: url NULL for the home's SQLite ledger. */
+	char *ledger_url;
+	char *ledger_password_file;
+	char *ledger_node;	/* default: the host name */
+	long ledger_lease_s;
 	struct log log;
 	time_t now;
 	const char *prog;	/* "xfer" */
@@ -44,6 +49,11 @@ int cmd_run_jobs(struct xfer_ctx *x, int nnames, char **names, int direction,
 
 struct spool;
 struct ledger;
+struct ledger_conf;
+/* The ledger conf of xfer.conf [ledger] (the SQLite file under
+ * spool_root without a url); *path (to free) is NULL when out of memory. */
+void cmd_ledger_conf(struct xfer_ctx *x, const char *spool_root,
+    struct ledger_conf *conf, char **path);
 /* Open the home's spool and ledger (errors reported); 0 or -1. */
 int cmd_open_spool(struct xfer_ctx *x, struct spool *sp, struct ledger **l);
 /* Run one job (of so's or ro's direction); sets *failed / *locked. */

@@ -92,9 +92,25 @@ cmd_run_one(struct xfer_ctx *x, const struct job *job, const struct spool *sp,
 		run_recv(x, job, sp, l, ro, failed, locked);
 }
 
+/* The ledger xfer.conf names; *conf's strings point into x. */
+void
+cmd_ledger_conf(struct xfer_ctx *x, const char *spool_root,
+    struct ledger_conf *conf, char **path)
+{
+	memset(conf, 0, sizeof(*conf));
+	conf->url = x->ledger_url;
+	conf->password_file = x->ledger_password_file;
+	conf->node = x->ledger_node ? x->ledger_node : "";
+	conf->lease_s = (int)x->ledger_lease_s;
+	if (asprintf(path, "%s/ledger.db", spool_root) == -1)
+		*path = NULL;
+	conf->path = *path;
+}
+
 int
 cmd_open_spool(struct xfer_ctx *x, struct spool *sp, struct ledger **l)
 {
+	struct ledger_conf conf;
 	struct xerr err;
 	char *lpath;
 
@@ -103,11 +119,12 @@ cmd_open_spool(struct xfer_ctx *x, struct spool *sp, struct ledger **l)
 		cmd_error("%s", err.msg);
 		return -1;
 	}
-	if (asprintf(&lpath, "%s/ledger.db", sp->root) == -1) {
+	cmd_ledger_conf(x, sp->root, &conf, &lpath);
+	if (lpath == NULL) {
 		cmd_error("out of memory");
 		return -1;
 	}
-	if (ledger_open(lpath, l, &err) == -1) {
+	if (ledger_connect(&conf, l, &err) == -1) {
 		cmd_error("%s", err.msg);
 		free(lpath);
 		return -1;

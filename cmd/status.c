@@ -271,6 +271,25 @@ collect_missing(struct xfer_ctx *x, struct ledger *l,
 	return 0;
 }
 
+/* The fleet's ledger, or the home's SQLite one. */
+static int
+open_ledger(struct xfer_ctx *x, struct ledger **l, struct xerr *err)
+{
+	struct ledger_conf conf;
+	char *root, *lpath = NULL;
+	int rc;
+
+	if (asprintf(&root, "%s/spool", x->home) == -1)
+		return xerr_nomem(err);
+	cmd_ledger_conf(x, root, &conf, &lpath);
+	free(root);
+	if (lpath == NULL)
+		return xerr_nomem(err);
+	rc = ledger_connect(&conf, l, err);
+	free(lpath);
+	return rc;
+}
+
 int
 cmd_status(struct xfer_ctx *x, int argc, char **argv)
 {
@@ -328,7 +347,8 @@ cmd_status(struct xfer_ctx *x, int argc, char **argv)
 		printf("[");
 	/* No ledger yet: nothing ever ran, and looking creates nothing;
 	 * an expected file can be missing all the same. */
-	if (stat(path, &st) == 0 && ledger_open(path, &l, &err) == -1) {
+	if ((x->ledger_url != NULL || stat(path, &st) == 0) &&
+	    open_ledger(x, &l, &err) == -1) {
 		cmd_error("%s", err.msg);
 		status = EXIT_FAILED;
 	} else if ((status == EXIT_OK && collect_missing(x, l, &js, &f, &so,

@@ -17,6 +17,8 @@
 #include "bdate.h"
 #include "cmd.h"
 #include "ini.h"
+#include "ledger.h"
+#include "parse.h"
 #include "syslogger.h"
 #include "tz.h"
 
@@ -67,6 +69,73 @@ fds_sane(void)
 	}
 }
 
+/* A node name is shown in status and logs and compared byte for byte. */
+static int
+node_name_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n >= LEDGER_NODE_MAX)
+		return 0;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		    (*s >= '0' && *s <= '9') || *s == '-' || *s == '.' ||
+		    *s == '_'))
+			return 0;
+	return 1;
+}
+
+static int
+conf_set(char **dst, const char *value, struct xerr *err)
+{
+	char *v = strdup(value);
+
+	if (v == NULL)
+		return xerr_nomem(err);
+	free(*dst);
+	*dst = v;
+	return 0;
+}
+
+/* [ledger] (SPEC.md section 9). */
+static int
+conf_ledger(struct xfer_ctx *x, const char *key, const char *value,
+    unsigned line, struct xerr *err)
+{
+	char why[128];
+
+	if (strcmp(key, "url") == 0) {
+		if (strncmp(value, "postgresql://", 13) != 0 &&
+		    strncmp(value, "postgres://", 11) != 0)
+			return xerr_set(err, XERR_CONFIG, 0, "%s/xfer.conf:%u: "
+			    "key 'url': expected postgresql://USER@HOST/DB "
+			    "(without [ledger] url the ledger is the spool's "
+			    "SQLite file)", x->home, line);
+		return conf_set(&x->ledger_url, value, err);
+	}
+	if (strcmp(key, "node") == 0) {
+		if (!node_name_ok(value))
+			return xerr_set(err, XERR_CONFIG, 0, "%s/xfer.conf:%u: "
+			    "key 'node': '%s' is not a node name (1-%d "
+			    "letters, digits, '-', '.', '_')", x->home, line,
+			    value, LEDGER_NODE_MAX - 1);
+		return conf_set(&x->ledger_node, value, err);
+	}
+	if (strcmp(key, "lease") == 0) {
+		if (parse_duration_s(value, &x->ledger_lease_s, why,
+		    sizeof(why)) == -1 || x->ledger_lease_s < 1 ||
+		    x->ledger_lease_s > 86400)
+			return xerr_set(err, XERR_CONFIG, 0, "%s/xfer.conf:%u: "
+			    "key 'lease': '%s' is not a duration from 1s to "
+			    "24h", x->home, line, value);
+		return 0;
+	}
+	if (strcmp(key, "password_file") == 0)
+		return conf_set(&x->ledger_password_file, value, err);
+	return xerr_set(err, XERR_CONFIG, 0, "%s/xfer.conf:%u: key '%s': "
+	    "unknown key in [ledger]", x->home, line, key);
+}
+
 static int
 conf_entry(void *ctx, const char *section, const char *key, const char *value,
     unsigned line, struct xerr *err)
@@ -74,11 +143,14 @@ conf_entry(void *ctx, const char *section, const char *key, const char *value,
 	struct xfer_ctx *x = ctx;
 
 	if (key == NULL) {
-		if (strcmp(section, "xfer") != 0)
+		if (strcmp(section, "xfer") != 0 &&
+		    strcmp(section, "ledger") != 0)
 			return xerr_set(err, XERR_CONFIG, 0, "%s/xfer.conf:%u: "
 			    "unknown section '[%s]'", x->home, line, section);
 		return 0;
 	}
+	if (strcmp(section, "ledger") == 0)
+		return conf_ledger(x, key, value, line, err);
 	if (strcmp(key, "syslog") == 0) {
 		if (strcmp(value, "yes") == 0)
 			x->log.syslog = 1;
@@ -124,6 +196,28 @@ load_conf(struct xfer_ctx *x)
 		cmd_error("%s", err.msg);
 		/* Only a bad file is 78: running out of memory is not one. */
 		return err.cls == XERR_NOMEM ? EXIT_FAILED : EXIT_CONFIG;
+	}
+	if (x->ledger_lease_s == 0)
+		x->ledger_lease_s = LEDGER_LEASE_DEFAULT;
+	if (x->ledger_node == NULL) {
+		char host[256];
+		char *dot;
+
+		if (gethostname(host, sizeof(host)) == -1)
+			host[0] = '\0';
+		host[sizeof(host) - 1] = '\0';
+		/* The short name: what an operator calls the host. */
+		if ((dot = strchr(host, '.')) != NULL)
+			*dot = '\0';
+		if (x->ledger_url != NULL && !node_name_ok(host)) {
+			cmd_error("%s/xfer.conf: [ledger] needs 'node = NAME': "
+			    "the host name '%s' cannot be one", x->home, host);
+			return EXIT_CONFIG;
+		}
+		if ((x->ledger_node = strdup(host)) == NULL) {
+			cmd_error("out of memory");
+			return EXIT_FAILED;
+		}
 	}
 	return EXIT_OK;
 }
@@ -262,5 +356,8 @@ main(int argc, char **argv)
 	status = commands[i].fn(&x, argc - a, argv + a);
 	curl_global_cleanup();
 	free(x.home);
+	free(x.ledger_url);
+	free(x.ledger_node);
+	free(x.ledger_password_file);
 	return cmd_finish_stdout(status);
 }
