@@ -43,6 +43,11 @@ struct job_db {
 	long lock_timeout_ms;	/* default 30000; 0: none */
 };
 
+/* 1 when a database URL carries a password in its user part
+ * (user:password@) or its options (?password=): refused, as a password
+ * belongs in a password_file. */
+int job_url_has_password(const char *url);
+
 struct job_source {
 	enum src_type type;
 	char *path;		/* csv/jsonl: glob pattern, may hold {date} */

@@ -14,9 +14,8 @@
 #include <string.h>
 #include <strings.h>
 
-/* 1 when the URL carries a password in its user part or its options. */
-static int
-url_has_password(const char *url)
+int
+job_url_has_password(const char *url)
 {
 	const char *p = strstr(url, "://"), *end, *at, *q;
 
@@ -57,7 +56,7 @@ check_url(struct loader *ld, enum key k, int is_pg, char **out)
 		return;
 	}
 	/* Said without echoing the value: it holds the password. */
-	if (url_has_password(v)) {
+	if (job_url_has_password(v)) {
 		jf_bad(ld, k, "a password does not belong in the job file; "
 		    "put it in a file named by password_file (mode 0600), or "
 		    "in the client's own %s", is_pg ? ".pgpass" :

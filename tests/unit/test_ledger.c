@@ -1,5 +1,15 @@
-/* ledger: rows round-trip, first date, status filters, superseded
- * received versions. */
+/*
+ * ledger: the contract of the ledger's backends (rows round-trip, first
+ * date, status filters, missing batches, superseded received versions)
+ * and the claims of a shared ledger.
+ *
+ * The contract tests run against SQLite in a temporary directory, or,
+ * with XFER_TEST_LEDGER_URL set (and XFER_TEST_LEDGER_PASSWORD_FILE),
+ * against that PostgreSQL database, whose public schema is dropped and
+ * made again before each test (tests/e2e/t_ledger_pg.sh starts a server
+ * and runs this binary so).  The claim tests need PostgreSQL and are
+ * skipped without it.
+ */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,10 +21,151 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <libpq-fe.h>
+#include <pthread.h>
 #include <sqlite3.h>
+#include <time.h>
 
 #include "fsutil.h"
 #include "ledger.h"
+#include "ledger/ledger_impl.h"
+
+/* The ledger under test: a directory for SQLite, or PostgreSQL's URL. */
+struct fixture {
+	char dir[64];
+	char *path;		/* dir/ledger.db */
+	const char *url;	/* NULL: SQLite */
+	const char *password_file;
+};
+
+static const char *
+pg_url(void)
+{
+	const char *u = getenv("XFER_TEST_LEDGER_URL");
+
+	return u != NULL && *u != '\0' ? u : NULL;
+}
+
+/* A connection of the test's own to the PostgreSQL ledger. */
+static PGconn *
+admin_conn(void)
+{
+	const char *kw[3] = { "dbname", "password", NULL };
+	const char *val[3] = { pg_url(), NULL, NULL };
+	char pw[256] = "";
+	FILE *f;
+	PGconn *c;
+
+	if (getenv("XFER_TEST_LEDGER_PASSWORD_FILE") != NULL &&
+	    (f = fopen(getenv("XFER_TEST_LEDGER_PASSWORD_FILE"), "r")) !=
+	    NULL) {
+		if (fgets(pw, sizeof(pw), f) == NULL)
+			pw[0] = '\0';
+		pw[strcspn(pw, "\r\n")] = '\0';
+		fclose(f);
+		val[1] = pw;
+	}
+	c = PQconnectdbParams(kw, val, 1);
+	if (PQstatus(c) != CONNECTION_OK)
+		fail_msg("cannot connect to %s: %s", pg_url(),
+		    PQerrorMessage(c));
+	return c;
+}
+
+static void
+admin_exec(const char *sql)
+{
+	PGconn *c = admin_conn();
+	PGresult *r = PQexec(c, sql);
+
+	if (PQresultStatus(r) != PGRES_COMMAND_OK &&
+	    PQresultStatus(r) != PGRES_TUPLES_OK)
+		fail_msg("%s: %s", sql, PQerrorMessage(c));
+	PQclear(r);
+	PQfinish(c);
+}
+
+/* The one number sql selects (-1: no row). */
+static long long
+admin_int(const char *sql)
+{
+	PGconn *c = admin_conn();
+	PGresult *r = PQexec(c, sql);
+	long long v = -1;
+
+	if (PQresultStatus(r) != PGRES_TUPLES_OK)
+		fail_msg("%s: %s", sql, PQerrorMessage(c));
+	if (PQntuples(r) > 0)
+		v = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+	PQclear(r);
+	PQfinish(c);
+	return v;
+}
+
+static void
+fx_start(struct fixture *fx)
+{
+	memset(fx, 0, sizeof(*fx));
+	snprintf(fx->dir, sizeof(fx->dir), "/tmp/xfer-ledger.XXXXXX");
+	assert_non_null(mkdtemp(fx->dir));
+	fx->path = path_join(fx->dir, "ledger.db");
+	assert_non_null(fx->path);
+	fx->url = pg_url();
+	fx->password_file = getenv("XFER_TEST_LEDGER_PASSWORD_FILE");
+	if (fx->url != NULL)
+		admin_exec("SET client_min_messages = warning;"
+		    "DROP SCHEMA IF EXISTS public CASCADE;"
+		    "CREATE SCHEMA public");
+}
+
+/* Open the fixture's ledger as node (lease in seconds). */
+static struct ledger *
+fx_open_as(const struct fixture *fx, const char *node, int lease)
+{
+	struct ledger_conf c;
+	struct ledger *l = NULL;
+	struct xerr err;
+
+	memset(&c, 0, sizeof(c));
+	c.url = fx->url;
+	c.path = fx->path;
+	c.password_file = fx->password_file;
+	c.node = node;
+	c.lease_s = lease;
+	if (ledger_connect(&c, &l, &err) == -1)
+		fail_msg("%s", err.msg);
+	return l;
+}
+
+static struct ledger *
+fx_open(const struct fixture *fx)
+{
+	return fx_open_as(fx, "a", 60);
+}
+
+static void
+fx_end(struct fixture *fx)
+{
+	struct xerr err;
+
+	assert_int_equal(remove_tree(fx->dir, &err), 0);
+	free(fx->path);
+}
+
+/* On a shared ledger a send row needs this node's claim of it. */
+static void
+claim_send(struct ledger *l, const char *job, const char *date)
+{
+	struct ledger_claim c;
+	struct xerr err;
+
+	memset(&c, 0, sizeof(c));
+	c.kind = CLAIM_SEND;
+	snprintf(c.job, sizeof(c.job), "%s", job);
+	snprintf(c.key, sizeof(c.key), "%s", date);
+	assert_int_equal(ledger_claim(l, &c, 1, &err), 0);
+	assert_int_equal(c.state, CLAIM_OURS);
+}
 
 struct seen {
 	char lines[1024];
@@ -48,13 +199,16 @@ put(struct ledger *l, const char *job, const char *date, const char *state,
 	b.bytes = -1;
 	b.attempts = error ? 2 : 1;
 	snprintf(b.last_error, sizeof(b.last_error), "%s", error ? error : "");
-	assert_int_equal(ledger_send_put(l, &b, &err), 0);
+	if (!ledger_claim_held(l, CLAIM_SEND, job, date))
+		claim_send(l, job, date);
+	if (ledger_send_put(l, &b, &err) == -1)
+		fail_msg("%s", err.msg);
 }
 
 static void
 test_ledger(void **state)
 {
-	char dir[] = "/tmp/xfer-ledger.XXXXXX", *path;
+	struct fixture fx;
 	struct status_filter f;
 	struct send_batch b;
 	struct ledger *l;
@@ -65,9 +219,8 @@ test_ledger(void **state)
 	int found;
 
 	(void)state;
-	assert_non_null(mkdtemp(dir));
-	path = path_join(dir, "ledger.db");
-	assert_int_equal(ledger_open(path, &l, &err), 0);
+	fx_start(&fx);
+	l = fx_open(&fx);
 	put(l, "a", "2026-11-24", ST_SENT, 3, NULL);
 	put(l, "a", "2026-11-22", ST_FAILED, -1, "disk full");
 	put(l, "b", "2026-11-24", ST_HELD, 7, "conflict");
@@ -114,13 +267,14 @@ test_ledger(void **state)
 
 	ledger_close(l);
 	/* Reopening keeps the rows (the schema is created only once). */
-	assert_int_equal(ledger_open(path, &l, &err), 0);
+	l = fx_open(&fx);
 	bdate_parse("2026-11-24", &d);
 	assert_int_equal(ledger_send_get(l, "b", d, &b, &found, &err), 0);
 	assert_int_equal(found, 1);
+	assert_int_equal(ledger_schema_version(l, &found, &err), 0);
+	assert_int_equal(found, 1);
 	ledger_close(l);
-	free(path);
-	assert_int_equal(remove_tree(dir, &err), 0);
+	fx_end(&fx);
 }
 
 static int
@@ -178,40 +332,82 @@ rput(struct ledger *l, const char *name, const char *date, const char *state)
 	assert_int_equal(ledger_recv_put(l, &f, &err), 0);
 }
 
+struct opener {
+	const struct fixture *fx;
+	char node[8];
+	int version;
+};
+
+static void *
+open_one(void *arg)
+{
+	struct opener *o = arg;
+	struct ledger *l = fx_open_as(o->fx, o->node, 60);
+	struct xerr err;
+
+	if (ledger_schema_version(l, &o->version, &err) == -1)
+		o->version = -1;
+	ledger_close(l);
+	return NULL;
+}
+
 /*
- * A ledger of the first schema (user_version 0, no missing_logged) is
- * brought up to date on open, once; the missing-batch bookkeeping works.
+ * SQLite: a ledger of the first schema (user_version 0, no
+ * missing_logged) is brought up to date on open, once.  PostgreSQL: three
+ * hosts opening a new ledger at once end alike, at the same version.
+ * Then the missing-batch bookkeeping works.
  */
 static void
 test_upgrade_and_missing(void **state)
 {
-	char dir[] = "/tmp/xfer-ledger.XXXXXX", *path, buf[256];
+	struct fixture fx;
+	char buf[256];
 	struct ledger *l;
 	struct xerr err;
 	sqlite3 *h;
 	bdate_t d, d2, since;
-	int found;
+	int found, i;
 
 	(void)state;
-	assert_non_null(mkdtemp(dir));
-	path = path_join(dir, "ledger.db");
-	assert_int_equal(ledger_open(path, &l, &err), 0);
-	ledger_close(l);
-	/* Back to how the first version left it. */
-	assert_int_equal(sqlite3_open(path, &h), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(h, "DROP TABLE missing_logged;"
-	    "DROP TABLE expect_since; DROP INDEX receive_date;"
-	    "PRAGMA user_version = 0", NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_close(h);
-	assert_int_equal(sql_int(path, "SELECT count(*) FROM sqlite_master"
-	    " WHERE name = 'missing_logged'"), 0);
-	assert_int_equal(ledger_open(path, &l, &err), 0);
-	ledger_close(l);
-	assert_int_equal(ledger_open(path, &l, &err), 0);
-	assert_int_equal(sql_int(path, "PRAGMA user_version"), 1);
-	assert_int_equal(sql_int(path, "SELECT count(*) FROM sqlite_master"
-	    " WHERE name IN ('missing_logged', 'expect_since',"
-	    " 'receive_date')"), 3);
+	fx_start(&fx);
+	if (fx.url != NULL) {
+		struct opener o[3];
+		pthread_t t[3];
+
+		for (i = 0; i < 3; i++) {
+			o[i].fx = &fx;
+			snprintf(o[i].node, sizeof(o[i].node), "h%d", i);
+			assert_int_equal(pthread_create(&t[i], NULL, open_one,
+			    &o[i]), 0);
+		}
+		for (i = 0; i < 3; i++) {
+			pthread_join(t[i], NULL);
+			assert_int_equal(o[i].version, 1);
+		}
+		assert_int_equal(admin_int("SELECT count(*) FROM xfer_schema"),
+		    1);
+		assert_int_equal(admin_int("SELECT version FROM xfer_schema"),
+		    1);
+		l = fx_open(&fx);
+	} else {
+		l = fx_open(&fx);
+		ledger_close(l);
+		/* Back to how the first version left it. */
+		assert_int_equal(sqlite3_open(fx.path, &h), SQLITE_OK);
+		assert_int_equal(sqlite3_exec(h, "DROP TABLE missing_logged;"
+		    "DROP TABLE expect_since; DROP INDEX receive_date;"
+		    "PRAGMA user_version = 0", NULL, NULL, NULL), SQLITE_OK);
+		sqlite3_close(h);
+		assert_int_equal(sql_int(fx.path, "SELECT count(*) FROM "
+		    "sqlite_master WHERE name = 'missing_logged'"), 0);
+		l = fx_open(&fx);
+		ledger_close(l);
+		l = fx_open(&fx);
+		assert_int_equal(sql_int(fx.path, "PRAGMA user_version"), 1);
+		assert_int_equal(sql_int(fx.path, "SELECT count(*) FROM "
+		    "sqlite_master WHERE name IN ('missing_logged', "
+		    "'expect_since', 'receive_date')"), 3);
+	}
 
 	/* Logged once: a second note keeps the first time. */
 	bdate_parse("2026-11-20", &d);
@@ -261,8 +457,7 @@ test_upgrade_and_missing(void **state)
 	    logged_dates, buf, &err), 0);
 	assert_string_equal(buf, "2026-11-20@400 ");
 	ledger_close(l);
-	free(path);
-	assert_int_equal(remove_tree(dir, &err), 0);
+	fx_end(&fx);
 }
 
 static long long
@@ -312,7 +507,7 @@ sup_line(void *ctx, const struct recv_file *f, const struct recv_file *by,
 static void
 test_superseded(void **state)
 {
-	char dir[] = "/tmp/xfer-ledger.XXXXXX", *path;
+	struct fixture fx;
 	struct status_filter sf;
 	struct ledger *l;
 	struct seen s;
@@ -320,9 +515,8 @@ test_superseded(void **state)
 	struct xerr err;
 
 	(void)state;
-	assert_non_null(mkdtemp(dir));
-	path = path_join(dir, "ledger.db");
-	assert_int_equal(ledger_open(path, &l, &err), 0);
+	fx_start(&fx);
+	l = fx_open(&fx);
 	/* 1 failed, 2 (another name) ingested, 3 held, 4 a duplicate, 5
 	 * failed (another date), 6 failed and nothing after it. */
 	assert_int_equal(vput(l, "a.csv", "2026-11-20", "aa", ST_FAILED), 1);
@@ -366,8 +560,7 @@ test_superseded(void **state)
 	    "r 2026-11-20 receive failed -1 0 bad\n"
 	    "r 2026-11-21 receive failed -1 0 bad\n");
 	ledger_close(l);
-	free(path);
-	assert_int_equal(remove_tree(dir, &err), 0);
+	fx_end(&fx);
 }
 
 int

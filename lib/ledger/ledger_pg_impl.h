@@ -1,0 +1,109 @@
+/*
+ * ledger_pg_impl: what the two files of the PostgreSQL ledger share:
+ * ledger_pg.c (connection, schema, transactions, send and receive rows,
+ * claims) and ledger_pg_report.c (status, statistics, counts, missing
+ * batches, superseded and done files).
+ */
+#ifndef XFER_LEDGER_PG_IMPL_H
+#define XFER_LEDGER_PG_IMPL_H
+
+#include <libpq-fe.h>
+
+#include "job.h"
+#include "ledger_impl.h"
+
+struct pg_ledger {
+	struct ledger base;
+	struct job_db db;	/* url, password_file, timeouts for pgconn */
+	PGconn *conn;		/* the main connection; NULL: reconnect */
+	int in_tx;		/* between begin and commit/rollback */
+	PGconn *renew_conn;	/* the renewing thread's own */
+};
+
+#define PGL(l)	((struct pg_ledger *)(l))
+
+/* A send or receive row's columns in the order send_row()/recv_row()
+ * read them. */
+#define PGL_RECV_COLS "id, job, name, sha256, date, state, spool," \
+	" manifest_sha256, manifest_records, records, bytes, attempts," \
+	" transient, last_error, first_seen, created, updated, node"
+#define PGL_RECV_COLS_OF(t) t ".id, " t ".job, " t ".name, " t ".sha256, " \
+	t ".date, " t ".state, " t ".spool, " t ".manifest_sha256, " \
+	t ".manifest_records, " t ".records, " t ".bytes, " t ".attempts, " \
+	t ".transient, " t ".last_error, " t ".first_seen, " t ".created, " \
+	t ".updated, " t ".node"
+#define PGL_RECV_NCOLS	18
+
+/* The database's clock in unix seconds (rows' created and updated). */
+#define PGL_NOW	"floor(extract(epoch FROM now()))::bigint"
+
+/*
+ * Set err for a failure of what on conn (res may be NULL): "ledger
+ * PostgreSQL 'URL': what: MESSAGE", classed by pgconn_class() (a lost
+ * connection is XERR_TEMP).  Returns -1.
+ */
+int pgl_fail(struct ledger *l, PGconn *conn, const PGresult *res,
+    const char *what, struct xerr *err);
+
+/*
+ * Run sql with n text parameters (NULL: SQL NULL) on the main connection,
+ * reconnecting first if it was lost between transactions.  *res (the
+ * caller PQclear()s it) holds the rows, or is NULL when res is NULL.
+ */
+int pgl_query(struct ledger *l, const char *sql, int n,
+    const char *const *v, const char *what, PGresult **res,
+    struct xerr *err);
+
+/*
+ * As pgl_query(), calling row(ctx, res) for each row as it comes (libpq's
+ * single-row mode: a result of any size in constant memory); row's -1
+ * stops.  The callback may not use the ledger.
+ */
+int pgl_each(struct ledger *l, const char *sql, int n, const char *const *v,
+    const char *what, int (*row)(void *ctx, const PGresult *res,
+    struct xerr *err), void *ctx, struct xerr *err);
+
+/* Row 0 of res, column col: text ("" for NULL), integer (dflt for NULL),
+ * copied text. */
+const char *pgl_text(const PGresult *res, int col);
+long long pgl_int(const PGresult *res, int col, long long dflt);
+void pgl_copy(char *dst, size_t size, const PGresult *res, int col);
+
+struct buf;
+/* Append s to b as an element of a PostgreSQL array literal ("{" before
+ * the first; the caller closes it with "}"); -1: out of memory. */
+int pgl_array_add(struct buf *b, const char *s);
+
+/* A receive row whose PGL_RECV_COLS start at column off of row 0. */
+void pgl_recv_row(const PGresult *res, int off, struct recv_file *f);
+
+/* The report half's ops (ledger_pg_report.c). */
+int pgl_status(struct ledger *l, const struct status_filter *f,
+    status_fn fn, void *ctx, struct xerr *err);
+int pgl_job_stats_each(struct ledger *l, int (*fn)(void *,
+    const struct ledger_job_stats *, struct xerr *), void *ctx,
+    struct xerr *err);
+int pgl_state_counts_each(struct ledger *l, int (*fn)(void *,
+    const char *, const char *, const char *, long long, struct xerr *),
+    void *ctx, struct xerr *err);
+int pgl_recv_superseded_each(struct ledger *l, const char *job,
+    int by_date, int (*fn)(void *, const struct recv_file *,
+    const struct recv_file *, struct xerr *), void *ctx, struct xerr *err);
+int pgl_recv_done_each(struct ledger *l, const char *job, bdate_t from,
+    bdate_t to, int (*fn)(void *, bdate_t, const char *, struct xerr *),
+    void *ctx, struct xerr *err);
+int pgl_missing_logged_each(struct ledger *l, const char *job,
+    const char *direction, int (*fn)(void *, bdate_t, long long,
+    struct xerr *), void *ctx, struct xerr *err);
+int pgl_missing_log(struct ledger *l, const char *job,
+    const char *direction, bdate_t date, long long when, struct xerr *err);
+int pgl_missing_counts_each(struct ledger *l, int (*fn)(void *,
+    const char *, const char *, long long, struct xerr *), void *ctx,
+    struct xerr *err);
+int pgl_expect_since(struct ledger *l, const char *job, bdate_t *since,
+    int *found, struct xerr *err);
+int pgl_expect_since_put(struct ledger *l, const char *job, bdate_t since,
+    struct xerr *err);
+int pgl_expect_forget(struct ledger *l, const char *job, struct xerr *err);
+
+#endif
