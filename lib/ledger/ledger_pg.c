@@ -46,6 +46,7 @@
  */
 #include "ledger_pg_impl.h"
 
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -132,12 +133,19 @@ pgl_fail(struct ledger *l, PGconn *conn, const PGresult *res,
 	    l->name, what, msg);
 }
 
-/* The server's notices (CREATE ... IF NOT EXISTS) are not for stderr. */
+/*
+ * The server's notices (CREATE ... IF NOT EXISTS) are not for stderr; but
+ * a FATAL one arriving between queries (the session terminated, the
+ * server shutting down) says the connection is gone: *arg notes it.
+ */
 static void
-quiet(void *arg, const char *message)
+notice(void *arg, const PGresult *res)
 {
-	(void)arg;
-	(void)message;
+	const char *sev = PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED);
+
+	if (sev != NULL && (strcmp(sev, "FATAL") == 0 ||
+	    strcmp(sev, "PANIC") == 0))
+		*(int *)arg = 1;
 }
 
 /*
@@ -147,7 +155,7 @@ quiet(void *arg, const char *message)
  * from the fleet for longer than a lease or so.
  */
 static int
-pgl_connect(struct ledger *l, PGconn **out, struct xerr *err)
+pgl_connect(struct ledger *l, PGconn **out, int *fatal, struct xerr *err)
 {
 	char prefix[700], sql[128];
 	int n, idle_s;
@@ -164,7 +172,8 @@ pgl_connect(struct ledger *l, PGconn **out, struct xerr *err)
 		}
 		return -1;
 	}
-	PQsetNoticeProcessor(*out, quiet, NULL);
+	*fatal = 0;
+	PQsetNoticeReceiver(*out, notice, fatal);
 	idle_s = l->lease_s > 30 ? l->lease_s : 30;
 	snprintf(sql, sizeof(sql), "SET idle_in_transaction_session_timeout"
 	    " = %d", idle_s * 1000);
@@ -178,6 +187,28 @@ pgl_connect(struct ledger *l, PGconn **out, struct xerr *err)
 }
 
 /*
+ * 1 when the server has ended conn's session since the last query:
+ * reads what it sent meanwhile (its FATAL message, then the end of the
+ * connection, which libpq notices only on a read after the message).
+ */
+static int
+conn_gone(PGconn *conn, int *fatal)
+{
+	struct pollfd pfd;
+	int i;
+
+	pfd.fd = PQsocket(conn);
+	pfd.events = POLLIN;
+	for (i = 0; i < 8 && pfd.fd >= 0; i++) {
+		if (poll(&pfd, 1, 0) != 1)
+			break;
+		if (!PQconsumeInput(conn))
+			return 1;
+	}
+	return *fatal || PQstatus(conn) != CONNECTION_OK;
+}
+
+/*
  * The main connection, ready for a call: one that the server closed
  * since the last call (a restart, a failover, an idle timeout) is seen
  * by reading what is pending, and opened again, unless a transaction was
@@ -188,17 +219,22 @@ pgl_ready(struct ledger *l, struct xerr *err)
 {
 	struct pg_ledger *p = PGL(l);
 
+	int lost = 0;
+
+	/* What the server sent since the last call: a FATAL notice or an
+	 * end of the connection means it is gone (libpq itself would not
+	 * know until a query failed). */
 	if (p->conn != NULL && !p->in_tx &&
 	    PQtransactionStatus(p->conn) == PQTRANS_IDLE)
-		(void)PQconsumeInput(p->conn);
-	if (p->conn != NULL && PQstatus(p->conn) == CONNECTION_OK)
+		lost = conn_gone(p->conn, &p->conn_fatal);
+	if (p->conn != NULL && !lost && PQstatus(p->conn) == CONNECTION_OK)
 		return 0;
 	if (p->in_tx)
 		return xerr_set(err, XERR_TEMP, 0, "ledger %s: the connection "
 		    "was lost inside a transaction", l->name);
 	PQfinish(p->conn);
 	p->conn = NULL;
-	return pgl_connect(l, &p->conn, err);
+	return pgl_connect(l, &p->conn, &p->conn_fatal, err);
 }
 
 int
@@ -414,7 +450,8 @@ pg_open(const struct ledger_conf *c, struct ledger **out, struct xerr *err)
 	p->db.connect_timeout_ms = PGL_CONNECT_TIMEOUT_MS;
 	p->db.statement_timeout_ms = PGL_STATEMENT_TIMEOUT_MS;
 	p->db.lock_timeout_ms = PGL_LOCK_TIMEOUT_MS;
-	if (pgl_connect(l, &p->conn, err) == -1 || migrate(l, err) == -1) {
+	if (pgl_connect(l, &p->conn, &p->conn_fatal, err) == -1 ||
+	    migrate(l, err) == -1) {
 		pg_close(l);
 		return -1;
 	}
@@ -1183,13 +1220,13 @@ pg_renew(struct ledger *l, const struct ledger_claim *c, size_t n,
 
 	if (n == 0)
 		return 0;
-	if (p->renew_conn != NULL && PQstatus(p->renew_conn) !=
-	    CONNECTION_OK) {
+	if (p->renew_conn != NULL && (PQstatus(p->renew_conn) !=
+	    CONNECTION_OK || conn_gone(p->renew_conn, &p->renew_fatal))) {
 		PQfinish(p->renew_conn);
 		p->renew_conn = NULL;
 	}
-	if (p->renew_conn == NULL && pgl_connect(l, &p->renew_conn, err) ==
-	    -1)
+	if (p->renew_conn == NULL && pgl_connect(l, &p->renew_conn,
+	    &p->renew_fatal, err) == -1)
 		return -1;
 	snprintf(lease, sizeof(lease), "%d", l->lease_s);
 	if (claims_update(l, p->renew_conn, sql, c, n, lease, lost,

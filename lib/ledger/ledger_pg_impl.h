@@ -16,8 +16,10 @@ struct pg_ledger {
 	struct ledger base;
 	struct job_db db;	/* url, password_file, timeouts for pgconn */
 	PGconn *conn;		/* the main connection; NULL: reconnect */
+	int conn_fatal;		/* the server ended conn's session */
 	int in_tx;		/* between begin and commit/rollback */
 	PGconn *renew_conn;	/* the renewing thread's own */
+	int renew_fatal;
 };
 
 #define PGL(l)	((struct pg_ledger *)(l))

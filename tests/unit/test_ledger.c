@@ -184,6 +184,20 @@ collect(void *ctx, const struct status_row *r, struct xerr *err)
 	return 0;
 }
 
+/* job date direction state node lease ("leased" or "-"). */
+static int
+status_nodes(void *ctx, const struct status_row *r, struct xerr *err)
+{
+	struct seen *s = ctx;
+	size_t n = strlen(s->lines);
+
+	(void)err;
+	snprintf(s->lines + n, sizeof(s->lines) - n, "%s %s %s %s %s %s\n",
+	    r->job, r->date, r->direction, r->state, r->node ? r->node : "",
+	    r->lease_until > 0 ? "leased" : "-");
+	return 0;
+}
+
 static void
 put(struct ledger *l, const char *job, const char *date, const char *state,
     long long records, const char *error)
@@ -563,6 +577,433 @@ test_superseded(void **state)
 	fx_end(&fx);
 }
 
+/* --- claims (PostgreSQL) ---------------------------------------------- */
+
+#define SKIP_WITHOUT_PG() do { if (pg_url() == NULL) { skip(); } } while (0)
+
+static void
+mk_claim(struct ledger_claim *c, enum claim_kind kind, const char *job,
+    const char *key)
+{
+	memset(c, 0, sizeof(*c));
+	c->kind = kind;
+	snprintf(c->job, sizeof(c->job), "%s", job);
+	snprintf(c->key, sizeof(c->key), "%s", key);
+}
+
+/* The backend's claim alone: no renewing thread keeps the lease alive,
+ * as for a host that stopped. */
+static void
+raw_claim(struct ledger *l, struct ledger_claim *c)
+{
+	struct xerr err;
+
+	if (l->ops->claim(l, c, 1, &err) == -1)
+		fail_msg("%s", err.msg);
+}
+
+static void
+sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) == -1)
+		;
+}
+
+static void
+batch(struct send_batch *b, const char *job, const char *date,
+    const char *state)
+{
+	memset(b, 0, sizeof(*b));
+	snprintf(b->job, sizeof(b->job), "%s", job);
+	assert_int_equal(bdate_parse(date, &b->date), 0);
+	snprintf(b->state, sizeof(b->state), "%s", state);
+	b->bytes = b->records = -1;
+}
+
+/*
+ * Granted to the first node; BUSY for another, with the holder and its
+ * lease; a new claim by the holder raises the token; after the lease
+ * (1 s, not renewed) another node takes it over; the old holder's
+ * updates then change 0 rows and fail with XERR_STALE naming the new
+ * one; a release ends the lease at once.
+ */
+static void
+test_claim_lease_and_guard(void **state)
+{
+	struct fixture fx;
+	struct ledger *a, *b;
+	struct ledger_claim ca, cb;
+	struct send_batch sb;
+	struct xerr err;
+	bdate_t d;
+	int found;
+
+	(void)state;
+	SKIP_WITHOUT_PG();
+	fx_start(&fx);
+	a = fx_open_as(&fx, "host-a", 1);
+	b = fx_open_as(&fx, "host-b", 1);
+	mk_claim(&ca, CLAIM_SEND, "tx", "2026-11-24");
+	raw_claim(a, &ca);
+	assert_int_equal(ca.state, CLAIM_OURS);
+	assert_int_equal(ca.token, 1);
+	mk_claim(&cb, CLAIM_SEND, "tx", "2026-11-24");
+	raw_claim(b, &cb);
+	assert_int_equal(cb.state, CLAIM_BUSY);
+	assert_string_equal(cb.holder, "host-a");
+	assert_true(cb.lease_until > 0);
+	assert_true(cb.lease_until >= admin_int("SELECT floor(extract(epoch"
+	    " FROM now()))::bigint"));
+	/* The holder's new claim is a new token. */
+	raw_claim(a, &ca);
+	assert_int_equal(ca.state, CLAIM_OURS);
+	assert_int_equal(ca.token, 2);
+
+	/* Not renewed: after its lease another node takes it over. */
+	sleep_ms(1300);
+	raw_claim(b, &cb);
+	assert_int_equal(cb.state, CLAIM_OURS);
+	assert_int_equal(cb.token, 3);
+
+	/* The stale holder changes nothing. */
+	batch(&sb, "tx", "2026-11-24", ST_SENT);
+	assert_int_equal(a->ops->send_put(a, &sb, 2, &err), -1);
+	assert_int_equal(err.cls, XERR_STALE);
+	assert_non_null(strstr(err.msg, "tx 2026-11-24: the claim of node "
+	    "'host-a' (token 2) was taken over by node 'host-b'"));
+	d = sb.date;
+	assert_int_equal(ledger_send_get(b, "tx", d, &sb, &found, &err), 0);
+	assert_int_equal(found, 0);
+	assert_int_equal(a->ops->attempt_add(a, "tx", "send", d, "x", 2,
+	    &err), -1);
+	assert_int_equal(err.cls, XERR_STALE);
+	assert_int_equal(admin_int("SELECT count(*) FROM attempts"), 0);
+	/* Inside a transaction too, which stays usable. */
+	assert_int_equal(ledger_begin(a, &err), 0);
+	batch(&sb, "tx", "2026-11-24", ST_FAILED);
+	assert_int_equal(a->ops->send_put(a, &sb, 2, &err), -1);
+	assert_int_equal(err.cls, XERR_STALE);
+	ledger_rollback(a);
+
+	/* The new holder's token works, the row carries its node. */
+	batch(&sb, "tx", "2026-11-24", ST_PRODUCED);
+	assert_int_equal(b->ops->send_put(b, &sb, 3, &err), 0);
+	assert_true(sb.updated > 0);
+	assert_int_equal(b->ops->attempt_add(b, "tx", "send", d, NULL, 3,
+	    &err), 0);
+	/* And a stale update of an existing row changes it not. */
+	batch(&sb, "tx", "2026-11-24", ST_FAILED);
+	assert_int_equal(a->ops->send_put(a, &sb, 2, &err), -1);
+	assert_int_equal(err.cls, XERR_STALE);
+	assert_int_equal(ledger_send_get(a, "tx", d, &sb, &found, &err), 0);
+	assert_int_equal(found, 1);
+	assert_string_equal(sb.state, ST_PRODUCED);
+	assert_string_equal(sb.node, "host-b");
+	assert_int_equal(admin_int("SELECT count(*) FROM attempts"), 1);
+
+	/* A stale release fails naming the holder; a release ends the
+	 * lease now: the other node may claim at once. */
+	ca.token = 2;
+	assert_int_equal(a->ops->release(a, &ca, 1, 0, &err), -1);
+	assert_int_equal(err.cls, XERR_STALE);
+	assert_non_null(strstr(err.msg, "by node 'host-b'"));
+	assert_int_equal(b->ops->release(b, &cb, 1, 0, &err), 0);
+	raw_claim(a, &ca);
+	assert_int_equal(ca.state, CLAIM_OURS);
+	assert_int_equal(ca.token, 4);
+	ledger_close(a);
+	ledger_close(b);
+	fx_end(&fx);
+}
+
+/* A pull released as done is never claimed again, by any node. */
+static void
+test_claim_done(void **state)
+{
+	struct fixture fx;
+	struct ledger *a, *b;
+	struct ledger_claim c[2];
+	struct xerr err;
+	char key[512];
+
+	(void)state;
+	SKIP_WITHOUT_PG();
+	fx_start(&fx);
+	a = fx_open_as(&fx, "host-a", 30);
+	b = fx_open_as(&fx, "host-b", 30);
+	assert_int_equal(ledger_pull_key(key, sizeof(key), "in \"1\".csv",
+	    42, "1700000000"), 0);
+	mk_claim(&c[0], CLAIM_PULL, "rx", key);
+	mk_claim(&c[1], CLAIM_PULL, "rx", "other\n1\n2");
+	assert_int_equal(ledger_claim(a, c, 2, &err), 0);
+	assert_int_equal(c[0].state, CLAIM_OURS);
+	assert_int_equal(c[1].state, CLAIM_OURS);
+	assert_int_equal(ledger_release(a, c, 1, 1, &err), 0);
+	assert_int_equal(ledger_claim_held(a, CLAIM_PULL, "rx", key), 0);
+	assert_int_equal(ledger_claim_held(a, CLAIM_PULL, "rx",
+	    "other\n1\n2"), 1);
+	mk_claim(&c[0], CLAIM_PULL, "rx", key);
+	assert_int_equal(ledger_claim(b, c, 1, &err), 0);
+	assert_int_equal(c[0].state, CLAIM_DONE);
+	assert_string_equal(c[0].holder, "host-a");
+	assert_int_equal(ledger_claim(a, c, 1, &err), 0);
+	assert_int_equal(c[0].state, CLAIM_DONE);
+	/* Closing gives up what is still held: free for the other node. */
+	ledger_close(a);
+	mk_claim(&c[1], CLAIM_PULL, "rx", "other\n1\n2");
+	assert_int_equal(ledger_claim(b, &c[1], 1, &err), 0);
+	assert_int_equal(c[1].state, CLAIM_OURS);
+	ledger_close(b);
+	fx_end(&fx);
+}
+
+/*
+ * Through the front: the renewing thread keeps a 2 s lease alive for
+ * 3.5 s; the row a node claimed shows its node and lease in status.
+ */
+static void
+test_claim_renewed(void **state)
+{
+	struct fixture fx;
+	struct ledger *a, *b;
+	struct ledger_claim c;
+	struct send_batch sb;
+	struct status_filter f;
+	struct xerr err;
+	struct seen s;
+
+	(void)state;
+	SKIP_WITHOUT_PG();
+	fx_start(&fx);
+	a = fx_open_as(&fx, "host-a", 2);
+	b = fx_open_as(&fx, "host-b", 2);
+	mk_claim(&c, CLAIM_SEND, "tx", "2026-11-24");
+	assert_int_equal(ledger_claim(a, &c, 1, &err), 0);
+	assert_int_equal(c.state, CLAIM_OURS);
+	batch(&sb, "tx", "2026-11-24", ST_PRODUCED);
+	assert_int_equal(ledger_send_put(a, &sb, &err), 0);
+	sleep_ms(3500);
+	mk_claim(&c, CLAIM_SEND, "tx", "2026-11-24");
+	assert_int_equal(ledger_claim(b, &c, 1, &err), 0);
+	assert_int_equal(c.state, CLAIM_BUSY);
+	assert_string_equal(c.holder, "host-a");
+	assert_int_equal(ledger_claim_held(a, CLAIM_SEND, "tx", "2026-11-24"),
+	    1);
+	batch(&sb, "tx", "2026-11-24", ST_SENT);
+	assert_int_equal(ledger_send_put(a, &sb, &err), 0);
+	/* Not claimed by b: its update is refused before any SQL. */
+	assert_int_equal(ledger_send_put(b, &sb, &err), -1);
+	assert_int_equal(err.cls, XERR_PERM);
+
+	memset(&f, 0, sizeof(f));
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(ledger_status(b, &f, status_nodes, &s, &err), 0);
+	assert_string_equal(s.lines, "tx 2026-11-24 send sent host-a "
+	    "leased\n");
+	ledger_close(a);
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(ledger_status(b, &f, status_nodes, &s, &err), 0);
+	assert_string_equal(s.lines, "tx 2026-11-24 send sent host-a -\n");
+	ledger_close(b);
+	fx_end(&fx);
+}
+
+static int
+count_rows(void *ctx, const struct recv_file *f, struct xerr *err)
+{
+	struct seen *s = ctx;
+	size_t n = strlen(s->lines);
+
+	(void)err;
+	snprintf(s->lines + n, sizeof(s->lines) - n, "%s@%s ", f->name,
+	    f->node);
+	return 0;
+}
+
+/*
+ * Received files are a node's own: recv_each, recv_find and
+ * superseded_each see only this node's rows, status all; runs are per
+ * node.
+ */
+static void
+test_node_scoping(void **state)
+{
+	struct fixture fx;
+	struct ledger *a, *b;
+	struct recv_file f;
+	struct status_filter sf;
+	struct seen s;
+	struct sup sup;
+	struct xerr err;
+	long long slot;
+	int found;
+
+	(void)state;
+	SKIP_WITHOUT_PG();
+	fx_start(&fx);
+	a = fx_open_as(&fx, "host-a", 30);
+	b = fx_open_as(&fx, "host-b", 30);
+	vput(a, "a.csv", "2026-11-20", "aa", ST_FAILED);
+	vput(b, "b.csv", "2026-11-20", "bb", ST_RECEIVED);
+	vput(b, "a.csv", "2026-11-20", "a2", ST_INGESTED);
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(ledger_recv_each(a, NULL, NULL, -1, count_rows, &s,
+	    &err), 0);
+	assert_string_equal(s.lines, "a.csv@host-a ");
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(ledger_recv_each(b, "r", NULL, -1, count_rows, &s,
+	    &err), 0);
+	assert_string_equal(s.lines, "b.csv@host-b a.csv@host-b ");
+	assert_int_equal(ledger_recv_find(b, "r", "a.csv", "aa", NULL, &f,
+	    &found, &err), 0);
+	assert_int_equal(found, 0);
+	assert_int_equal(ledger_recv_find(a, "r", "a.csv", "aa", NULL, &f,
+	    &found, &err), 0);
+	assert_int_equal(found, 1);
+	assert_string_equal(f.node, "host-a");
+	/* a's failed version, superseded by the one b ingested. */
+	memset(&sup, 0, sizeof(sup));
+	assert_int_equal(ledger_recv_superseded_each(a, "r", 0, sup_line,
+	    &sup, &err), 0);
+	assert_string_equal(sup.lines, "1<3 ");
+	memset(&sup, 0, sizeof(sup));
+	assert_int_equal(ledger_recv_superseded_each(b, "r", 0, sup_line,
+	    &sup, &err), 0);
+	assert_string_equal(sup.lines, "");
+	/* status sees the fleet. */
+	memset(&sf, 0, sizeof(sf));
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(ledger_status(a, &sf, status_nodes, &s, &err), 0);
+	assert_string_equal(s.lines,
+	    "r 2026-11-20 receive failed host-a -\n"
+	    "r 2026-11-20 receive received host-b -\n"
+	    "r 2026-11-20 receive ingested host-b -\n");
+
+	assert_int_equal(ledger_run_put(a, "r", 100, 101, &err), 0);
+	assert_int_equal(ledger_run_get(b, "r", &slot, &found, &err), 0);
+	assert_int_equal(found, 0);
+	assert_int_equal(ledger_run_put(b, "r", 200, 201, &err), 0);
+	assert_int_equal(ledger_run_get(a, "r", &slot, &found, &err), 0);
+	assert_int_equal(found, 1);
+	assert_int_equal(slot, 100);
+	ledger_close(a);
+	ledger_close(b);
+	fx_end(&fx);
+}
+
+/*
+ * Many keys in one claim (a receive listing): one round trip each way;
+ * the other node finds every one busy.  Prints the time taken.
+ */
+static void
+test_claim_many(void **state)
+{
+	enum { N = 3000 };
+	struct fixture fx;
+	struct ledger *a, *b;
+	struct ledger_claim *c;
+	struct timespec t0, t1, t2;
+	struct xerr err;
+	size_t i;
+
+	(void)state;
+	SKIP_WITHOUT_PG();
+	fx_start(&fx);
+	a = fx_open_as(&fx, "host-a", 30);
+	b = fx_open_as(&fx, "host-b", 30);
+	assert_non_null(c = calloc(N, sizeof(*c)));
+	for (i = 0; i < N; i++) {
+		char key[512];
+
+		snprintf(key, sizeof(key), "file-%05zu.csv\n%zu\n%zu", i,
+		    i * 10, 1700000000 + i);
+		mk_claim(&c[i], CLAIM_PULL, "rx", key);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(ledger_claim(a, c, N, &err), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	for (i = 0; i < N; i++)
+		assert_int_equal(c[i].state, CLAIM_OURS);
+	assert_int_equal(ledger_claim(b, c, N, &err), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t2);
+	for (i = 0; i < N; i++) {
+		assert_int_equal(c[i].state, CLAIM_BUSY);
+		assert_string_equal(c[i].holder, "host-a");
+	}
+	printf("# claim of %d keys: granted in %.0f ms, found busy in "
+	    "%.0f ms\n", N, (t1.tv_sec - t0.tv_sec) * 1e3 +
+	    (t1.tv_nsec - t0.tv_nsec) / 1e6, (t2.tv_sec - t1.tv_sec) * 1e3 +
+	    (t2.tv_nsec - t1.tv_nsec) / 1e6);
+	free(c);
+	ledger_close(a);
+	ledger_close(b);
+	fx_end(&fx);
+}
+
+/*
+ * A connection the server ended between calls is opened again at the
+ * next call; one ended inside a transaction fails it with XERR_TEMP,
+ * and the call after the rollback works again.
+ */
+static void
+test_reconnect(void **state)
+{
+	struct fixture fx;
+	struct ledger *a;
+	struct send_batch sb;
+	struct xerr err;
+	static const char kill[] = "SELECT count(pg_terminate_backend(pid))"
+	    " FROM pg_stat_activity WHERE application_name = 'xfer'";
+	int found;
+
+	(void)state;
+	SKIP_WITHOUT_PG();
+	fx_start(&fx);
+	a = fx_open_as(&fx, "host-a", 30);
+	assert_true(admin_int(kill) >= 1);
+	sleep_ms(100);
+	if (ledger_send_get(a, "tx", 0, &sb, &found, &err) == -1)
+		fail_msg("%s", err.msg);
+	assert_int_equal(ledger_begin(a, &err), 0);
+	assert_true(admin_int(kill) >= 1);
+	sleep_ms(100);
+	assert_int_equal(ledger_send_get(a, "tx", 0, &sb, &found, &err), -1);
+	assert_int_equal(err.cls, XERR_TEMP);
+	assert_non_null(strstr(err.msg, "ledger PostgreSQL '"));
+	ledger_rollback(a);
+	assert_int_equal(ledger_send_get(a, "tx", 0, &sb, &found, &err), 0);
+	ledger_close(a);
+	fx_end(&fx);
+}
+
+/*
+ * A ledger that cannot be reached fails the open with XERR_TEMP and says
+ * which; a password in the URL is refused without echoing it.
+ */
+static void
+test_unreachable(void **state)
+{
+	struct ledger_conf c;
+	struct ledger *l = NULL;
+	struct xerr err;
+
+	(void)state;
+	memset(&c, 0, sizeof(c));
+	c.url = "postgresql://xfer@127.0.0.1:1/xfer";
+	c.node = "a";
+	assert_int_equal(ledger_connect(&c, &l, &err), -1);
+	assert_null(l);
+	assert_int_equal(err.cls, XERR_TEMP);
+	assert_non_null(strstr(err.msg, "ledger PostgreSQL "
+	    "'postgresql://xfer@127.0.0.1:1/xfer': cannot connect: "));
+	c.url = "postgresql://xfer:s3cret@127.0.0.1:1/xfer";
+	assert_int_equal(ledger_connect(&c, &l, &err), -1);
+	assert_int_equal(err.cls, XERR_CONFIG);
+	assert_null(strstr(err.msg, "s3cret"));
+}
+
 int
 main(void)
 {
@@ -570,6 +1011,13 @@ main(void)
 		cmocka_unit_test(test_ledger),
 		cmocka_unit_test(test_upgrade_and_missing),
 		cmocka_unit_test(test_superseded),
+		cmocka_unit_test(test_claim_lease_and_guard),
+		cmocka_unit_test(test_claim_done),
+		cmocka_unit_test(test_claim_renewed),
+		cmocka_unit_test(test_node_scoping),
+		cmocka_unit_test(test_claim_many),
+		cmocka_unit_test(test_reconnect),
+		cmocka_unit_test(test_unreachable),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
