@@ -1,8 +1,8 @@
 /*
  * ledger_pg: the ledger a fleet shares, in PostgreSQL (SPEC.md section 9):
- * the connection, the schema, transactions, send and receive rows and the
- * claims.  The reports (status, statistics, missing batches) are in
- * ledger_pg_report.c.
+ * the connection, the schema, transactions, send and receive rows.  The
+ * claims' statements are in ledger_pg_claim.c, the reports (status,
+ * statistics, missing batches) in ledger_pg_report.c.
  *
  * Rows.  The tables mirror ledger_sqlite.c's, with the same meaning and
  * the same unix-second times, taken from the database's clock so that
@@ -52,7 +52,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "buf.h"
 #include "db/pgconn.h"
 
 /* The advisory lock schema upgrades take ('xfer' + 1; ingest_pg.c has
@@ -158,6 +157,7 @@ static int
 pgl_connect(struct ledger *l, PGconn **out, int *fatal, struct xerr *err)
 {
 	char prefix[700], sql[128];
+	PGresult *res;
 	int n, idle_s;
 
 	if (pgconn_get(NULL, &PGL(l)->db, out, err) == -1) {
@@ -177,12 +177,15 @@ pgl_connect(struct ledger *l, PGconn **out, int *fatal, struct xerr *err)
 	idle_s = l->lease_s > 30 ? l->lease_s : 30;
 	snprintf(sql, sizeof(sql), "SET idle_in_transaction_session_timeout"
 	    " = %d", idle_s * 1000);
-	if (pgconn_exec(*out, &PGL(l)->db, sql, "cannot set up the session",
-	    err) == -1) {
+	res = PQexec(*out, sql);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		pgl_fail(l, *out, res, "cannot set up the session", err);
+		PQclear(res);
 		PQfinish(*out);
 		*out = NULL;
-		return xerr_prefix(err, "ledger %s", l->name);
+		return -1;
 	}
+	PQclear(res);
 	return 0;
 }
 
@@ -214,7 +217,7 @@ conn_gone(PGconn *conn, int *fatal)
  * by reading what is pending, and opened again, unless a transaction was
  * open on it: that one is lost (XERR_TEMP).
  */
-static int
+int
 pgl_ready(struct ledger *l, struct xerr *err)
 {
 	struct pg_ledger *p = PGL(l);
@@ -238,6 +241,21 @@ pgl_ready(struct ledger *l, struct xerr *err)
 }
 
 int
+pgl_renew_conn(struct ledger *l, struct xerr *err)
+{
+	struct pg_ledger *p = PGL(l);
+
+	if (p->renew_conn != NULL && (PQstatus(p->renew_conn) !=
+	    CONNECTION_OK || conn_gone(p->renew_conn, &p->renew_fatal))) {
+		PQfinish(p->renew_conn);
+		p->renew_conn = NULL;
+	}
+	if (p->renew_conn == NULL)
+		return pgl_connect(l, &p->renew_conn, &p->renew_fatal, err);
+	return 0;
+}
+
+int
 pgl_query(struct ledger *l, const char *sql, int n, const char *const *v,
     const char *what, PGresult **out, struct xerr *err)
 {
@@ -247,7 +265,7 @@ pgl_query(struct ledger *l, const char *sql, int n, const char *const *v,
 	if (out != NULL)
 		*out = NULL;
 	if (pgl_ready(l, err) == -1)
-		return xerr_prefix(err, "%s", what);
+		return -1;
 	res = PQexecParams(PGL(l)->conn, sql, n, NULL, v, NULL, NULL, 0);
 	st = PQresultStatus(res);
 	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
@@ -273,7 +291,7 @@ pgl_each(struct ledger *l, const char *sql, int n, const char *const *v,
 	int rc = 0, failed = 0;
 
 	if (pgl_ready(l, err) == -1)
-		return xerr_prefix(err, "%s", what);
+		return -1;
 	conn = PGL(l)->conn;
 	if (!PQsendQueryParams(conn, sql, n, NULL, v, NULL, NULL, 0))
 		return pgl_fail(l, conn, NULL, what, err);
@@ -607,47 +625,6 @@ pg_send_first(struct ledger *l, const char *job, bdate_t *date, int *found,
 	    "job = $1", job, date, found, "cannot read batches", err);
 }
 
-/* A claim key for messages: a pull key's newlines as spaces. */
-static void
-key_for_message(char *out, size_t size, const char *key)
-{
-	char *p;
-
-	snprintf(out, size, "%s", key);
-	for (p = out; *p != '\0'; p++)
-		if (*p == '\n')
-			*p = ' ';
-}
-
-/*
- * An update guarded by this node's token of (kind, job, key) changed
- * nothing: say who has the claim now.  Returns -1 (XERR_STALE), or the
- * error of the look-up itself.
- */
-static int
-stale(struct ledger *l, const char *kind, const char *job, const char *key,
-    long long token, struct xerr *err)
-{
-	static const char sql[] = "SELECT node, token FROM claims"
-	    " WHERE kind = $1 AND job = $2 AND key = $3";
-	const char *v[3] = { kind, job, key };
-	char holder[LEDGER_NODE_MAX + 32], shown[600];
-	PGresult *res;
-
-	if (pgl_query(l, sql, 3, v, "cannot read claims", &res, err) == -1)
-		return -1;
-	if (PQntuples(res) > 0)
-		snprintf(holder, sizeof(holder), "by node '%s' (token %s)",
-		    pgl_text(res, 0), pgl_text(res, 1));
-	else
-		snprintf(holder, sizeof(holder), "(no claim is stored)");
-	PQclear(res);
-	key_for_message(shown, sizeof(shown), key);
-	return xerr_set(err, XERR_STALE, 0, "ledger %s: %s %s: the claim of "
-	    "node '%s' (token %lld) was taken over %s; this node changes "
-	    "nothing", l->name, job, shown, l->node, token, holder);
-}
-
 /* This node's send claim of (job, date $2) has token $T: the guard. */
 #define SEND_GUARD(j, d, t) "EXISTS (SELECT 1 FROM claims WHERE kind ="\
 	" 'send' AND job = " j " AND key = " d " AND token = " t ")"
@@ -708,7 +685,7 @@ pg_send_put(struct ledger *l, struct send_batch *b, long long token,
 	}
 	PQclear(res);
 	if (n == 0)
-		return stale(l, "send", b->job, ds, token, err);
+		return pgl_stale(l, "send", b->job, ds, token, err);
 	return 0;
 }
 
@@ -739,7 +716,7 @@ pg_attempt_add(struct ledger *l, const char *job, const char *direction,
 	changed = strcmp(PQcmdTuples(res), "0") != 0;
 	PQclear(res);
 	if (!changed)
-		return stale(l, "send", job, ds, token, err);
+		return pgl_stale(l, "send", job, ds, token, err);
 	return 0;
 }
 
@@ -954,289 +931,6 @@ pg_run_put(struct ledger *l, const char *job, long long slot,
 	    err);
 }
 
-/* Claims */
-
-static const char *
-kind_name(enum claim_kind k)
-{
-	return k == CLAIM_SEND ? "send" : "pull";
-}
-
-int
-pgl_array_add(struct buf *b, const char *s)
-{
-	if (buf_putc(b, b->len == 0 ? '{' : ',') == -1 ||
-	    buf_putc(b, '"') == -1)
-		return -1;
-	for (; *s != '\0'; s++)
-		if (((*s == '"' || *s == '\\') && buf_putc(b, '\\') == -1) ||
-		    buf_putc(b, *s) == -1)
-			return -1;
-	return buf_putc(b, '"');
-}
-
-/*
- * The claims c[0..n) as array literals for unnest(): kinds, jobs, keys
- * and (tokens non-NULL) tokens, in a[0..3].
- */
-static int
-claim_arrays(const struct ledger_claim *c, size_t n, struct buf a[4],
-    int tokens)
-{
-	char t[24];
-	size_t i;
-	int k;
-
-	for (k = 0; k < 4; k++)
-		buf_init(&a[k], 0);
-	for (i = 0; i < n; i++) {
-		snprintf(t, sizeof(t), "%lld", c[i].token);
-		if (pgl_array_add(&a[0], kind_name(c[i].kind)) == -1 ||
-		    pgl_array_add(&a[1], c[i].job) == -1 ||
-		    pgl_array_add(&a[2], c[i].key) == -1 ||
-		    (tokens && pgl_array_add(&a[3], t) == -1))
-			return -1;
-	}
-	for (k = 0; k < 4; k++)
-		if ((k < 3 || tokens) && buf_putc(&a[k], '}') == -1)
-			return -1;
-	return 0;
-}
-
-static void
-claim_arrays_release(struct buf a[4])
-{
-	int k;
-
-	for (k = 0; k < 4; k++)
-		buf_release(&a[k]);
-}
-
-/*
- * The claims as unnest()ed rows u(kind, job, key[, token], i), i from 1:
- * one round trip for a whole listing of keys.
- */
-#define CLAIM_KEYS "u AS (SELECT * FROM unnest($1::text[], $2::text[]," \
-	" $3::text[]) WITH ORDINALITY AS u(kind, job, key, i))"
-#define CLAIM_TOKENS "u AS (SELECT * FROM unnest($1::text[], $2::text[]," \
-	" $3::text[], $4::bigint[]) WITH ORDINALITY AS" \
-	" u(kind, job, key, token, i))"
-#define CLAIM_IS(c, u) c ".kind = " u ".kind AND " c ".job = " u ".job AND " \
-	c ".key = " u ".key"
-
-/*
- * Fill c[i] from a row (i, token, lease, holder, done) of the claim
- * statement; 0, or 1 when the row says nothing (a key another
- * transaction inserted after this statement's snapshot).
- */
-static int
-claim_result(struct ledger *l, const PGresult *res, int row,
-    struct ledger_claim *c)
-{
-	c->lease_until = PQgetisnull(res, row, 2) ? 0 :
-	    strtoll(PQgetvalue(res, row, 2), NULL, 10);
-	if (!PQgetisnull(res, row, 1)) {
-		c->state = CLAIM_OURS;
-		c->token = strtoll(PQgetvalue(res, row, 1), NULL, 10);
-		snprintf(c->holder, sizeof(c->holder), "%s", l->node);
-		return 0;
-	}
-	if (PQgetisnull(res, row, 3))
-		return 1;
-	c->token = 0;
-	snprintf(c->holder, sizeof(c->holder), "%s", PQgetvalue(res, row, 3));
-	c->state = strcmp(PQgetvalue(res, row, 4), "t") == 0 ? CLAIM_DONE :
-	    CLAIM_BUSY;
-	return 0;
-}
-
-static int
-pg_claim(struct ledger *l, struct ledger_claim *c, size_t n,
-    struct xerr *err)
-{
-	/*
-	 * The insert takes each key nobody holds, whose lease has ended, or
-	 * that this node holds, raising its token (a new claim, also by the
-	 * same node); in key order, so that two hosts claiming overlapping
-	 * sets lock rows in the same order.  The outer select reads the
-	 * other keys' holders as they were when the statement began.
-	 */
-	static const char sql[] = "WITH " CLAIM_KEYS ","
-	    " ins AS (INSERT INTO claims AS c"
-	    "  (kind, job, key, node, token, lease_until, done)"
-	    "  SELECT DISTINCT kind, job, key, $4, 1,"
-	    "   now() + make_interval(secs => $5), false FROM u"
-	    "   ORDER BY kind, job, key"
-	    "  ON CONFLICT (kind, job, key) DO UPDATE SET node = excluded.node,"
-	    "   token = c.token + 1, lease_until = excluded.lease_until"
-	    "  WHERE NOT c.done AND (c.lease_until <= now()"
-	    "   OR c.node = excluded.node)"
-	    "  RETURNING c.kind, c.job, c.key, c.token, c.lease_until)"
-	    " SELECT u.i, ins.token,"
-	    "  floor(extract(epoch FROM coalesce(ins.lease_until,"
-	    "   o.lease_until)))::bigint, o.node, o.done"
-	    " FROM u LEFT JOIN ins ON " CLAIM_IS("ins", "u")
-	    " LEFT JOIN claims o ON " CLAIM_IS("o", "u");
-	static const char again[] = "WITH " CLAIM_KEYS
-	    " SELECT u.i, NULL, floor(extract(epoch FROM o.lease_until))"
-	    "::bigint, o.node, o.done FROM u JOIN claims o ON "
-	    CLAIM_IS("o", "u");
-	struct buf a[4];
-	char lease[16];
-	const char *v[5];
-	PGresult *res = NULL;
-	int i, rows, pass, missing = 0;
-	long long k;
-
-	if (n == 0)
-		return 0;
-	if (claim_arrays(c, n, a, 0) == -1) {
-		claim_arrays_release(a);
-		return xerr_nomem(err);
-	}
-	snprintf(lease, sizeof(lease), "%d", l->lease_s);
-	v[0] = a[0].data;
-	v[1] = a[1].data;
-	v[2] = a[2].data;
-	v[3] = l->node;
-	v[4] = lease;
-	for (pass = 0; pass < 2; pass++) {
-		if (pgl_query(l, pass == 0 ? sql : again, pass == 0 ? 5 : 3, v,
-		    "cannot claim", &res, err) == -1) {
-			claim_arrays_release(a);
-			return -1;
-		}
-		missing = 0;
-		rows = PQntuples(res);
-		for (i = 0; i < rows; i++) {
-			k = strtoll(PQgetvalue(res, i, 0), NULL, 10);
-			if (k < 1 || (size_t)k > n)
-				continue;
-			missing += claim_result(l, res, i, &c[k - 1]);
-		}
-		PQclear(res);
-		/* A holder committed after our snapshot: read it again. */
-		if (missing == 0)
-			break;
-	}
-	claim_arrays_release(a);
-	if (missing > 0)
-		return xerr_set(err, XERR_TEMP, 0, "ledger %s: cannot claim: "
-		    "%d claims changed while being read", l->name, missing);
-	return 0;
-}
-
-/*
- * Run a statement over the claims' (kind, job, key, token) that returns
- * the i of those it matched in matched[] (1) on conn.
- */
-static int
-claims_update(struct ledger *l, PGconn *conn, const char *sql,
-    const struct ledger_claim *c, size_t n, const char *extra,
-    int *matched, const char *what, struct xerr *err)
-{
-	struct buf a[4];
-	const char *v[5];
-	PGresult *res;
-	long long k;
-	int i;
-
-	memset(matched, 0, n * sizeof(*matched));
-	if (claim_arrays(c, n, a, 1) == -1) {
-		claim_arrays_release(a);
-		return xerr_nomem(err);
-	}
-	for (i = 0; i < 4; i++)
-		v[i] = a[i].data;
-	v[4] = extra;
-	res = PQexecParams(conn, sql, 5, NULL, v, NULL, NULL, 0);
-	claim_arrays_release(a);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		pgl_fail(l, conn, res, what, err);
-		PQclear(res);
-		return -1;
-	}
-	for (i = 0; i < PQntuples(res); i++) {
-		k = strtoll(PQgetvalue(res, i, 0), NULL, 10);
-		if (k >= 1 && (size_t)k <= n)
-			matched[k - 1] = 1;
-	}
-	PQclear(res);
-	return 0;
-}
-
-static int
-pg_release(struct ledger *l, struct ledger_claim *c, size_t n, int done,
-    struct xerr *err)
-{
-	static const char sql[] = "WITH " CLAIM_TOKENS ","
-	    " upd AS (UPDATE claims c SET lease_until = now(),"
-	    "  done = c.done OR $5::boolean FROM u"
-	    "  WHERE " CLAIM_IS("c", "u") " AND c.token = u.token"
-	    "  RETURNING c.kind, c.job, c.key, c.token)"
-	    " SELECT u.i FROM u JOIN upd ON " CLAIM_IS("upd", "u")
-	    " AND upd.token = u.token";
-	int *matched;
-	size_t i;
-	int rc;
-
-	if (n == 0)
-		return 0;
-	if ((matched = calloc(n, sizeof(*matched))) == NULL)
-		return xerr_nomem(err);
-	if (pgl_ready(l, err) == -1) {
-		free(matched);
-		return xerr_prefix(err, "cannot release claims");
-	}
-	rc = claims_update(l, PGL(l)->conn, sql, c, n, done ? "true" :
-	    "false", matched, "cannot release claims", err);
-	for (i = 0; rc == 0 && i < n; i++)
-		if (!matched[i])
-			rc = stale(l, kind_name(c[i].kind), c[i].job, c[i].key,
-			    c[i].token, err);
-	free(matched);
-	return rc;
-}
-
-/*
- * From the renewing thread, on its own connection (opened on first use,
- * and again after it was lost), so the main connection's user is never
- * waited for.
- */
-static int
-pg_renew(struct ledger *l, const struct ledger_claim *c, size_t n,
-    int *lost, struct xerr *err)
-{
-	static const char sql[] = "WITH " CLAIM_TOKENS ","
-	    " upd AS (UPDATE claims c SET lease_until = now()"
-	    "  + make_interval(secs => $5) FROM u"
-	    "  WHERE " CLAIM_IS("c", "u") " AND c.token = u.token"
-	    "  AND NOT c.done RETURNING c.kind, c.job, c.key, c.token)"
-	    " SELECT u.i FROM u JOIN upd ON " CLAIM_IS("upd", "u")
-	    " AND upd.token = u.token";
-	struct pg_ledger *p = PGL(l);
-	char lease[16];
-	size_t i;
-
-	if (n == 0)
-		return 0;
-	if (p->renew_conn != NULL && (PQstatus(p->renew_conn) !=
-	    CONNECTION_OK || conn_gone(p->renew_conn, &p->renew_fatal))) {
-		PQfinish(p->renew_conn);
-		p->renew_conn = NULL;
-	}
-	if (p->renew_conn == NULL && pgl_connect(l, &p->renew_conn,
-	    &p->renew_fatal, err) == -1)
-		return -1;
-	snprintf(lease, sizeof(lease), "%d", l->lease_s);
-	if (claims_update(l, p->renew_conn, sql, c, n, lease, lost,
-	    "cannot renew claims", err) == -1)
-		return -1;
-	for (i = 0; i < n; i++)
-		lost[i] = !lost[i];
-	return 0;
-}
-
 const struct ledger_ops ledger_pg_ops = {
 	.name = "PostgreSQL",
 	.shared = 1,
@@ -1268,7 +962,7 @@ const struct ledger_ops ledger_pg_ops = {
 	.status = pgl_status,
 	.job_stats_each = pgl_job_stats_each,
 	.state_counts_each = pgl_state_counts_each,
-	.claim = pg_claim,
-	.release = pg_release,
-	.renew = pg_renew,
+	.claim = pgl_claim,
+	.release = pgl_release,
+	.renew = pgl_renew,
 };

@@ -1,8 +1,8 @@
 /*
- * ledger_pg_impl: what the two files of the PostgreSQL ledger share:
- * ledger_pg.c (connection, schema, transactions, send and receive rows,
- * claims) and ledger_pg_report.c (status, statistics, counts, missing
- * batches, superseded and done files).
+ * ledger_pg_impl: what the files of the PostgreSQL ledger share:
+ * ledger_pg.c (connection, schema, transactions, send and receive rows),
+ * ledger_pg_claim.c (claims) and ledger_pg_report.c (status, statistics,
+ * counts, missing batches, superseded and done files).
  */
 #ifndef XFER_LEDGER_PG_IMPL_H
 #define XFER_LEDGER_PG_IMPL_H
@@ -48,6 +48,13 @@ int pgl_fail(struct ledger *l, PGconn *conn, const PGresult *res,
     const char *what, struct xerr *err);
 
 /*
+ * The main connection, ready for a call: opened again when the server
+ * ended it since the last call outside a transaction; XERR_TEMP when it
+ * was lost inside one.
+ */
+int pgl_ready(struct ledger *l, struct xerr *err);
+
+/*
  * Run sql with n text parameters (NULL: SQL NULL) on the main connection,
  * reconnecting first if it was lost between transactions.  *res (the
  * caller PQclear()s it) holds the rows, or is NULL when res is NULL.
@@ -79,7 +86,25 @@ int pgl_array_add(struct buf *b, const char *s);
 /* A receive row whose PGL_RECV_COLS start at column off of row 0. */
 void pgl_recv_row(const PGresult *res, int off, struct recv_file *f);
 
-/* The report half's ops (ledger_pg_report.c). */
+/*
+ * An update guarded by this node's token of (kind, job, key) changed
+ * nothing: XERR_STALE naming who holds the claim now.  Returns -1.
+ */
+int pgl_stale(struct ledger *l, const char *kind, const char *job,
+    const char *key, long long token, struct xerr *err);
+
+/* The claims' ops (ledger_pg_claim.c). */
+int pgl_claim(struct ledger *l, struct ledger_claim *c, size_t n,
+    struct xerr *err);
+int pgl_release(struct ledger *l, struct ledger_claim *c, size_t n,
+    int done, struct xerr *err);
+int pgl_renew(struct ledger *l, const struct ledger_claim *c, size_t n,
+    int *lost, struct xerr *err);
+
+/* The connection of the renewing thread: opened (again) as needed. */
+int pgl_renew_conn(struct ledger *l, struct xerr *err);
+
+/* The reports' ops (ledger_pg_report.c). */
 int pgl_status(struct ledger *l, const struct status_filter *f,
     status_fn fn, void *ctx, struct xerr *err);
 int pgl_job_stats_each(struct ledger *l, int (*fn)(void *,

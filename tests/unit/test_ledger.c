@@ -348,7 +348,7 @@ rput(struct ledger *l, const char *name, const char *date, const char *state)
 
 struct opener {
 	const struct fixture *fx;
-	char node[8];
+	char node[16];
 	int version;
 };
 
