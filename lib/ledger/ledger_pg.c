@@ -625,9 +625,16 @@ pg_send_first(struct ledger *l, const char *job, bdate_t *date, int *found,
 	    "job = $1", job, date, found, "cannot read batches", err);
 }
 
-/* This node's send claim of (job, date $2) has token $T: the guard. */
+/*
+ * The guard: the send claim of (job j, date d) still has token t.  FOR
+ * SHARE locks that claim row until the transaction ends, so a takeover
+ * (which updates the row) waits for this write to commit, or, when it
+ * committed first, makes the guard see its new token: the write happens
+ * entirely before a takeover or not at all.
+ */
 #define SEND_GUARD(j, d, t) "EXISTS (SELECT 1 FROM claims WHERE kind ="\
-	" 'send' AND job = " j " AND key = " d " AND token = " t ")"
+	" 'send' AND job = " j " AND key = " d " AND token = " t \
+	" FOR SHARE)"
 
 static int
 pg_send_put(struct ledger *l, struct send_batch *b, long long token,

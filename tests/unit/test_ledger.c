@@ -390,7 +390,7 @@ test_upgrade_and_missing(void **state)
 
 		for (i = 0; i < 3; i++) {
 			o[i].fx = &fx;
-			snprintf(o[i].node, sizeof(o[i].node), "h%d", i);
+			snprintf(o[i].node, sizeof(o[i].node), "h%c", '0' + i);
 			assert_int_equal(pthread_create(&t[i], NULL, open_one,
 			    &o[i]), 0);
 		}
@@ -718,6 +718,87 @@ test_claim_lease_and_guard(void **state)
 	fx_end(&fx);
 }
 
+struct racer {
+	const struct fixture *fx;
+	pthread_barrier_t *start;
+	char node[16];
+	struct ledger_claim c[64];
+	int rc;
+};
+
+static void *
+race_one(void *arg)
+{
+	struct racer *r = arg;
+	struct ledger *l = fx_open_as(r->fx, r->node, 30);
+	struct xerr err;
+
+	pthread_barrier_wait(r->start);
+	r->rc = ledger_claim(l, r->c, 64, &err);
+	if (r->rc == -1)
+		fprintf(stderr, "%s: %s\n", r->node, err.msg);
+	ledger_close(l);
+	return NULL;
+}
+
+/*
+ * Three hosts claim the same 64 dates at the same moment: each date is
+ * granted to exactly one, and the others are told which.
+ */
+static void
+test_claim_race(void **state)
+{
+	struct fixture fx;
+	struct racer r[3];
+	pthread_barrier_t start;
+	pthread_t t[3];
+	int i, k, ours, wins[3] = { 0, 0, 0 };
+
+	(void)state;
+	SKIP_WITHOUT_PG();
+	fx_start(&fx);
+	/* The schema first, so that the three race for claims only. */
+	ledger_close(fx_open(&fx));
+	pthread_barrier_init(&start, NULL, 3);
+	for (i = 0; i < 3; i++) {
+		r[i].fx = &fx;
+		r[i].start = &start;
+		snprintf(r[i].node, sizeof(r[i].node), "host-%c", '0' + i);
+		for (k = 0; k < 64; k++) {
+			char ds[BDATE_STRLEN];
+
+			bdate_format(20000 + k, ds);
+			mk_claim(&r[i].c[k], CLAIM_SEND, "tx", ds);
+		}
+		assert_int_equal(pthread_create(&t[i], NULL, race_one, &r[i]),
+		    0);
+	}
+	for (i = 0; i < 3; i++)
+		pthread_join(t[i], NULL);
+	pthread_barrier_destroy(&start);
+	for (i = 0; i < 3; i++)
+		assert_int_equal(r[i].rc, 0);
+	for (k = 0; k < 64; k++) {
+		int winner = -1;
+
+		for (ours = 0, i = 0; i < 3; i++)
+			if (r[i].c[k].state == CLAIM_OURS) {
+				ours++;
+				winner = i;
+			}
+		assert_int_equal(ours, 1);
+		wins[winner]++;
+		for (i = 0; i < 3; i++)
+			if (i != winner) {
+				assert_int_equal(r[i].c[k].state, CLAIM_BUSY);
+				assert_string_equal(r[i].c[k].holder,
+				    r[winner].node);
+			}
+	}
+	printf("# dates won: %d %d %d\n", wins[0], wins[1], wins[2]);
+	fx_end(&fx);
+}
+
 /* A pull released as done is never claimed again, by any node. */
 static void
 test_claim_done(void **state)
@@ -1012,6 +1093,7 @@ main(void)
 		cmocka_unit_test(test_upgrade_and_missing),
 		cmocka_unit_test(test_superseded),
 		cmocka_unit_test(test_claim_lease_and_guard),
+		cmocka_unit_test(test_claim_race),
 		cmocka_unit_test(test_claim_done),
 		cmocka_unit_test(test_claim_renewed),
 		cmocka_unit_test(test_node_scoping),
