@@ -50,16 +50,39 @@ expect_err "ledger PostgreSQL 'postgresql://xfer@127.0.0.1:1/xfer': cannot conne
 [ -z "$(find "$H/spool" -type f)" ] || { find "$H/spool" -type f; fail "something was produced"; }
 [ ! -e "$H/out" ] || fail "something was sent"
 
-# --- a reachable one: the schema is made, status reads it ------------------
-cat >"$H/xfer.conf" <<CONF
+# --- a reachable one: three hosts starting at once on a new ledger ---------
+# make its schema together (one upgrade, under the advisory lock), and
+# status reads it.
+pg_sql "SET client_min_messages = warning; DROP SCHEMA public CASCADE; CREATE SCHEMA public AUTHORIZATION $PG_USER;"
+for n in a b c; do
+	mkdir -p "$T/h$n/jobs" "$T/h$n/spool"
+	chmod 755 "$T/h$n/spool"
+	cat >"$T/h$n/xfer.conf" <<CONF
 [ledger]
 url = $PG_URL
 password_file = $PG_PASSWORD_FILE
-node = host-a
+node = host-$n
 lease = 3s
 CONF
-x status
-expect_rc 0
+done
+pids=""
+for n in a b c; do
+	timeout 60 "$XFER_BIN" --home "$T/h$n" status >"$T/h$n.out" 2>"$T/h$n.err" &
+	pids="$pids $!"
+done
+for n in a b c; do
+	set -- $pids
+	wait "$1"
+	rc=$?
+	pids=${pids#* $1}
+	cp "$T/h$n.out" "$T/out"
+	cp "$T/h$n.err" "$T/err"
+	expect_rc 0
+	no_sanitizer_report
+	expect_err "no batches recorded yet"
+	[ ! -e "$T/h$n/spool/ledger.db" ] || fail "an SQLite ledger was made too"
+done
 [ "$(pg_sql "SELECT version FROM xfer_schema")" = 1 ] || fail "schema version"
-[ ! -e "$H/spool/ledger.db" ] || fail "an SQLite ledger was made too"
+[ "$(pg_sql "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")" = 8 ] ||
+    fail "tables: $(pg_sql "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")"
 echo "ok"

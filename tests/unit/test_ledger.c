@@ -737,6 +737,8 @@ race_one(void *arg)
 	r->rc = ledger_claim(l, r->c, 64, &err);
 	if (r->rc == -1)
 		fprintf(stderr, "%s: %s\n", r->node, err.msg);
+	/* Closing releases: not before every host has claimed. */
+	pthread_barrier_wait(r->start);
 	ledger_close(l);
 	return NULL;
 }
