@@ -76,7 +76,8 @@ static const char *const migrations[] = {
 	" created bigint NOT NULL, updated bigint NOT NULL,"
 	" node text NOT NULL DEFAULT '', PRIMARY KEY(job, date));"
 	"CREATE TABLE attempts("
-	" job text COLLATE \"C\" NOT NULL, direction text COLLATE \"C\" NOT NULL,"
+	" job text COLLATE \"C\" NOT NULL,"
+	" direction text COLLATE \"C\" NOT NULL,"
 	" date text COLLATE \"C\" NOT NULL, time bigint NOT NULL,"
 	" ok integer NOT NULL, error text, node text NOT NULL DEFAULT '');"
 	"CREATE INDEX attempts_job ON attempts(job, date);"
@@ -99,7 +100,8 @@ static const char *const migrations[] = {
 	" node text COLLATE \"C\" NOT NULL, last_slot bigint NOT NULL,"
 	" last_run bigint NOT NULL, PRIMARY KEY(job, node));"
 	"CREATE TABLE missing_logged("
-	" job text COLLATE \"C\" NOT NULL, direction text COLLATE \"C\" NOT NULL,"
+	" job text COLLATE \"C\" NOT NULL,"
+	" direction text COLLATE \"C\" NOT NULL,"
 	" date text COLLATE \"C\" NOT NULL, logged bigint NOT NULL,"
 	" PRIMARY KEY(job, direction, date));"
 	"CREATE TABLE expect_since(job text COLLATE \"C\" PRIMARY KEY,"
@@ -140,7 +142,8 @@ pgl_fail(struct ledger *l, PGconn *conn, const PGresult *res,
 static void
 notice(void *arg, const PGresult *res)
 {
-	const char *sev = PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED);
+	const char *sev = PQresultErrorField(res,
+	    PG_DIAG_SEVERITY_NONLOCALIZED);
 
 	if (sev != NULL && (strcmp(sev, "FATAL") == 0 ||
 	    strcmp(sev, "PANIC") == 0))
@@ -221,7 +224,6 @@ int
 pgl_ready(struct ledger *l, struct xerr *err)
 {
 	struct pg_ledger *p = PGL(l);
-
 	int lost = 0;
 
 	/* What the server sent since the last call: a FATAL notice or an

@@ -290,8 +290,8 @@ pgl_release(struct ledger *l, struct ledger_claim *c, size_t n, int done,
 	    "false", matched, "cannot release claims", err);
 	for (i = 0; rc == 0 && i < n; i++)
 		if (!matched[i])
-			rc = pgl_stale(l, kind_name(c[i].kind), c[i].job, c[i].key,
-			    c[i].token, err);
+			rc = pgl_stale(l, kind_name(c[i].kind), c[i].job,
+			    c[i].key, c[i].token, err);
 	free(matched);
 	return rc;
 }

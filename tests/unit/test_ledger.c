@@ -856,6 +856,7 @@ test_claim_renewed(void **state)
 	struct status_filter f;
 	struct xerr err;
 	struct seen s;
+	int i;
 
 	(void)state;
 	SKIP_WITHOUT_PG();
@@ -885,6 +886,18 @@ test_claim_renewed(void **state)
 	assert_int_equal(ledger_status(b, &f, status_nodes, &s, &err), 0);
 	assert_string_equal(s.lines, "tx 2026-11-24 send sent host-a "
 	    "leased\n");
+
+	/* Taken over behind a's back: its renewal finds it out (within a
+	 * renewing period, 1 s here), and the front refuses a's updates. */
+	admin_exec("UPDATE claims SET node = 'host-c', token = token + 1");
+	for (i = 0; i < 50 && ledger_claim_held(a, CLAIM_SEND, "tx",
+	    "2026-11-24"); i++)
+		sleep_ms(100);
+	assert_int_equal(ledger_claim_held(a, CLAIM_SEND, "tx", "2026-11-24"),
+	    0);
+	assert_int_equal(ledger_send_put(a, &sb, &err), -1);
+	assert_int_equal(err.cls, XERR_STALE);
+	admin_exec("UPDATE claims SET node = 'host-a', token = token - 1");
 	ledger_close(a);
 	memset(&s, 0, sizeof(s));
 	assert_int_equal(ledger_status(b, &f, status_nodes, &s, &err), 0);
