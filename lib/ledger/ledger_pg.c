@@ -46,10 +46,12 @@
  */
 #include "ledger_pg_impl.h"
 
+#include <limits.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "db/pgconn.h"
@@ -120,6 +122,17 @@ static const char *const migrations[] = {
 #define PGL_STATEMENT_TIMEOUT_MS	300000
 #define PGL_LOCK_TIMEOUT_MS	30000
 
+/*
+ * How long a call waits for the server: a few leases (a host waiting
+ * longer has lost its claims anyway), or the statement timeout for the
+ * reports, which may read much.
+ */
+int
+pgl_call_timeout(const struct ledger *l)
+{
+	return l->lease_s * 3 > 10 ? l->lease_s * 3 : 10;
+}
+
 int
 pgl_fail(struct ledger *l, PGconn *conn, const PGresult *res,
     const char *what, struct xerr *err)
@@ -160,7 +173,6 @@ static int
 pgl_connect(struct ledger *l, PGconn **out, int *fatal, struct xerr *err)
 {
 	char prefix[700], sql[128];
-	PGresult *res;
 	int n, idle_s;
 
 	if (pgconn_get(NULL, &PGL(l)->db, out, err) == -1) {
@@ -180,15 +192,12 @@ pgl_connect(struct ledger *l, PGconn **out, int *fatal, struct xerr *err)
 	idle_s = l->lease_s > 30 ? l->lease_s : 30;
 	snprintf(sql, sizeof(sql), "SET idle_in_transaction_session_timeout"
 	    " = %d", idle_s * 1000);
-	res = PQexec(*out, sql);
-	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-		pgl_fail(l, *out, res, "cannot set up the session", err);
-		PQclear(res);
+	if (pgl_run(l, out, sql, -1, NULL, pgl_call_timeout(l),
+	    "cannot set up the session", NULL, NULL, NULL, err) == -1) {
 		PQfinish(*out);
 		*out = NULL;
 		return -1;
 	}
-	PQclear(res);
 	return 0;
 }
 
@@ -257,29 +266,108 @@ pgl_renew_conn(struct ledger *l, struct xerr *err)
 	return 0;
 }
 
+#define REPORT_TIMEOUT_S	(PGL_STATEMENT_TIMEOUT_MS / 1000)
+
+static long
+ms_until(const struct timespec *deadline)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (deadline->tv_sec - now.tv_sec) * 1000 +
+	    (deadline->tv_nsec - now.tv_nsec) / 1000000;
+}
+
+/*
+ * Wait until conn has input for PQgetResult() (or is broken), at most
+ * until deadline: 0, or -1 when the time is up.
+ */
+static int
+wait_input(PGconn *conn, const struct timespec *deadline)
+{
+	struct pollfd pfd;
+	long ms;
+
+	while (PQisBusy(conn) && PQstatus(conn) == CONNECTION_OK) {
+		if ((ms = ms_until(deadline)) <= 0)
+			return -1;
+		pfd.fd = PQsocket(conn);
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, ms > INT_MAX ? INT_MAX : (int)ms) == 0)
+			continue;	/* the deadline is checked above */
+		if (!PQconsumeInput(conn))
+			break;		/* PQgetResult() reports it */
+	}
+	return 0;
+}
+
+int
+pgl_run(struct ledger *l, PGconn **connp, const char *sql, int n,
+    const char *const *v, int timeout_s, const char *what,
+    int (*row)(void *ctx, const PGresult *res, struct xerr *err),
+    void *ctx, PGresult **out, struct xerr *err)
+{
+	PGconn *conn = *connp;
+	PGresult *res, *last = NULL;
+	struct timespec deadline;
+	ExecStatusType st;
+	int rc = 0;
+
+	if (out != NULL)
+		*out = NULL;
+	if (!(n < 0 ? PQsendQuery(conn, sql) : PQsendQueryParams(conn, sql,
+	    n, NULL, v, NULL, NULL, 0)))
+		return pgl_fail(l, conn, NULL, what, err);
+	if (row != NULL)
+		(void)PQsetSingleRowMode(conn);
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline.tv_sec += timeout_s;
+	/* Every result is read, also after a failure: the connection must
+	 * be idle again for the next call. */
+	for (;;) {
+		if (wait_input(conn, &deadline) == -1)
+			goto timeout;
+		if ((res = PQgetResult(conn)) == NULL)
+			break;
+		st = PQresultStatus(res);
+		if (st == PGRES_SINGLE_TUPLE) {
+			if (rc == 0 && row(ctx, res, err) == -1)
+				rc = -1;
+			PQclear(res);
+		} else if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
+			if (rc == 0)
+				rc = pgl_fail(l, conn, res, what, err);
+			PQclear(res);
+		} else {
+			PQclear(last);
+			last = res;
+		}
+	}
+	if (rc == 0 && out != NULL)
+		*out = last;
+	else
+		PQclear(last);
+	return rc;
+timeout:
+	/* Nothing can be sent on it before that answer: close it; the next
+	 * call opens another (or fails, inside a transaction). */
+	PQclear(last);
+	PQfinish(conn);
+	*connp = NULL;
+	return xerr_set(err, XERR_TEMP, 0, "ledger %s: %s: no answer from "
+	    "the server in %d s", l->name, what, timeout_s);
+}
+
 int
 pgl_query(struct ledger *l, const char *sql, int n, const char *const *v,
     const char *what, PGresult **out, struct xerr *err)
 {
-	PGresult *res;
-	ExecStatusType st;
-
 	if (out != NULL)
 		*out = NULL;
 	if (pgl_ready(l, err) == -1)
 		return -1;
-	res = PQexecParams(PGL(l)->conn, sql, n, NULL, v, NULL, NULL, 0);
-	st = PQresultStatus(res);
-	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-		pgl_fail(l, PGL(l)->conn, res, what, err);
-		PQclear(res);
-		return -1;
-	}
-	if (out != NULL)
-		*out = res;
-	else
-		PQclear(res);
-	return 0;
+	return pgl_run(l, &PGL(l)->conn, sql, n, v, pgl_call_timeout(l), what,
+	    NULL, NULL, out, err);
 }
 
 int
@@ -287,33 +375,10 @@ pgl_each(struct ledger *l, const char *sql, int n, const char *const *v,
     const char *what, int (*row)(void *ctx, const PGresult *res,
     struct xerr *err), void *ctx, struct xerr *err)
 {
-	PGconn *conn;
-	PGresult *res;
-	ExecStatusType st;
-	int rc = 0, failed = 0;
-
 	if (pgl_ready(l, err) == -1)
 		return -1;
-	conn = PGL(l)->conn;
-	if (!PQsendQueryParams(conn, sql, n, NULL, v, NULL, NULL, 0))
-		return pgl_fail(l, conn, NULL, what, err);
-	(void)PQsetSingleRowMode(conn);
-	/* Every result is read, also after a failure: the connection must
-	 * be idle again for the next call. */
-	while ((res = PQgetResult(conn)) != NULL) {
-		st = PQresultStatus(res);
-		if (st == PGRES_SINGLE_TUPLE) {
-			if (rc == 0 && row(ctx, res, err) == -1)
-				rc = -1;
-		} else if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK &&
-		    !failed && rc == 0) {
-			pgl_fail(l, conn, res, what, err);
-			failed = 1;
-			rc = -1;
-		}
-		PQclear(res);
-	}
-	return rc;
+	return pgl_run(l, &PGL(l)->conn, sql, n, v, REPORT_TIMEOUT_S, what,
+	    row, ctx, NULL, err);
 }
 
 const char *
@@ -342,44 +407,40 @@ pgl_copy(char *dst, size_t size, const PGresult *res, int col)
 static int
 read_version(struct ledger *l, int *v, struct xerr *err)
 {
+	const char *what = "cannot read the schema version";
 	PGresult *res;
-	const char *state;
+	int exists;
 
 	*v = -1;
-	if (pgl_ready(l, err) == -1)
+	if (pgl_query(l, "SELECT to_regclass('xfer_schema') IS NOT NULL", 0,
+	    NULL, what, &res, err) == -1)
 		return -1;
-	res = PQexec(PGL(l)->conn, "SELECT version FROM xfer_schema");
-	if (PQresultStatus(res) == PGRES_TUPLES_OK) {
-		if (PQntuples(res) == 1)
-			*v = (int)strtol(PQgetvalue(res, 0, 0), NULL, 10);
-		PQclear(res);
-		return 0;
-	}
-	state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-	if (state != NULL && strcmp(state, "42P01") == 0) {
-		PQclear(res);		/* undefined_table: a new ledger */
-		return 0;
-	}
-	pgl_fail(l, PGL(l)->conn, res, "cannot read the schema version", err);
+	exists = PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), "t") ==
+	    0;
 	PQclear(res);
-	return -1;
+	if (!exists)
+		return 0;
+	if (pgl_query(l, "SELECT version FROM xfer_schema", 0, NULL, what,
+	    &res, err) == -1)
+		return -1;
+	if (PQntuples(res) == 1)
+		*v = (int)strtol(PQgetvalue(res, 0, 0), NULL, 10);
+	PQclear(res);
+	return 0;
 }
 
+/* sql as a simple query: several statements, no parameters. */
 static int
 exec_simple(struct ledger *l, const char *sql, const char *what,
     struct xerr *err)
 {
-	PGresult *res = PQexec(PGL(l)->conn, sql);
-	ExecStatusType st = PQresultStatus(res);
-
-	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-		pgl_fail(l, PGL(l)->conn, res, what, err);
-		PQclear(res);
+	if (pgl_ready(l, err) == -1)
 		return -1;
-	}
-	PQclear(res);
-	return 0;
+	return pgl_run(l, &PGL(l)->conn, sql, -1, NULL, pgl_call_timeout(l),
+	    what, NULL, NULL, NULL, err);
 }
+
+static void pg_rollback(struct ledger *l);
 
 /*
  * Bring the ledger up to SCHEMA_VERSION, one step per transaction under
@@ -405,6 +466,7 @@ migrate(struct ledger *l, struct xerr *err)
 	while (v < SCHEMA_VERSION) {
 		if (exec_simple(l, "BEGIN", what, err) == -1)
 			return -1;
+		PGL(l)->in_tx = 1;
 		if (exec_simple(l, lock, what, err) == -1 ||
 		    read_version(l, &v, err) == -1)
 			goto fail;
@@ -417,12 +479,13 @@ migrate(struct ledger *l, struct xerr *err)
 		}
 		if (exec_simple(l, "COMMIT", what, err) == -1)
 			goto fail;
+		PGL(l)->in_tx = 0;
 		if (read_version(l, &v, err) == -1)
 			return -1;
 	}
 	return 0;
 fail:
-	(void)PQclear(PQexec(PGL(l)->conn, "ROLLBACK"));
+	pg_rollback(l);
 	return -1;
 }
 
@@ -516,9 +579,12 @@ pg_rollback(struct ledger *l)
 {
 	struct pg_ledger *p = PGL(l);
 
+	struct xerr e;
+
 	if (p->conn != NULL && PQstatus(p->conn) == CONNECTION_OK &&
 	    PQtransactionStatus(p->conn) != PQTRANS_IDLE)
-		PQclear(PQexec(p->conn, "ROLLBACK"));
+		(void)pgl_run(l, &p->conn, "ROLLBACK", -1, NULL,
+		    pgl_call_timeout(l), "cannot roll back", NULL, NULL, NULL, &e);
 	p->in_tx = 0;
 }
 

@@ -229,7 +229,7 @@ pgl_claim(struct ledger *l, struct ledger_claim *c, size_t n,
  * the i of those it matched in matched[] (1) on conn.
  */
 static int
-claims_update(struct ledger *l, PGconn *conn, const char *sql,
+claims_update(struct ledger *l, PGconn **connp, const char *sql,
     const struct ledger_claim *c, size_t n, const char *extra,
     int *matched, const char *what, struct xerr *err)
 {
@@ -237,7 +237,7 @@ claims_update(struct ledger *l, PGconn *conn, const char *sql,
 	const char *v[5];
 	PGresult *res;
 	long long k;
-	int i;
+	int i, rc;
 
 	memset(matched, 0, n * sizeof(*matched));
 	if (claim_arrays(c, n, a, 1) == -1) {
@@ -247,13 +247,11 @@ claims_update(struct ledger *l, PGconn *conn, const char *sql,
 	for (i = 0; i < 4; i++)
 		v[i] = a[i].data;
 	v[4] = extra;
-	res = PQexecParams(conn, sql, 5, NULL, v, NULL, NULL, 0);
+	rc = pgl_run(l, connp, sql, 5, v, pgl_call_timeout(l), what, NULL,
+	    NULL, &res, err);
 	claim_arrays_release(a);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		pgl_fail(l, conn, res, what, err);
-		PQclear(res);
+	if (rc == -1)
 		return -1;
-	}
 	for (i = 0; i < PQntuples(res); i++) {
 		k = strtoll(PQgetvalue(res, i, 0), NULL, 10);
 		if (k >= 1 && (size_t)k <= n)
@@ -286,7 +284,7 @@ pgl_release(struct ledger *l, struct ledger_claim *c, size_t n, int done,
 		free(matched);
 		return -1;
 	}
-	rc = claims_update(l, PGL(l)->conn, sql, c, n, done ? "true" :
+	rc = claims_update(l, &PGL(l)->conn, sql, c, n, done ? "true" :
 	    "false", matched, "cannot release claims", err);
 	for (i = 0; rc == 0 && i < n; i++)
 		if (!matched[i])
@@ -321,7 +319,7 @@ pgl_renew(struct ledger *l, const struct ledger_claim *c, size_t n,
 	if (pgl_renew_conn(l, err) == -1)
 		return -1;
 	snprintf(lease, sizeof(lease), "%d", l->lease_s);
-	if (claims_update(l, p->renew_conn, sql, c, n, lease, lost,
+	if (claims_update(l, &p->renew_conn, sql, c, n, lease, lost,
 	    "cannot renew claims", err) == -1)
 		return -1;
 	for (i = 0; i < n; i++)

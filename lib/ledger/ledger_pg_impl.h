@@ -54,6 +54,24 @@ int pgl_fail(struct ledger *l, PGconn *conn, const PGresult *res,
  */
 int pgl_ready(struct ledger *l, struct xerr *err);
 
+/* How long a call waits for the server's answer, in seconds. */
+int pgl_call_timeout(const struct ledger *l);
+
+/*
+ * Send sql on *connp and read every result, waiting at most timeout_s
+ * (a server that stops answering without closing the connection, or a
+ * network cut, would keep libpq waiting for ever): then *connp is closed
+ * and set to NULL, and the call fails with XERR_TEMP.  n < 0: sql is a
+ * simple query (several statements, no parameters); else it has the n
+ * text parameters v (NULL: SQL NULL).  With row, each row goes to
+ * row(ctx, res) as it comes (libpq's single-row mode); else the last
+ * result goes to *out (out may be NULL), which the caller PQclear()s.
+ */
+int pgl_run(struct ledger *l, PGconn **connp, const char *sql, int n,
+    const char *const *v, int timeout_s, const char *what,
+    int (*row)(void *ctx, const PGresult *res, struct xerr *err),
+    void *ctx, PGresult **out, struct xerr *err);
+
 /*
  * Run sql with n text parameters (NULL: SQL NULL) on the main connection,
  * reconnecting first if it was lost between transactions.  *res (the

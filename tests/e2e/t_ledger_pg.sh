@@ -20,7 +20,7 @@ cat "$T/out"
 cp "$T/out" "$T/err"
 expect_rc 0
 no_sanitizer_report
-expect_out "[  PASSED  ] 11 test(s)."
+expect_out "[  PASSED  ] 12 test(s)."
 ! grep -q SKIPPED "$T/out" || fail "claim tests skipped"
 
 # --- a ledger that cannot be reached: exit 1, named, nothing produced ------

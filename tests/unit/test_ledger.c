@@ -23,6 +23,7 @@
 
 #include <libpq-fe.h>
 #include <pthread.h>
+#include <signal.h>
 #include <sqlite3.h>
 #include <time.h>
 
@@ -1075,6 +1076,51 @@ test_reconnect(void **state)
 }
 
 /*
+ * A server that stops answering without closing the connection (stopped,
+ * or cut off by the network) fails a call after the ledger's time limit
+ * (10 s at least) with XERR_TEMP instead of hanging the run; the next
+ * call, once the server answers again, works on a new connection.
+ */
+static void
+test_unresponsive(void **state)
+{
+	struct fixture fx;
+	struct ledger *a;
+	struct send_batch sb;
+	struct timespec t0, t1;
+	struct xerr err;
+	pid_t pid;
+	int found;
+	double s;
+
+	(void)state;
+	SKIP_WITHOUT_PG();
+	fx_start(&fx);
+	a = fx_open_as(&fx, "host-a", 1);
+	pid = (pid_t)admin_int("SELECT pid FROM pg_stat_activity"
+	    " WHERE application_name = 'xfer'");
+	assert_true(pid > 0);
+	if (kill(pid, SIGSTOP) == -1) {
+		ledger_close(a);
+		fx_end(&fx);
+		skip();		/* the server runs as a user we cannot signal */
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	found = ledger_send_get(a, "tx", 0, &sb, &found, &err);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	kill(pid, SIGCONT);
+	assert_int_equal(found, -1);
+	assert_int_equal(err.cls, XERR_TEMP);
+	assert_non_null(strstr(err.msg, "no answer from the server in 10 s"));
+	s = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+	assert_true(s >= 9.5 && s < 20);
+	if (ledger_send_get(a, "tx", 0, &sb, &found, &err) == -1)
+		fail_msg("%s", err.msg);
+	ledger_close(a);
+	fx_end(&fx);
+}
+
+/*
  * A ledger that cannot be reached fails the open with XERR_TEMP and says
  * which; a password in the URL is refused without echoing it.
  */
@@ -1114,6 +1160,7 @@ main(void)
 		cmocka_unit_test(test_node_scoping),
 		cmocka_unit_test(test_claim_many),
 		cmocka_unit_test(test_reconnect),
+		cmocka_unit_test(test_unresponsive),
 		cmocka_unit_test(test_unreachable),
 	};
 
