@@ -183,7 +183,9 @@ pgl_claim(struct ledger *l, struct ledger_claim *c, size_t n,
 	char lease[16];
 	const char *v[5];
 	PGresult *res = NULL;
-	int i, rows, pass, missing = 0;
+	char *filled;		/* c[i] set from a row */
+	size_t j, missing = 0;
+	int i, rows, pass;
 	long long k;
 
 	if (n == 0)
@@ -198,29 +200,37 @@ pgl_claim(struct ledger *l, struct ledger_claim *c, size_t n,
 	v[2] = a[2].data;
 	v[3] = l->node;
 	v[4] = lease;
+	if ((filled = calloc(n, 1)) == NULL) {
+		claim_arrays_release(a);
+		return xerr_nomem(err);
+	}
 	for (pass = 0; pass < 2; pass++) {
 		if (pgl_query(l, pass == 0 ? sql : again, pass == 0 ? 5 : 3, v,
 		    "cannot claim", &res, err) == -1) {
 			claim_arrays_release(a);
+			free(filled);
 			return -1;
 		}
-		missing = 0;
 		rows = PQntuples(res);
 		for (i = 0; i < rows; i++) {
 			k = strtoll(PQgetvalue(res, i, 0), NULL, 10);
-			if (k < 1 || (size_t)k > n)
-				continue;
-			missing += claim_result(l, res, i, &c[k - 1]);
+			if (k >= 1 && (size_t)k <= n && !filled[k - 1] &&
+			    claim_result(l, res, i, &c[k - 1]) == 0)
+				filled[k - 1] = 1;
 		}
 		PQclear(res);
-		/* A holder committed after our snapshot: read it again. */
+		/* A holder that committed after the statement's snapshot
+		 * (neither granted nor seen): read the holders again. */
+		for (missing = 0, j = 0; j < n; j++)
+			missing += !filled[j];
 		if (missing == 0)
 			break;
 	}
 	claim_arrays_release(a);
+	free(filled);
 	if (missing > 0)
 		return xerr_set(err, XERR_TEMP, 0, "ledger %s: cannot claim: "
-		    "%d claims changed while being read", l->name, missing);
+		    "%zu claims changed while being read", l->name, missing);
 	return 0;
 }
 
