@@ -17,6 +17,7 @@
 #include "dest.h"
 #include "fsutil.h"
 #include "ingest.h"
+#include "ledger.h"
 #include "source.h"
 #include "tz.h"
 
@@ -198,6 +199,87 @@ check_orphans(struct xfer_ctx *x, const struct jobset *js)
 	free(spool);
 }
 
+/* "2m", "90s", "1h": a lease as xfer.conf would say it. */
+static void
+duration_text(long s, char *out, size_t size)
+{
+	if (s % 3600 == 0)
+		snprintf(out, size, "%ldh", s / 3600);
+	else if (s % 60 == 0)
+		snprintf(out, size, "%ldm", s / 60);
+	else
+		snprintf(out, size, "%lds", s);
+}
+
+/*
+ * The ledger xfer.conf names, opened as a run would open it: its schema
+ * created or brought up to date, and one line saying which ledger it is
+ * and at which version.  The SQLite ledger of a home where nothing ran
+ * yet is not made here (status does not make it either).  -1: it cannot
+ * be used (said on stderr).
+ */
+static int
+check_ledger(struct xfer_ctx *x)
+{
+	struct ledger_conf conf;
+	struct ledger *l = NULL;
+	struct xerr err;
+	struct stat st;
+	char *root, *lpath = NULL, lease[32];
+	int version, rc = -1;
+
+	if (asprintf(&root, "%s/spool", x->home) == -1) {
+		cmd_error("out of memory");
+		return -1;
+	}
+	cmd_ledger_conf(x, root, &conf, &lpath);
+	free(root);
+	if (lpath == NULL) {
+		cmd_error("out of memory");
+		return -1;
+	}
+	if (conf.url == NULL && stat(lpath, &st) == -1) {
+		printf("ledger: SQLite '%s', not there yet (the first send or "
+		    "receive makes it)\n", lpath);
+		free(lpath);
+		return 0;
+	}
+	xerr_clear(&err);
+	if (ledger_connect(&conf, &l, &err) == -1 ||
+	    ledger_schema_version(l, &version, &err) == -1) {
+		cmd_error("ledger: cannot use the ledger %s%s%s: %s",
+		    conf.url ? "PostgreSQL '" : "SQLite '",
+		    conf.url ? conf.url : lpath, "'", err.msg);
+		goto out;
+	}
+	if (ledger_is_shared(l)) {
+		duration_text(x->ledger_lease_s, lease, sizeof(lease));
+		printf("ledger: %s, schema version %d, node %s, lease %s\n",
+		    ledger_name(l), version, ledger_node(l), lease);
+	} else
+		printf("ledger: %s, schema version %d\n", ledger_name(l),
+		    version);
+	rc = 0;
+out:
+	ledger_close(l);
+	free(lpath);
+	return rc;
+}
+
+/* A job pinned to nodes that never runs where nothing else can. */
+static void
+check_pinned(struct xfer_ctx *x, const struct job *job)
+{
+	char list[512];
+
+	if (x->ledger_url != NULL || job_runs_on(job, x->ledger_node))
+		return;
+	cmd_nodes_text(job, list, sizeof(list));
+	cmd_warn("%s: nodes = %s, but this host is node '%s' and xfer.conf "
+	    "names no shared ledger ([ledger] url): the job never runs here",
+	    job->file, list, x->ledger_node);
+}
+
 int
 cmd_check(struct xfer_ctx *x, int argc, char **argv)
 {
@@ -221,7 +303,10 @@ cmd_check(struct xfer_ctx *x, int argc, char **argv)
 	}
 	n = cmd_pick_jobs(x, &js, argv + optind, argc - optind, -1, &jobs,
 	    &status);
+	if (check_ledger(x) == -1)
+		unreachable = 1;
 	for (i = 0; i < n; i++) {
+		check_pinned(x, jobs[i]);
 		/* Send jobs are often sent by hand; files that come in are
 		 * picked up only if something runs receive. */
 		if (jobs[i]->direction == DIR_RECEIVE &&

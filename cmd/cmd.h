@@ -61,6 +61,16 @@ void cmd_run_one(struct xfer_ctx *x, const struct job *job,
     const struct spool *sp, struct ledger *l, const struct send_opts *so,
     const struct recv_opts *ro, int *failed, int *locked);
 
+/*
+ * 1 when job is pinned ([job] nodes) to nodes other than this one: a
+ * named job (named 1) is refused with a message, else the skip is logged
+ * at debug level.  0: this node runs it.
+ */
+int cmd_pinned_elsewhere(struct xfer_ctx *x, const struct job *job,
+    int named);
+/* "a, b": a job's nodes, for messages. */
+void cmd_nodes_text(const struct job *job, char *out, size_t size);
+
 /* Shared by the commands (cmd/common.c). */
 void cmd_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void cmd_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

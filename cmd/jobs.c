@@ -133,6 +133,41 @@ cmd_open_spool(struct xfer_ctx *x, struct spool *sp, struct ledger **l)
 	return 0;
 }
 
+void
+cmd_nodes_text(const struct job *job, char *out, size_t size)
+{
+	size_t i, len = 0;
+	int k;
+
+	out[0] = '\0';
+	for (i = 0; i < job->nodes.n && len < size; i++) {
+		k = snprintf(out + len, size - len, "%s%s", i ? ", " : "",
+		    job->nodes.v[i]);
+		if (k < 0)
+			break;
+		len += (size_t)k;
+	}
+}
+
+int
+cmd_pinned_elsewhere(struct xfer_ctx *x, const struct job *job, int named)
+{
+	char list[512];
+
+	if (job_runs_on(job, x->ledger_node))
+		return 0;
+	cmd_nodes_text(job, list, sizeof(list));
+	if (named)
+		cmd_error("job '%s' runs only on node%s %s ([job] nodes in "
+		    "%s); this is node '%s'", job->name, job->nodes.n > 1 ?
+		    "s" : "", list, job->file, x->ledger_node);
+	else
+		log_event(&x->log, LOG_DEBUG, job->name, NULL, "pinned", NULL,
+		    "runs only on %s; this is node '%s': skipped", list,
+		    x->ledger_node);
+	return 1;
+}
+
 int
 cmd_run_jobs(struct xfer_ctx *x, int nnames, char **names, int direction,
     const struct send_opts *so, const struct recv_opts *ro)
@@ -141,11 +176,19 @@ cmd_run_jobs(struct xfer_ctx *x, int nnames, char **names, int direction,
 	struct spool sp = { NULL };
 	struct jobset js;
 	struct job **jobs = NULL;
-	int n, i, status = EXIT_OK, failed = 0, locked = 0;
+	int n, i, k, status = EXIT_OK, failed = 0, locked = 0;
 
 	n = cmd_pick_jobs(x, &js, names, nnames, direction, &jobs, &status);
 	if (n == -1)
 		return status;
+	/* A job pinned to other nodes: skipped, or refused when named. */
+	for (i = k = 0; i < n; i++) {
+		if (!cmd_pinned_elsewhere(x, jobs[i], nnames > 0))
+			jobs[k++] = jobs[i];
+		else if (nnames > 0)
+			status = EXIT_USAGE;
+	}
+	n = k;
 	if (n == 0)
 		goto out;
 	if (cmd_open_spool(x, &sp, &l) == -1) {

@@ -116,6 +116,8 @@ cmd_run(struct xfer_ctx *x, int argc, char **argv)
 	for (i = 0; i < n; i++) {
 		const struct job *job = jobs[i];
 
+		if (cmd_pinned_elsewhere(x, job, 0))
+			continue;
 		if (job->schedule == NULL ||
 		    cron_parse(job->schedule, &c, why, sizeof(why)) == -1)
 			continue;

@@ -30,6 +30,7 @@ struct mrow {
 
 struct status_out {
 	int json;
+	int shared;		/* a fleet's ledger: node and lease shown */
 	int rows;
 	struct mrow *missing;	/* sorted by job, date */
 	size_t nmissing, next;	/* next: the first not printed yet */
@@ -63,7 +64,7 @@ static int
 print_row(void *ctx, const struct status_row *r, struct xerr *err)
 {
 	struct status_out *so = ctx;
-	char t[64], rec[32], bytes[32];
+	char t[64], lease[64], rec[32], bytes[32];
 	struct buf b;
 	int rc = 0;
 
@@ -71,17 +72,32 @@ print_row(void *ctx, const struct status_row *r, struct xerr *err)
 		iso_time(r->updated, t, sizeof(t));
 	else
 		snprintf(t, sizeof(t), "-");
+	if (r->lease_until > 0)
+		iso_time(r->lease_until, lease, sizeof(lease));
+	else
+		snprintf(lease, sizeof(lease), "-");
 	if (!so->json) {
-		if (so->rows == 0)
+		if (so->rows == 0 && so->shared)
+			printf("%-20s %-10s %-7s %-8s %8s %10s %3s  %-25s "
+			    "%-12s %-25s %s\n", "JOB", "DATE", "DIR", "STATE",
+			    "RECORDS", "BYTES", "TRY", "TIME", "NODE", "LEASE",
+			    "ERROR");
+		else if (so->rows == 0)
 			printf("%-20s %-10s %-7s %-8s %8s %10s %3s  %-25s %s\n",
 			    "JOB", "DATE", "DIR", "STATE", "RECORDS", "BYTES",
 			    "TRY", "TIME", "ERROR");
 		snprintf(rec, sizeof(rec), "%lld", r->records);
 		snprintf(bytes, sizeof(bytes), "%lld", r->bytes);
-		printf("%-20s %-10s %-7s %-8s %8s %10s %3d  %-25s %s\n",
+		printf("%-20s %-10s %-7s %-8s %8s %10s %3d  %-25s ",
 		    r->job, r->date, r->direction, r->state,
 		    r->records >= 0 ? rec : "-", r->bytes >= 0 ? bytes : "-",
-		    r->attempts, t, r->last_error ? r->last_error : "");
+		    r->attempts, t);
+		/* The node that wrote the row last; the lease of a batch a
+		 * node is working on now. */
+		if (so->shared)
+			printf("%-12s %-25s ", r->node && r->node[0] ?
+			    r->node : "-", lease);
+		printf("%s\n", r->last_error ? r->last_error : "");
 		so->rows++;
 		return 0;
 	}
@@ -111,6 +127,14 @@ print_row(void *ctx, const struct status_row *r, struct xerr *err)
 	    buf_puts(&b, "null");
 	rc |= buf_puts(&b, ",\"time\":");
 	rc |= r->updated > 0 ? buf_json_str(&b, t) : buf_puts(&b, "null");
+	if (so->shared) {
+		rc |= buf_puts(&b, ",\"node\":");
+		rc |= r->node && r->node[0] ? buf_json_str(&b, r->node) :
+		    buf_puts(&b, "null");
+		rc |= buf_puts(&b, ",\"lease_until\":");
+		rc |= r->lease_until > 0 ? buf_json_str(&b, lease) :
+		    buf_puts(&b, "null");
+	}
 	rc |= buf_puts(&b, "}");
 	if (rc != 0) {
 		buf_release(&b);
@@ -301,7 +325,7 @@ cmd_status(struct xfer_ctx *x, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct status_filter f;
-	struct status_out so = { 0, 0, NULL, 0, 0 };
+	struct status_out so = { 0, 0, 0, NULL, 0, 0 };
 	struct ledger *l = NULL;
 	struct jobset js;
 	struct xerr err;
@@ -351,13 +375,19 @@ cmd_status(struct xfer_ctx *x, int argc, char **argv)
 	    open_ledger(x, &l, &err) == -1) {
 		cmd_error("%s", err.msg);
 		status = EXIT_FAILED;
-	} else if ((status == EXIT_OK && collect_missing(x, l, &js, &f, &so,
+		goto done;
+	}
+	/* Node and lease columns only on a fleet's ledger: one host's
+	 * output stays as it was. */
+	so.shared = l != NULL && ledger_is_shared(l);
+	if ((status == EXIT_OK && collect_missing(x, l, &js, &f, &so,
 	    &err) == -1) ||
 	    (l != NULL && ledger_status(l, &f, print_merged, &so, &err) ==
 	    -1) || flush_missing(&so, NULL, NULL, &err) == -1) {
 		cmd_error("%s", err.msg);
 		status = EXIT_FAILED;
 	}
+done:
 	if (so.json)
 		printf(so.rows ? "\n]\n" : "]\n");
 	else if (so.rows == 0 && status == EXIT_OK)

@@ -69,20 +69,12 @@ fds_sane(void)
 	}
 }
 
-/* A node name is shown in status and logs and compared byte for byte. */
+/* A node name is shown in status and logs and compared byte for byte
+ * (the same rule as a job's nodes = list). */
 static int
 node_name_ok(const char *s)
 {
-	size_t n = strlen(s);
-
-	if (n == 0 || n >= LEDGER_NODE_MAX)
-		return 0;
-	for (; *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-		    (*s >= '0' && *s <= '9') || *s == '-' || *s == '.' ||
-		    *s == '_'))
-			return 0;
-	return 1;
+	return job_node_name_ok(s);
 }
 
 static int

@@ -259,6 +259,48 @@ on_bad_line(void *ctx, const char *section, const char *bad_key,
 	return ld->nomem ? xerr_nomem(err) : 0;
 }
 
+/* nodes = a, b: the fleet's nodes that may run the job (SPEC.md
+ * section 9); names as xfer.conf's [ledger] node takes them. */
+static void
+check_nodes(struct loader *ld)
+{
+	struct job *job = ld->job;
+	size_t i;
+
+	jf_list(ld, K_NODES, &job->nodes);
+	for (i = 0; i < job->nodes.n; i++) {
+		if (!job_node_name_ok(job->nodes.v[i])) {
+			jf_bad(ld, K_NODES, "'%s' is not a node name (1-%d "
+			    "letters, digits, '-', '.', '_')", job->nodes.v[i],
+			    JOB_NODE_MAX - 1);
+			strlist_free(&job->nodes);
+			return;
+		}
+	}
+}
+
+int
+job_node_name_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n >= JOB_NODE_MAX)
+		return 0;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		    (*s >= '0' && *s <= '9') || *s == '-' || *s == '.' ||
+		    *s == '_'))
+			return 0;
+	return 1;
+}
+
+int
+job_runs_on(const struct job *job, const char *node)
+{
+	return job->nodes.n == 0 || (node != NULL &&
+	    strlist_contains(&job->nodes, node));
+}
+
 void
 jf_check_job(struct loader *ld)
 {
@@ -306,6 +348,7 @@ jf_check_job(struct loader *ld)
 			job->catch_up_days = (int)(n / 86400);
 	}
 	jf_boolean(ld, K_ENABLED, &job->enabled);
+	check_nodes(ld);
 }
 
 /* The job's name from its file name; NULL (reported) if unusable. */
@@ -597,6 +640,7 @@ job_free(struct job *job)
 	free(job->file);
 	free(job->schedule);
 	free(job->timezone);
+	strlist_free(&job->nodes);
 	free(job->source.path);
 	free(job->source.date_field);
 	free(job->source.ready_file);

@@ -179,6 +179,8 @@ struct job {
 	int date_offset;	/* days before today: today 0, yesterday 1 */
 	char *timezone;		/* IANA name; NULL: the system's zone */
 	int catch_up_days;	/* default 7 */
+	struct strlist nodes;	/* [job] nodes: the only nodes of a fleet
+				 * that run it; empty: any node */
 
 	struct job_source source;
 	struct job_aggregate aggregate;
@@ -202,6 +204,14 @@ int job_load(const char *home, const char *path, struct job **out,
     struct strlist *errors);
 
 void job_free(struct job *job);
+
+/* A node name (xfer.conf [ledger] node, [job] nodes): 1-63 letters,
+ * digits, '-', '.', '_'; shown in status and compared byte for byte. */
+#define JOB_NODE_MAX	64
+int job_node_name_ok(const char *s);
+
+/* 1 when node may run job: the job names no nodes, or node among them. */
+int job_runs_on(const struct job *job, const char *node);
 
 /* "send" / "receive" */
 const char *job_direction_name(enum job_direction d);

@@ -52,6 +52,7 @@ const struct keydef jf_keydefs[K_COUNT] = {
 	[K_TIMEZONE] = { SEC_JOB, "timezone" },
 	[K_CATCH_UP] = { SEC_JOB, "catch_up" },
 	[K_ENABLED] = { SEC_JOB, "enabled" },
+	[K_NODES] = { SEC_JOB, "nodes" },
 
 	[K_SRC_TYPE] = { SEC_SOURCE, "type" },
 	[K_SRC_PATH] = { SEC_SOURCE, "path" },

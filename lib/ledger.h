@@ -75,6 +75,9 @@ void ledger_close(struct ledger *l);
 /* "SQLite 'PATH'" or "PostgreSQL 'URL'" (no password), for messages. */
 const char *ledger_name(const struct ledger *l);
 
+/* "SQLite" or "PostgreSQL": which backend l is (metrics, messages). */
+const char *ledger_backend(const struct ledger *l);
+
 /* The schema version the ledger is at (after ledger_connect's upgrade). */
 int ledger_schema_version(struct ledger *l, int *version, struct xerr *err);
 

@@ -35,6 +35,18 @@ struct mset {
 	size_t n, cap;
 };
 
+/* A fleet's ledger: batches per (node, job, direction, state). */
+struct ncount {
+	char *node, *job, *state;
+	char dir[8];
+	long long n;
+};
+
+struct nset {
+	struct ncount *v;
+	size_t n, cap;
+};
+
 /*
  * Every state a direction can be in is printed, 0 when no batch is in it,
  * so a gauge drops to 0 instead of vanishing (a vanished series keeps its
@@ -248,7 +260,109 @@ per_job(struct buf *b, const struct mset *ms, const char *name, int success)
 }
 
 static int
-format(struct buf *b, const struct mset *ms, time_t now)
+on_status_row(void *ctx, const struct status_row *r, struct xerr *err)
+{
+	struct nset *ns = ctx;
+	const char *node = r->node != NULL ? r->node : "";
+	struct ncount *c, *v;
+	size_t i;
+
+	for (i = 0; i < ns->n; i++) {
+		c = &ns->v[i];
+		if (strcmp(c->node, node) == 0 && strcmp(c->job, r->job) == 0 &&
+		    strcmp(c->dir, r->direction) == 0 &&
+		    strcmp(c->state, r->state) == 0) {
+			c->n++;
+			return 0;
+		}
+	}
+	if (ns->n == ns->cap) {
+		if ((v = reallocarray(ns->v, ns->cap ? ns->cap * 2 : 16,
+		    sizeof(*v))) == NULL)
+			return xerr_nomem(err);
+		ns->v = v;
+		ns->cap = ns->cap ? ns->cap * 2 : 16;
+	}
+	c = &ns->v[ns->n];
+	memset(c, 0, sizeof(*c));
+	snprintf(c->dir, sizeof(c->dir), "%s", strcmp(r->direction, "send") ==
+	    0 ? "send" : "receive");
+	c->n = 1;
+	if ((c->node = strdup(node)) == NULL ||
+	    (c->job = strdup(r->job)) == NULL ||
+	    (c->state = strdup(r->state)) == NULL) {
+		free(c->node);
+		free(c->job);
+		return xerr_nomem(err);
+	}
+	ns->n++;
+	return 0;
+}
+
+static void
+nset_release(struct nset *ns)
+{
+	size_t i;
+
+	for (i = 0; i < ns->n; i++) {
+		free(ns->v[i].node);
+		free(ns->v[i].job);
+		free(ns->v[i].state);
+	}
+	free(ns->v);
+	memset(ns, 0, sizeof(*ns));
+}
+
+static int
+ncount_cmp(const void *a, const void *b)
+{
+	const struct ncount *x = a, *y = b;
+	int c;
+
+	if ((c = strcmp(x->node, y->node)) != 0 ||
+	    (c = strcmp(x->job, y->job)) != 0 ||
+	    (c = strcmp(x->dir, y->dir)) != 0)
+		return c;
+	return strcmp(x->state, y->state);
+}
+
+/* What the ledger is, and per node of a fleet what it did. */
+static int
+format_fleet(struct buf *b, const struct nset *ns, const char *backend,
+    const char *node, int schema, int shared)
+{
+	const struct ncount *c;
+	size_t i;
+	int rc = 0;
+
+	rc |= head(b, "xfer_ledger_info", "gauge",
+	    "The ledger this host uses: its backend, this host's node name "
+	    "and the schema version (always 1).");
+	rc |= buf_puts(b, "xfer_ledger_info{backend=\"");
+	rc |= metrics_label_escape(b, backend);
+	rc |= buf_puts(b, "\",node=\"");
+	rc |= metrics_label_escape(b, node);
+	rc |= buf_printf(b, "\",schema=\"%d\"} 1\n", schema);
+	if (!shared)
+		return rc ? -1 : 0;
+	rc |= head(b, "xfer_node_batches", "gauge",
+	    "Batches (send) or received files (receive) in the shared ledger "
+	    "by the node that wrote them last, and state.");
+	for (i = 0; i < ns->n; i++) {
+		c = &ns->v[i];
+		rc |= buf_puts(b, "xfer_node_batches{node=\"");
+		rc |= metrics_label_escape(b, c->node);
+		rc |= buf_puts(b, "\",job=\"");
+		rc |= metrics_label_escape(b, c->job);
+		rc |= buf_printf(b, "\",direction=\"%s\",state=\"", c->dir);
+		rc |= metrics_label_escape(b, c->state);
+		rc |= buf_printf(b, "\"} %lld\n", c->n);
+	}
+	return rc ? -1 : 0;
+}
+
+static int
+format(struct buf *b, const struct mset *ms)
 {
 	const struct jstat *j;
 	size_t i, k;
@@ -293,6 +407,14 @@ format(struct buf *b, const struct mset *ms, time_t now)
 	for (i = 0; i < ms->n; i++)
 		rc |= sample(b, "xfer_failures_total", ms->v[i].job,
 		    ms->v[i].dir, NULL, ms->v[i].failures);
+	return rc ? -1 : 0;
+}
+
+static int
+format_generated(struct buf *b, time_t now)
+{
+	int rc = 0;
+
 	rc |= head(b, "xfer_metrics_generated_timestamp_seconds", "gauge",
 	    "Unix time this file was written.");
 	rc |= buf_printf(b, "xfer_metrics_generated_timestamp_seconds %lld\n",
@@ -305,15 +427,27 @@ metrics_format(struct ledger *l, time_t now, struct buf *out,
     struct xerr *err)
 {
 	struct mset ms = { NULL, 0, 0 };
-	int rc = -1;
+	struct nset ns = { NULL, 0, 0 };
+	struct status_filter every;
+	int rc = -1, schema, shared = ledger_is_shared(l);
 
+	memset(&every, 0, sizeof(every));
 	if (ledger_job_stats_each(l, on_stats, &ms, err) == -1 ||
 	    ledger_state_counts_each(l, on_count, &ms, err) == -1 ||
-	    ledger_missing_counts_each(l, on_missing, &ms, err) == -1)
+	    ledger_missing_counts_each(l, on_missing, &ms, err) == -1 ||
+	    ledger_schema_version(l, &schema, err) == -1)
+		goto fail;
+	/* Per node only where rows carry nodes: one host's file stays as
+	 * it was but for the info line. */
+	if (shared && ledger_status(l, &every, on_status_row, &ns, err) == -1)
 		goto fail;
 	if (ms.n > 1)
 		qsort(ms.v, ms.n, sizeof(ms.v[0]), jstat_cmp);
-	if (format(out, &ms, now) == -1) {
+	if (ns.n > 1)
+		qsort(ns.v, ns.n, sizeof(ns.v[0]), ncount_cmp);
+	if (format(out, &ms) == -1 || format_fleet(out, &ns,
+	    ledger_backend(l), ledger_node(l), schema, shared) == -1 ||
+	    format_generated(out, now) == -1) {
 		if (errno == E2BIG)
 			xerr_set(err, XERR_PERM, 0, "metrics: too many series");
 		else
@@ -323,6 +457,7 @@ metrics_format(struct ledger *l, time_t now, struct buf *out,
 	rc = 0;
 fail:
 	mset_release(&ms);
+	nset_release(&ns);
 	return rc;
 }
 

@@ -573,3 +573,9 @@ ledger_state_counts_each(struct ledger *l,
 {
 	return l->ops->state_counts_each(l, fn, ctx, err);
 }
+
+const char *
+ledger_backend(const struct ledger *l)
+{
+	return l->ops->name;
+}

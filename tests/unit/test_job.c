@@ -1062,6 +1062,57 @@ test_receive_expect(void **state)
 	job_free(job);
 }
 
+/* [job] nodes: which nodes of a fleet run the job. */
+static void
+test_nodes(void **state)
+{
+	struct strlist errs = { 0, NULL, 0 };
+	struct job *job;
+
+	(void)state;
+	job = load_ok(BASE);
+	assert_int_equal(job->nodes.n, 0);
+	assert_true(job_runs_on(job, "any"));
+	job_free(job);
+	job = load_ok(JOB "nodes = host-a, db2.example_1\n" SRC OUT UP);
+	assert_int_equal(job->nodes.n, 2);
+	assert_true(job_runs_on(job, "host-a"));
+	assert_true(job_runs_on(job, "db2.example_1"));
+	assert_false(job_runs_on(job, "host-b"));
+	assert_false(job_runs_on(job, "Host-a"));
+	assert_false(job_runs_on(job, NULL));
+	job_free(job);
+	job = load_ok(RJOB "nodes = r1\n" RIN RING);
+	assert_true(job_runs_on(job, "r1"));
+	assert_false(job_runs_on(job, "r2"));
+	job_free(job);
+	job = NULL;
+	assert_int_equal(load("t.job", JOB "nodes = a, b c\n" SRC OUT UP,
+	    &job, &errs), -1);
+	assert_non_null(strstr(errs.v[0], "key 'nodes': 'b c' is not a node "
+	    "name"));
+	strlist_free(&errs);
+	assert_int_equal(load("t.job", JOB "nodes = a,,b\n" SRC OUT UP,
+	    &job, &errs), -1);
+	assert_non_null(strstr(errs.v[0], "key 'nodes'"));
+	strlist_free(&errs);
+	assert_int_equal(load("t.job", JOB "nodes = a, a\n" SRC OUT UP,
+	    &job, &errs), -1);
+	assert_non_null(strstr(errs.v[0], "key 'nodes'"));
+	strlist_free(&errs);
+	/* Only [job] holds it. */
+	assert_int_equal(load("t.job", BASE "[upload]\nnodes = a\n", &job,
+	    &errs), -1);
+	strlist_free(&errs);
+	assert_true(job_node_name_ok("a"));
+	assert_false(job_node_name_ok(""));
+	assert_false(job_node_name_ok("a/b"));
+	assert_false(job_node_name_ok("0123456789012345678901234567890123456"
+	    "789012345678901234567890123"));
+	assert_true(job_node_name_ok("012345678901234567890123456789012345678"
+	    "901234567890123456789012"));
+}
+
 static void
 test_receive_urls(void **state)
 {
@@ -1597,6 +1648,7 @@ main(void)
 		cmocka_unit_test(test_receive_command),
 		cmocka_unit_test(test_receive_urls),
 		cmocka_unit_test(test_receive_expect),
+		cmocka_unit_test(test_nodes),
 		cmocka_unit_test(test_broken_receive),
 		cmocka_unit_test(test_job_names),
 		cmocka_unit_test(test_unreadable),

@@ -16,6 +16,7 @@
 
 #include "fsutil.h"
 #include "ledger.h"
+#include "ledger/ledger_impl.h"
 #include "metrics.h"
 
 static void
@@ -148,6 +149,10 @@ static const char empty_want[] =
     "# HELP xfer_failures_total Failed attempts (receive: attempts of the "
     "files now failed or held).\n"
     "# TYPE xfer_failures_total counter\n"
+    "# HELP xfer_ledger_info The ledger this host uses: its backend, this "
+    "host's node name and the schema version (always 1).\n"
+    "# TYPE xfer_ledger_info gauge\n"
+    "xfer_ledger_info{backend=\"SQLite\",node=\"\",schema=\"1\"} 1\n"
     "# HELP xfer_metrics_generated_timestamp_seconds Unix time this file "
     "was written.\n"
     "# TYPE xfer_metrics_generated_timestamp_seconds gauge\n"
@@ -281,6 +286,10 @@ test_small_ledger(void **state)
 	    "xfer_failures_total{job=\"rx\",direction=\"receive\"} 5\n"
 	    "xfer_failures_total{job=\"sales\",direction=\"send\"} 2\n"
 	    "xfer_failures_total{job=\"we\\\"ird\\\\job\",direction=\"send\"} 0\n"
+	    "# HELP xfer_ledger_info The ledger this host uses: its backend, "
+	    "this host's node name and the schema version (always 1).\n"
+	    "# TYPE xfer_ledger_info gauge\n"
+	    "xfer_ledger_info{backend=\"SQLite\",node=\"\",schema=\"1\"} 1\n"
 	    "# HELP xfer_metrics_generated_timestamp_seconds Unix time this "
 	    "file was written.\n"
 	    "# TYPE xfer_metrics_generated_timestamp_seconds gauge\n"
@@ -330,6 +339,120 @@ test_write_file(void **state)
 	free(missing);
 }
 
+/* A fleet's ledger as the metrics see it: rows that carry nodes. */
+static int
+fake_version(struct ledger *l, int *v, struct xerr *err)
+{
+	(void)l;
+	(void)err;
+	*v = 3;
+	return 0;
+}
+
+static int
+fake_stats(struct ledger *l, int (*fn)(void *,
+    const struct ledger_job_stats *, struct xerr *), void *ctx,
+    struct xerr *err)
+{
+	(void)l, (void)fn, (void)ctx, (void)err;
+	return 0;
+}
+
+static int
+fake_counts(struct ledger *l, int (*fn)(void *, const char *, const char *,
+    const char *, long long, struct xerr *), void *ctx, struct xerr *err)
+{
+	(void)l, (void)fn, (void)ctx, (void)err;
+	return 0;
+}
+
+static int
+fake_missing(struct ledger *l, int (*fn)(void *, const char *, const char *,
+    long long, struct xerr *), void *ctx, struct xerr *err)
+{
+	(void)l, (void)fn, (void)ctx, (void)err;
+	return 0;
+}
+
+static int
+fake_status(struct ledger *l, const struct status_filter *f, status_fn fn,
+    void *ctx, struct xerr *err)
+{
+	static const char *const rows[][4] = {
+		{ "host-a", "sales", "send", "sent" },
+		{ "host-b", "sales", "send", "sent" },
+		{ "host-a", "sales", "send", "sent" },
+		{ "host-b", "sales", "send", "failed" },
+		{ "host-a", "rx", "receive", "ingested" },
+		{ "", "old", "send", "sent" },		/* before the fleet */
+	};
+	struct status_row r;
+	size_t i;
+
+	(void)l;
+	assert_null(f->jobs);
+	assert_null(f->date);
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		memset(&r, 0, sizeof(r));
+		r.node = rows[i][0];
+		r.job = rows[i][1];
+		r.direction = rows[i][2];
+		r.state = rows[i][3];
+		r.date = "2026-11-24";
+		if (fn(ctx, &r, err) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+static void
+test_fleet_ledger(void **state)
+{
+	struct ledger_ops ops;
+	struct ledger_conf conf;
+	struct ledger l;
+	struct xerr err;
+	struct buf b;
+
+	(void)state;
+	memset(&ops, 0, sizeof(ops));
+	ops.name = "PostgreSQL";
+	ops.shared = 1;
+	ops.schema_version = fake_version;
+	ops.job_stats_each = fake_stats;
+	ops.state_counts_each = fake_counts;
+	ops.missing_counts_each = fake_missing;
+	ops.status = fake_status;
+	memset(&conf, 0, sizeof(conf));
+	conf.url = "postgresql://x@db/xfer";
+	conf.node = "host-a";
+	memset(&l, 0, sizeof(l));
+	ledger_base_init(&l, &ops, &conf);
+	buf_init(&b, 0);
+	assert_int_equal(metrics_format(&l, 1700000000, &b, &err), 0);
+	assert_non_null(strstr(b.data,
+	    "xfer_ledger_info{backend=\"PostgreSQL\",node=\"host-a\","
+	    "schema=\"3\"} 1\n"
+	    "# HELP xfer_node_batches Batches (send) or received files "
+	    "(receive) in the shared ledger by the node that wrote them "
+	    "last, and state.\n"
+	    "# TYPE xfer_node_batches gauge\n"
+	    "xfer_node_batches{node=\"\",job=\"old\",direction=\"send\","
+	    "state=\"sent\"} 1\n"
+	    "xfer_node_batches{node=\"host-a\",job=\"rx\","
+	    "direction=\"receive\",state=\"ingested\"} 1\n"
+	    "xfer_node_batches{node=\"host-a\",job=\"sales\","
+	    "direction=\"send\",state=\"sent\"} 2\n"
+	    "xfer_node_batches{node=\"host-b\",job=\"sales\","
+	    "direction=\"send\",state=\"failed\"} 1\n"
+	    "xfer_node_batches{node=\"host-b\",job=\"sales\","
+	    "direction=\"send\",state=\"sent\"} 1\n"
+	    "# HELP xfer_metrics_generated_timestamp_seconds"));
+	buf_release(&b);
+	pthread_cond_destroy(&l.renewer_wake);
+	pthread_mutex_destroy(&l.held_lock);
+}
+
 int
 main(void)
 {
@@ -341,6 +464,7 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_write_file, setup,
 		    teardown),
+		cmocka_unit_test(test_fleet_ledger),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
