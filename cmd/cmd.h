@@ -37,6 +37,7 @@ int cmd_rerun(struct xfer_ctx *x, int argc, char **argv);
 int cmd_receive(struct xfer_ctx *x, int argc, char **argv);
 int cmd_cron(struct xfer_ctx *x, int argc, char **argv);
 int cmd_run(struct xfer_ctx *x, int argc, char **argv);
+int cmd_ledger(struct xfer_ctx *x, int argc, char **argv);
 
 struct send_opts;
 struct recv_opts;

@@ -34,6 +34,7 @@ static const struct command {
 	{ "status", cmd_status, "show batches from the ledger" },
 	{ "check", cmd_check, "validate job files" },
 	{ "cron", cmd_cron, "print the crontab line or systemd units" },
+	{ "ledger", cmd_ledger, "ledger migrate: SQLite ledger into PostgreSQL" },
 };
 
 static void
