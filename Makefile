@@ -138,6 +138,7 @@ install: bin/xfer
 	install -m 755 bin/xfer $(DESTDIR)$(BINDIR)/xfer
 	install -m 644 man/xfer.1 $(DESTDIR)$(MANDIR)/man1/xfer.1
 	install -m 644 man/xfer.job.5 $(DESTDIR)$(MANDIR)/man5/xfer.job.5
+	install -m 644 man/xfer.conf.5 $(DESTDIR)$(MANDIR)/man5/xfer.conf.5
 	install -m 644 README.md $(DESTDIR)$(DOCDIR)/README.md
 	install -m 644 $(EXAMPLES) $(DESTDIR)$(DOCDIR)/examples/
 	for u in $(UNITS); do \
@@ -150,7 +151,8 @@ install: bin/xfer
 # xfer's if they are empty.
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/xfer $(DESTDIR)$(MANDIR)/man1/xfer.1 \
-	    $(DESTDIR)$(MANDIR)/man5/xfer.job.5 $(DESTDIR)$(DOCDIR)/README.md \
+	    $(DESTDIR)$(MANDIR)/man5/xfer.job.5 \
+	    $(DESTDIR)$(MANDIR)/man5/xfer.conf.5 $(DESTDIR)$(DOCDIR)/README.md \
 	    $(addprefix $(DESTDIR)$(DOCDIR)/examples/,$(notdir $(EXAMPLES))) \
 	    $(addprefix $(DESTDIR)$(UNITDIR)/,$(UNITS))
 	for d in $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) \

@@ -22,6 +22,7 @@ mk() {
 mk install
 expect_rc 0
 for f in bin/xfer share/man/man1/xfer.1 share/man/man5/xfer.job.5 \
+    share/man/man5/xfer.conf.5 \
     share/doc/xfer/README.md share/xfer/systemd/xfer.service \
     share/xfer/systemd/xfer.timer; do
 	[ -f "$P/$f" ] || fail "not installed: $f"
