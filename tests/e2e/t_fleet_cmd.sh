@@ -167,6 +167,18 @@ grep -q '^tx  *2026-11-21 .* host-a ' "$T/out" || fail "status node: $(cat "$T/o
 grep -q '^rx  *2026-11-22 .*duplicate.* host-a ' "$T/out" || fail "status rx node"
 xb status --json tx
 expect_out '"node":"host-a","lease_until":null'
+# A batch a node works on now: its lease shows, by the database's clock.
+pg_sql "INSERT INTO claims (kind, job, key, node, token, lease_until)
+        VALUES ('send', 'tx', '2026-11-23', 'host-a', 1,
+                '2030-01-02 03:04:05+00')"
+xb status tx
+grep -q '^tx  *2026-11-23 .* host-a  *2030-01-02T03:04:05+00:00 ' "$T/out" ||
+    fail "status lease: $(cat "$T/out")"
+grep -q '^tx  *2026-11-22 .* host-a  *- ' "$T/out" || fail "no lease: $(cat "$T/out")"
+xb status --json tx
+expect_out '"date":"2026-11-23"'
+expect_out '"node":"host-a","lease_until":"2030-01-02T03:04:05+00:00"}'
+pg_sql "DELETE FROM claims"
 
 # --- a job pinned to nodes -------------------------------------------------
 pinjob() { # pinjob HOME
