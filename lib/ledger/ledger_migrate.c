@@ -430,51 +430,106 @@ cmp_rowp(const void *a, const void *b)
 	return c != 0 ? c : (*x < *y ? -1 : *x > *y);
 }
 
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void
+lines_free(char **lines, size_t n)
+{
+	size_t i;
+
+	if (lines != NULL)
+		for (i = 0; i < n; i++)
+			free(lines[i]);
+	free(lines);
+}
+
+/* The canonical text of this node's rows of a table without key, sorted
+ * (free with lines_free()). */
+static int
+node_lines(struct pgctx *pc, const struct mspec *t, char ***out, size_t *n,
+    struct xerr *err)
+{
+	const char *params[1] = { pc->node };
+	struct buf sel;
+	PGresult *res = NULL;
+	char **lines = NULL;
+	size_t i, rows;
+	int rc = -1;
+
+	*out = NULL;
+	*n = 0;
+	buf_init(&sel, 0);
+	if (select_sql(&sel, t) != 0 || buf_puts(&sel, " WHERE node = $1") !=
+	    0) {
+		xerr_nomem(err);
+		goto out;
+	}
+	if (pg_run(pc, sel.data, params, 1, PGRES_TUPLES_OK, &res, t->name,
+	    err) == -1)
+		goto out;
+	rows = (size_t)PQntuples(res);
+	if ((lines = calloc(rows + 1, sizeof(*lines))) == NULL) {
+		xerr_nomem(err);
+		goto out;
+	}
+	for (i = 0; i < rows; i++)
+		if ((lines[i] = res_line(res, (int)i, t->ncols)) == NULL) {
+			lines_free(lines, i);
+			xerr_nomem(err);
+			goto out;
+		}
+	if (rows > 1)
+		qsort(lines, rows, sizeof(*lines), cmp_str);
+	*out = lines;
+	*n = rows;
+	rc = 0;
+out:
+	PQclear(res);
+	buf_release(&sel);
+	return rc;
+}
+
 /*
- * A table without key: per distinct row, PostgreSQL's count of this
- * node's identical rows against SQLite's; the missing copies are
- * inserted in SQLite order.
+ * A table without key: this node's rows in PostgreSQL and SQLite's as two
+ * sorted multisets; for each distinct row the copies PostgreSQL lacks are
+ * inserted, in SQLite order.
  */
 static int
 copy_multiset(struct pgctx *pc, const struct mspec *t, struct mrows *rs,
     struct migrate_table *mt, struct xerr *err)
 {
-	struct buf ins, cnt;
-	const char *params[20];
+	struct buf ins;
 	struct mrow **by = NULL;
-	PGresult *res;
-	size_t i, j, k;
-	long long have;
-	int np, inserted, rc = -1;
+	char **have = NULL;
+	size_t i, nhave = 0, h = 0;
+	int c, inserted, rc = -1;
 
 	buf_init(&ins, 0);
-	buf_init(&cnt, 0);
-	if (insert_sql(&ins, t) != 0 || buf_printf(&cnt, "SELECT count(*) "
-	    "FROM %s", t->name) != 0 || where_key(&cnt, t, &np) != 0 ||
+	if (insert_sql(&ins, t) != 0 ||
 	    (rs->n > 0 && (by = calloc(rs->n, sizeof(*by))) == NULL)) {
 		xerr_nomem(err);
 		goto out;
 	}
+	if (node_lines(pc, t, &have, &nhave, err) == -1)
+		goto out;
 	for (i = 0; i < rs->n; i++)
 		by[i] = &rs->v[i];
 	if (rs->n > 1)
 		qsort(by, rs->n, sizeof(*by), cmp_rowp);
-	for (i = 0; i < rs->n; i = j) {
-		for (j = i + 1; j < rs->n && strcmp(by[j]->line, by[i]->line)
-		    == 0; j++)
-			;
-		key_params(t, by[i], pc->node, params);
-		if (pg_run(pc, cnt.data, params, np, PGRES_TUPLES_OK, &res,
-		    t->name, err) == -1)
-			goto out;
-		have = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-		PQclear(res);
-		for (k = i; k < j; k++) {
-			if ((long long)(k - i) < have)
-				mt->there++;
-			else
-				by[k]->insert = 1;
-		}
+	/* Each SQLite row takes one equal PostgreSQL row if one is left;
+	 * equal rows sort in SQLite order, so the last ones are copied. */
+	for (i = 0; i < rs->n; i++) {
+		while (h < nhave && (c = strcmp(have[h], by[i]->line)) < 0)
+			h++;
+		if (h < nhave && strcmp(have[h], by[i]->line) == 0) {
+			mt->there++;
+			h++;
+		} else
+			by[i]->insert = 1;
 	}
 	for (i = 0; i < rs->n; i++) {
 		if (!rs->v[i].insert)
@@ -486,16 +541,10 @@ copy_multiset(struct pgctx *pc, const struct mspec *t, struct mrows *rs,
 	}
 	rc = 0;
 out:
+	lines_free(have, nhave);
 	free(by);
 	buf_release(&ins);
-	buf_release(&cnt);
 	return rc;
-}
-
-static int
-cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
 /* SHA-256 over the lines, sorted, each ending in a newline. */
@@ -521,7 +570,8 @@ digest_lines(char **lines, size_t n, char hex[SHA256_HEXLEN],
 /*
  * Read the table's rows back from PostgreSQL: for a keyed table the row
  * of each SQLite row's key, else this node's rows that match SQLite's
- * (as a multiset); digest both sides.
+ * (as a multiset: a node that ran on the fleet before has more); digest
+ * both sides.
  */
 static int
 compare(struct pgctx *pc, const struct mspec *t, struct mrows *rs,
@@ -531,20 +581,19 @@ compare(struct pgctx *pc, const struct mspec *t, struct mrows *rs,
 	const char *params[20];
 	char **mine = NULL, **theirs = NULL, *line;
 	PGresult *res = NULL;
-	size_t i, n = 0, a, b;
+	size_t i, n = 0, a, b, kept;
 	int np = 0, c, rc = -1;
 
 	buf_init(&sel, 0);
-	if (select_sql(&sel, t) != 0 || (t->nkey > 0 ?
-	    where_key(&sel, t, &np) : buf_puts(&sel, " WHERE node = $1")) !=
-	    0 || (mine = calloc(rs->n + 1, sizeof(*mine))) == NULL) {
+	if ((mine = calloc(rs->n + 1, sizeof(*mine))) == NULL) {
 		xerr_nomem(err);
 		goto out;
 	}
 	for (i = 0; i < rs->n; i++)
 		mine[i] = rs->v[i].line;
 	if (t->nkey > 0) {
-		if ((theirs = calloc(rs->n + 1, sizeof(*theirs))) == NULL) {
+		if (select_sql(&sel, t) != 0 || where_key(&sel, t, &np) != 0 ||
+		    (theirs = calloc(rs->n + 1, sizeof(*theirs))) == NULL) {
 			xerr_nomem(err);
 			goto out;
 		}
@@ -565,46 +614,22 @@ compare(struct pgctx *pc, const struct mspec *t, struct mrows *rs,
 			res = NULL;
 		}
 	} else {
-		params[0] = pc->node;
-		if (pg_run(pc, sel.data, params, 1, PGRES_TUPLES_OK, &res,
-		    t->name, err) == -1)
+		if (node_lines(pc, t, &theirs, &n, err) == -1)
 			goto out;
-		if ((theirs = calloc((size_t)PQntuples(res) + 1,
-		    sizeof(*theirs))) == NULL) {
-			xerr_nomem(err);
-			goto out;
-		}
-		for (i = 0; i < (size_t)PQntuples(res); i++)
-			if ((theirs[i] = res_line(res, (int)i, t->ncols)) ==
-			    NULL) {
-				xerr_nomem(err);
-				goto out;
-			}
-		n = (size_t)PQntuples(res);
-		PQclear(res);
-		res = NULL;
-		/* Only the counterparts of SQLite's rows: a node that ran
-		 * on the fleet before has more. */
-		if (n > 1)
-			qsort(theirs, n, sizeof(*theirs), cmp_str);
+		/* Keep only the counterparts of SQLite's rows. */
 		if (rs->n > 1)
 			qsort(mine, rs->n, sizeof(*mine), cmp_str);
-		for (a = b = 0; a < rs->n && b < n;) {
-			c = strcmp(mine[a], theirs[b]);
-			if (c == 0) {
+		for (a = b = kept = 0; b < n; b++) {
+			while (a < rs->n && (c = strcmp(mine[a], theirs[b])) <
+			    0)
 				a++;
-				b++;
-			} else if (c < 0)
+			if (a < rs->n && strcmp(mine[a], theirs[b]) == 0) {
+				theirs[kept++] = theirs[b];
 				a++;
-			else {
+			} else
 				free(theirs[b]);
-				memmove(&theirs[b], &theirs[b + 1],
-				    (n - b - 1) * sizeof(*theirs));
-				n--;
-			}
 		}
-		for (; b < n; n--)
-			free(theirs[n - 1]);
+		n = kept;
 	}
 	mt->read_back = (long long)n;
 	if (digest_lines(mine, rs->n, mt->sqlite_sha256, err) == -1 ||
@@ -615,10 +640,7 @@ compare(struct pgctx *pc, const struct mspec *t, struct mrows *rs,
 	rc = 0;
 out:
 	PQclear(res);
-	if (theirs != NULL)
-		for (i = 0; i < n; i++)
-			free(theirs[i]);
-	free(theirs);
+	lines_free(theirs, n);
 	free(mine);
 	buf_release(&sel);
 	return rc;

@@ -64,7 +64,9 @@ sql "INSERT INTO missing_logged VALUES ('tx', 'send', '2026-11-10', 5);
      INSERT INTO expect_since VALUES ('rx', '2026-11-20');
      INSERT OR REPLACE INTO runs VALUES ('tx', 1764000000, 1764000100);
      INSERT INTO attempts VALUES ('tx', 'send', '2026-11-24', 7, 0, 'tab	and
-newline \\ here');"
+newline \\ here');
+     INSERT INTO attempts VALUES ('tx', 'send', '2026-11-24', 8, 0, NULL);
+     INSERT INTO attempts VALUES ('tx', 'send', '2026-11-24', 8, 0, NULL);"
 [ "$(sql "SELECT count(*) FROM send_batches")" = 4 ] || fail "send rows"
 [ "$(sql "SELECT count(*) FROM receive_files")" = 3 ] || fail "receive rows"
 x status
@@ -128,6 +130,8 @@ for t in send_batches attempts receive_files runs missing_logged expect_since; d
 done
 [ "$(pg_sql "SELECT count(*) FROM send_batches WHERE node <> 'host-a'")" = 0 ] ||
     fail "migrated rows without this node"
+[ "$(pg_sql "SELECT count(*) FROM attempts WHERE time = 8 AND error IS NULL")" = 2 ] ||
+    fail "identical attempts not both copied"
 [ "$(pg_sql "SELECT error FROM attempts WHERE time = 7")" = "tab	and
 newline \\ here" ] || fail "text not kept"
 # PostgreSQL keeps the ids' order of one host's received files.
@@ -228,6 +232,13 @@ x receive pin
 expect_rc 0
 [ "$(pg_sql "SELECT node, state FROM receive_files WHERE job = 'pin'")" = "host-a|ingested" ] ||
     fail "pinned job on host-a"
+# host-a has rows of its own in PostgreSQL now: migrate again still
+# finds its SQLite rows there, adds nothing, and says identical.
+x ledger migrate
+expect_rc 0
+expect_out ", identical"
+awk '$1 == "receive_files" && $3 != 0 { bad = 1 } END { exit bad }' "$T/out" ||
+    fail "migrate after a run copied again"
 
 # --- metrics per node --------------------------------------------------------
 mkdir -p "$B/inbox" "$B/data"
