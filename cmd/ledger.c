@@ -65,7 +65,7 @@ migrate(struct xfer_ctx *x)
 	    conf.url, conf.node);
 	printf("%-15s %8s %8s %8s %8s %8s  %-16s %-16s %s\n", "TABLE",
 	    "SQLITE", "COPIED", "THERE", "CONFLICT", "READBACK",
-	    "SQLITE-SHA256", "PG-SHA256", "");
+	    "SQLITE-SHA256", "PG-SHA256", "RESULT");
 	for (i = 0; i < MIGRATE_TABLES; i++) {
 		t = &r.t[i];
 		total += t->rows;
