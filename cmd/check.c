@@ -247,9 +247,8 @@ check_ledger(struct xfer_ctx *x)
 	xerr_clear(&err);
 	if (ledger_connect(&conf, &l, &err) == -1 ||
 	    ledger_schema_version(l, &version, &err) == -1) {
-		cmd_error("ledger: cannot use the ledger %s%s%s: %s",
-		    conf.url ? "PostgreSQL '" : "SQLite '",
-		    conf.url ? conf.url : lpath, "'", err.msg);
+		/* The message names the ledger. */
+		cmd_error("%s", err.msg);
 		goto out;
 	}
 	if (ledger_is_shared(l)) {

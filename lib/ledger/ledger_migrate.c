@@ -671,10 +671,10 @@ ledger_migrate(const char *sqlite_path, const struct ledger_conf *pg,
 	for (i = 0; i < MIGRATE_TABLES; i++)
 		r->t[i].name = specs[i].name;
 	if (pg->url == NULL || pg->node == NULL || pg->node[0] == '\0')
-		return xerr_set(err, XERR_CONFIG, 0, "ledger migrate: needs "
+		return xerr_set(err, XERR_CONFIG, 0, "needs "
 		    "a PostgreSQL ledger ([ledger] url) and a node name");
 	if (stat(sqlite_path, &st) == -1)
-		return xerr_set(err, XERR_CONFIG, errno, "ledger migrate: no "
+		return xerr_set(err, XERR_CONFIG, errno, "no "
 		    "SQLite ledger at '%s'", sqlite_path);
 	/* Both ledgers at their newest schema: the SQLite one so that
 	 * every table is there, the PostgreSQL one created if need be. */
