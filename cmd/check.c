@@ -259,6 +259,14 @@ check_ledger(struct xfer_ctx *x)
 		printf("ledger: %s, schema version %d\n", ledger_name(l),
 		    version);
 	rc = 0;
+	if (conf.url != NULL && stat(lpath, &st) == 0) {
+		/* Runs refuse to start (cmd_open_spool): say so here. */
+		cmd_error("'%s' holds this host's history from before "
+		    "[ledger] url: move it into the fleet's ledger with "
+		    "'xfer ledger migrate'; until then runs refuse to start",
+		    lpath);
+		rc = -1;
+	}
 out:
 	ledger_close(l);
 	free(lpath);

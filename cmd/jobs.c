@@ -1,5 +1,6 @@
 /* Running a set of jobs: shared by send, receive and rerun. */
 #include <stdio.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -122,6 +123,15 @@ cmd_open_spool(struct xfer_ctx *x, struct spool *sp, struct ledger **l)
 	cmd_ledger_conf(x, sp->root, &conf, &lpath);
 	if (lpath == NULL) {
 		cmd_error("out of memory");
+		return -1;
+	}
+	/* A host joining a fleet with its single-host history left in
+	 * the spool would redo (or miss) what that history says. */
+	if (conf.url != NULL && access(lpath, F_OK) == 0) {
+		cmd_error("'%s' holds this host's history from before "
+		    "[ledger] url: move it into the fleet's ledger with "
+		    "'xfer ledger migrate' first; nothing was run", lpath);
+		free(lpath);
 		return -1;
 	}
 	if (ledger_connect(&conf, l, &err) == -1) {

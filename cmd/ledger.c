@@ -3,10 +3,12 @@
  * the PostgreSQL ledger xfer.conf names, with a table of what was copied
  * and a comparison read back from PostgreSQL (lib/ledger_migrate.h).
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cmd.h"
 #include "ledger.h"
@@ -36,7 +38,7 @@ migrate(struct xfer_ctx *x)
 	char *root, *lpath = NULL;
 	long long total = 0;
 	size_t i;
-	int status = EXIT_OK, differ = 0;
+	int status = EXIT_OK, differ = 0, retired = 0;
 
 	if (x->ledger_url == NULL) {
 		cmd_error("ledger migrate: xfer.conf has no [ledger] url: "
@@ -53,6 +55,26 @@ migrate(struct xfer_ctx *x)
 	if (lpath == NULL) {
 		cmd_error("out of memory");
 		return EXIT_FAILED;
+	}
+	/* A second run, after the first retired the file, checks again. */
+	if (access(lpath, F_OK) == -1 && errno == ENOENT) {
+		char *kept;
+
+		if (asprintf(&kept, "%s.migrated", lpath) == -1) {
+			cmd_error("out of memory");
+			free(lpath);
+			return EXIT_FAILED;
+		}
+		if (access(kept, F_OK) == -1) {
+			cmd_error("ledger migrate: there is no '%s' to migrate",
+			    lpath);
+			free(kept);
+			free(lpath);
+			return EXIT_FAILED;
+		}
+		free(lpath);
+		lpath = kept;
+		retired = 1;
 	}
 	xerr_clear(&err);
 	if (ledger_migrate(lpath, &conf, &r, &err) == -1) {
@@ -78,10 +100,18 @@ migrate(struct xfer_ctx *x)
 	}
 	for (i = 0; i < r.conflicts.n; i++)
 		cmd_error("ledger migrate: conflict: %s", r.conflicts.v[i]);
-	if (differ == 0)
+	if (differ == 0) {
 		printf("migrate: %d tables, %lld rows, identical\n",
 		    MIGRATE_TABLES, total);
-	else {
+		if (!retired && ledger_migrate_retire(lpath, &err) == -1) {
+			cmd_error("ledger migrate: %s; rerun 'xfer ledger "
+			    "migrate'", err.msg);
+			status = EXIT_FAILED;
+		} else if (!retired)
+			printf("migrate: '%s' is now '%s.migrated', kept as a "
+			    "copy; this host's ledger is PostgreSQL from now "
+			    "on\n", lpath, lpath);
+	} else {
 		printf("migrate: %d tables, %lld rows, %d different:",
 		    MIGRATE_TABLES, total, differ);
 		for (i = 0; i < MIGRATE_TABLES; i++)

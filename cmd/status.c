@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -309,6 +310,10 @@ open_ledger(struct xfer_ctx *x, struct ledger **l, struct xerr *err)
 	free(root);
 	if (lpath == NULL)
 		return xerr_nomem(err);
+	if (conf.url != NULL && access(lpath, F_OK) == 0)
+		cmd_warn("'%s' holds this host's history from before [ledger] "
+		    "url and is not shown: move it into the fleet's ledger "
+		    "with 'xfer ledger migrate'", lpath);
 	rc = ledger_connect(&conf, l, err);
 	free(lpath);
 	return rc;

@@ -65,6 +65,14 @@ int ledger_migrate(const char *sqlite_path, const struct ledger_conf *pg,
 void migrate_report_release(struct migrate_report *r);
 
 /*
+ * After an identical migration: the SQLite ledger at path, its WAL
+ * folded in, becomes path.migrated (a copy kept for the operator; a run
+ * on a shared ledger refuses to start while path exists, so that no host
+ * runs with its history left behind).  The directory is synced.
+ */
+int ledger_migrate_retire(const char *path, struct xerr *err);
+
+/*
  * A row's canonical text, appended to out: its values in column order,
  * separated by tabs; NULL as \N; backslash, tab, newline and carriage
  * return escaped as \\ \t \n \r.  -1 when out is full.

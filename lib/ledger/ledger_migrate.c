@@ -23,6 +23,7 @@
 #include <libpq-fe.h>
 
 #include "db/pgconn.h"
+#include "fsutil.h"
 #include "job.h"
 
 struct mcol {
@@ -752,5 +753,50 @@ out:
 	for (i = 0; i < MIGRATE_TABLES; i++)
 		rows_release(&rows[i], specs[i].ncols);
 	sqlite3_close(db);
+	return rc;
+}
+
+int
+ledger_migrate_retire(const char *path, struct xerr *err)
+{
+	char *to = NULL, *dir = NULL, *slash;
+	sqlite3 *db = NULL;
+	int rc = -1;
+
+	if (asprintf(&to, "%s.migrated", path) == -1 ||
+	    (dir = strdup(path)) == NULL) {
+		free(to);
+		return xerr_nomem(err);
+	}
+	if ((slash = strrchr(dir, '/')) != NULL)
+		*slash = '\0';
+	/* Out of WAL mode, so that the one file holds every row. */
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_NOFOLLOW, NULL) != SQLITE_OK ||
+	    sqlite3_busy_timeout(db, 30000) != SQLITE_OK ||
+	    sqlite3_exec(db, "PRAGMA journal_mode=DELETE", NULL, NULL,
+	    NULL) != SQLITE_OK) {
+		xerr_set(err, XERR_TEMP, 0, "ledger '%s': cannot fold in its "
+		    "WAL: %s", path, db ? sqlite3_errmsg(db) :
+		    "out of memory");
+		goto out;
+	}
+	if (sqlite3_close(db) != SQLITE_OK) {
+		xerr_set(err, XERR_TEMP, 0, "ledger '%s': cannot close: %s",
+		    path, sqlite3_errmsg(db));
+		db = NULL;
+		goto out;
+	}
+	db = NULL;
+	if (rename(path, to) == -1) {
+		xerr_set(err, XERR_TEMP, errno, "cannot rename '%s' to '%s'",
+		    path, to);
+		goto out;
+	}
+	rc = fsync_dir(slash ? dir : ".", err);
+out:
+	sqlite3_close(db);
+	free(to);
+	free(dir);
 	return rc;
 }

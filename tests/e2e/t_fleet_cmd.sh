@@ -86,16 +86,26 @@ password_file = $PG_PASSWORD_FILE
 CONF
 }
 conf "$H" host-a "$PG_URL"
+# The host's SQLite history is not migrated yet: check says so (1), and
+# runs refuse to start rather than work without it.
 x check
-expect_rc 0
+expect_rc 1
 expect_out "ledger: PostgreSQL '$PG_URL', schema version "
 expect_out ", node host-a, lease 3s"
+expect_err "'$H/spool/ledger.db' holds this host's history"
+expect_err "xfer ledger migrate"
 v1=$(grep '^ledger:' "$T/out")
 [ -n "$(pg_sql "SELECT 1 FROM pg_tables WHERE tablename = 'send_batches'")" ] ||
     fail "check did not create the schema"
 x check
-expect_rc 0
+expect_rc 1
 [ "$(grep '^ledger:' "$T/out")" = "$v1" ] || fail "second check: $(cat "$T/out")"
+x send --date 2026-11-25 tx
+expect_rc 1
+expect_err "xfer ledger migrate' first; nothing was run"
+[ "$(pg_sql "SELECT count(*) FROM send_batches")" = 0 ] || fail "a run before migrate"
+x status
+expect_err "is not shown"
 
 # A closed port: 1, the ledger named, the jobs still checked.
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
@@ -116,6 +126,13 @@ x ledger migrate
 expect_rc 0
 expect_out "migrate: 6 tables, "
 expect_out ", identical"
+expect_out "is now '$H/spool/ledger.db.migrated'"
+[ -e "$H/spool/ledger.db" ] && fail "the SQLite ledger stayed in place"
+sql() {
+	sqlite3 "$H/spool/ledger.db.migrated" "$1"
+}
+x check
+expect_rc 0
 x ledger migrate
 expect_rc 0
 expect_out ", identical"
