@@ -31,13 +31,18 @@ run_send(struct xfer_ctx *x, const struct job *job, const struct spool *sp,
 		log_event(&x->log, LOG_WARN, job->name, NULL, "locked", NULL,
 		    "another xfer is working on this job: skipped");
 	}
-	if (out.failed || out.held)
+	/* A claim lost to another node: this host stalled past its
+	 * lease, which is worth a cron mail. */
+	if (out.failed || out.held || out.lost)
 		*failed = 1;
 	if (so->rerun && !out.locked) {
 		bdate_format(so->from, ds);
 		printf("rerun %s %s: %d sent, %d failed, %d held, %d not "
-		    "redone\n", job->name, ds, out.sent, out.failed,
+		    "redone", job->name, ds, out.sent, out.failed,
 		    out.held, out.skipped);
+		if (out.lost > 0)
+			printf(", %d taken over by another node", out.lost);
+		printf("\n");
 	}
 	return 0;
 }

@@ -18,6 +18,10 @@
 #include "sendpool.h"
 #include "tz.h"
 
+/* A run's dates go in groups (see "groups of batches" below). */
+#define GROUP_FIRST	8	/* dates in the first group, doubled... */
+#define GROUP_MAX	64	/* ...up to this */
+
 struct run {
 	const struct job *job;
 	const struct spool *sp;
@@ -28,6 +32,8 @@ struct run {
 	struct sendpool *pool;	/* the run's connections */
 	struct dbsession db;	/* a database source's connection, for
 				 * every date of the run */
+	int claims;		/* a shared ledger, not a dry run: every
+				 * date is claimed before it is touched */
 };
 
 
@@ -87,6 +93,124 @@ log_produced(struct run *r, const char *ds, const struct batch_meta *m,
 	kv.duration_ms = mono_ms() - t0;
 	log_event(r->lg, LOG_INFO, r->job->name, ds, "produced", &kv, "%s",
 	    "");
+}
+
+/* --- claims (a shared ledger) ---------------------------------------- */
+
+/* Does the row b come from another node of the fleet? */
+static int
+other_node(const struct run *r, const struct send_batch *b)
+{
+	return r->claims && strcmp(b->node, ledger_node(r->l)) != 0;
+}
+
+/*
+ * The claim of date was taken over (XERR_STALE): this host stalled past
+ * its lease.  The batch stops here with nothing more recorded (any update
+ * would be refused too); the run fails, for a cron mail.  Who has it now
+ * is the row's last writer as far as the ledger says.
+ */
+static void
+claim_lost(struct run *r, bdate_t date, const struct xerr *e)
+{
+	char ds[BDATE_STRLEN], holder[LEDGER_NODE_MAX + 8];
+	struct send_batch b;
+	struct xerr e2;
+	int found = 0;
+
+	bdate_format(date, ds);
+	snprintf(holder, sizeof(holder), "%s", "another node");
+	if (ledger_send_get(r->l, r->job->name, date, &b, &found, &e2) == 0 &&
+	    found && b.node[0] != '\0' && other_node(r, &b))
+		snprintf(holder, sizeof(holder), "node '%s'", b.node);
+	r->out->lost++;
+	log_event(r->lg, LOG_ERROR, r->job->name, ds, "claim-lost", NULL,
+	    "claim lost: %s took over %s %s; this node changed nothing (%s)",
+	    holder, r->job->name, ds, e->msg);
+}
+
+/* Is this node's claim of date still live, as far as it knows?  (1 on
+ * a ledger without claims.)  Asked before each step that would move the
+ * batch on. */
+static int
+claim_held(struct run *r, bdate_t date)
+{
+	char ds[BDATE_STRLEN];
+
+	if (!r->claims)
+		return 1;
+	bdate_format(date, ds);
+	return ledger_claim_held(r->l, CLAIM_SEND, r->job->name, ds);
+}
+
+/* The error of a step refused because the claim was lost. */
+static int
+stale_err(struct run *r, bdate_t date, struct xerr *err)
+{
+	char ds[BDATE_STRLEN];
+
+	bdate_format(date, ds);
+	return xerr_set(err, XERR_STALE, 0, "ledger %s: the claim of %s %s "
+	    "by node '%s' was taken over", ledger_name(r->l), r->job->name,
+	    ds, ledger_node(r->l));
+}
+
+static void
+claim_init(struct run *r, struct ledger_claim *c, bdate_t date)
+{
+	memset(c, 0, sizeof(*c));
+	c->kind = CLAIM_SEND;
+	snprintf(c->job, sizeof(c->job), "%s", r->job->name);
+	bdate_format(date, c->key);
+}
+
+/* Another node works on c's date: skipped, not a failure (said at debug
+ * level for the dates a run picks itself, at info for those asked for). */
+static void
+claim_busy(struct run *r, const struct ledger_claim *c, int asked)
+{
+	char until[64];
+
+	tz_format_iso((time_t)c->lease_until, until, sizeof(until));
+	log_event(r->lg, asked ? LOG_INFO : LOG_DEBUG, r->job->name, c->key,
+	    "claimed", NULL, "claimed by node '%s' until %s: skipped",
+	    c->holder, until);
+}
+
+/*
+ * Give up n claims: the live ones in one call (their leases end now, any
+ * node may take the dates); the ones found lost in another, which only
+ * forgets them (the ledger refuses their tokens).  A failure leaves the
+ * leases to expire: logged, never a batch failure.
+ */
+static void
+claims_release(struct run *r, struct ledger_claim *c, size_t n)
+{
+	struct ledger_claim *lost;
+	size_t i, k = 0, nlost = 0;
+	struct xerr e;
+
+	if (!r->claims || n == 0)
+		return;
+	if ((lost = calloc(n, sizeof(*lost))) == NULL) {
+		(void)ledger_release(r->l, c, n, 0, &e);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		if (c[i].state != CLAIM_OURS)
+			continue;
+		if (ledger_claim_held(r->l, c[i].kind, c[i].job, c[i].key))
+			c[k++] = c[i];
+		else
+			lost[nlost++] = c[i];
+	}
+	xerr_clear(&e);
+	if (ledger_release(r->l, c, k, 0, &e) == -1 && e.cls != XERR_STALE)
+		log_event(r->lg, LOG_WARN, r->job->name, NULL, "ledger", NULL,
+		    "cannot release %zu claim%s (their leases expire): %s", k,
+		    k == 1 ? "" : "s", e.msg);
+	(void)ledger_release(r->l, lost, nlost, 0, &e);
+	free(lost);
 }
 
 /* --- reconciliation: make the ledger agree with the spool ------------ */
@@ -161,6 +285,22 @@ reconcile_date(struct run *r, bdate_t date, struct xerr *err)
 			if (discard_dir(r, out, err) == -1)
 				goto done;
 			have_out = 0;
+		} else if (found && other_node(r, &b) &&
+		    (strcmp(b.state, ST_SENT) == 0 ||
+		    strcmp(b.sha256, m.sha256) != 0)) {
+			/* A fleet: this copy was left by a run of this host
+			 * that died or stalled, and another node has moved
+			 * the date on since (the ledger row is newer than
+			 * anything this host did under its lost claim).  On
+			 * one host it would be recovered as produced. */
+			log_event(r->lg, LOG_INFO, r->job->name, ds,
+			    "stale-copy", NULL, "'%s' in this spool is stale: "
+			    "node '%s' %s the date since; discarded", m.file,
+			    b.node, strcmp(b.state, ST_SENT) == 0 ? "sent" :
+			    "worked on");
+			if (discard_dir(r, out, err) == -1)
+				goto done;
+			have_out = 0;
 		} else if (!found || strcmp(b.sha256, m.sha256) != 0 ||
 		    strcmp(b.state, ST_SENT) == 0) {
 			/* The run that produced it died before the ledger
@@ -201,10 +341,17 @@ reconcile_date(struct run *r, bdate_t date, struct xerr *err)
 	}
 	if (found && !have_out && b.file[0] != '\0' &&
 	    strcmp(b.state, ST_SENT) != 0) {
-		/* The ledger knows a file the spool lost: rebuild it. */
-		log_event(r->lg, LOG_WARN, r->job->name, ds, "spool-missing",
-		    NULL, "the spool lost '%s'; the batch will be rebuilt",
-		    b.file);
+		/* The ledger knows a file the spool lost (or, in a fleet,
+		 * that another node built in its own spool): rebuild it. */
+		if (other_node(r, &b))
+			log_event(r->lg, LOG_INFO, r->job->name, ds,
+			    "spool-missing", NULL, "'%s' (%s) was built by "
+			    "node '%s' and is not in this spool; the batch "
+			    "will be rebuilt", b.file, b.state, b.node);
+		else
+			log_event(r->lg, LOG_WARN, r->job->name, ds,
+			    "spool-missing", NULL, "the spool lost '%s'; the "
+			    "batch will be rebuilt", b.file);
 		b.file[0] = '\0';
 		b.sha256[0] = '\0';
 		if (ledger_send_put(r->l, &b, err) == -1)
@@ -225,46 +372,51 @@ cmp_date(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* Add the dates of the job's spool area ("out", "sent") to d. */
+static int
+spool_area_dates(struct run *r, const char *area, struct dates *d,
+    struct xerr *err)
+{
+	struct dirent *de;
+	bdate_t x;
+	char *dir;
+	DIR *dp;
+
+	if ((dir = spool_path(r->sp, r->job->name, area, -1)) == NULL)
+		return xerr_nomem(err);
+	if ((dp = opendir(dir)) == NULL && errno != ENOENT) {
+		/* A batch it holds would be missed without a word. */
+		xerr_set(err, XERR_TEMP, errno, "cannot read '%s'", dir);
+		free(dir);
+		return -1;
+	}
+	free(dir);
+	if (dp == NULL)
+		return 0;
+	while ((de = readdir(dp)) != NULL)
+		if (bdate_parse(de->d_name, &x) == 0 && dates_add(d, x) == -1) {
+			closedir(dp);
+			return xerr_nomem(err);
+		}
+	closedir(dp);
+	return 0;
+}
+
+/* One host: every date of the ledger and of the spool. */
 static int
 reconcile(struct run *r, struct xerr *err)
 {
-	static const char *const areas[] = { "out", "sent" };
 	struct dates d = { 0 };
-	struct dirent *de;
-	bdate_t x;
-	size_t i, a;
-	char *dir;
-	DIR *dp;
+	size_t i;
 	int rc = -1;
 
 	if (spool_clean_tmp(r->sp, r->job->name, err) == -1)
 		return -1;
 	if (ledger_send_each(r->l, r->job->name, collect_date, &d, err) == -1)
 		goto out;
-	for (a = 0; a < 2; a++) {
-		if ((dir = spool_path(r->sp, r->job->name, areas[a], -1)) ==
-		    NULL) {
-			xerr_nomem(err);
-			goto out;
-		}
-		if ((dp = opendir(dir)) == NULL && errno != ENOENT) {
-			/* A batch it holds would be missed without a word. */
-			xerr_set(err, XERR_TEMP, errno, "cannot read '%s'", dir);
-			free(dir);
-			goto out;
-		}
-		free(dir);
-		if (dp == NULL)
-			continue;
-		while ((de = readdir(dp)) != NULL)
-			if (bdate_parse(de->d_name, &x) == 0 &&
-			    dates_add(&d, x) == -1) {
-				closedir(dp);
-				xerr_nomem(err);
-				goto out;
-			}
-		closedir(dp);
-	}
+	if (spool_area_dates(r, "out", &d, err) == -1 ||
+	    spool_area_dates(r, "sent", &d, err) == -1)
+		goto out;
 	if (d.n > 1)
 		qsort(d.v, d.n, sizeof(*d.v), cmp_date);
 	for (i = 0; i < d.n; i++)
@@ -274,6 +426,96 @@ reconcile(struct run *r, struct xerr *err)
 	rc = 0;
 out:
 	free(d.v);
+	return rc;
+}
+
+/*
+ * Is a date found only in sent/ already what the ledger says?  Then
+ * reconciling it would change nothing, and it need not be claimed.
+ */
+static int
+sent_agrees(struct run *r, bdate_t date, struct xerr *err)
+{
+	struct send_batch b;
+	char *out;
+	int found, have_out;
+
+	if ((out = spool_path(r->sp, r->job->name, "out", date)) == NULL)
+		return xerr_nomem(err);
+	have_out = is_dir(out);
+	free(out);
+	if (have_out)
+		return 0;
+	if (ledger_send_get(r->l, r->job->name, date, &b, &found, err) == -1)
+		return -1;
+	return found && strcmp(b.state, ST_SENT) == 0;
+}
+
+/*
+ * A fleet: the ledger's rows are every host's, so only what this host's
+ * spool holds is reconciled here (the dates in out/ and sent/), each
+ * under this node's claim, GROUP_MAX dates per claim; a date another node
+ * holds is left to it.  The dates the run then works on are reconciled
+ * again under their own claims (run_dates()), where a row whose file is
+ * in another host's spool is seen.
+ */
+static int
+reconcile_fleet(struct run *r, struct xerr *err)
+{
+	struct dates d = { 0 }, todo = { 0 };
+	struct ledger_claim *c = NULL;
+	size_t i, j, n;
+	int k, rc = -1;
+
+	if (spool_clean_tmp(r->sp, r->job->name, err) == -1)
+		return -1;
+	if (spool_area_dates(r, "out", &d, err) == -1 ||
+	    spool_area_dates(r, "sent", &d, err) == -1)
+		goto out;
+	if (d.n > 1)
+		qsort(d.v, d.n, sizeof(*d.v), cmp_date);
+	for (i = 0; i < d.n; i++) {
+		if (i > 0 && d.v[i] == d.v[i - 1])
+			continue;
+		if ((k = sent_agrees(r, d.v[i], err)) == -1)
+			goto out;
+		if (k == 0 && dates_add(&todo, d.v[i]) == -1) {
+			xerr_nomem(err);
+			goto out;
+		}
+	}
+	if (todo.n > 0 && (c = calloc(todo.n < GROUP_MAX ? todo.n : GROUP_MAX,
+	    sizeof(*c))) == NULL) {
+		xerr_nomem(err);
+		goto out;
+	}
+	for (i = 0; i < todo.n; i += n) {
+		n = todo.n - i < GROUP_MAX ? todo.n - i : GROUP_MAX;
+		for (j = 0; j < n; j++)
+			claim_init(r, &c[j], todo.v[i + j]);
+		if (ledger_claim(r->l, c, n, err) == -1)
+			goto out;
+		for (j = 0; j < n; j++) {
+			if (c[j].state != CLAIM_OURS) {
+				claim_busy(r, &c[j], 0);
+				continue;
+			}
+			if (reconcile_date(r, todo.v[i + j], err) == 0)
+				continue;
+			if (err->cls != XERR_STALE) {
+				claims_release(r, c, n);
+				goto out;
+			}
+			claim_lost(r, todo.v[i + j], err);
+			xerr_clear(err);
+		}
+		claims_release(r, c, n);
+	}
+	rc = 0;
+out:
+	free(c);
+	free(d.v);
+	free(todo.v);
 	return rc;
 }
 
@@ -293,6 +535,11 @@ record_failure(struct run *r, struct send_batch *b, const struct xerr *e,
 	struct xerr err2;
 	int held;
 
+	/* Not a failure of this node's: the batch is another's now. */
+	if (e->cls == XERR_STALE) {
+		claim_lost(r, b->date, e);
+		return;
+	}
 	bdate_format(b->date, ds);
 	b->attempts++;
 	held = (delivering && (e->cls == XERR_PERM || e->cls == XERR_CONFIG))
@@ -301,9 +548,14 @@ record_failure(struct run *r, struct send_batch *b, const struct xerr *e,
 	snprintf(b->last_error, sizeof(b->last_error), "%s", e->msg);
 	if (ledger_send_put(r->l, b, &err2) == -1 ||
 	    ledger_attempt_add(r->l, r->job->name, "send", b->date, e->msg,
-	    &err2) == -1)
+	    &err2) == -1) {
+		if (err2.cls == XERR_STALE) {
+			claim_lost(r, b->date, &err2);
+			return;
+		}
 		log_event(r->lg, LOG_ERROR, r->job->name, ds, "ledger", NULL,
 		    "%s", err2.msg);
+	}
 	if (held) {
 		r->out->held++;
 		log_event(r->lg, LOG_ERROR, r->job->name, ds, "held", NULL,
@@ -349,7 +601,10 @@ sent_version(struct run *r, const struct send_batch *b,
 		return -1;
 	}
 	free(sent);
-	if (k == 0)
+	/* In a fleet, a version another node sent since is newer than
+	 * this host's copy. */
+	if (k == 0 && !(other_node(r, b) && strcmp(b->state, ST_SENT) == 0 &&
+	    b->sha256[0] != '\0'))
 		return 1;
 	/* A damaged batch.meta says nothing: the ledger may. */
 	if (strcmp(b->state, ST_SENT) != 0 || b->sha256[0] == '\0')
@@ -427,6 +682,11 @@ produce(struct run *r, struct send_batch *b, int *refused, struct xerr *err)
 	 * spool and the ledger as they were. */
 	if (check_replace(r, b, &m, refused, err) == -1)
 		goto out;
+	/* Nothing of the old version goes under a lost claim. */
+	if (!claim_held(r, b->date)) {
+		stale_err(r, b->date, err);
+		goto out;
+	}
 	out = spool_path(r->sp, r->job->name, "out", b->date);
 	sent = spool_path(r->sp, r->job->name, "sent", b->date);
 	if (out == NULL || sent == NULL) {
@@ -534,9 +794,6 @@ dry_run(struct run *r, struct send_batch *b, int need_produce)
  * run, never delivered.  A group with one batch to build takes the
  * batch's own fsyncs (produce()), as a run of one date always did.
  */
-#define GROUP_FIRST	8	/* dates in the first group, doubled... */
-#define GROUP_MAX	64	/* ...up to this */
-
 enum stage {
 	IT_DONE,	/* nothing more in this run (skipped, failed, sent) */
 	IT_PRODUCE,	/* to build */
@@ -569,6 +826,10 @@ struct item {
 struct group {
 	struct item *v;
 	size_t n, cap;
+	/* A shared ledger: the group's claims (one ledger_claim()), held
+	 * until the group is finished. */
+	struct ledger_claim *claims;
+	size_t nclaims;
 };
 
 /* How a run picks its dates. */
@@ -592,14 +853,23 @@ production_failed(struct run *r, struct item *it, const struct xerr *e)
 static void
 production_refused(struct run *r, struct item *it, struct xerr *e)
 {
+	struct xerr e2;
+	int rc;
+
+	it->stage = IT_DONE;
+	xerr_clear(&e2);
+	rc = ledger_attempt_add(r->l, r->job->name, "send", it->date, e->msg,
+	    &e2);
+	if (rc == -1 && e2.cls == XERR_STALE) {
+		claim_lost(r, it->date, &e2);
+		return;
+	}
 	r->out->failed++;
 	log_event(r->lg, LOG_ERROR, r->job->name, it->ds, "refused", NULL,
 	    "%s", e->msg);
-	if (ledger_attempt_add(r->l, r->job->name, "send", it->date, e->msg,
-	    e) == -1)
+	if (rc == -1)
 		log_event(r->lg, LOG_ERROR, r->job->name, it->ds, "ledger",
-		    NULL, "%s", e->msg);
-	it->stage = IT_DONE;
+		    NULL, "%s", e2.msg);
 }
 
 /* Is date due for an automatic (catch-up) run? */
@@ -663,7 +933,25 @@ rerun_pick(struct run *r, bdate_t date, int *rebuild, struct xerr *err)
 		/* Sent again as it was: back to out/ for delivery. */
 		char *out = spool_path(r->sp, r->job->name, "out", date);
 		char *sent = spool_path(r->sp, r->job->name, "sent", date);
-		int rc = out && sent ? rename_durable(sent, out, err) :
+		struct batch_meta m;
+		struct xerr merr;
+		int rc;
+
+		if (out != NULL && sent != NULL && other_node(r, &b) &&
+		    (batch_meta_read(sent, &m, &merr) == -1 ||
+		    strcmp(m.sha256, b.sha256) != 0)) {
+			/* Another node sent it: this spool's copy, if any,
+			 * is not the version the partner has. */
+			log_event(r->lg, LOG_INFO, r->job->name, ds,
+			    "spool-missing", NULL, "node '%s' sent the batch "
+			    "and this spool lacks that version; rebuilding "
+			    "from the source", b.node);
+			free(out);
+			free(sent);
+			*rebuild = 1;
+			return 0;
+		}
+		rc = out && sent ? rename_durable(sent, out, err) :
 		    xerr_nomem(err);
 
 		free(out);
@@ -772,6 +1060,70 @@ fail_stage(struct run *r, struct group *g, enum stage from,
 		}
 		production_failed(r, it, e);
 	}
+}
+
+/*
+ * Record the group's batches at stage (IT_RENAMED: produced; IT_MOVED:
+ * sent, with the attempt) in one transaction.  A batch whose claim was
+ * taken over meanwhile is dropped from it (claim_lost(), IT_DONE, its
+ * files left where they are) and the others are committed without it.
+ * -1 with err: none of them is recorded.
+ */
+static int
+commit_stage(struct run *r, struct group *g, enum stage stage,
+    struct xerr *err)
+{
+	struct send_batch nb;
+	struct item *it;
+	size_t i, tries;
+
+	/* Each round either commits or drops one more batch. */
+	for (tries = 0; tries <= g->n; tries++) {
+		xerr_clear(err);
+		if (ledger_begin(r->l, err) == -1)
+			return -1;
+		for (i = 0; i < g->n; i++) {
+			it = &g->v[i];
+			if (it->stage != stage)
+				continue;
+			if (stage == IT_RENAMED) {
+				batch_describe(&it->b, ST_PRODUCED, &it->m);
+				if (ledger_send_put(r->l, &it->b, err) == -1)
+					break;
+				continue;
+			}
+			/* it->b changes only once the commit is done. */
+			nb = it->b;
+			nb.attempts++;
+			snprintf(nb.state, sizeof(nb.state), "%s", ST_SENT);
+			nb.last_error[0] = '\0';
+			if (ledger_send_put(r->l, &nb, err) == -1 ||
+			    ledger_attempt_add(r->l, r->job->name, "send",
+			    nb.date, NULL, err) == -1)
+				break;
+		}
+		if (i == g->n && ledger_commit(r->l, err) == 0)
+			break;
+		ledger_rollback(r->l);
+		if (i == g->n || err->cls != XERR_STALE)
+			return -1;
+		claim_lost(r, g->v[i].date, err);
+		g->v[i].stage = IT_DONE;
+	}
+	if (tries > g->n)
+		return xerr_set(err, XERR_TEMP, 0, "ledger %s: cannot commit "
+		    "the group's rows", ledger_name(r->l));
+	if (stage == IT_MOVED)
+		for (i = 0; i < g->n; i++) {
+			it = &g->v[i];
+			if (it->stage != stage)
+				continue;
+			it->b.attempts++;
+			snprintf(it->b.state, sizeof(it->b.state), "%s",
+			    ST_SENT);
+			it->b.last_error[0] = '\0';
+		}
+	return 0;
 }
 
 /*
@@ -887,6 +1239,14 @@ produce_group(struct run *r, struct group *g)
 		if (it->stage != IT_BUILT)
 			continue;
 		xerr_clear(&e);
+		if (!claim_held(r, it->date)) {
+			/* Nothing of the old version goes. */
+			stale_err(r, it->date, &e);
+			drop_tmp(it);
+			claim_lost(r, it->date, &e);
+			it->stage = IT_DONE;
+			continue;
+		}
 		if ((out = spool_path(r->sp, r->job->name, "out", it->date)) ==
 		    NULL) {
 			xerr_nomem(&e);
@@ -934,23 +1294,7 @@ produce_group(struct run *r, struct group *g)
 		free(sent);
 	}
 	/* One transaction (one fsync) for the group's rows. */
-	xerr_clear(&e);
-	if (ledger_begin(r->l, &e) == -1) {
-		fail_stage(r, g, IT_RENAMED, &e);
-		goto out;
-	}
-	for (i = 0; i < g->n; i++) {
-		struct item *it = &g->v[i];
-		struct send_batch *b = &it->b;
-
-		if (it->stage != IT_RENAMED)
-			continue;
-		batch_describe(b, ST_PRODUCED, &it->m);
-		if (ledger_send_put(r->l, b, &e) == -1)
-			break;
-	}
-	if (i < g->n || ledger_commit(r->l, &e) == -1) {
-		ledger_rollback(r->l);
+	if (commit_stage(r, g, IT_RENAMED, &e) == -1) {
 		/* out/DATE stays: the next run recovers it. */
 		for (i = 0; i < g->n; i++)
 			if (g->v[i].stage == IT_RENAMED)
@@ -1007,6 +1351,17 @@ wait_same_name(struct run *r, struct group *prev, struct group *g,
 	}
 }
 
+/* The delivery's check, on a connection's thread (the ledger's claim
+ * table is locked for it). */
+static int
+item_still_ours(void *arg)
+{
+	struct item *it = arg;
+
+	return ledger_claim_held(it->r->l, CLAIM_SEND, it->r->job->name,
+	    it->ds);
+}
+
 /* Hand the group's IT_READY batches to the connections; prev: the group
  * still being delivered, if any. */
 static void
@@ -1020,6 +1375,13 @@ submit_group(struct run *r, struct group *g, struct group *prev)
 		if (it->stage != IT_READY)
 			continue;
 		xerr_clear(&it->pi.err);
+		if (!claim_held(r, it->date)) {
+			/* Lost while it was built: not uploaded again. */
+			stale_err(r, it->date, &it->pi.err);
+			claim_lost(r, it->date, &it->pi.err);
+			it->stage = IT_DONE;
+			continue;
+		}
 		if ((it->out = spool_path(r->sp, r->job->name, "out",
 		    it->date)) == NULL)
 			xerr_nomem(&it->pi.err);
@@ -1040,6 +1402,11 @@ submit_group(struct run *r, struct group *g, struct group *prev)
 		}
 		it->pi.dir = it->out;
 		memcpy(it->pi.date, it->ds, sizeof(it->pi.date));
+		if (r->claims) {
+			it->r = r;
+			it->pi.still_ours = item_still_ours;
+			it->pi.still_ours_arg = it;
+		}
 		wait_same_name(r, prev, g, i, &it->pi.m);
 		sendpool_submit(r->pool, &it->pi);
 		it->stage = IT_SUBMITTED;
@@ -1144,6 +1511,14 @@ finish_group(struct run *r, struct group *g)
 		if (it->stage != IT_DELIVERED)
 			continue;
 		xerr_clear(&e);
+		if (!claim_held(r, it->date)) {
+			/* Delivered, but not moved further: the batch is
+			 * another node's now (its bytes are the same). */
+			stale_err(r, it->date, &e);
+			claim_lost(r, it->date, &e);
+			it->stage = IT_DONE;
+			continue;
+		}
 		if ((sent = spool_path(r->sp, r->job->name, "sent",
 		    it->date)) == NULL)
 			xerr_nomem(&e);
@@ -1173,29 +1548,7 @@ finish_group(struct run *r, struct group *g)
 	free(sentdir);
 	FAULT_POINT("send_before_sent_commit");
 	/* One commit (one fsync) for the states and the attempts. */
-	if (ledger_begin(r->l, &e) == -1) {
-		fail_delivered(r, g, IT_MOVED, &e);
-		return;
-	}
-	for (i = 0; i < g->n; i++) {
-		struct send_batch *b = &g->v[i].b;
-
-		if (g->v[i].stage != IT_MOVED)
-			continue;
-		b->attempts++;
-		snprintf(b->state, sizeof(b->state), "%s", ST_SENT);
-		b->last_error[0] = '\0';
-		if (ledger_send_put(r->l, b, &e) == -1 ||
-		    ledger_attempt_add(r->l, r->job->name, "send", b->date,
-		    NULL, &e) == -1)
-			break;
-	}
-	if (i < g->n || ledger_commit(r->l, &e) == -1) {
-		ledger_rollback(r->l);
-		for (i = 0; i < g->n; i++)
-			if (g->v[i].stage == IT_MOVED &&
-			    strcmp(g->v[i].b.state, ST_SENT) == 0)
-				g->v[i].b.attempts--;
+	if (commit_stage(r, g, IT_MOVED, &e) == -1) {
 		fail_delivered(r, g, IT_MOVED, &e);
 		return;
 	}
@@ -1207,8 +1560,9 @@ finish_group(struct run *r, struct group *g)
 		}
 }
 
+/* The group is finished (sent or failed recorded): its claims end. */
 static void
-group_clear(struct group *g)
+group_clear(struct run *r, struct group *g)
 {
 	size_t i;
 
@@ -1217,6 +1571,92 @@ group_clear(struct group *g)
 		free(g->v[i].out);
 	}
 	g->n = 0;
+	claims_release(r, g->claims, g->nclaims);
+	g->nclaims = 0;
+}
+
+/*
+ * Would a run that picks its own dates (catch-up) do anything with
+ * it->date?  Read without a claim, only to leave alone what is sent or
+ * held (pick() decides again under the claim).  0 with it->stage IT_DONE:
+ * no; 1: claim it.
+ */
+static int
+claim_wanted(struct run *r, struct item *it, enum pick how, bdate_t current,
+    struct xerr *err)
+{
+	int found;
+
+	if (how != PICK_DUE)
+		return 1;
+	if (ledger_send_get(r->l, r->job->name, it->date, &it->b, &found,
+	    err) == -1)
+		return -1;
+	if (!found || (strcmp(it->b.state, ST_SENT) != 0 &&
+	    strcmp(it->b.state, ST_HELD) != 0))
+		return 1;
+	it->stage = IT_DONE;
+	if (it->date == current)
+		log_event(r->lg, LOG_INFO, r->job->name, it->ds, "up-to-date",
+		    NULL, "the current batch is not due (already sent or "
+		    "held); `xfer status %s` shows it", r->job->name);
+	return 0;
+}
+
+/*
+ * A fleet: claim the dates of g (items 0..n) in one ledger_claim(), then
+ * reconcile each date granted with this host's spool and pick what to do
+ * with it, on the row as it is now (another node may have sent it
+ * meanwhile).  A date another node holds is skipped.  -1 only when the
+ * ledger cannot be worked with.
+ */
+static int
+claim_and_pick(struct run *r, struct group *g, enum pick how,
+    bdate_t current, struct xerr *err)
+{
+	size_t i, k;
+	int w;
+
+	g->nclaims = 0;
+	for (i = 0; i < g->n; i++) {
+		struct item *it = &g->v[i];
+
+		bdate_format(it->date, it->ds);
+		it->stage = IT_DONE;
+		if ((w = claim_wanted(r, it, how, current, err)) == -1)
+			return -1;
+		if (w == 1)
+			claim_init(r, &g->claims[g->nclaims++], it->date);
+	}
+	if (g->nclaims == 0)
+		return 0;
+	if (ledger_claim(r->l, g->claims, g->nclaims, err) == -1) {
+		g->nclaims = 0;
+		return -1;
+	}
+	for (i = 0, k = 0; i < g->n && k < g->nclaims; i++) {
+		struct item *it = &g->v[i];
+		const struct ledger_claim *c = &g->claims[k];
+
+		if (strcmp(c->key, it->ds) != 0)
+			continue;	/* not wanted: left alone */
+		k++;
+		if (c->state != CLAIM_OURS) {
+			claim_busy(r, c, how != PICK_DUE);
+			if (how == PICK_RERUN)
+				r->out->skipped++;
+			continue;
+		}
+		if (reconcile_date(r, it->date, err) == 0 &&
+		    pick(r, it, how, current, err) == 0)
+			continue;
+		if (err->cls != XERR_STALE)
+			return -1;
+		claim_lost(r, it->date, err);
+		xerr_clear(err);
+		it->stage = IT_DONE;
+	}
+	return 0;
 }
 
 /*
@@ -1227,7 +1667,7 @@ static int
 run_dates(struct run *r, bdate_t lo, bdate_t hi, enum pick how,
     bdate_t current, struct xerr *err)
 {
-	struct group g[2] = { { NULL, 0, 0 }, { NULL, 0, 0 } };
+	struct group g[2] = { { NULL, 0, 0, NULL, 0 }, { NULL, 0, 0, NULL, 0 } };
 	size_t size = GROUP_FIRST;
 	struct group *c, *prev = NULL;
 	int rc = -1, cur = 0;
@@ -1237,7 +1677,11 @@ run_dates(struct run *r, bdate_t lo, bdate_t hi, enum pick how,
 		c = &g[cur];
 		if (c->cap < size) {
 			free(c->v);
-			if ((c->v = calloc(size, sizeof(*c->v))) == NULL) {
+			free(c->claims);
+			c->claims = NULL;
+			if ((c->v = calloc(size, sizeof(*c->v))) == NULL ||
+			    (r->claims && (c->claims = calloc(size,
+			    sizeof(*c->claims))) == NULL)) {
 				c->cap = 0;
 				xerr_nomem(err);
 				goto out;
@@ -1250,22 +1694,24 @@ run_dates(struct run *r, bdate_t lo, bdate_t hi, enum pick how,
 			memset(it, 0, sizeof(*it));
 			it->date = d;
 			c->n++;
-			if (pick(r, it, how, current, err) == -1)
+			if (!r->claims && pick(r, it, how, current, err) == -1)
 				goto out;
 		}
+		if (r->claims && claim_and_pick(r, c, how, current, err) == -1)
+			goto out;
 		produce_group(r, c);
 		submit_group(r, c, prev);
 		if (prev != NULL) {
 			/* Built the next while these uploaded. */
 			finish_group(r, prev);
-			group_clear(prev);
+			group_clear(r, prev);
 			prev = NULL;
 		}
 		if (sendpool_threads(r->pool) == 0) {
 			/* One connection, or one batch so far: delivered in
 			 * this thread, nothing to overlap. */
 			finish_group(r, c);
-			group_clear(c);
+			group_clear(r, c);
 		} else {
 			prev = c;
 			cur = 1 - cur;
@@ -1280,8 +1726,9 @@ out:
 	for (cur = 0; cur < 2; cur++) {
 		if (group_pending(&g[cur]))
 			finish_group(r, &g[cur]);
-		group_clear(&g[cur]);
+		group_clear(r, &g[cur]);
 		free(g[cur].v);
+		free(g[cur].claims);
 	}
 	return rc;
 }
@@ -1291,7 +1738,7 @@ send_job_run(const struct job *job, const struct spool *sp,
     struct ledger *l, const struct send_opts *o, struct send_outcome *out,
     const struct log *lg, struct xerr *err)
 {
-	struct run r = { job, sp, l, o, out, lg, NULL, { NULL, NULL } };
+	struct run r = { job, sp, l, o, out, lg, NULL, { NULL, NULL }, 0 };
 	bdate_t today, current, first, lo;
 	int lockfd = -1, rc = -1, found, k;
 	struct log run_lg;
@@ -1322,7 +1769,9 @@ send_job_run(const struct job *job, const struct spool *sp,
 	}
 	if (spool_job_prepare(sp, job->name, err) == -1)
 		goto done;
-	if (!o->dry_run && reconcile(&r, err) == -1)
+	r.claims = ledger_is_shared(l) && !o->dry_run;
+	if (r.claims ? reconcile_fleet(&r, err) == -1 :
+	    !o->dry_run && reconcile(&r, err) == -1)
 		goto done;
 	if (o->rerun || o->explicit_dates) {
 		rc = run_dates(&r, o->from, o->to, o->rerun ? PICK_RERUN :

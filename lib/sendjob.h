@@ -3,6 +3,12 @@
  * choose the batch dates (the current one plus catch-up, or the dates
  * asked for), produce what is missing, deliver what is produced, and
  * record every outcome.  The job's lock is held throughout.
+ *
+ * On a shared ledger (a fleet, SPEC.md section 9) every date the run
+ * works on is claimed first, a group's dates in one ledger_claim(), and
+ * reconciled with this host's spool only under that claim; a date another
+ * node holds is skipped; a claim found taken over stops that batch with
+ * nothing more recorded (send_outcome.lost).  Dry runs claim nothing.
  */
 #ifndef XFER_SENDJOB_H
 #define XFER_SENDJOB_H
@@ -40,7 +46,10 @@ struct send_outcome {
 	int sent;
 	int failed;		/* batches that failed in this run */
 	int held;		/* batches held in this run */
-	int skipped;		/* rerun: batches not redone (sent, or none) */
+	int skipped;		/* rerun: batches not redone (sent, or none,
+				 * or another node's claim) */
+	int lost;		/* batches stopped because another node took
+				 * over this node's claim (a shared ledger) */
 };
 
 /*

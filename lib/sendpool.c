@@ -75,6 +75,15 @@ deliver(const struct job *job, struct dest **d, unsigned *seed,
 	it->uploaded = 0;
 	for (try = 0; ; try++) {
 		xerr_clear(err);
+		/* Another node may have taken the batch over while it
+		 * waited in the queue or between tries. */
+		if (it->still_ours != NULL &&
+		    !it->still_ours(it->still_ours_arg)) {
+			xerr_set(err, XERR_STALE, 0, "the claim of the batch "
+			    "was lost before %s", try == 0 ? "its upload" :
+			    "another try");
+			return;
+		}
 		if (*d == NULL)
 			(void)dest_open(job, d, lg, err);
 		if (*d != NULL && dest_deliver(*d, it->dir, &it->m, it->date,

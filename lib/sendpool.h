@@ -38,6 +38,14 @@ struct pool_item {
 	const char *dir;	/* the batch's spool directory (out/DATE) */
 	struct batch_meta m;
 	char date[BDATE_STRLEN];
+	/*
+	 * Optional (NULL: none): asked on the worker before each try;
+	 * 0 means the batch is no longer this node's (a shared ledger's
+	 * claim was lost), so it is not uploaded: rc -1, err XERR_STALE.
+	 * Must be safe to call from any thread.
+	 */
+	int (*still_ours)(void *arg);
+	void *still_ours_arg;
 	/* Results, valid once sendpool_wait() returned. */
 	int rc;			/* 0 delivered, -1 failed: err */
 	int uploaded;		/* see dest_deliver() */
