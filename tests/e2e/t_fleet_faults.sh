@@ -4,9 +4,10 @@
 # - the host holding the claim is SIGKILLed: another host skips the date
 #   while the lease lives, finishes it after; the killed host's copy is
 #   then stale and discarded; one remote file, the ledger says who;
-# - the host is SIGSTOPped past its lease, another finishes, then
-#   SIGCONT: the woken host changes nothing in the ledger and says so
-#   (exit 1); nothing is duplicated;
+# - the host is SIGSTOPped past its lease while it sends two dates,
+#   another finishes both, then SIGCONT: the woken host changes nothing
+#   in the ledger and says so (exit 1); the date whose upload it had not
+#   begun is not uploaded again; nothing is duplicated;
 # - PostgreSQL goes away mid-upload: the run fails loudly, naming the
 #   ledger; a run while it is down produces nothing; once it is back,
 #   the next runs end the batch exactly once.
@@ -15,7 +16,7 @@ start_postgres
 SSHD_SFTP=external start_sshd
 chmod 600 "$SSHD_CLIENT_KEY"
 mkdir -p "$T/data"
-for d in 01 02 03 04; do
+for d in 01 02 03 04 05; do
 	printf 'store,qty\n1,%s\n2,7\n' "$d" >"$T/data/in_2026-11-$d.csv"
 done
 R="$SSHD_HOME/in"
@@ -48,6 +49,7 @@ identity = $SSHD_CLIENT_KEY
 known_hosts = $SSHD_KNOWN_HOSTS
 retries = 0
 connect_timeout = 60s
+connections = 1
 JOB
 done
 
@@ -67,9 +69,12 @@ slow() { # slow MARK S
 	chmod 644 "$SSHD_SFTP_ENV"
 }
 fast() { rm -f "$SSHD_SFTP_ENV"; }
-# Start host NODE's `send` in the background; $bg is its PID.
+# Start host NODE's `send [ARGS] slow` in the background; $bg is its PID.
 bg_send() {
-	"$XFER_BIN" --home "$T/$1" send slow >"$T/$1.bg.out" 2>"$T/$1.bg.err" &
+	n=$1
+	shift
+	"$XFER_BIN" --home "$T/$n" send "$@" slow >"$T/$n.bg.out" \
+	    2>"$T/$n.bg.err" &
 	bg=$!
 }
 wait_mark() {
@@ -147,34 +152,47 @@ sent_once $D b
 remote_ok 1
 
 # --- SIGSTOP past the lease, another finishes, SIGCONT -----------------
-export XFER_NOW='2026-11-03 03:00'
+# a sends two dates over one connection: the first one's upload hangs in
+# the server, a is stopped there, b sends both after a's lease.  When a
+# wakes, its renewing thread finds both claims taken over: the first
+# upload, already under way, ends, but nothing of it is recorded or
+# moved; the second is never started.
+export XFER_NOW='2026-11-04 03:00'
 D=2026-11-02
-slow 2 6
-bg_send a
+E=2026-11-03
+slow 2 8
+bg_send a --from $D --to $E
 wait_mark 2
 kill -STOP "$bg"
 fast
 sleep 4
-xh b send slow
+xh b send --from $D --to $E slow
 expect_rc 0
 sent_once $D b
+sent_once $E b
 kill -CONT "$bg"
 wait_bg
 [ "$bgrc" = 1 ] || { cat "$T/a.bg.err"; fail "the woken host must exit 1, not $bgrc"; }
-grep -q "claim lost: node 'b' took over slow $D; this node changed nothing" "$T/a.bg.err" ||
-    { cat "$T/a.bg.err"; fail "the woken host must say its claim was lost"; }
+for d in $D $E; do
+	grep -q "claim lost: node 'b' took over slow $d; this node changed nothing" "$T/a.bg.err" ||
+	    { cat "$T/a.bg.err"; fail "the woken host must say its claim of $d was lost"; }
+done
 ! grep -q "event=sent" "$T/a.bg.err" || fail "the woken host must not record a sent batch"
+! grep -q "date=$E event=\(already-there\|sent\|retry\)" "$T/a.bg.err" ||
+    { cat "$T/a.bg.err"; fail "a lost claim must not be uploaded"; }
 sent_once $D b
-remote_ok 2
-# Its next run leaves b's batch alone.
+sent_once $E b
+remote_ok 3
+# Its next run leaves b's batches alone.
 xh a send slow
 expect_rc 0
 sent_once $D b
-remote_ok 2
+sent_once $E b
+remote_ok 3
 
 # --- PostgreSQL goes away mid-upload, and comes back --------------------
-export XFER_NOW='2026-11-04 03:00'
-D=2026-11-03
+export XFER_NOW='2026-11-05 03:00'
+D=2026-11-04
 slow 3 4
 bg_send a
 wait_mark 3
@@ -200,6 +218,7 @@ for n in a b c; do
 done
 sent_once 2026-11-01 b
 sent_once 2026-11-02 b
+sent_once 2026-11-03 b
 # a delivered it before the ledger went away: its next run records that
 # (from its sent/ area), or a host sends it again; once, either way.
 k=$(grep -c "date=$D event=\(sent\|recovered\)" "$T/after.err")
@@ -208,7 +227,7 @@ k=$(pg_sql "SELECT count(*) FROM attempts WHERE job = 'slow' AND date = '$D' AND
 [ "$k" -le 1 ] || fail "$D: sent $k times"
 [ "$(pg_sql "SELECT state FROM send_batches WHERE job = 'slow' AND date = '$D'")" = sent ] ||
     fail "$D: $(row $D)"
-remote_ok 3
+remote_ok 4
 for n in a b c; do
 	[ -z "$(find "$T/$n/spool" -path '*/out/*' -name batch.meta)" ] ||
 	    fail "host $n still holds a produced batch"
