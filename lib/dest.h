@@ -59,6 +59,11 @@ struct remote_entry {
 	const char *name;
 	long long size;		/* -1: unknown */
 	long long mtime;	/* unix time, -1: unknown */
+	const char *etag;	/* S3: the object's ETag, without its
+				 * quotes; NULL: none */
+	int gone;		/* listed, but not there any more when
+				 * looked at for its size and time (taken
+				 * meanwhile) */
 };
 
 struct pull_ops {

@@ -32,7 +32,11 @@ to_buf(char *p, size_t size, size_t n, void *ctx)
 	return size * n;
 }
 
-/* Size and time of one remote file, by a stat/HEAD. */
+/*
+ * Size and time of one remote file, by a stat/HEAD: 0, or 1 when it is
+ * gone (taken since the listing, by another host of a fleet or by the
+ * partner), -1.
+ */
 static int
 remote_stat(struct curl_dest *c, const char *name, long long *size,
     long long *mtime, struct xerr *err)
@@ -42,6 +46,7 @@ remote_stat(struct curl_dest *c, const char *name, long long *size,
 	long code = 200;
 	CURLcode rc;
 
+	*size = *mtime = -1;
 	if ((url = curl_dest_url(c, name)) == NULL)
 		return xerr_nomem(err);
 	curl_dest_setup(c, url);
@@ -50,10 +55,14 @@ remote_stat(struct curl_dest *c, const char *name, long long *size,
 	rc = curl_easy_perform(c->h);
 	snprintf(what, sizeof(what), "cannot look up '%s'", url);
 	free(url);
+	if (rc == CURLE_REMOTE_FILE_NOT_FOUND && c->sftp)
+		return 1;
 	if (rc != CURLE_OK)
 		return curl_dest_error(c, rc, what, err);
 	if (!c->sftp) {
 		curl_easy_getinfo(c->h, CURLINFO_RESPONSE_CODE, &code);
+		if (code == 404 || code == 410)
+			return 1;
 		if (code < 200 || code > 299)
 			return curl_dest_http_error(c, code, what, err);
 	}
@@ -405,12 +414,17 @@ with_stat(void *ctx, const struct remote_entry *e, struct xerr *err)
 	struct listing *l = ctx;
 	struct remote_entry full = *e;
 	long long size, mtime;
+	int k;
 
 	if ((e->size < 0 || e->mtime < 0) && name_is_plain(e->name)) {
-		if (remote_stat(l->c, e->name, &size, &mtime, err) == -1) {
+		if ((k = remote_stat(l->c, e->name, &size, &mtime, err)) ==
+		    -1) {
 			l->failed = 1;
 			return -1;
 		}
+		/* Not there any more: said so, for a manifest listed
+		 * beside a file tells that both were taken. */
+		full.gone = k == 1;
 		if (full.size < 0)
 			full.size = size;
 		if (full.mtime < 0)

@@ -39,6 +39,23 @@ s3_list_page(struct s3_dest *c, const char *prefix, const char *token,
 	return rc;
 }
 
+/* An ETag as S3 lists it, "\"hex\"" (or W/"..."), as the text inside
+ * its quotes; NULL when empty. */
+static const char *
+unquote(char *s)
+{
+	size_t n;
+
+	if (s[0] == 'W' && s[1] == '/')
+		s += 2;
+	if (s[0] == '"')
+		s++;
+	n = strlen(s);
+	if (n > 0 && s[n - 1] == '"')
+		s[--n] = '\0';
+	return n > 0 ? s : NULL;
+}
+
 static int
 s3_list(void *state, int (*fn)(void *ctx, const struct remote_entry *e,
     struct xerr *err), void *ctx, struct xerr *err)
@@ -46,7 +63,7 @@ s3_list(void *state, int (*fn)(void *ctx, const struct remote_entry *e,
 	struct s3_dest *c = state;
 	struct remote_entry e;
 	const char *p, *end, *in, *in_end;
-	char key[1100], val[64], *token = NULL;
+	char key[1100], val[64], etag[160], *token = NULL;
 	char trunc[16];
 	struct buf b;
 	size_t plen = strlen(c->prefix);
@@ -80,6 +97,9 @@ s3_list(void *state, int (*fn)(void *ctx, const struct remote_entry *e,
 			    sizeof(val)) == 1 ? strtoll(val, NULL, 10) : -1;
 			e.mtime = s3_xml_text(in, in_end, "LastModified", val,
 			    sizeof(val)) == 1 ? s3_iso_time(val) : -1;
+			e.etag = s3_xml_text(in, in_end, "ETag", etag,
+			    sizeof(etag)) == 1 ? unquote(etag) : NULL;
+			e.gone = 0;
 			if (fn(ctx, &e, err) == -1)
 				goto out;
 		}
