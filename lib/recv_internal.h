@@ -7,7 +7,8 @@
  *                     picked-up files, one at a time or in groups (group
  *                     commit); rerun --date
  *   recv_pickup.c     new files into the spool: local pick-up, pulling
- *                     from sftp:// or https://
+ *                     from sftp://, https:// or s3:// (in a fleet: each
+ *                     remote file claimed first)
  *   recv_reconcile.c  reconciliation after a crash; versions superseded
  *   recv_files.c      moving files in the spool; finishing a file (the
  *                     backup, the failed area, its ledger row); pruning
@@ -23,6 +24,12 @@
 #include "manifest.h"
 #include "recvjob.h"
 
+/* Ledger rows, as recv_collect() gathers them; the caller frees v. */
+struct idlist {
+	struct recv_file *v;
+	size_t n, cap;
+};
+
 struct rrun {
 	const struct job *job;
 	const struct spool *sp;
@@ -35,16 +42,16 @@ struct rrun {
 	time_t settle_next;	/* when the first of them is eligible */
 	struct dbsession db;	/* a database target's connection, for
 				 * every file of the run */
-};
-
-/* Ledger rows, as recv_collect() gathers them; the caller frees v. */
-struct idlist {
-	struct recv_file *v;
-	size_t n, cap;
+	struct idlist pulled;	/* a fleet's pick-up: the rows it pulled
+				 * and processed (rerun counts them as
+				 * fresh) */
 };
 
 /* recvjob.c */
 int recv_collect(void *ctx, const struct recv_file *f, struct xerr *err);
+/* Ingest (and finish) the rows of todo, in their order; each row is
+ * left as it ended (state, transient). */
+int recv_process(struct rrun *r, struct idlist *todo, struct xerr *err);
 void recv_finish_ok(struct rrun *r, struct recv_file *f, const char *state);
 
 /* recv_pickup.c */

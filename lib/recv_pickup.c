@@ -5,10 +5,11 @@
  * files share one new in/TOKEN, are made durable together and recorded
  * in one ledger transaction), or pulled from sftp://, https:// or s3://
  * one at a time, each into its own in/TOKEN (after_pull at the source
- * only once our copy is durable).  What is still being written, changed within
- * settle, waiting for a required manifest, or not a plain file with a
- * plain name is left where it is, and said so.  Internal to the receive
- * modules (recv_internal.h).
+ * only once our copy is durable; in a fleet, each file claimed first and
+ * after_pull only once it is ingested: see "a fleet" below).  What is
+ * still being written, changed within settle, waiting for a required
+ * manifest, or not a plain file with a plain name is left where it is,
+ * and said so.  Internal to the receive modules (recv_internal.h).
  */
 #include "recv_internal.h"
 
@@ -177,10 +178,11 @@ wait_for_manifest(struct rrun *r, const char *name, bdate_t date)
 		recv_record(r, &w);
 }
 
-/* A file is durable in token/name: the ledger hears of it. */
+/* A file is durable in token/name: the ledger hears of it (its row into
+ * *row unless NULL: id 0 when it could not be recorded). */
 static void
 register_picked(struct rrun *r, const char *token, const char *name,
-    bdate_t date)
+    bdate_t date, struct recv_file *row)
 {
 	const struct job *job = r->job;
 	char ds[BDATE_STRLEN], *dst;
@@ -222,6 +224,8 @@ register_picked(struct rrun *r, const char *token, const char *name,
 	}
 	FAULT_POINT("recv_before_received_commit");
 	recv_record(r, &f);
+	if (row != NULL)
+		*row = f;
 	r->out->picked++;
 	if (job->inbox.require_manifest && ledger_recv_find(r->l, job->name,
 	    name, "", NULL, &w, &found, &e) == 0 && found)
@@ -499,7 +503,8 @@ pick_group(struct rrun *r, const char *inbox, struct pick *pv, size_t n)
 	tx = ledger_begin(r->l, &e) == 0;
 	for (i = 0; i < n; i++)
 		if (pv[i].moved)
-			register_picked(r, token, pv[i].name, pv[i].date);
+			register_picked(r, token, pv[i].name, pv[i].date,
+			    NULL);
 	if (tx && ledger_commit(r->l, &e) == -1) {
 		/* recv_reconcile() records them from the spool next time. */
 		ledger_rollback(r->l);
@@ -568,7 +573,7 @@ recv_pick_up_local(struct rrun *r, struct xerr *err)
 	return 0;
 }
 
-/* --- pulling from sftp:// or https:// ---------------------------------- */
+/* --- pulling from sftp://, https:// or s3:// --------------------------- */
 
 struct entries {
 	struct remote_entry *v;
@@ -589,8 +594,14 @@ keep_entry(void *ctx, const struct remote_entry *e, struct xerr *err)
 	}
 	if ((l->v[l->n].name = strdup(e->name)) == NULL)
 		return xerr_nomem(err);
+	l->v[l->n].etag = NULL;
+	if (e->etag != NULL && (l->v[l->n].etag = strdup(e->etag)) == NULL) {
+		free((char *)l->v[l->n].name);
+		return xerr_nomem(err);
+	}
 	l->v[l->n].size = e->size;
 	l->v[l->n].mtime = e->mtime;
+	l->v[l->n].gone = e->gone;
 	l->n++;
 	return 0;
 }
@@ -690,24 +701,35 @@ out:
 	free(mp);
 }
 
-static void
-pull_one(struct rrun *r, struct dest *d, const struct entries *all,
-    const struct remote_entry *e)
+/* A remote file to pull, with the manifests beside it that go with it. */
+struct cand {
+	const struct remote_entry *e;
+	const char *mnames[2];	/* NULL: not at the source */
+	bdate_t date;
+};
+
+/*
+ * Look at one remote entry: 1 when it is a file to pull now (in *c); a
+ * lone manifest is dealt with here, what waits (settle, its manifest) is
+ * noted, a dry run says what it would pull.
+ */
+static int
+pull_wanted(struct rrun *r, struct dest *d, const struct entries *all,
+    const struct remote_entry *e, struct cand *c)
 {
 	const struct job *job = r->job;
-	char msha[300], mjson[300], ds[BDATE_STRLEN], *token = NULL;
-	char *tmp = NULL, *dst = NULL, *mp;
-	const char *mnames[2];
+	char msha[300], mjson[300], ds[BDATE_STRLEN];
+	const struct remote_entry *m;
 	struct xerr err;
 	bdate_t date;
-	int has_date, i, have_manifest;
+	int has_date, k;
 
-	if (is_temp_name(job, e->name))
-		return;
+	if (is_temp_name(job, e->name) || e->gone)
+		return 0;
 	if (recv_is_manifest_name(e->name)) {
 		if (name_is_plain(e->name))
 			pull_lone_manifest(r, d, all, e);
-		return;
+		return 0;
 	}
 	/* Never build a path from a remote name that is not plain. */
 	if (!name_is_plain(e->name)) {
@@ -715,40 +737,74 @@ pull_one(struct rrun *r, struct dest *d, const struct entries *all,
 		log_event(r->lg, LOG_WARN, job->name, NULL, "refused", NULL,
 		    "refusing a remote file whose name is not a plain file "
 		    "name in '%s'", job->inbox.url);
-		return;
+		return 0;
 	}
 	if (pattern_match(job->inbox.pattern, job->name, e->name, &has_date,
 	    &date, &err) != 1)
-		return;
+		return 0;
 	if (!has_date)
 		date = tz_date_of(r->o->now);
 	if (r->o->rerun && date != r->o->date)
-		return;
+		return 0;
 	bdate_format(date, ds);
 	if (left_to_settle(r, e->name, ds, e->mtime))
-		return;
-	if (job->inbox.after_pull == AFTER_PULL_KEEP && pulled_before(r, e))
-		return;
+		return 0;
+	/* In a fleet the claims know what was pulled (CLAIM_DONE), and this
+	 * node's rows would not. */
+	if (job->inbox.after_pull == AFTER_PULL_KEEP &&
+	    !ledger_is_shared(r->l) && pulled_before(r, e))
+		return 0;
 	manifest_names(e->name, msha, sizeof(msha), mjson, sizeof(mjson));
-	mnames[0] = msha[0] && find_entry(all, msha) ? msha : NULL;
-	mnames[1] = mjson[0] && find_entry(all, mjson) ? mjson : NULL;
-	have_manifest = mnames[0] || mnames[1];
-	if (job->inbox.require_manifest && !have_manifest) {
+	memset(c, 0, sizeof(*c));
+	c->e = e;
+	c->date = date;
+	for (k = 0; k < 2; k++) {
+		if (!(k ? mjson : msha)[0] ||
+		    (m = find_entry(all, k ? mjson : msha)) == NULL)
+			continue;
+		/* Its manifest went after the listing: so did the file
+		 * (after_pull takes the file first), or the partner is at
+		 * work; the next run sees. */
+		if (m->gone)
+			return 0;
+		c->mnames[k] = m->name;
+	}
+	if (job->inbox.require_manifest && !c->mnames[0] && !c->mnames[1]) {
 		wait_for_manifest(r, e->name, date);
-		return;
+		return 0;
 	}
 	if (r->o->dry_run) {
 		printf("%s %s: would pull '%s' (%lld bytes)\n", job->name, ds,
 		    e->name, e->size);
-		return;
+		return 0;
 	}
+	return 1;
+}
+
+/*
+ * Download c's file (its manifests first) into a new in/TOKEN, durable,
+ * and record it: 0 with its row in *row, -1 (logged, counted) when it is
+ * not in the spool.
+ */
+static int
+pull_fetch(struct rrun *r, struct dest *d, const struct cand *c,
+    struct recv_file *row)
+{
+	const struct job *job = r->job;
+	const struct remote_entry *e = c->e;
+	char ds[BDATE_STRLEN], *token = NULL, *tmp = NULL, *dst = NULL, *mp;
+	struct xerr err;
+	int i, rc = -1;
+
+	bdate_format(c->date, ds);
+	memset(row, 0, sizeof(*row));
 	if (recv_new_token_dir(r, "in", &token, &err) == -1)
 		goto fail;
 	for (i = 0; i < 2; i++) {
-		if (mnames[i] == NULL)
+		if (c->mnames[i] == NULL)
 			continue;
-		if ((mp = path_join(token, mnames[i])) == NULL ||
-		    dest_pull_get(d, mnames[i], mp, &err) == -1) {
+		if ((mp = path_join(token, c->mnames[i])) == NULL ||
+		    dest_pull_get(d, c->mnames[i], mp, &err) == -1) {
 			free(mp);
 			goto fail;
 		}
@@ -768,11 +824,35 @@ pull_one(struct rrun *r, struct dest *d, const struct entries *all,
 	    rename_durable(tmp, dst, &err) == -1)
 		goto fail;
 	FAULT_POINT("pull_after_download");
-	register_picked(r, token, e->name, date);
-	/* Only now that our copy is durable may the remote one go. */
+	register_picked(r, token, e->name, c->date, row);
+	rc = 0;
+	goto out;
+fail:
+	log_event(r->lg, LOG_ERROR, job->name, ds, "pull", NULL,
+	    "cannot pull '%s': %s; the next run tries again", e->name,
+	    err.msg);
+	r->out->failed++;
+	if (token)
+		remove_tree(token, &err);
+out:
+	free(token);
+	free(tmp);
+	free(dst);
+	return rc;
+}
+
+/* after_pull for c's file and its manifests, the file first. */
+static void
+pull_after(struct rrun *r, struct dest *d, const struct cand *c)
+{
+	const struct job *job = r->job;
+	char ds[BDATE_STRLEN];
+	struct xerr err;
+	int i, rc;
+
+	bdate_format(c->date, ds);
 	for (i = -1; i < 2; i++) {
-		const char *n = i < 0 ? e->name : mnames[i];
-		int rc = 0;
+		const char *n = i < 0 ? c->e->name : c->mnames[i];
 
 		if (n == NULL || job->inbox.after_pull == AFTER_PULL_KEEP)
 			continue;
@@ -788,18 +868,271 @@ pull_one(struct rrun *r, struct dest *d, const struct entries *all,
 			    "the source: %s", n, job->inbox.after_pull ==
 			    AFTER_PULL_DELETE ? "deleted" : "moved", err.msg);
 	}
-	goto out;
-fail:
-	log_event(r->lg, LOG_ERROR, job->name, ds, "pull", NULL,
-	    "cannot pull '%s': %s; the next run tries again", e->name,
-	    err.msg);
-	r->out->failed++;
-	if (token)
-		remove_tree(token, &err);
-out:
-	free(token);
-	free(tmp);
-	free(dst);
+}
+
+/* One host: each file pulled in turn, and taken from the source as soon
+ * as our copy is durable; recv_job_run() ingests them after. */
+static void
+pull_one(struct rrun *r, struct dest *d, const struct entries *all,
+    const struct remote_entry *e)
+{
+	struct recv_file row;
+	struct cand c;
+
+	if (pull_wanted(r, d, all, e, &c) != 1)
+		return;
+	/* Only now that our copy is durable may the remote one go. */
+	if (pull_fetch(r, d, &c, &row) == 0)
+		pull_after(r, d, &c);
+}
+
+/* --- a fleet: each remote file claimed before it is pulled -------------- */
+
+/*
+ * On a shared ledger (SPEC.md section 9) the hosts of a fleet pull from
+ * the same inbox.  Each file is claimed for one host first, by
+ * ledger_pull_key() of its name, size and ETag (else mtime), with the
+ * manifests beside it under the same claim: a pair is never split
+ * between two hosts.  The files are claimed FLEET_CHUNK at a time (one
+ * short transaction), pulled, ingested and finished, and only then is
+ * the next chunk claimed, so that the hosts share a big inbox instead of
+ * the first one taking it all; each host starts at its own point of the
+ * listing (by its node name), so that they rarely ask for the same files.
+ *
+ * Once its chunk was ingested, a file in this host's spool gets its
+ * after_pull and is released as done: no host pulls it again, and what
+ * becomes of it is this host's, as on one host (a failure that passes
+ * is retried from its spool; pulled again, each run would add a copy).
+ * A file that could not be pulled stays at the source and is released
+ * for any host (this one's next run too) to try again.  A host that dies
+ * holding claims leaves them to expire and the files at the source
+ * (after_pull comes after the ingest here): another host pulls and
+ * ingests them, and the target's xfer_ingested keeps the ingest to one
+ * (the dead host's copy becomes a duplicate when it is back).
+ */
+#define FLEET_CHUNK	32
+
+/* The claim of c's file. */
+static int
+fleet_claim_of(struct rrun *r, const struct cand *c, struct ledger_claim *cl)
+{
+	const struct remote_entry *e = c->e;
+	char stamp[32];
+
+	memset(cl, 0, sizeof(*cl));
+	cl->kind = CLAIM_PULL;
+	snprintf(cl->job, sizeof(cl->job), "%s", r->job->name);
+	if (e->mtime >= 0)
+		snprintf(stamp, sizeof(stamp), "%lld", e->mtime);
+	else
+		stamp[0] = '\0';
+	return ledger_pull_key(cl->key, sizeof(cl->key), e->name, e->size,
+	    e->etag != NULL ? e->etag : stamp);
+}
+
+static void
+fleet_release(struct rrun *r, struct ledger_claim *cl, size_t n, int done)
+{
+	struct xerr e;
+
+	if (n == 0 || ledger_release(r->l, cl, n, done, &e) == 0)
+		return;
+	if (e.cls == XERR_STALE)
+		log_event(r->lg, LOG_WARN, r->job->name, NULL, "claim", NULL,
+		    "%s: another node took the file over when this node's "
+		    "lease ran out", e.msg);
+	else
+		log_event(r->lg, LOG_WARN, r->job->name, NULL, "claim", NULL,
+		    "cannot give up %zu claim%s: %s; %s", n, n == 1 ? "" : "s",
+		    e.msg, done ? "they expire with their lease, and a node "
+		    "that pulls a file again finds it a duplicate" :
+		    "they expire with their lease");
+}
+
+/*
+ * One chunk: claimed in one round, the files granted pulled, ingested
+ * and finished, then released.  -1 only when the ledger could not be
+ * asked (the run stops: nothing is pulled without a claim).
+ */
+static int
+fleet_chunk(struct rrun *r, struct dest *d, const struct cand *cv, size_t n,
+    struct xerr *err)
+{
+	struct ledger_claim cl[FLEET_CHUNK], rel[FLEET_CHUNK];
+	struct log_kv kv = LOG_KV_NONE;
+	struct idlist rows = { 0 };
+	struct recv_file row;
+	char ds[BDATE_STRLEN];
+	long long t0, ms;
+	size_t i, k, nrel;
+	size_t ours = 0, busy = 0, gone = 0;
+	int ci[FLEET_CHUNK], ri[FLEET_CHUNK], pass;
+
+	/* ci[i]: file i's claim in cl (-1: none); ri[i]: its row in rows
+	 * (-1: not in the spool). */
+	for (i = k = 0; i < n; i++) {
+		ri[i] = ci[i] = -1;
+		if (fleet_claim_of(r, &cv[i], &cl[k]) == -1) {
+			r->out->failed++;
+			log_event(r->lg, LOG_ERROR, r->job->name, NULL, "claim",
+			    NULL, "'%s': its name is too long to be claimed; "
+			    "it is left at the source", cv[i].e->name);
+			continue;
+		}
+		ci[i] = (int)k++;
+	}
+	if (k == 0)
+		return 0;
+	t0 = mono_ms();
+	if (ledger_claim(r->l, cl, k, err) == -1)
+		return -1;
+	ms = mono_ms() - t0;
+	for (i = 0; i < k; i++) {
+		ours += cl[i].state == CLAIM_OURS;
+		busy += cl[i].state == CLAIM_BUSY;
+		gone += cl[i].state == CLAIM_DONE;
+	}
+	kv.duration_ms = ms;
+	log_event(r->lg, LOG_DEBUG, r->job->name, NULL, "claimed", &kv,
+	    "n=%zu ours=%zu busy=%zu done=%zu ms=%lld: node '%s' claimed %zu "
+	    "of %zu remote files", k, ours, busy, gone, ms, ledger_node(r->l),
+	    ours, k);
+	/* Pulled, each recorded as soon as it is durable. */
+	for (i = 0; i < n; i++) {
+		if (ci[i] < 0)
+			continue;
+		if (cl[ci[i]].state != CLAIM_OURS) {
+			bdate_format(cv[i].date, ds);
+			log_event(r->lg, LOG_DEBUG, r->job->name, ds, "skip",
+			    NULL, "'%s' %s node '%s'", cv[i].e->name,
+			    cl[ci[i]].state == CLAIM_BUSY ? "is being pulled "
+			    "by" : "was pulled by", cl[ci[i]].holder);
+			ci[i] = -1;
+			continue;
+		}
+		/* Not recorded: recv_reconcile() finds it in the spool. */
+		if (pull_fetch(r, d, &cv[i], &row) == 0 && row.id != 0 &&
+		    recv_collect(&rows, &row, err) == 0)
+			ri[i] = (int)rows.n - 1;
+	}
+	/* Ingested and finished, in the order they came. */
+	if (rows.n > 0 && recv_process(r, &rows, err) == -1) {
+		r->out->failed++;
+		log_event(r->lg, LOG_ERROR, r->job->name, NULL, "ingest", NULL,
+		    "%s; the files pulled are ingested by the next run",
+		    err->msg);
+	}
+	for (i = 0; i < rows.n; i++)
+		if (recv_collect(&r->pulled, &rows.v[i], err) == -1)
+			break;	/* only rerun's summary misses them */
+	/*
+	 * Pass 0, the files in this host's spool: after_pull, then done for
+	 * the fleet.  Pass 1, the rest: back for any node to try again.
+	 * Pass 2, a claim taken over meanwhile: given up on its own (the
+	 * ledger says who has it now); the file at the source is that
+	 * node's.  ri[i] now says which pass file i is for.
+	 */
+	for (i = 0; i < n; i++) {
+		if (ci[i] < 0)
+			continue;
+		if (!ledger_claim_held(r->l, CLAIM_PULL, r->job->name,
+		    cl[ci[i]].key))
+			ri[i] = 2;
+		else
+			ri[i] = ri[i] >= 0 ? 0 : 1;
+	}
+	for (pass = 0; pass < 3; pass++) {
+		for (i = nrel = 0; i < n; i++) {
+			if (ci[i] < 0 || ri[i] != pass)
+				continue;
+			if (pass == 2) {
+				fleet_release(r, &cl[ci[i]], 1, 0);
+				continue;
+			}
+			if (pass == 0)
+				pull_after(r, d, &cv[i]);
+			rel[nrel++] = cl[ci[i]];
+		}
+		fleet_release(r, rel, nrel, pass == 0);
+	}
+	free(rows.v);
+	return 0;
+}
+
+/*
+ * A file this node noted as waiting for its manifest (or late) that is
+ * no longer at the source was taken by another node, with its manifest
+ * (or by the partner): the note goes, or it would wait for ever.
+ */
+static void
+fleet_forget_waiting(struct rrun *r, const struct entries *all)
+{
+	struct idlist rows = { 0 };
+	struct xerr e;
+	size_t i;
+	int k;
+
+	if (r->o->dry_run || !r->job->inbox.require_manifest)
+		return;
+	for (k = 0; k < 2; k++)
+		if (ledger_recv_each(r->l, r->job->name, k ? ST_LATE :
+		    ST_WAITING, -1, recv_collect, &rows, &e) == -1) {
+			free(rows.v);
+			return;
+		}
+	for (i = 0; i < rows.n; i++) {
+		if (find_entry(all, rows.v[i].name) != NULL)
+			continue;
+		if (ledger_recv_delete(r->l, rows.v[i].id, &e) == 0)
+			log_event(r->lg, LOG_DEBUG, r->job->name, NULL,
+			    "waiting", NULL, "'%s' is no longer at the source "
+			    "(another node pulled it): no longer waiting for "
+			    "its manifest here", rows.v[i].name);
+	}
+	free(rows.v);
+}
+
+/* FNV-1a of s: where in the listing a node starts. */
+static unsigned long
+name_hash(const char *s)
+{
+	unsigned long h = 2166136261UL;
+
+	for (; *s; s++)
+		h = ((h ^ (unsigned char)*s) * 16777619UL) & 0xffffffffUL;
+	return h;
+}
+
+/*
+ * The fleet's pick-up: the files to pull, in the listing's order but
+ * starting at a chunk chosen by this node's name (and going round), a
+ * chunk at a time (fleet_chunk()).
+ */
+static int
+pull_fleet(struct rrun *r, struct dest *d, const struct entries *all,
+    struct xerr *err)
+{
+	struct cand *cv, chunk[FLEET_CHUNK];
+	size_t i, n = 0, nchunks, start, m;
+	int rc = 0;
+
+	if ((cv = calloc(all->n + 1, sizeof(*cv))) == NULL)
+		return xerr_nomem(err);
+	for (i = 0; i < all->n; i++)
+		if (pull_wanted(r, d, all, &all->v[i], &cv[n]) == 1)
+			n++;
+	nchunks = (n + FLEET_CHUNK - 1) / FLEET_CHUNK;
+	start = nchunks > 1 ? name_hash(ledger_node(r->l)) % nchunks *
+	    FLEET_CHUNK : 0;
+	for (i = 0; i < n && rc == 0; i += m) {
+		for (m = 0; m < FLEET_CHUNK && i + m < n; m++)
+			chunk[m] = cv[(start + i + m) % n];
+		rc = fleet_chunk(r, d, chunk, m, err);
+	}
+	free(cv);
+	if (rc == 0)
+		fleet_forget_waiting(r, all);
+	return rc;
 }
 
 int
@@ -814,12 +1147,19 @@ recv_pick_up_remote(struct rrun *r, struct xerr *err)
 		return -1;
 	if (dest_pull_list(d, keep_entry, &all, err) == -1)
 		goto out;
-	for (i = 0; i < all.n; i++)
-		pull_one(r, d, &all, &all.v[i]);
+	if (ledger_is_shared(r->l)) {
+		if (pull_fleet(r, d, &all, err) == -1)
+			goto out;
+	} else {
+		for (i = 0; i < all.n; i++)
+			pull_one(r, d, &all, &all.v[i]);
+	}
 	rc = 0;
 out:
-	for (i = 0; i < all.n; i++)
+	for (i = 0; i < all.n; i++) {
 		free((char *)all.v[i].name);
+		free((char *)all.v[i].etag);
+	}
 	free(all.v);
 	dest_close(d);
 	return rc;

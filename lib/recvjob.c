@@ -837,16 +837,55 @@ process_todo(struct rrun *r, struct idlist *todo, long long *fresh,
 }
 
 int
+recv_process(struct rrun *r, struct idlist *todo, struct xerr *err)
+{
+	return process_todo(r, todo, NULL, NULL, err);
+}
+
+/*
+ * The files of the spool to ingest (received, or failed for a reason
+ * that passes), in the order they came; with rerun, those of its date
+ * (their ids into *fresh, which grows).
+ */
+static int
+process_spool(struct rrun *r, long long **fresh, size_t *nfresh,
+    struct xerr *err)
+{
+	const struct recv_opts *o = r->o;
+	struct idlist todo = { 0 };
+	long long *grown;
+	int rc = -1;
+
+	if (ledger_recv_each(r->l, r->job->name, o->rerun ? ST_RECEIVED : NULL,
+	    o->rerun ? o->date : -1, want_retry, &todo, err) == -1)
+		goto out;
+	if (o->rerun && todo.n > 0) {
+		if ((grown = reallocarray(*fresh, *nfresh + todo.n,
+		    sizeof(*grown))) == NULL) {
+			xerr_nomem(err);
+			goto out;
+		}
+		*fresh = grown;
+	}
+	rc = process_todo(r, &todo, o->rerun ? *fresh : NULL, nfresh, err);
+out:
+	free(todo.v);
+	return rc;
+}
+
+int
 recv_job_run(const struct job *job, const struct spool *sp,
     struct ledger *l, const struct recv_opts *o, struct recv_outcome *out,
     const struct log *lg, struct xerr *err)
 {
-	struct rrun r = { job, sp, l, o, out, lg, NULL, 0, 0, { NULL, NULL } };
+	struct rrun r = { job, sp, l, o, out, lg, NULL, 0, 0, { NULL, NULL },
+	    { NULL, 0, 0 } };
 	struct missing_dates expected = { NULL, 0 };
-	struct idlist todo = { 0 };
-	long long *fresh = NULL;
+	long long *fresh = NULL, *grown;
 	int lockfd = -1, k, rc = -1, judge = 0;
-	size_t nfresh = 0;
+	size_t nfresh = 0, i;
+	/* A fleet pulling from one remote inbox: see recv_pick_up_remote(). */
+	int fleet = ledger_is_shared(l) && job->inbox.url != NULL;
 
 	memset(out, 0, sizeof(*out));
 	if (tz_use(job->timezone, err) == -1)
@@ -883,26 +922,33 @@ recv_job_run(const struct job *job, const struct spool *sp,
 		}
 		judge = 1;
 	}
-	/* rerun --date D picks up D's files first, as receive would. */
+	/*
+	 * rerun --date D picks up D's files first, as receive would.  In a
+	 * fleet, the pick-up ingests each chunk it pulls (so the files this
+	 * host's spool already holds go first, and are not tried twice).
+	 */
+	if (fleet && !o->dry_run && process_spool(&r, &fresh, &nfresh, err) ==
+	    -1)
+		goto done;
 	if ((job->inbox.path ? recv_pick_up_local(&r, err) :
 	    recv_pick_up_remote(&r, err)) == -1)
 		goto done;
 	recv_settle_report(&r);
-	if (!o->dry_run) {
-		if (ledger_recv_each(l, job->name, o->rerun ? ST_RECEIVED :
-		    NULL, o->rerun ? o->date : -1, want_retry, &todo, err) ==
-		    -1)
-			goto done;
-		if (o->rerun && todo.n > 0 && (fresh = calloc(todo.n,
-		    sizeof(*fresh))) == NULL) {
+	if (!fleet && !o->dry_run && process_spool(&r, &fresh, &nfresh, err) ==
+	    -1)
+		goto done;
+	if (o->rerun && r.pulled.n > 0) {
+		if ((grown = reallocarray(fresh, nfresh + r.pulled.n,
+		    sizeof(*grown))) == NULL) {
 			xerr_nomem(err);
 			goto done;
 		}
-		if (process_todo(&r, &todo, fresh, &nfresh, err) == -1)
-			goto done;
-		if (recv_supersede(&r, err) == -1)
-			goto done;
+		fresh = grown;
+		for (i = 0; i < r.pulled.n; i++)
+			fresh[nfresh++] = r.pulled.v[i].id;
 	}
+	if (!o->dry_run && recv_supersede(&r, err) == -1)
+		goto done;
 	if (o->rerun && rerun_date(&r, fresh, nfresh, err) == -1)
 		goto done;
 	if (!o->dry_run) {
@@ -915,7 +961,7 @@ done:
 		missing_recv_end(l, job, o->now, &expected, lg, &out->missing);
 	missing_dates_free(&expected);
 	free(fresh);
-	free(todo.v);
+	free(r.pulled.v);
 	free(r.jobdir);
 	dbsession_close(&r.db);
 	spool_unlock(lockfd);
