@@ -581,6 +581,13 @@ struct entries {
 };
 
 static int
+cmp_entry_name(const void *a, const void *b)
+{
+	return strcmp(((const struct remote_entry *)a)->name,
+	    ((const struct remote_entry *)b)->name);
+}
+
+static int
 keep_entry(void *ctx, const struct remote_entry *e, struct xerr *err)
 {
 	struct entries *l = ctx;
@@ -912,6 +919,19 @@ pull_one(struct rrun *r, struct dest *d, const struct entries *all,
  */
 #define FLEET_CHUNK	32
 
+/*
+ * With replace-date the last version of a date applied must be the last
+ * the partner sent: the versions of one date go through one node at a
+ * time, in the listing's order, under a claim of the date besides the
+ * files' (a version that comes while another node works on the date
+ * waits for its next run), and no node starts inside the listing.
+ */
+static int
+fleet_by_date(const struct rrun *r)
+{
+	return r->job->ingest.mode == MODE_REPLACE_DATE;
+}
+
 /* The claim of c's file. */
 static int
 fleet_claim_of(struct rrun *r, const struct cand *c, struct ledger_claim *cl)
@@ -958,15 +978,15 @@ static int
 fleet_chunk(struct rrun *r, struct dest *d, const struct cand *cv, size_t n,
     struct xerr *err)
 {
-	struct ledger_claim cl[FLEET_CHUNK], rel[FLEET_CHUNK];
+	struct ledger_claim cl[2 * FLEET_CHUNK], rel[FLEET_CHUNK];
 	struct log_kv kv = LOG_KV_NONE;
 	struct idlist rows = { 0 };
 	struct recv_file row;
 	char ds[BDATE_STRLEN];
 	long long t0, ms;
-	size_t i, k, nrel;
+	size_t i, j, k, nk, nrel;
 	size_t ours = 0, busy = 0, gone = 0;
-	int ci[FLEET_CHUNK], ri[FLEET_CHUNK], pass;
+	int ci[FLEET_CHUNK], ri[FLEET_CHUNK], di[FLEET_CHUNK], pass;
 
 	/* ci[i]: file i's claim in cl (-1: none); ri[i]: its row in rows
 	 * (-1: not in the spool). */
@@ -983,8 +1003,29 @@ fleet_chunk(struct rrun *r, struct dest *d, const struct cand *cv, size_t n,
 	}
 	if (k == 0)
 		return 0;
+	/* di[i]: the claim of file i's date in cl[k..nk) (-1: none). */
+	for (i = 0, nk = k; i < n; i++) {
+		di[i] = -1;
+		if (ci[i] < 0 || !fleet_by_date(r))
+			continue;
+		bdate_format(cv[i].date, ds);
+		for (j = k; j < nk; j++)
+			if (strcmp(cl[j].key + 5, ds) == 0)
+				break;
+		if (j == nk) {
+			memset(&cl[nk], 0, sizeof(cl[nk]));
+			cl[nk].kind = CLAIM_PULL;
+			snprintf(cl[nk].job, sizeof(cl[nk].job), "%s",
+			    r->job->name);
+			/* Not a file's key: those have three lines. */
+			snprintf(cl[nk].key, sizeof(cl[nk].key), "date\n%s",
+			    ds);
+			nk++;
+		}
+		di[i] = (int)j;
+	}
 	t0 = mono_ms();
-	if (ledger_claim(r->l, cl, k, err) == -1)
+	if (ledger_claim(r->l, cl, nk, err) == -1)
 		return -1;
 	ms = mono_ms() - t0;
 	for (i = 0; i < k; i++) {
@@ -1008,6 +1049,14 @@ fleet_chunk(struct rrun *r, struct dest *d, const struct cand *cv, size_t n,
 			    cl[ci[i]].state == CLAIM_BUSY ? "is being pulled "
 			    "by" : "was pulled by", cl[ci[i]].holder);
 			ci[i] = -1;
+			continue;
+		}
+		if (di[i] >= 0 && cl[di[i]].state != CLAIM_OURS) {
+			/* Its claim goes back below (not in the spool). */
+			bdate_format(cv[i].date, ds);
+			log_event(r->lg, LOG_DEBUG, r->job->name, ds, "skip",
+			    NULL, "'%s' waits: node '%s' is applying a version "
+			    "of its date", cv[i].e->name, cl[di[i]].holder);
 			continue;
 		}
 		/* Not recorded: recv_reconcile() finds it in the spool. */
@@ -1055,6 +1104,11 @@ fleet_chunk(struct rrun *r, struct dest *d, const struct cand *cv, size_t n,
 		}
 		fleet_release(r, rel, nrel, pass == 0);
 	}
+	/* The dates last: their files' claims are settled. */
+	for (j = k, nrel = 0; j < nk; j++)
+		if (cl[j].state == CLAIM_OURS)
+			rel[nrel++] = cl[j];
+	fleet_release(r, rel, nrel, 0);
 	free(rows.v);
 	return 0;
 }
@@ -1122,8 +1176,8 @@ pull_fleet(struct rrun *r, struct dest *d, const struct entries *all,
 		if (pull_wanted(r, d, all, &all->v[i], &cv[n]) == 1)
 			n++;
 	nchunks = (n + FLEET_CHUNK - 1) / FLEET_CHUNK;
-	start = nchunks > 1 ? name_hash(ledger_node(r->l)) % nchunks *
-	    FLEET_CHUNK : 0;
+	start = nchunks > 1 && !fleet_by_date(r) ?
+	    name_hash(ledger_node(r->l)) % nchunks * FLEET_CHUNK : 0;
 	for (i = 0; i < n && rc == 0; i += m) {
 		for (m = 0; m < FLEET_CHUNK && i + m < n; m++)
 			chunk[m] = cv[(start + i + m) % n];
@@ -1147,6 +1201,10 @@ recv_pick_up_remote(struct rrun *r, struct xerr *err)
 		return -1;
 	if (dest_pull_list(d, keep_entry, &all, err) == -1)
 		goto out;
+	/* In name order, as a local inbox is read: two versions of a date
+	 * are applied in the same order whatever order the server lists. */
+	if (all.n > 1)
+		qsort(all.v, all.n, sizeof(*all.v), cmp_entry_name);
 	if (ledger_is_shared(r->l)) {
 		if (pull_fleet(r, d, &all, err) == -1)
 			goto out;

@@ -231,4 +231,47 @@ hx c receive fl || host_failed c "c's receive failed"
     fail "the bad file: $(ledger "SELECT node, state FROM receive_files
     WHERE name = 'f_bad.csv'")"
 [ ! -e "$IN/f_bad.csv" ] || fail "the bad file is still at the source"
+
+# --- replace-date: the last version of each date wins --------------------
+# Every date comes twice, a_rd_D (first) and b_rd_D (the correction); the
+# listing has every first version before any correction.  Whoever
+# applies what, each date must end with the correction's rows: the
+# versions of one date go through one node at a time, in order.
+RIN="$SSHD_HOME/inbox-rd"
+mkdir -p "$RIN"
+target "CREATE TABLE rd (date date, v text);" || fail "cannot create rd"
+d=1
+while [ "$d" -le 40 ]; do
+	ds=$(printf '202610%02d' "$d")
+	dd=$(printf '2026-10-%02d' "$d")
+	printf 'date,v\n%s,first\n%s,first\n' "$dd" "$dd" >"$RIN/a_rd_$ds.csv"
+	printf 'date,v\n%s,second\n' "$dd" >"$RIN/b_rd_$ds.csv"
+	d=$((d + 1))
+	[ "$d" -le 31 ] || break
+done
+chown -R "$SSHD_USER" "$RIN" 2>/dev/null
+for h in a b c; do
+	rjob "$h" rd "$RIN" '' no rd
+	sed -i 's/^pattern = .*/pattern = *_rd_{date:%Y%m%d}.csv/' "$T/$h/jobs/rd.job"
+	printf 'mode = replace-date\n' >>"$T/$h/jobs/rd.job"
+done
+# Until the inbox is empty (a version may wait for a date another node
+# is applying): three hosts at once, at most 5 rounds.
+round=0
+while [ -n "$(ls "$RIN")" ]; do
+	round=$((round + 1))
+	[ "$round" -le 5 ] || fail "rd: still at the source after 5 rounds: $(ls "$RIN" | head -3)"
+	pids=""
+	for h in a b c; do
+		( hx "$h" -q receive rd ) &
+		pids="$pids $!"
+	done
+	for p in $pids; do
+		wait "$p" || fail "a host's receive of rd failed"
+	done
+done
+[ "$(target "SELECT count(*) FROM rd")" = 31 ] ||
+    fail "rd rows: $(target "SELECT count(*) FROM rd"), want 31"
+[ "$(target "SELECT count(*) FROM rd WHERE v <> 'second'")" = 0 ] ||
+    fail "a date ends with its first version: $(target "SELECT date FROM rd WHERE v <> 'second' LIMIT 3")"
 exit 0
