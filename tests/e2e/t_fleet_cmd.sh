@@ -199,7 +199,21 @@ grep -q '^tx  *2026-11-22 .* host-a  *- ' "$T/out" || fail "no lease: $(cat "$T/
 xb status --json tx
 expect_out '"date":"2026-11-23"'
 expect_out '"node":"host-a","lease_until":"2030-01-02T03:04:05+00:00"}'
+# Taken over by another node: status names the holder of the lease.
+pg_sql "UPDATE claims SET node = 'host-c', token = 2"
+xb status tx
+grep -q '^tx  *2026-11-23 .* host-c  *2030-01-02T03:04:05+00:00 ' "$T/out" ||
+    fail "status holder: $(cat "$T/out")"
+# Claimed before its first record (still being produced): shown too.
+pg_sql "INSERT INTO claims (kind, job, key, node, token, lease_until)
+        VALUES ('send', 'tx', '2026-11-30', 'host-c', 1,
+                '2030-01-02 03:04:05+00')"
+xb status tx
+grep -q '^tx  *2026-11-30 send  *claimed .* host-c  *2030-01-02T03:04:05+00:00 ' "$T/out" ||
+    fail "status of a claim without a row: $(cat "$T/out")"
 pg_sql "DELETE FROM claims"
+xb status tx
+grep -q '2026-11-30' "$T/out" && fail "an ended claim still shows"
 
 # --- a job pinned to nodes -------------------------------------------------
 pinjob() { # pinjob HOME
