@@ -51,7 +51,7 @@ FAULT_WRAP = $(if $(findstring -DXFER_FAULTS,$(XDEFS)),\
 	     $(FAULT_WRAP_FNS:%=-Wl$(comma)--wrap=%))
 
 .PHONY: all check check-one check-asan check-valgrind unit e2e bench bench-db \
-	install uninstall clean demo fuzz fault
+	bench-fleet install uninstall clean demo fuzz fault
 
 all: bin/xfer
 
@@ -121,6 +121,9 @@ bench: bin/xfer
 
 bench-db: bin/xfer
 	bench/db.sh
+
+bench-fleet: bin/xfer
+	bench/fleet.sh
 
 demo:
 	./demo.sh
