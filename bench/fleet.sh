@@ -1,7 +1,8 @@
 #!/bin/bash
 # make bench, fleet part: a soak of several receiving hosts sharing one
 # PostgreSQL ledger (SPEC.md section 9).  FLEET_FILES small CSV files in
-# an SFTP inbox (the sshd of tests/servers) are pulled by 1, 2 and 3
+# an SFTP inbox (the sshd of tests/servers; FLEET_INBOX=s3: an S3 one,
+# moto's) are pulled by 1, 2 and 3
 # "hosts" (xfer homes with their own spool and xfer.conf: [ledger] url,
 # node, a short lease) into a PostgreSQL table (the server of
 # tests/servers, which also holds the ledger in another database), each
@@ -15,7 +16,8 @@
 # Environment: FLEET_FILES (10000), FLEET_LEASE (3, seconds), FLEET_TIMEOUT
 # (600: seconds a run may take before it is stopped and counted as
 # failed), FLEET_CALM3 (0; 1 adds a calm 3-host run before the chaos one),
-# FLEET_CHAOS (1; 0 runs the 3 hosts calm), XFER_BIN (bin/xfer).
+# FLEET_CHAOS (1; 0 runs the 3 hosts calm), FLEET_INBOX (sftp, or s3),
+# XFER_BIN (bin/xfer).
 #
 # Prints files/s per run, claim latency, the chaos done, where the time
 # went, the invariants (0 lost, 0 ingested twice, 0 rows changed by a
@@ -33,6 +35,7 @@ lease=${FLEET_LEASE:-3}
 run_timeout=${FLEET_TIMEOUT:-600}
 calm3=${FLEET_CALM3:-0}
 chaos=${FLEET_CHAOS:-1}
+inbox_kind=${FLEET_INBOX:-sftp}
 xfer=${XFER_BIN:-$root/bin/xfer}
 job=fleet
 target_ratio=2
@@ -48,6 +51,10 @@ for v in "FLEET_FILES=$files" "FLEET_LEASE=$lease" \
 	'' | *[!0-9]* | 0 | 0*) die "${v%%=*} must be a positive integer, not '${v#*=}'" ;;
 	esac
 done
+case $inbox_kind in
+sftp | s3) ;;
+*) die "FLEET_INBOX must be sftp or s3, not '$inbox_kind'" ;;
+esac
 for v in "FLEET_CALM3=$calm3" "FLEET_CHAOS=$chaos"; do
 	case ${v#*=} in
 	0 | 1) ;;
@@ -55,7 +62,7 @@ for v in "FLEET_CALM3=$calm3" "FLEET_CHAOS=$chaos"; do
 	esac
 done
 [ -x "$xfer" ] || die "'$xfer' not found, run make"
-for p in sshd.sh postgres.sh; do
+for p in sshd.sh postgres.sh s3.sh; do
 	[ -x "$servers/$p" ] || die "'$servers/$p' not found"
 done
 # Job files and xfer.conf hold these paths.
@@ -100,6 +107,7 @@ cleanup() {
 	if [ -n "$srv" ]; then
 		"$servers/postgres.sh" stop "$srv/pg" > /dev/null 2>&1 || true
 		"$servers/sshd.sh" stop "$srv/sshd" > /dev/null 2>&1 || true
+		"$servers/s3.sh" stop "$srv/s3" > /dev/null 2>&1 || true
 		rm -rf "$srv"
 	fi
 }
@@ -153,7 +161,9 @@ srv=$(mktemp -d "${TMPDIR:-/tmp}/xfer-fleet.XXXXXX") ||
 chmod 755 "$srv"
 mkdir -m 700 "$srv/home"
 export HOME=$srv/home
-for s in sshd postgres; do
+remote=sshd
+[ "$inbox_kind" = sftp ] || remote=s3
+for s in "$remote" postgres; do
 	d=$s
 	[ "$s" = postgres ] && d=pg
 	if ! "$servers/$s.sh" start "$srv/$d" > "$work/$s.start" 2>&1; then
@@ -162,11 +172,73 @@ for s in sshd postgres; do
 	fi
 done
 # shellcheck source=/dev/null
-. "$srv/sshd/env"
-# shellcheck source=/dev/null
 . "$srv/pg/env"
-chmod 600 "$SSHD_CLIENT_KEY"
-inbox=$SSHD_HOME/inbox
+if [ "$inbox_kind" = sftp ]; then
+	# shellcheck source=/dev/null
+	. "$srv/sshd/env"
+	chmod 600 "$SSHD_CLIENT_KEY"
+	inbox=$SSHD_HOME/inbox
+	remote_pid=$SSHD_PID
+	remote_name=sshd
+else
+	# shellcheck source=/dev/null
+	. "$srv/s3/env"
+	remote_pid=$S3_PID
+	remote_name=moto
+fi
+
+# fill_inbox: the files into an empty inbox (SFTP: the directory the
+# server serves; S3: the bucket's inbox/ prefix, 8 uploads at a time).
+fill_inbox() {
+	if [ "$inbox_kind" = sftp ]; then
+		rm -rf "$inbox"
+		cp -R "$src" "$inbox"
+		rm -f "$inbox/.made"
+		chown -R "$SSHD_USER" "$inbox"
+		return
+	fi
+	s3py empty && s3py fill "$src"
+}
+# inbox_left: how many files the inbox still holds.
+inbox_left() {
+	if [ "$inbox_kind" = sftp ]; then
+		find "$inbox" -type f | wc -l
+	else
+		s3py count
+	fi
+}
+# s3py empty | fill DIR | count: the bucket's inbox/ through boto3.
+s3py() {
+	S3_ENDPOINT=$S3_ENDPOINT S3_REGION=$S3_REGION S3_BUCKET=$S3_BUCKET \
+	    AWS_SHARED_CREDENTIALS_FILE=$S3_CREDENTIALS \
+	    timeout 600 "$S3_PYTHON" -c "$s3py_code" "$@"
+}
+s3py_code='
+import os, sys
+from concurrent.futures import ThreadPoolExecutor
+import boto3
+s3 = boto3.client("s3", endpoint_url=os.environ["S3_ENDPOINT"],
+                  region_name=os.environ["S3_REGION"])
+bucket = os.environ["S3_BUCKET"]
+def keys():
+    for page in s3.get_paginator("list_objects_v2").paginate(
+            Bucket=bucket, Prefix="inbox/"):
+        for o in page.get("Contents", []):
+            yield o["Key"]
+if sys.argv[1] == "count":
+    print(sum(1 for _ in keys()))
+elif sys.argv[1] == "empty":
+    for k in list(keys()):
+        s3.delete_object(Bucket=bucket, Key=k)
+else:
+    d = sys.argv[2]
+    names = sorted(n for n in os.listdir(d) if n.endswith(".csv"))
+    def put(n):
+        with open(os.path.join(d, n), "rb") as f:
+            s3.put_object(Bucket=bucket, Key="inbox/" + n, Body=f.read())
+    with ThreadPoolExecutor(8) as ex:
+        list(ex.map(put, names))
+'
 
 # pgq DB SQL: one value or rows (psql -At), as the superuser over the
 # socket; fails when the server does not answer.
@@ -269,19 +341,20 @@ busy_ticks() {
 }
 # sshd's sessions end in an order that leaves their CPU time with no
 # parent to collect it (a session's process outlives its monitor and is
-# reaped by init), so sshd's use is sampled: the most seen of each of its
-# processes' own time, summed by sshd_ticks.
-declare -A sshd_seen=()
-sshd_sample() {
+# reaped by init), so the remote server's use (sshd, or moto) is sampled:
+# the most seen of each of its processes' own time, summed by
+# remote_ticks.
+declare -A remote_seen=()
+remote_sample() {
 	local p t
 	while read -r p t _; do
-		sshd_seen[$p]=$t
-	done < <(proc_tree "$SSHD_PID")
+		remote_seen[$p]=$t
+	done < <(proc_tree "$remote_pid")
 }
-sshd_ticks() {
+remote_ticks() {
 	local p t=0
-	for p in "${!sshd_seen[@]}"; do
-		t=$((t + sshd_seen[$p]))
+	for p in "${!remote_seen[@]}"; do
+		t=$((t + remote_seen[$p]))
 	done
 	echo "$t"
 }
@@ -327,6 +400,17 @@ password_file = $PG_PASSWORD_FILE
 node = h$2
 lease = ${lease}s
 EOF
+	if [ "$inbox_kind" = sftp ]; then
+		inbox_conf="url = $SSHD_URL$inbox/
+user = $SSHD_USER
+identity = $SSHD_CLIENT_KEY
+known_hosts = $SSHD_KNOWN_HOSTS"
+	else
+		inbox_conf="url = s3://$S3_BUCKET/inbox/
+endpoint = $S3_ENDPOINT
+region = $S3_REGION
+credentials_file = $S3_CREDENTIALS"
+	fi
 	cat > "$1/jobs/$job.job" << EOF
 # Written by bench/fleet.sh.
 [job]
@@ -334,10 +418,7 @@ direction = receive
 timezone = UTC
 
 [inbox]
-url = $SSHD_URL$inbox/
-user = $SSHD_USER
-identity = $SSHD_CLIENT_KEY
-known_hosts = $SSHD_KNOWN_HOSTS
+$inbox_conf
 pattern = sales_{date:%Y%m%d}_*.csv
 settle = 0s
 after_pull = delete
@@ -478,7 +559,7 @@ percentile() {
 # database and ledger; fills the r_* figures and the checks.
 fleet_run() {
 	local label=$1 n=$2 with_chaos=$3 d tdb ldb h i t0 t1 got=0 last
-	local deadline cpu1 pg0 pg1 sshd0 sshd1 x1 busy0 busy1 all0 all1
+	local deadline cpu1 pg0 pg1 rem0 rem1 x1 busy0 busy1 all0 all1
 	local rpids=() chaos_pid='' x0l x0t pid waited=0 load0
 	d=$work/runs/$label
 	tdb=target_$label
@@ -496,10 +577,10 @@ fleet_run() {
 		line integer NOT NULL, store_id integer NOT NULL,
 		amount numeric(12,2) NOT NULL);
 		ALTER TABLE sales OWNER TO $PG_USER" > /dev/null
-	rm -rf "$inbox"
-	cp -R "$src" "$inbox"
-	rm -f "$inbox/.made"
-	chown -R "$SSHD_USER" "$inbox"
+	if ! fill_inbox > "$d/fill.out" 2>&1; then
+		check "$label" "the inbox filled" 0 "$(tail -n 1 "$d/fill.out")"
+		return 1
+	fi
 	for ((h = 1; h <= n; h++)); do
 		host_setup "$d/h$h" "$h" "$ldb" "$tdb"
 	done
@@ -524,9 +605,9 @@ fleet_run() {
 	read -r busy0 all0 < <(busy_ticks)
 	load0=$(cut -d ' ' -f 1 /proc/loadavg)
 	pg0=$(tree_ticks "$(pg_pid)")
-	sshd_seen=()
-	sshd_sample
-	sshd0=$(sshd_ticks)
+	remote_seen=()
+	remote_sample
+	rem0=$(remote_ticks)
 	x0l=$(pgq "$ldb" "SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = '$ldb'")
 	x0t=$(pgq "$tdb" "SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = '$tdb'")
 	t0=$(now)
@@ -553,7 +634,7 @@ fleet_run() {
 		last=$(pgq_quiet "$tdb" "SELECT count(*) FROM xfer_ingested" || true)
 		case $last in '' | *[!0-9]*) ;; *) got=$last ;; esac
 		echo "$got" > "$d/progress"
-		sshd_sample
+		remote_sample
 		[ "$got" -lt "$files" ] || break
 		if [ "$(date +%s)" -ge "$deadline" ]; then
 			r_note[$label]="stopped after ${run_timeout}s with $got of $files files in"
@@ -566,8 +647,8 @@ fleet_run() {
 	read -r busy1 all1 < <(busy_ticks)
 	cpu1=$(tree_ticks "${rpids[@]}")
 	pg1=$(tree_ticks "$(pg_pid)")
-	sshd_sample
-	sshd1=$(sshd_ticks)
+	remote_sample
+	rem1=$(remote_ticks)
 	x1=$(pgq "$ldb" "SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = '$ldb'")/$(pgq "$tdb" "SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = '$tdb'")
 
 	# The chaos ends (a paused host is woken first), then the loops end
@@ -609,8 +690,8 @@ fleet_run() {
 	else
 		pg1=$((pg1 - pg0))
 	fi
-	sshd1=$((sshd1 - sshd0))
-	r_cpu[$label]="xfer $(secs_of "$cpu1") s, postgres $(secs_of "$pg1") s, sshd $(secs_of "$sshd1") s: $(awk -v t=$((cpu1 + pg1 + sshd1)) -v c="$clk" -v n="$got" 'BEGIN { printf "%.1f", n ? 1000 * t / c / n : 0 }') ms a file; the machine $(awk -v b=$((busy1 - busy0)) -v a=$((all1 - all0)) 'BEGIN { printf "%.0f", a ? 100 * b / a : 0 }')% busy (load average $load0 before, $(cut -d ' ' -f 1 /proc/loadavg) after)"
+	rem1=$((rem1 - rem0))
+	r_cpu[$label]="xfer $(secs_of "$cpu1") s, postgres $(secs_of "$pg1") s, $remote_name $(secs_of "$rem1") s: $(awk -v t=$((cpu1 + pg1 + rem1)) -v c="$clk" -v n="$got" 'BEGIN { printf "%.1f", n ? 1000 * t / c / n : 0 }') ms a file; the machine $(awk -v b=$((busy1 - busy0)) -v a=$((all1 - all0)) 'BEGIN { printf "%.0f", a ? 100 * b / a : 0 }')% busy (load average $load0 before, $(cut -d ' ' -f 1 /proc/loadavg) after)"
 	r_xacts[$label]=$(awk -v x="$x1" -v l="$x0l" -v t="$x0t" -v n="$got" 'BEGIN {
 		split(x, v, "/")
 		if (n == 0) { print "-"; exit }
@@ -638,9 +719,9 @@ fleet_checks() {
 	v=$(pgq "$tdb" "SELECT count(DISTINCT file) FROM sales")
 	[ "$v" = "$files" ] && ok=1 || ok=0
 	check "$label" "0 lost: every file has rows in the table" "$ok" "$v of $files"
-	v=$(find "$inbox" -type f | wc -l)
+	v=$(inbox_left)
 	[ "$v" = 0 ] && ok=1 || ok=0
-	check "$label" "the SFTP inbox is empty" "$ok" "$v left"
+	check "$label" "the inbox is empty (after_pull = delete)" "$ok" "$v left"
 	# 0 ingested twice: one key a file, each file's rows exactly once.
 	v=$(pgq "$tdb" "SELECT count(*) - count(DISTINCT name) FROM xfer_ingested WHERE job = '$job'")
 	[ "$v" = 0 ] && ok=1 || ok=0
@@ -741,9 +822,14 @@ fleet_stale_checks() {
 	check "$label" "chaos: PostgreSQL was restarted" "$ok" "$v restarts"
 }
 
-printf 'fleet soak: %s files of 5-10 rows, SFTP inbox -> PostgreSQL, ledger in PostgreSQL, lease %ss\n' \
-    "$files" "$lease"
-printf '%s CPUs, %s; OpenSSH sshd and PostgreSQL %s on 127.0.0.1\n\n' "$(nproc)" \
+if [ "$inbox_kind" = sftp ]; then
+	inbox_label="SFTP inbox (OpenSSH sshd)"
+else
+	inbox_label="S3 inbox (moto $("$S3_PYTHON" -c 'import moto; print(moto.__version__)' 2> /dev/null))"
+fi
+printf 'fleet soak: %s files of 5-10 rows, %s -> PostgreSQL, ledger in PostgreSQL, lease %ss\n' \
+    "$files" "$inbox_label" "$lease"
+printf '%s CPUs, %s; PostgreSQL %s on 127.0.0.1\n\n' "$(nproc)" \
     "$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)" \
     "$(pgq "$PG_DB" 'SHOW server_version')"
 
