@@ -24,6 +24,7 @@ static struct {
 	char name[64];
 	long at;
 	long hits;
+	int stop;	/* NAME:stop: SIGSTOP instead of SIGKILL */
 } fault;
 
 static void
@@ -38,8 +39,10 @@ fault_parse(void)
 	if (s == NULL || *s == '\0')
 		return;
 	if ((c = strchr(s, ':')) == NULL || (n = (size_t)(c - s)) == 0 ||
-	    n >= sizeof(fault.name) || strncmp(c, ":kill", 5) != 0)
+	    n >= sizeof(fault.name) || (strncmp(c, ":kill", 5) != 0 &&
+	    strncmp(c, ":stop", 5) != 0))
 		goto bad;
+	fault.stop = c[1] == 's';
 	if (c[5] == ':') {
 		errno = 0;
 		fault.at = strtol(c + 6, &end, 10);
@@ -53,8 +56,8 @@ fault_parse(void)
 	fault.name[n] = '\0';
 	return;
 bad:
-	fprintf(stderr, "xfer: XFER_FAULT '%s': not NAME:kill or "
-	    "NAME:kill:N; ignored\n", s);
+	fprintf(stderr, "xfer: XFER_FAULT '%s': not NAME:kill, NAME:stop "
+	    "or NAME:kill:N; ignored\n", s);
 }
 
 void
@@ -78,11 +81,11 @@ fault_hit(const char *name)
 	    fault.at)
 		return;
 	n = snprintf(msg, sizeof(msg), "xfer: fault point '%s' hit %ld: "
-	    "killing\n", name, hit);
+	    "%s\n", name, hit, fault.stop ? "stopping" : "killing");
 	if (n > 0)
 		(void)!write(STDERR_FILENO, msg, (size_t)n < sizeof(msg) ?
 		    (size_t)n : sizeof(msg) - 1);
-	raise(SIGKILL);
+	raise(fault.stop ? SIGSTOP : SIGKILL);
 }
 
 #endif

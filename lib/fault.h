@@ -10,6 +10,8 @@
  * it reaches point NAME; "NAME:kill:N" at the N-th time (1-based), for
  * points inside loops.  Before dying it writes "xfer: fault point 'NAME'
  * hit N: killing" to stderr, so the test knows which point fired.
+ * "NAME:stop" (and "NAME:stop:N") raises SIGSTOP instead ("stopping"):
+ * a host paused there, holding what it holds, until SIGCONT.
  *
  * Each point sits right after one durability step and before the next,
  * so a kill there leaves exactly the state a crash at that moment would
