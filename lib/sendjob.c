@@ -15,30 +15,12 @@
 #include "fsutil.h"
 #include "missing.h"
 #include "produce.h"
+#include "send_internal.h"
 #include "sendpool.h"
 #include "tz.h"
 
-/* A run's dates go in groups (see "groups of batches" below). */
-#define GROUP_FIRST	8	/* dates in the first group, doubled... */
-#define GROUP_MAX	64	/* ...up to this */
-
-struct run {
-	const struct job *job;
-	const struct spool *sp;
-	struct ledger *l;
-	const struct send_opts *o;
-	struct send_outcome *out;
-	const struct log *lg;
-	struct sendpool *pool;	/* the run's connections */
-	struct dbsession db;	/* a database source's connection, for
-				 * every date of the run */
-	int claims;		/* a shared ledger, not a dry run: every
-				 * date is claimed before it is touched */
-};
-
-
-static int
-is_dir(const char *path)
+int
+send_is_dir(const char *path)
 {
 	struct stat st;
 
@@ -49,13 +31,13 @@ is_dir(const char *path)
  * Move dir out of the way into JOB/tmp and delete it there, so a reader
  * never sees a half-deleted batch under its real name.
  */
-static int
-discard_dir(struct run *r, const char *dir, struct xerr *err)
+int
+send_discard_dir(struct run *r, const char *dir, struct xerr *err)
 {
 	char *trash;
 	int rc;
 
-	if (!is_dir(dir))
+	if (!send_is_dir(dir))
 		return 0;
 	if (spool_tmpdir(r->sp, r->job->name, "discard", &trash, err) == -1)
 		return -1;
@@ -68,8 +50,8 @@ discard_dir(struct run *r, const char *dir, struct xerr *err)
 }
 
 /* b describes the batch m (in the spool), in state. */
-static void
-batch_describe(struct send_batch *b, const char *state,
+void
+send_batch_describe(struct send_batch *b, const char *state,
     const struct batch_meta *m)
 {
 	snprintf(b->state, sizeof(b->state), "%s", state);
@@ -95,430 +77,6 @@ log_produced(struct run *r, const char *ds, const struct batch_meta *m,
 	    "");
 }
 
-/* --- claims (a shared ledger) ---------------------------------------- */
-
-/* Does the row b come from another node of the fleet? */
-static int
-other_node(const struct run *r, const struct send_batch *b)
-{
-	return r->claims && strcmp(b->node, ledger_node(r->l)) != 0;
-}
-
-/*
- * The claim of date was taken over (XERR_STALE): this host stalled past
- * its lease.  The batch stops here with nothing more recorded (any update
- * would be refused too); the run fails, for a cron mail.  Who has it now
- * is the row's last writer as far as the ledger says.
- */
-static void
-claim_lost(struct run *r, bdate_t date, const struct xerr *e)
-{
-	char ds[BDATE_STRLEN], holder[LEDGER_NODE_MAX + 8];
-	struct send_batch b;
-	struct xerr e2;
-	int found = 0;
-
-	bdate_format(date, ds);
-	snprintf(holder, sizeof(holder), "%s", "another node");
-	if (ledger_send_get(r->l, r->job->name, date, &b, &found, &e2) == 0 &&
-	    found && b.node[0] != '\0' && other_node(r, &b))
-		snprintf(holder, sizeof(holder), "node '%s'", b.node);
-	r->out->lost++;
-	log_event(r->lg, LOG_ERROR, r->job->name, ds, "claim-lost", NULL,
-	    "claim lost: %s took over %s %s; this node changed nothing (%s)",
-	    holder, r->job->name, ds, e->msg);
-}
-
-/* Is this node's claim of date still live, as far as it knows?  (1 on
- * a ledger without claims.)  Asked before each step that would move the
- * batch on. */
-static int
-claim_held(struct run *r, bdate_t date)
-{
-	char ds[BDATE_STRLEN];
-
-	if (!r->claims)
-		return 1;
-	bdate_format(date, ds);
-	return ledger_claim_held(r->l, CLAIM_SEND, r->job->name, ds);
-}
-
-/* The error of a step refused because the claim was lost. */
-static int
-stale_err(struct run *r, bdate_t date, struct xerr *err)
-{
-	char ds[BDATE_STRLEN];
-
-	bdate_format(date, ds);
-	return xerr_set(err, XERR_STALE, 0, "ledger %s: the claim of %s %s "
-	    "by node '%s' was taken over", ledger_name(r->l), r->job->name,
-	    ds, ledger_node(r->l));
-}
-
-static void
-claim_init(struct run *r, struct ledger_claim *c, bdate_t date)
-{
-	memset(c, 0, sizeof(*c));
-	c->kind = CLAIM_SEND;
-	snprintf(c->job, sizeof(c->job), "%s", r->job->name);
-	bdate_format(date, c->key);
-}
-
-/* Another node works on c's date: skipped, not a failure (said at debug
- * level for the dates a run picks itself, at info for those asked for). */
-static void
-claim_busy(struct run *r, const struct ledger_claim *c, int asked)
-{
-	char until[64];
-
-	tz_format_iso((time_t)c->lease_until, until, sizeof(until));
-	log_event(r->lg, asked ? LOG_INFO : LOG_DEBUG, r->job->name, c->key,
-	    "claimed", NULL, "claimed by node '%s' until %s: skipped",
-	    c->holder, until);
-}
-
-/*
- * Give up n claims: the live ones in one call (their leases end now, any
- * node may take the dates); the ones found lost in another, which only
- * forgets them (the ledger refuses their tokens).  A failure leaves the
- * leases to expire: logged, never a batch failure.
- */
-static void
-claims_release(struct run *r, struct ledger_claim *c, size_t n)
-{
-	struct ledger_claim *lost;
-	size_t i, k = 0, nlost = 0;
-	struct xerr e;
-
-	if (!r->claims || n == 0)
-		return;
-	if ((lost = calloc(n, sizeof(*lost))) == NULL) {
-		(void)ledger_release(r->l, c, n, 0, &e);
-		return;
-	}
-	for (i = 0; i < n; i++) {
-		if (c[i].state != CLAIM_OURS)
-			continue;
-		if (ledger_claim_held(r->l, c[i].kind, c[i].job, c[i].key))
-			c[k++] = c[i];
-		else
-			lost[nlost++] = c[i];
-	}
-	xerr_clear(&e);
-	if (ledger_release(r->l, c, k, 0, &e) == -1 && e.cls != XERR_STALE)
-		log_event(r->lg, LOG_WARN, r->job->name, NULL, "ledger", NULL,
-		    "cannot release %zu claim%s (their leases expire): %s", k,
-		    k == 1 ? "" : "s", e.msg);
-	(void)ledger_release(r->l, lost, nlost, 0, &e);
-	free(lost);
-}
-
-/* --- reconciliation: make the ledger agree with the spool ------------ */
-
-struct dates {
-	bdate_t *v;
-	size_t n, cap;
-};
-
-static int
-dates_add(struct dates *d, bdate_t x)
-{
-	bdate_t *v;
-
-	if (d->n == d->cap) {
-		d->cap = d->cap ? d->cap * 2 : 16;
-		if ((v = realloc(d->v, d->cap * sizeof(*v))) == NULL)
-			return -1;
-		d->v = v;
-	}
-	d->v[d->n++] = x;
-	return 0;
-}
-
-static int
-collect_date(void *ctx, const struct send_batch *b, struct xerr *err)
-{
-	if (dates_add(ctx, b->date) == -1)
-		return xerr_nomem(err);
-	return 0;
-}
-
-/* Out of memory reading a batch.meta says nothing about the batch. */
-static int
-meta_nomem(const struct xerr *e)
-{
-	return e->cls == XERR_NOMEM || e->sys_errno == ENOMEM;
-}
-
-static int
-reconcile_date(struct run *r, bdate_t date, struct xerr *err)
-{
-	char *out = NULL, *sent = NULL, ds[BDATE_STRLEN];
-	struct batch_meta m;
-	struct send_batch b;
-	struct xerr merr;
-	int found, rc = -1, have_out, have_sent, k;
-
-	bdate_format(date, ds);
-	if (ledger_send_get(r->l, r->job->name, date, &b, &found, err) == -1)
-		return -1;
-	out = spool_path(r->sp, r->job->name, "out", date);
-	sent = spool_path(r->sp, r->job->name, "sent", date);
-	if (out == NULL || sent == NULL) {
-		xerr_nomem(err);
-		goto done;
-	}
-	have_out = is_dir(out);
-	have_sent = is_dir(sent);
-	if (have_out) {
-		k = batch_meta_read(out, &m, &merr);
-		if (k == -1 && meta_nomem(&merr)) {
-			*err = merr;
-			goto done;
-		}
-		if (k == -1) {
-			/* Only whole directories are renamed into out/, so
-			 * this is damage: rebuild the batch from the source. */
-			log_event(r->lg, LOG_WARN, r->job->name, ds,
-			    "spool-damaged", NULL, "%s; the batch will be "
-			    "rebuilt", merr.msg);
-			if (discard_dir(r, out, err) == -1)
-				goto done;
-			have_out = 0;
-		} else if (found && other_node(r, &b) &&
-		    (strcmp(b.state, ST_SENT) == 0 ||
-		    strcmp(b.sha256, m.sha256) != 0)) {
-			/* A fleet: this copy was left by a run of this host
-			 * that died or stalled, and another node has moved
-			 * the date on since (the ledger row is newer than
-			 * anything this host did under its lost claim).  On
-			 * one host it would be recovered as produced. */
-			log_event(r->lg, LOG_INFO, r->job->name, ds,
-			    "stale-copy", NULL, "'%s' in this spool is stale: "
-			    "node '%s' %s the date since; discarded", m.file,
-			    b.node, strcmp(b.state, ST_SENT) == 0 ? "sent" :
-			    "worked on");
-			if (discard_dir(r, out, err) == -1)
-				goto done;
-			have_out = 0;
-		} else if (!found || strcmp(b.sha256, m.sha256) != 0 ||
-		    strcmp(b.state, ST_SENT) == 0) {
-			/* The run that produced it died before the ledger
-			 * heard of it. */
-			batch_describe(&b, ST_PRODUCED, &m);
-			if (ledger_send_put(r->l, &b, err) == -1)
-				goto done;
-			log_event(r->lg, LOG_INFO, r->job->name, ds,
-			    "recovered", NULL, "found produced batch '%s' "
-			    "in the spool", m.file);
-			found = 1;
-		}
-		if (have_sent && discard_dir(r, sent, err) == -1)
-			goto done;
-		have_sent = 0;
-	}
-	if (!have_out && have_sent && (!found ||
-	    strcmp(b.state, ST_SENT) != 0)) {
-		/* Only the batch the ledger knows (same bytes) was delivered;
-		 * a failed rebuild of a sent date stays failed (it has no
-		 * SHA-256).  A failed or held one with these bytes was
-		 * delivered and moved before its ledger commit failed. */
-		k = batch_meta_read(sent, &m, &merr);
-		if (k == -1 && meta_nomem(&merr)) {
-			*err = merr;
-			goto done;
-		}
-		if (k == 0 && (!found || strcmp(b.sha256, m.sha256) == 0)) {
-			/* Delivered and moved, but the ledger missed it. */
-			batch_describe(&b, ST_SENT, &m);
-			if (ledger_send_put(r->l, &b, err) == -1)
-				goto done;
-			log_event(r->lg, LOG_INFO, r->job->name, ds,
-			    "recovered", NULL, "'%s' was delivered before the "
-			    "ledger heard of it; recorded as sent", m.file);
-			found = 1;
-		}
-	}
-	if (found && !have_out && b.file[0] != '\0' &&
-	    strcmp(b.state, ST_SENT) != 0) {
-		/* The ledger knows a file the spool lost (or, in a fleet,
-		 * that another node built in its own spool): rebuild it. */
-		if (other_node(r, &b))
-			log_event(r->lg, LOG_INFO, r->job->name, ds,
-			    "spool-missing", NULL, "'%s' (%s) was built by "
-			    "node '%s' and is not in this spool; the batch "
-			    "will be rebuilt", b.file, b.state, b.node);
-		else
-			log_event(r->lg, LOG_WARN, r->job->name, ds,
-			    "spool-missing", NULL, "the spool lost '%s'; the "
-			    "batch will be rebuilt", b.file);
-		b.file[0] = '\0';
-		b.sha256[0] = '\0';
-		if (ledger_send_put(r->l, &b, err) == -1)
-			goto done;
-	}
-	rc = 0;
-done:
-	free(out);
-	free(sent);
-	return rc;
-}
-
-static int
-cmp_date(const void *a, const void *b)
-{
-	bdate_t x = *(const bdate_t *)a, y = *(const bdate_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* Add the dates of the job's spool area ("out", "sent") to d. */
-static int
-spool_area_dates(struct run *r, const char *area, struct dates *d,
-    struct xerr *err)
-{
-	struct dirent *de;
-	bdate_t x;
-	char *dir;
-	DIR *dp;
-
-	if ((dir = spool_path(r->sp, r->job->name, area, -1)) == NULL)
-		return xerr_nomem(err);
-	if ((dp = opendir(dir)) == NULL && errno != ENOENT) {
-		/* A batch it holds would be missed without a word. */
-		xerr_set(err, XERR_TEMP, errno, "cannot read '%s'", dir);
-		free(dir);
-		return -1;
-	}
-	free(dir);
-	if (dp == NULL)
-		return 0;
-	while ((de = readdir(dp)) != NULL)
-		if (bdate_parse(de->d_name, &x) == 0 && dates_add(d, x) == -1) {
-			closedir(dp);
-			return xerr_nomem(err);
-		}
-	closedir(dp);
-	return 0;
-}
-
-/* One host: every date of the ledger and of the spool. */
-static int
-reconcile(struct run *r, struct xerr *err)
-{
-	struct dates d = { 0 };
-	size_t i;
-	int rc = -1;
-
-	if (spool_clean_tmp(r->sp, r->job->name, err) == -1)
-		return -1;
-	if (ledger_send_each(r->l, r->job->name, collect_date, &d, err) == -1)
-		goto out;
-	if (spool_area_dates(r, "out", &d, err) == -1 ||
-	    spool_area_dates(r, "sent", &d, err) == -1)
-		goto out;
-	if (d.n > 1)
-		qsort(d.v, d.n, sizeof(*d.v), cmp_date);
-	for (i = 0; i < d.n; i++)
-		if ((i == 0 || d.v[i] != d.v[i - 1]) &&
-		    reconcile_date(r, d.v[i], err) == -1)
-			goto out;
-	rc = 0;
-out:
-	free(d.v);
-	return rc;
-}
-
-/*
- * Is a date found only in sent/ already what the ledger says?  Then
- * reconciling it would change nothing, and it need not be claimed.
- */
-static int
-sent_agrees(struct run *r, bdate_t date, struct xerr *err)
-{
-	struct send_batch b;
-	char *out;
-	int found, have_out;
-
-	if ((out = spool_path(r->sp, r->job->name, "out", date)) == NULL)
-		return xerr_nomem(err);
-	have_out = is_dir(out);
-	free(out);
-	if (have_out)
-		return 0;
-	if (ledger_send_get(r->l, r->job->name, date, &b, &found, err) == -1)
-		return -1;
-	return found && strcmp(b.state, ST_SENT) == 0;
-}
-
-/*
- * A fleet: the ledger's rows are every host's, so only what this host's
- * spool holds is reconciled here (the dates in out/ and sent/), each
- * under this node's claim, GROUP_MAX dates per claim; a date another node
- * holds is left to it.  The dates the run then works on are reconciled
- * again under their own claims (run_dates()), where a row whose file is
- * in another host's spool is seen.
- */
-static int
-reconcile_fleet(struct run *r, struct xerr *err)
-{
-	struct dates d = { 0 }, todo = { 0 };
-	struct ledger_claim *c = NULL;
-	size_t i, j, n;
-	int k, rc = -1;
-
-	if (spool_clean_tmp(r->sp, r->job->name, err) == -1)
-		return -1;
-	if (spool_area_dates(r, "out", &d, err) == -1 ||
-	    spool_area_dates(r, "sent", &d, err) == -1)
-		goto out;
-	if (d.n > 1)
-		qsort(d.v, d.n, sizeof(*d.v), cmp_date);
-	for (i = 0; i < d.n; i++) {
-		if (i > 0 && d.v[i] == d.v[i - 1])
-			continue;
-		if ((k = sent_agrees(r, d.v[i], err)) == -1)
-			goto out;
-		if (k == 0 && dates_add(&todo, d.v[i]) == -1) {
-			xerr_nomem(err);
-			goto out;
-		}
-	}
-	if (todo.n > 0 && (c = calloc(todo.n < GROUP_MAX ? todo.n : GROUP_MAX,
-	    sizeof(*c))) == NULL) {
-		xerr_nomem(err);
-		goto out;
-	}
-	for (i = 0; i < todo.n; i += n) {
-		n = todo.n - i < GROUP_MAX ? todo.n - i : GROUP_MAX;
-		for (j = 0; j < n; j++)
-			claim_init(r, &c[j], todo.v[i + j]);
-		if (ledger_claim(r->l, c, n, err) == -1)
-			goto out;
-		for (j = 0; j < n; j++) {
-			if (c[j].state != CLAIM_OURS) {
-				claim_busy(r, &c[j], 0);
-				continue;
-			}
-			if (reconcile_date(r, todo.v[i + j], err) == 0)
-				continue;
-			if (err->cls != XERR_STALE) {
-				claims_release(r, c, n);
-				goto out;
-			}
-			claim_lost(r, todo.v[i + j], err);
-			xerr_clear(err);
-		}
-		claims_release(r, c, n);
-	}
-	rc = 0;
-out:
-	free(c);
-	free(d.v);
-	free(todo.v);
-	return rc;
-}
-
 /* --- one batch ------------------------------------------------------- */
 
 /*
@@ -537,7 +95,7 @@ record_failure(struct run *r, struct send_batch *b, const struct xerr *e,
 
 	/* Not a failure of this node's: the batch is another's now. */
 	if (e->cls == XERR_STALE) {
-		claim_lost(r, b->date, e);
+		send_claim_lost(r, b->date, e);
 		return;
 	}
 	bdate_format(b->date, ds);
@@ -550,7 +108,7 @@ record_failure(struct run *r, struct send_batch *b, const struct xerr *e,
 	    ledger_attempt_add(r->l, r->job->name, "send", b->date, e->msg,
 	    &err2) == -1) {
 		if (err2.cls == XERR_STALE) {
-			claim_lost(r, b->date, &err2);
+			send_claim_lost(r, b->date, &err2);
 			return;
 		}
 		log_event(r->lg, LOG_ERROR, r->job->name, ds, "ledger", NULL,
@@ -594,8 +152,8 @@ sent_version(struct run *r, const struct send_batch *b,
 
 	if ((sent = spool_path(r->sp, r->job->name, "sent", b->date)) == NULL)
 		return xerr_nomem(err);
-	if (is_dir(sent) && (k = batch_meta_read(sent, old, &merr)) == -1 &&
-	    meta_nomem(&merr)) {
+	if (send_is_dir(sent) && (k = batch_meta_read(sent, old, &merr)) == -1 &&
+	    send_meta_nomem(&merr)) {
 		free(sent);
 		*err = merr;
 		return -1;
@@ -603,7 +161,7 @@ sent_version(struct run *r, const struct send_batch *b,
 	free(sent);
 	/* In a fleet, a version another node sent since is newer than
 	 * this host's copy. */
-	if (k == 0 && !(other_node(r, b) && strcmp(b->state, ST_SENT) == 0 &&
+	if (k == 0 && !(send_other_node(r, b) && strcmp(b->state, ST_SENT) == 0 &&
 	    b->sha256[0] != '\0'))
 		return 1;
 	/* A damaged batch.meta says nothing: the ledger may. */
@@ -683,8 +241,8 @@ produce(struct run *r, struct send_batch *b, int *refused, struct xerr *err)
 	if (check_replace(r, b, &m, refused, err) == -1)
 		goto out;
 	/* Nothing of the old version goes under a lost claim. */
-	if (!claim_held(r, b->date)) {
-		stale_err(r, b->date, err);
+	if (!send_claim_held(r, b->date)) {
+		send_stale_err(r, b->date, err);
 		goto out;
 	}
 	out = spool_path(r->sp, r->job->name, "out", b->date);
@@ -697,15 +255,15 @@ produce(struct run *r, struct send_batch *b, int *refused, struct xerr *err)
 	 * the old batch gone and the new one in tmp (cleaned): the ledger
 	 * row then names a file the spool lacks, and the next run
 	 * rebuilds it. */
-	if (discard_dir(r, out, err) == -1)
+	if (send_discard_dir(r, out, err) == -1)
 		goto out;
 	if (rename_commit(tmp, out, err) == -1) {
 		struct xerr e2;
 
 		/* Renamed, but the directory fsync failed: out/DATE may not
-		 * survive a power cut, and reconcile() would take it for a
+		 * survive a power cut, and send_reconcile() would take it for a
 		 * good batch.  It goes; the next run builds it anew. */
-		if (!is_dir(tmp) && is_dir(out)) {
+		if (!send_is_dir(tmp) && send_is_dir(out)) {
 			remove_tree(out, &e2);
 			xerr_prefix(err, "cannot make '%s' durable", out);
 		}
@@ -714,9 +272,9 @@ produce(struct run *r, struct send_batch *b, int *refused, struct xerr *err)
 	free(tmp);
 	tmp = NULL;
 	FAULT_POINT("send_after_out_rename");
-	if (discard_dir(r, sent, err) == -1)
+	if (send_discard_dir(r, sent, err) == -1)
 		goto out;
-	batch_describe(b, ST_PRODUCED, &m);
+	send_batch_describe(b, ST_PRODUCED, &m);
 	if (ledger_send_put(r->l, b, err) == -1)
 		goto out;
 	FAULT_POINT("send_after_produced_commit");
@@ -787,7 +345,7 @@ dry_run(struct run *r, struct send_batch *b, int need_produce)
  * any of them go to the connections (sendpool.c).  While they upload,
  * the next group is built.  Once all of a group's deliveries are done,
  * its batches move to sent/ with one fsync of sent/ and are recorded as
- * sent in one transaction.  A crash at any step leaves what reconcile()
+ * sent in one transaction.  A crash at any step leaves what send_reconcile()
  * knows: tmp/ is emptied, a batch in out/ the ledger lacks is recovered
  * as produced, one in sent/ as sent.  A failed sync fails the whole
  * group: each of its batches is discarded and built anew by a later
@@ -861,7 +419,7 @@ production_refused(struct run *r, struct item *it, struct xerr *e)
 	rc = ledger_attempt_add(r->l, r->job->name, "send", it->date, e->msg,
 	    &e2);
 	if (rc == -1 && e2.cls == XERR_STALE) {
-		claim_lost(r, it->date, &e2);
+		send_claim_lost(r, it->date, &e2);
 		return;
 	}
 	r->out->failed++;
@@ -937,7 +495,7 @@ rerun_pick(struct run *r, bdate_t date, int *rebuild, struct xerr *err)
 		struct xerr merr;
 		int rc;
 
-		if (out != NULL && sent != NULL && other_node(r, &b) &&
+		if (out != NULL && sent != NULL && send_other_node(r, &b) &&
 		    (batch_meta_read(sent, &m, &merr) == -1 ||
 		    strcmp(m.sha256, b.sha256) != 0)) {
 			/* Another node sent it: this spool's copy, if any,
@@ -1054,7 +612,7 @@ fail_stage(struct run *r, struct group *g, enum stage from,
 		if (from == IT_RENAMED && (out = spool_path(r->sp,
 		    r->job->name, "out", it->date)) != NULL) {
 			/* Its rename may not survive a power cut, and
-			 * reconcile() would take it for a good batch. */
+			 * send_reconcile() would take it for a good batch. */
 			remove_tree(out, &e2);
 			free(out);
 		}
@@ -1065,7 +623,7 @@ fail_stage(struct run *r, struct group *g, enum stage from,
 /*
  * Record the group's batches at stage (IT_RENAMED: produced; IT_MOVED:
  * sent, with the attempt) in one transaction.  A batch whose claim was
- * taken over meanwhile is dropped from it (claim_lost(), IT_DONE, its
+ * taken over meanwhile is dropped from it (send_claim_lost(), IT_DONE, its
  * files left where they are) and the others are committed without it.
  * -1 with err: none of them is recorded.
  */
@@ -1087,7 +645,7 @@ commit_stage(struct run *r, struct group *g, enum stage stage,
 			if (it->stage != stage)
 				continue;
 			if (stage == IT_RENAMED) {
-				batch_describe(&it->b, ST_PRODUCED, &it->m);
+				send_batch_describe(&it->b, ST_PRODUCED, &it->m);
 				if (ledger_send_put(r->l, &it->b, err) == -1)
 					break;
 				continue;
@@ -1107,7 +665,7 @@ commit_stage(struct run *r, struct group *g, enum stage stage,
 		ledger_rollback(r->l);
 		if (i == g->n || err->cls != XERR_STALE)
 			return -1;
-		claim_lost(r, g->v[i].date, err);
+		send_claim_lost(r, g->v[i].date, err);
 		g->v[i].stage = IT_DONE;
 	}
 	if (tries > g->n)
@@ -1239,11 +797,11 @@ produce_group(struct run *r, struct group *g)
 		if (it->stage != IT_BUILT)
 			continue;
 		xerr_clear(&e);
-		if (!claim_held(r, it->date)) {
+		if (!send_claim_held(r, it->date)) {
 			/* Nothing of the old version goes. */
-			stale_err(r, it->date, &e);
+			send_stale_err(r, it->date, &e);
 			drop_tmp(it);
-			claim_lost(r, it->date, &e);
+			send_claim_lost(r, it->date, &e);
 			it->stage = IT_DONE;
 			continue;
 		}
@@ -1255,7 +813,7 @@ produce_group(struct run *r, struct group *g)
 			continue;
 		}
 		/* A rebuild replaces what was there (see produce()). */
-		if (discard_dir(r, out, &e) == -1) {
+		if (send_discard_dir(r, out, &e) == -1) {
 			drop_tmp(it);
 			production_failed(r, it, &e);
 		} else if (rename(it->tmp, out) == -1) {
@@ -1287,7 +845,7 @@ produce_group(struct run *r, struct group *g)
 		sent = spool_path(r->sp, r->job->name, "sent", it->date);
 		if (sent == NULL)
 			xerr_nomem(&e);
-		if (sent == NULL || discard_dir(r, sent, &e) == -1) {
+		if (sent == NULL || send_discard_dir(r, sent, &e) == -1) {
 			/* out/DATE stays: the next run recovers it. */
 			production_failed(r, it, &e);
 		}
@@ -1375,10 +933,10 @@ submit_group(struct run *r, struct group *g, struct group *prev)
 		if (it->stage != IT_READY)
 			continue;
 		xerr_clear(&it->pi.err);
-		if (!claim_held(r, it->date)) {
+		if (!send_claim_held(r, it->date)) {
 			/* Lost while it was built: not uploaded again. */
-			stale_err(r, it->date, &it->pi.err);
-			claim_lost(r, it->date, &it->pi.err);
+			send_stale_err(r, it->date, &it->pi.err);
+			send_claim_lost(r, it->date, &it->pi.err);
 			it->stage = IT_DONE;
 			continue;
 		}
@@ -1469,7 +1027,7 @@ fail_delivered(struct run *r, struct group *g, enum stage from,
 /*
  * Wait for the group's deliveries, move the delivered batches to sent/
  * and record them, all in one fsync of sent/ and one transaction.  A
- * crash before the commit is repaired by reconcile(): a batch still in
+ * crash before the commit is repaired by send_reconcile(): a batch still in
  * out/ is delivered again (the same bytes count as sent), one in sent/
  * is recorded as sent.
  */
@@ -1511,18 +1069,18 @@ finish_group(struct run *r, struct group *g)
 		if (it->stage != IT_DELIVERED)
 			continue;
 		xerr_clear(&e);
-		if (!claim_held(r, it->date)) {
+		if (!send_claim_held(r, it->date)) {
 			/* Delivered, but not moved further: the batch is
 			 * another node's now (its bytes are the same). */
-			stale_err(r, it->date, &e);
-			claim_lost(r, it->date, &e);
+			send_stale_err(r, it->date, &e);
+			send_claim_lost(r, it->date, &e);
 			it->stage = IT_DONE;
 			continue;
 		}
 		if ((sent = spool_path(r->sp, r->job->name, "sent",
 		    it->date)) == NULL)
 			xerr_nomem(&e);
-		if (sent == NULL || discard_dir(r, sent, &e) == -1) {
+		if (sent == NULL || send_discard_dir(r, sent, &e) == -1) {
 			record_failure(r, &it->b, &e, "delivering the batch",
 			    1);
 			it->stage = IT_DONE;
@@ -1538,7 +1096,7 @@ finish_group(struct run *r, struct group *g)
 		free(sent);
 	}
 	/* out/ is not synced: after a power cut a batch seen in both is
-	 * resolved by reconcile(), as with rename_commit(). */
+	 * resolved by send_reconcile(), as with rename_commit(). */
 	xerr_clear(&e);
 	if (fsync_dir(sentdir, &e) == -1) {
 		fail_delivered(r, g, IT_MOVED, &e);
@@ -1571,7 +1129,7 @@ group_clear(struct run *r, struct group *g)
 		free(g->v[i].out);
 	}
 	g->n = 0;
-	claims_release(r, g->claims, g->nclaims);
+	send_claims_release(r, g->claims, g->nclaims);
 	g->nclaims = 0;
 }
 
@@ -1626,7 +1184,7 @@ claim_and_pick(struct run *r, struct group *g, enum pick how,
 		if ((w = claim_wanted(r, it, how, current, err)) == -1)
 			return -1;
 		if (w == 1)
-			claim_init(r, &g->claims[g->nclaims++], it->date);
+			send_claim_init(r, &g->claims[g->nclaims++], it->date);
 	}
 	if (g->nclaims == 0)
 		return 0;
@@ -1642,17 +1200,17 @@ claim_and_pick(struct run *r, struct group *g, enum pick how,
 			continue;	/* not wanted: left alone */
 		k++;
 		if (c->state != CLAIM_OURS) {
-			claim_busy(r, c, how != PICK_DUE);
+			send_claim_busy(r, c, how != PICK_DUE);
 			if (how == PICK_RERUN)
 				r->out->skipped++;
 			continue;
 		}
-		if (reconcile_date(r, it->date, err) == 0 &&
+		if (send_reconcile_date(r, it->date, err) == 0 &&
 		    pick(r, it, how, current, err) == 0)
 			continue;
 		if (err->cls != XERR_STALE)
 			return -1;
-		claim_lost(r, it->date, err);
+		send_claim_lost(r, it->date, err);
 		xerr_clear(err);
 		it->stage = IT_DONE;
 	}
@@ -1770,8 +1328,8 @@ send_job_run(const struct job *job, const struct spool *sp,
 	if (spool_job_prepare(sp, job->name, err) == -1)
 		goto done;
 	r.claims = ledger_is_shared(l) && !o->dry_run;
-	if (r.claims ? reconcile_fleet(&r, err) == -1 :
-	    !o->dry_run && reconcile(&r, err) == -1)
+	if (r.claims ? send_reconcile_fleet(&r, err) == -1 :
+	    !o->dry_run && send_reconcile(&r, err) == -1)
 		goto done;
 	if (o->rerun || o->explicit_dates) {
 		rc = run_dates(&r, o->from, o->to, o->rerun ? PICK_RERUN :
