@@ -42,7 +42,8 @@ static const struct row rows[] = {
 	{ "upload_mid:kill:0", "upload_mid", 0 },
 	{ "upload_mid:kill:-2", "upload_mid", 0 },
 	{ "upload_mid:kill:2x", "upload_mid", 0 },
-	{ "upload_mid:stop", "upload_mid", 0 },
+	{ "upload_mid:stopx", "upload_mid", 0 },
+	{ "upload_mid:halt", "upload_mid", 0 },
 	{ ":kill", "upload_mid", 0 },
 	{ "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 	    ":kill", "upload_mid", 0 },
@@ -111,11 +112,48 @@ test_rows(void **state)
 	}
 }
 
+/* NAME:stop:N: SIGSTOP at the N-th hit instead of SIGKILL (then woken,
+ * the child goes on to the end). */
+static void
+test_stop(void **state)
+{
+	int p[2], i, status, announced = 0;
+	char c;
+	pid_t pid;
+
+	(void)state;
+	assert_int_equal(pipe(p), 0);
+	pid = fork();
+	assert_true(pid != -1);
+	if (pid == 0) {
+		close(p[0]);
+		setenv("XFER_FAULT", "upload_mid:stop:3", 1);
+		for (i = 0; i < HITS; i++) {
+			if (write(p[1], "h", 1) != 1)
+				_exit(2);
+			fault_hit("upload_mid");
+		}
+		_exit(0);
+	}
+	close(p[1]);
+	assert_int_equal(waitpid(pid, &status, WUNTRACED), pid);
+	assert_true(WIFSTOPPED(status));
+	assert_int_equal(WSTOPSIG(status), SIGSTOP);
+	assert_int_equal(kill(pid, SIGCONT), 0);
+	while (read(p[0], &c, 1) == 1)
+		announced++;
+	close(p[0]);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	assert_int_equal(announced, HITS);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rows),
+		cmocka_unit_test(test_stop),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
