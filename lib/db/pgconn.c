@@ -210,8 +210,8 @@ zone_name(char *out, size_t size)
 	return 1;
 }
 
-/* The least idle_in_transaction_session_timeout (see setup_session()). */
-#define PG_IDLE_IN_TX_MIN_MS	10000
+/* idle_in_transaction_session_timeout (see setup_session()). */
+#define PG_IDLE_IN_TX_MS	10000
 
 /* Each new session: the job's timeouts, ISO dates in the job's zone. */
 static int
@@ -224,14 +224,13 @@ setup_session(PGconn *conn, const struct job_db *db, struct xerr *err)
 
 	/*
 	 * xfer is never idle inside a transaction but for the moment between
-	 * two statements: a session that is, longer than others would wait
-	 * for its locks, is a stopped or cut-off host (SIGSTOP keeps its TCP
-	 * connection alive).  The server then ends it, freeing its locks,
-	 * the job's advisory lock above all, which would otherwise stall
-	 * every other host's ingest of the job for as long as it sleeps.
+	 * two statements: a session that is for seconds is a stopped or
+	 * cut-off host (SIGSTOP keeps its TCP connection alive).  The server
+	 * then ends it, freeing its locks, the job's advisory lock above all,
+	 * which would otherwise stall every other host's ingest of the job
+	 * for as long as it sleeps.
 	 */
-	long idle_ms = db->lock_timeout_ms > PG_IDLE_IN_TX_MIN_MS ?
-	    db->lock_timeout_ms : PG_IDLE_IN_TX_MIN_MS;
+	long idle_ms = PG_IDLE_IN_TX_MS;
 
 	buf_init(&b, 0);
 	if (buf_printf(&b, "SET statement_timeout = %ld; SET lock_timeout = "

@@ -1,8 +1,7 @@
 # A host stopped inside its ingest transaction (SIGSTOP keeps its TCP
 # connection alive) must not stall the other hosts' ingest of the job for
 # as long as it sleeps: the server ends a session idle in a transaction
-# longer than lock_timeout (at least 10 s), freeing the job's advisory
-# lock.  Two homes load one job into one PostgreSQL table; the fault
+# for 10 s, freeing the job's advisory lock.  Two homes load one job into one PostgreSQL table; the fault
 # build stops home A at ingest_before_commit (rows copied, lock held);
 # home B waits lock_timeout and fails (transient), then, once the idle
 # session is ended, goes in; A, woken, finds its session gone (transient)
