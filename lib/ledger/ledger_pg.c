@@ -113,6 +113,10 @@ static const char *const migrations[] = {
 	" key text COLLATE \"C\" NOT NULL, node text NOT NULL,"
 	" token bigint NOT NULL, lease_until timestamptz NOT NULL,"
 	" done boolean NOT NULL DEFAULT false, PRIMARY KEY(kind, job, key));",
+	/* 2: which host each node name is (two hosts under one name would
+	 * take each other's claims for their own). */
+	"CREATE TABLE nodes(node text COLLATE \"C\" PRIMARY KEY,"
+	" host text NOT NULL, seen timestamptz NOT NULL);",
 };
 
 #define SCHEMA_VERSION	((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -501,6 +505,70 @@ pg_schema_version(struct ledger *l, int *v, struct xerr *err)
 
 /* Open, close, transactions */
 
+/*
+ * This host as the fleet knows it: its machine-id (its host name where
+ * there is none), so that two homes of one machine may share a node name
+ * but two machines may not.
+ */
+static void
+host_identity(char *out, size_t size)
+{
+	char host[256], id[64] = "";
+	FILE *fp;
+
+	if (gethostname(host, sizeof(host)) == -1)
+		snprintf(host, sizeof(host), "unknown");
+	host[sizeof(host) - 1] = '\0';
+	if ((fp = fopen("/etc/machine-id", "re")) != NULL) {
+		if (fgets(id, sizeof(id), fp) == NULL)
+			id[0] = '\0';
+		id[strcspn(id, "\n")] = '\0';
+		fclose(fp);
+	}
+	snprintf(out, size, "%s%s%s", host, id[0] ? " " : "", id);
+}
+
+/*
+ * Register this node under this host.  A name another host used within
+ * the last 10 minutes is refused: a copied xfer.conf (or two hosts whose
+ * short names agree) would otherwise make both take the same claims as
+ * their own, the guard of the tokens aside.
+ */
+static int
+register_node(struct ledger *l, struct xerr *err)
+{
+	char host[400];
+	const char *v[2] = { l->node, host };
+	PGresult *res = NULL;
+	int rc;
+
+	host_identity(host, sizeof(host));
+	if (pgl_query(l, "INSERT INTO nodes (node, host, seen)"
+	    " VALUES ($1, $2, now()) ON CONFLICT (node) DO UPDATE"
+	    " SET host = excluded.host, seen = now()"
+	    " WHERE nodes.host = excluded.host"
+	    " OR nodes.seen < now() - interval '10 minutes'"
+	    " RETURNING node", 2, v, "cannot register the node", &res,
+	    err) == -1)
+		return -1;
+	rc = PQntuples(res);
+	PQclear(res);
+	if (rc == 1)
+		return 0;
+	res = NULL;
+	if (pgl_query(l, "SELECT host, floor(extract(epoch FROM now() - seen))"
+	    " FROM nodes WHERE node = $1", 1, v, "cannot read the nodes",
+	    &res, err) == -1)
+		return -1;
+	rc = xerr_set(err, XERR_CONFIG, 0, "ledger %s: node '%s' is in use "
+	    "by another host ('%s', %s s ago); give each host its own "
+	    "'node =' in [ledger] of xfer.conf", l->name, l->node,
+	    PQntuples(res) == 1 ? PQgetvalue(res, 0, 0) : "?",
+	    PQntuples(res) == 1 ? PQgetvalue(res, 0, 1) : "?");
+	PQclear(res);
+	return rc;
+}
+
 static void pg_close(struct ledger *l);
 
 static int
@@ -534,7 +602,7 @@ pg_open(const struct ledger_conf *c, struct ledger **out, struct xerr *err)
 	p->db.statement_timeout_ms = PGL_STATEMENT_TIMEOUT_MS;
 	p->db.lock_timeout_ms = PGL_LOCK_TIMEOUT_MS;
 	if (pgl_connect(l, &p->conn, &p->conn_fatal, err) == -1 ||
-	    migrate(l, err) == -1) {
+	    migrate(l, err) == -1 || register_node(l, err) == -1) {
 		pg_close(l);
 		return -1;
 	}

@@ -107,6 +107,20 @@ expect_err "xfer ledger migrate' first; nothing was run"
 x status
 expect_err "is not shown"
 
+# A node name another machine uses (a copied xfer.conf): refused, named;
+# one not seen for 10 minutes is taken over.
+pg_sql "UPDATE nodes SET host = 'other-machine 0123' WHERE node = 'host-a'"
+x check
+expect_rc 1
+expect_err "node 'host-a' is in use by another host ('other-machine 0123'"
+expect_err "give each host its own 'node ='"
+pg_sql "UPDATE nodes SET seen = now() - interval '11 minutes' WHERE node = 'host-a'"
+x check
+expect_rc 1
+expect_err "xfer ledger migrate"
+[ "$(pg_sql "SELECT host FROM nodes WHERE node = 'host-a'")" != 'other-machine 0123' ] ||
+    fail "a node not seen for 10 minutes was not taken over"
+
 # A closed port: 1, the ledger named, the jobs still checked.
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 bad="postgresql://xfer@127.0.0.1:$port/xfer?connect_timeout=3"

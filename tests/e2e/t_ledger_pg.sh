@@ -82,7 +82,7 @@ for n in a b c; do
 	expect_err "no batches recorded yet"
 	[ ! -e "$T/h$n/spool/ledger.db" ] || fail "an SQLite ledger was made too"
 done
-[ "$(pg_sql "SELECT version FROM xfer_schema")" = 1 ] || fail "schema version"
-[ "$(pg_sql "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")" = 8 ] ||
+[ "$(pg_sql "SELECT version FROM xfer_schema")" = 2 ] || fail "schema version"
+[ "$(pg_sql "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")" = 9 ] ||
     fail "tables: $(pg_sql "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")"
 echo "ok"

@@ -397,12 +397,14 @@ test_upgrade_and_missing(void **state)
 		}
 		for (i = 0; i < 3; i++) {
 			pthread_join(t[i], NULL);
-			assert_int_equal(o[i].version, 1);
+			assert_int_equal(o[i].version, 2);
 		}
 		assert_int_equal(admin_int("SELECT count(*) FROM xfer_schema"),
 		    1);
 		assert_int_equal(admin_int("SELECT version FROM xfer_schema"),
-		    1);
+		    2);
+		/* Three nodes of one machine, each registered once. */
+		assert_int_equal(admin_int("SELECT count(*) FROM nodes"), 3);
 		l = fx_open(&fx);
 	} else {
 		l = fx_open(&fx);
