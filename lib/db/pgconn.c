@@ -149,7 +149,7 @@ pgconn_message(PGconn *conn, const PGresult *res, char *out, size_t size)
 }
 
 int
-pgconn_fail(struct xerr *err, const struct job_db *db, PGconn *conn,
+pgconn_fail_as(struct xerr *err, const char *label, PGconn *conn,
     const PGresult *res, const char *what)
 {
 	const char *state = res != NULL ? PQresultErrorField(res,
@@ -158,8 +158,18 @@ pgconn_fail(struct xerr *err, const struct job_db *db, PGconn *conn,
 
 	pgconn_message(conn, res, msg, sizeof(msg));
 	return xerr_set(err, pgconn_class(state, conn != NULL &&
-	    PQstatus(conn) == CONNECTION_OK), 0, "database '%s': %s: %s",
-	    pgconn_name(db), what, msg);
+	    PQstatus(conn) == CONNECTION_OK), 0, "%s: %s: %s", label, what,
+	    msg);
+}
+
+int
+pgconn_fail(struct xerr *err, const struct job_db *db, PGconn *conn,
+    const PGresult *res, const char *what)
+{
+	char label[600];
+
+	snprintf(label, sizeof(label), "database '%s'", pgconn_name(db));
+	return pgconn_fail_as(err, label, conn, res, what);
 }
 
 int

@@ -74,6 +74,11 @@ int pgconn_is_data_error(const char *state);
 int pgconn_fail(struct xerr *err, const struct job_db *db, PGconn *conn,
     const PGresult *res, const char *what);
 
+/* The same with label (say "ledger PostgreSQL 'URL'") naming the
+ * database. */
+int pgconn_fail_as(struct xerr *err, const char *label, PGconn *conn,
+    const PGresult *res, const char *what);
+
 /* The server's message of res (or conn's last) on one line into out:
  * "primary (detail)" without "ERROR:" and newlines. */
 void pgconn_message(PGconn *conn, const PGresult *res, char *out,

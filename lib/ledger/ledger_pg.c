@@ -141,14 +141,10 @@ int
 pgl_fail(struct ledger *l, PGconn *conn, const PGresult *res,
     const char *what, struct xerr *err)
 {
-	const char *state = res != NULL ? PQresultErrorField(res,
-	    PG_DIAG_SQLSTATE) : NULL;
-	char msg[900];
+	char label[sizeof(l->name) + 8];
 
-	pgconn_message(conn, res, msg, sizeof(msg));
-	return xerr_set(err, pgconn_class(state, conn != NULL &&
-	    PQstatus(conn) == CONNECTION_OK), 0, "ledger %s: %s: %s",
-	    l->name, what, msg);
+	snprintf(label, sizeof(label), "ledger %s", l->name);
+	return pgconn_fail_as(err, label, conn, res, what);
 }
 
 /*
