@@ -535,7 +535,10 @@ expect_out "table 'xfer.sales' (InnoDB, 5 columns)"
 
 # --- the server stops mid-INSERT; then the file goes in exactly once -------
 rjob big xfer.sales append
-N=300000
+# Big enough that the load is still running when the poll below (a client
+# start each time) first looks, on a busy machine too: 300,000 rows took
+# 0.8 s and were once missed.
+N=900000
 awk -v n=$N 'BEGIN { print "date,store,amount"; for (i = 1; i <= n; i++)
     printf "2026-11-24,s%d,%d.%02d\n", i % 1000, i, i % 100 }' > "$I/big_20261124.csv"
 "$XFER_BIN" --home "$H" receive big >"$T/out" 2>"$T/err" &
