@@ -225,15 +225,10 @@ check_ledger(struct xfer_ctx *x)
 	struct ledger *l = NULL;
 	struct xerr err;
 	struct stat st;
-	char *root, *lpath = NULL, lease[32];
+	char *lpath = NULL, lease[32];
 	int version, rc = -1;
 
-	if (asprintf(&root, "%s/spool", x->home) == -1) {
-		cmd_error("out of memory");
-		return -1;
-	}
-	cmd_ledger_conf(x, root, &conf, &lpath);
-	free(root);
+	cmd_ledger_conf(x, &conf, &lpath);
 	if (lpath == NULL) {
 		cmd_error("out of memory");
 		return -1;
@@ -259,7 +254,7 @@ check_ledger(struct xfer_ctx *x)
 		printf("ledger: %s, schema version %d\n", ledger_name(l),
 		    version);
 	rc = 0;
-	if (conf.url != NULL && stat(lpath, &st) == 0) {
+	if (cmd_ledger_unmigrated(&conf)) {
 		/* Runs refuse to start (cmd_open_spool): say so here. */
 		cmd_error("'%s' holds this host's history from before "
 		    "[ledger] url: move it into the fleet's ledger with "

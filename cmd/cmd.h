@@ -51,10 +51,13 @@ int cmd_run_jobs(struct xfer_ctx *x, int nnames, char **names, int direction,
 struct spool;
 struct ledger;
 struct ledger_conf;
-/* The ledger conf of xfer.conf [ledger] (the SQLite file under
- * spool_root without a url); *path (to free) is NULL when out of memory. */
-void cmd_ledger_conf(struct xfer_ctx *x, const char *spool_root,
-    struct ledger_conf *conf, char **path);
+/* The ledger conf of xfer.conf [ledger] (the SQLite file HOME/spool/
+ * ledger.db without a url); *path (to free) is NULL when out of memory. */
+void cmd_ledger_conf(struct xfer_ctx *x, struct ledger_conf *conf,
+    char **path);
+/* 1 when a shared ledger is named while the home's SQLite ledger, with
+ * this host's history, has not been migrated into it. */
+int cmd_ledger_unmigrated(const struct ledger_conf *conf);
 /* Open the home's spool and ledger (errors reported); 0 or -1. */
 int cmd_open_spool(struct xfer_ctx *x, struct spool *sp, struct ledger **l);
 /* Run one job (of so's or ro's direction); sets *failed / *locked. */

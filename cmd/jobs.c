@@ -100,17 +100,22 @@ cmd_run_one(struct xfer_ctx *x, const struct job *job, const struct spool *sp,
 
 /* The ledger xfer.conf names; *conf's strings point into x. */
 void
-cmd_ledger_conf(struct xfer_ctx *x, const char *spool_root,
-    struct ledger_conf *conf, char **path)
+cmd_ledger_conf(struct xfer_ctx *x, struct ledger_conf *conf, char **path)
 {
 	memset(conf, 0, sizeof(*conf));
 	conf->url = x->ledger_url;
 	conf->password_file = x->ledger_password_file;
 	conf->node = x->ledger_node ? x->ledger_node : "";
 	conf->lease_s = (int)x->ledger_lease_s;
-	if (asprintf(path, "%s/ledger.db", spool_root) == -1)
+	if (asprintf(path, "%s/spool/ledger.db", x->home) == -1)
 		*path = NULL;
 	conf->path = *path;
+}
+
+int
+cmd_ledger_unmigrated(const struct ledger_conf *conf)
+{
+	return conf->url != NULL && access(conf->path, F_OK) == 0;
 }
 
 int
@@ -125,14 +130,14 @@ cmd_open_spool(struct xfer_ctx *x, struct spool *sp, struct ledger **l)
 		cmd_error("%s", err.msg);
 		return -1;
 	}
-	cmd_ledger_conf(x, sp->root, &conf, &lpath);
+	cmd_ledger_conf(x, &conf, &lpath);
 	if (lpath == NULL) {
 		cmd_error("out of memory");
 		return -1;
 	}
 	/* A host joining a fleet with its single-host history left in
 	 * the spool would redo (or miss) what that history says. */
-	if (conf.url != NULL && access(lpath, F_OK) == 0) {
+	if (cmd_ledger_unmigrated(&conf)) {
 		cmd_error("'%s' holds this host's history from before "
 		    "[ledger] url: move it into the fleet's ledger with "
 		    "'xfer ledger migrate' first; nothing was run", lpath);

@@ -35,7 +35,7 @@ migrate(struct xfer_ctx *x)
 	struct ledger_conf conf;
 	const struct migrate_table *t;
 	struct xerr err;
-	char *root, *lpath = NULL;
+	char *lpath = NULL;
 	long long total = 0;
 	size_t i;
 	int status = EXIT_OK, differ = 0, retired = 0;
@@ -46,12 +46,7 @@ migrate(struct xfer_ctx *x)
 		    "xfer.conf(5))");
 		return EXIT_CONFIG;
 	}
-	if (asprintf(&root, "%s/spool", x->home) == -1) {
-		cmd_error("out of memory");
-		return EXIT_FAILED;
-	}
-	cmd_ledger_conf(x, root, &conf, &lpath);
-	free(root);
+	cmd_ledger_conf(x, &conf, &lpath);
 	if (lpath == NULL) {
 		cmd_error("out of memory");
 		return EXIT_FAILED;

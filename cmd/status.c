@@ -298,25 +298,14 @@ collect_missing(struct xfer_ctx *x, struct ledger *l,
 
 /* The fleet's ledger, or the home's SQLite one. */
 static int
-open_ledger(struct xfer_ctx *x, struct ledger **l, struct xerr *err)
+open_ledger(const struct ledger_conf *conf, struct ledger **l,
+    struct xerr *err)
 {
-	struct ledger_conf conf;
-	char *root, *lpath = NULL;
-	int rc;
-
-	if (asprintf(&root, "%s/spool", x->home) == -1)
-		return xerr_nomem(err);
-	cmd_ledger_conf(x, root, &conf, &lpath);
-	free(root);
-	if (lpath == NULL)
-		return xerr_nomem(err);
-	if (conf.url != NULL && access(lpath, F_OK) == 0)
+	if (cmd_ledger_unmigrated(conf))
 		cmd_warn("'%s' holds this host's history from before [ledger] "
 		    "url and is not shown: move it into the fleet's ledger "
-		    "with 'xfer ledger migrate'", lpath);
-	rc = ledger_connect(&conf, l, err);
-	free(lpath);
-	return rc;
+		    "with 'xfer ledger migrate'", conf->path);
+	return ledger_connect(conf, l, err);
 }
 
 int
@@ -331,6 +320,7 @@ cmd_status(struct xfer_ctx *x, int argc, char **argv)
 	};
 	struct status_filter f;
 	struct status_out so = { 0, 0, 0, NULL, 0, 0 };
+	struct ledger_conf conf;
 	struct ledger *l = NULL;
 	struct jobset js;
 	struct xerr err;
@@ -362,7 +352,8 @@ cmd_status(struct xfer_ctx *x, int argc, char **argv)
 		f.jobs = (const char *const *)argv + optind;
 		f.njobs = (size_t)(argc - optind);
 	}
-	if (asprintf(&path, "%s/spool/ledger.db", x->home) == -1) {
+	cmd_ledger_conf(x, &conf, &path);
+	if (path == NULL) {
 		cmd_error("out of memory");
 		return EXIT_FAILED;
 	}
@@ -376,8 +367,8 @@ cmd_status(struct xfer_ctx *x, int argc, char **argv)
 		printf("[");
 	/* No ledger yet: nothing ever ran, and looking creates nothing;
 	 * an expected file can be missing all the same. */
-	if ((x->ledger_url != NULL || stat(path, &st) == 0) &&
-	    open_ledger(x, &l, &err) == -1) {
+	if ((conf.url != NULL || stat(path, &st) == 0) &&
+	    open_ledger(&conf, &l, &err) == -1) {
 		cmd_error("%s", err.msg);
 		status = EXIT_FAILED;
 		goto done;
