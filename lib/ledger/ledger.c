@@ -67,12 +67,27 @@ ledger_open(const char *path, struct ledger **out, struct xerr *err)
 
 static void renewer_stop(struct ledger *l);
 
+/* The first n held claims as claims, for the backend (under held_lock
+ * where the renewer may run). */
+static void
+held_copy(const struct ledger *l, struct ledger_claim *c, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		c[i].kind = l->held[i].kind;
+		memcpy(c[i].job, l->held[i].job, sizeof(c[i].job));
+		memcpy(c[i].key, l->held[i].key, sizeof(c[i].key));
+		c[i].token = l->held[i].token;
+	}
+}
+
 void
 ledger_close(struct ledger *l)
 {
 	struct ledger_claim *c;
 	struct xerr e;
-	size_t i, n;
+	size_t n;
 
 	if (l == NULL)
 		return;
@@ -82,12 +97,7 @@ ledger_close(struct ledger *l)
 	n = l->nheld;
 	if (n > 0 && l->ops->release != NULL &&
 	    (c = calloc(n, sizeof(*c))) != NULL) {
-		for (i = 0; i < n; i++) {
-			c[i].kind = l->held[i].kind;
-			memcpy(c[i].job, l->held[i].job, sizeof(c[i].job));
-			memcpy(c[i].key, l->held[i].key, sizeof(c[i].key));
-			c[i].token = l->held[i].token;
-		}
+		held_copy(l, c, n);
 		(void)l->ops->release(l, c, n, 0, &e);
 		free(c);
 	}
@@ -227,12 +237,7 @@ renewer_main(void *arg)
 		lost = calloc(n, sizeof(*lost));
 		if (c == NULL || lost == NULL)
 			continue;
-		for (i = 0; i < n; i++) {
-			c[i].kind = l->held[i].kind;
-			memcpy(c[i].job, l->held[i].job, sizeof(c[i].job));
-			memcpy(c[i].key, l->held[i].key, sizeof(c[i].key));
-			c[i].token = l->held[i].token;
-		}
+		held_copy(l, c, n);
 		/* The round trip runs unlocked: the work goes on. */
 		pthread_mutex_unlock(&l->held_lock);
 		if (l->ops->renew(l, c, n, lost, &e) == -1)
