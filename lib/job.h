@@ -12,12 +12,14 @@
 
 #include "decimal.h"
 #include "strlist.h"
+#include "textenc.h"
 #include "xerr.h"
 
 enum job_direction { DIR_SEND, DIR_RECEIVE };
 enum src_type { SRC_CSV, SRC_JSONL, SRC_SQLITE, SRC_COMMAND, SRC_POSTGRESQL,
 	SRC_MYSQL };
-enum out_format { FMT_CSV, FMT_JSON, FMT_JSONL };
+enum out_format { FMT_CSV, FMT_JSON, FMT_JSONL, FMT_XML, FMT_FIXED };
+enum record_end { RECORD_END_CRLF, RECORD_END_LF, RECORD_END_NONE };
 enum compress_kind { COMPRESS_NONE, COMPRESS_GZIP, COMPRESS_ZIP };
 enum manifest_kind { MANIFEST_NONE, MANIFEST_SHA256, MANIFEST_JSON };
 enum empty_mode { EMPTY_HEADER, EMPTY_ZERO };
@@ -62,6 +64,8 @@ struct job_source {
 	struct strlist command;	/* command: argv (patterns allowed in args) */
 	enum out_format format;	/* command: FMT_CSV or FMT_JSONL */
 	long timeout_s;		/* command; default 600 */
+	enum text_encoding encoding;	/* csv, jsonl, command: default utf-8 */
+	int lenient_quotes;	/* csv: quotes = lenient */
 };
 
 struct job_aggregate {
@@ -76,6 +80,13 @@ struct job_aggregate {
 	enum decimal_rounding rounding;	/* with scale; default half-even */
 };
 
+/* format = xml: element names ([output] and [inbox] xml_*). */
+struct job_xml {
+	char *root;		/* default "records" */
+	char *record;		/* default "record" */
+	int attributes;		/* xml_fields = attributes */
+};
+
 struct job_output {
 	enum out_format format;
 	char *name;		/* pattern for the file name (no '/') */
@@ -87,6 +98,10 @@ struct job_output {
 	enum compress_kind compress;
 	enum manifest_kind manifest;	/* default sha256 */
 	int formula_guard;
+	enum text_encoding encoding;	/* default utf-8 (json: only) */
+	int unmappable_replace;	/* unmappable = replace: '?' */
+	enum record_end record_end;	/* fixed; default crlf */
+	struct job_xml xml;
 };
 
 struct job_upload {
@@ -148,6 +163,10 @@ struct job_inbox {
 				 * default 10G (archive bombs) */
 	int expect_min;		/* expect = HH:MM as minutes after midnight
 				 * in the job's zone; -1: nothing expected */
+	enum text_encoding encoding;	/* default utf-8 */
+	int lenient_quotes;	/* csv: quotes = lenient */
+	enum record_end record_end;	/* fixed; default crlf */
+	struct job_xml xml;
 };
 
 struct job_ingest {
@@ -190,6 +209,9 @@ struct job {
 	struct job_inbox inbox;		/* receive jobs */
 	struct job_ingest ingest;
 	struct job_backup backup;
+
+	/* [header], [record], [trailer] (layout.h); NULL: none of them */
+	struct job_layouts *layouts;
 };
 
 /*

@@ -523,6 +523,8 @@ writer_finish(struct writer *w, struct xerr *err)
 		    put(w, "\n]\n", 3, err);
 		break;
 	case FMT_JSONL:
+	case FMT_XML:
+	case FMT_FIXED:
 		break;
 	}
 	if (r == -1 || flush(w, err) == -1) {
