@@ -20,7 +20,8 @@ XDEFS   ?=
 BUILD   ?= build
 VERSION  = 0.1.0
 
-PKGS     = libcurl libarchive sqlite3 json-c libcrypto libpq libmariadb
+PKGS     = libcurl libarchive sqlite3 json-c libcrypto libpq libmariadb \
+	   expat gpgme
 XCFLAGS  = -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Wformat=2 -Wno-format-nonliteral \
 	   $(WERROR) $(SAN) $(XDEFS) -Ilib -DXFER_VERSION='"$(VERSION)"' \
 	   $(shell pkg-config --cflags $(PKGS)) -MMD -MP

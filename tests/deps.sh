@@ -6,7 +6,8 @@ pkgs="build-essential pkg-config libcurl4-openssl-dev libcsv-dev \
 libarchive-dev libsqlite3-dev libjson-c-dev libssl-dev libcmocka-dev \
 sqlite3 tzdata gzip unzip python3 \
 openssh-server openssh-client nginx libnginx-mod-http-dav-ext openssl curl \
-postgresql libpq-dev mariadb-server mariadb-client libmariadb-dev"
+postgresql libpq-dev mariadb-server mariadb-client libmariadb-dev \
+libexpat1-dev libgpgme-dev gpg gpg-agent"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
