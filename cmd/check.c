@@ -17,6 +17,7 @@
 #include "dest.h"
 #include "fsutil.h"
 #include "ingest.h"
+#include "jobdate.h"
 #include "ledger.h"
 #include "source.h"
 #include "tz.h"
@@ -156,7 +157,8 @@ check_input(struct xfer_ctx *x, const struct job *job)
 		cmd_warn("%s: %s", job->file, err.msg);
 		return;
 	}
-	current = tz_date_of(x->now) - job->date_offset;
+	if (jobdate_current(job, x->now, &current, &err) == -1)
+		return;		/* check_dates() said why */
 	bdate_format(current, ds);
 	if ((k = source_input_missing(job, current, why, sizeof(why), &err))
 	    == -1)
@@ -167,6 +169,28 @@ check_input(struct xfer_ctx *x, const struct job *job)
 		    ds, job->source.required ? "a send now would fail "
 		    "(missing input is not an empty day)" : "a send now would "
 		    "deliver an empty batch (required = no)");
+}
+
+/*
+ * A job with a calendar: today and the job's current date must be in
+ * years the calendar covers, or every run would fail the same way.
+ */
+static int
+check_dates(struct xfer_ctx *x, const struct job *job)
+{
+	struct xerr err;
+	bdate_t current;
+
+	if (job->calendar == NULL)
+		return 0;
+	if (tz_use(job->timezone, &err) == -1 ||
+	    jobdate_current(job, x->now, &current, &err) == -1 ||
+	    jobdate_runs_on(job, tz_date_of(x->now), &err) == -1 ||
+	    jobdate_is_batch(job, current, &err) == -1) {
+		cmd_error("%s: %s", job->file, err.msg);
+		return -1;
+	}
+	return 0;
 }
 
 /* Ledger rows and spool directories of jobs whose file is gone. */
@@ -319,7 +343,7 @@ cmd_check(struct xfer_ctx *x, int argc, char **argv)
 			    jobs[i]->name, jobs[i]->inbox.expect_min >= 0 ?
 			    "; its expect is then only judged by `xfer status`"
 			    : "");
-		if (check_files(jobs[i])) {
+		if (check_files(jobs[i]) || check_dates(x, jobs[i]) == -1) {
 			status = EXIT_CONFIG;
 			continue;
 		}

@@ -10,6 +10,7 @@
 
 #include "cmd.h"
 #include "cron.h"
+#include "jobdate.h"
 #include "ledger.h"
 #include "recvjob.h"
 #include "schedule.h"
@@ -53,6 +54,36 @@ parse_now(const char *s, time_t *out)
 		return -1;
 	sign = *p == '-' ? -1 : 1;
 	*out = timegm(&tm) - sign * (oh * 3600 + om * 60);
+	return 0;
+}
+
+/*
+ * run_on = business-days: the latest slot in (after, now] on a day the job
+ * runs (its zone).  A slot of a weekend day or holiday is passed over, not
+ * recorded, so the day's own slot still comes.  0 with *slot (0: none
+ * left), -1 with err.
+ */
+static int
+run_day_slot(struct xfer_ctx *x, const struct job *job, const struct cron *c,
+    time_t after, time_t *slot, struct xerr *err)
+{
+	char ds[BDATE_STRLEN];
+	time_t t0, t1;
+	bdate_t day;
+	int i, k;
+
+	for (i = 0; i < 400 && *slot != 0; i++) {
+		day = tz_date_of(*slot);
+		if ((k = jobdate_runs_on(job, day, err)) != 0)
+			return k == 1 ? 0 : -1;
+		bdate_format(day, ds);
+		log_event(&x->log, LOG_DEBUG, job->name, NULL, "not-run-day",
+		    NULL, "%s is not a business day of the job's calendar "
+		    "(run_on = business-days): its slot is skipped", ds);
+		tz_day_bounds(day, &t0, &t1);
+		*slot = schedule_last_slot(c, after, t0 - 1);
+	}
+	*slot = 0;
 	return 0;
 }
 
@@ -135,6 +166,14 @@ cmd_run(struct xfer_ctx *x, int argc, char **argv)
 		}
 		after = (time_t)last;
 		if ((slot = schedule_last_slot(&c, after, x->now)) == 0)
+			continue;
+		if (run_day_slot(x, job, &c, after, &slot, &err) == -1) {
+			log_event(&x->log, LOG_ERROR, job->name, NULL, "run",
+			    NULL, "%s", err.msg);
+			failed = 1;
+			continue;
+		}
+		if (slot == 0)
 			continue;
 		if ((k = spool_lock(&sp, job->name, &lockfd, &err)) != 0) {
 			if (k == 1)

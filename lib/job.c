@@ -52,6 +52,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "calendar.h"
 #include "cron.h"
 #include "ini.h"
 #include "job_internal.h"
@@ -310,6 +311,7 @@ jf_check_job(struct loader *ld)
 	const char *v;
 	long n;
 
+	jf_check_calendar(ld);
 	if ((v = jf_val(ld, K_SCHEDULE)) != NULL) {
 		if (cron_parse(v, &c, why, sizeof(why)) == -1)
 			jf_bad(ld, K_SCHEDULE, "%s", why);
@@ -325,8 +327,9 @@ jf_check_job(struct loader *ld)
 		    parse_long(v + 6, 0, 3650, &n, why, sizeof(why)) == 0)
 			job->date_offset = (int)n;
 		else
-			jf_bad(ld, K_DATE, "expected today, yesterday or "
-			    "today-N (N from 0 to 3650)");
+			jf_bad(ld, K_DATE, "expected today, yesterday, "
+			    "today-N (N from 0 to 3650), previous-business-day "
+			    "or business-day-N");
 	}
 	if ((v = jf_val(ld, K_TIMEZONE)) != NULL) {
 		if (!tz_valid(v))
@@ -421,6 +424,7 @@ job_new(void)
 	job->inbox.after_pull = AFTER_PULL_DELETE;
 	job->inbox.max_size = 10LL << 30;
 	job->inbox.expect_min = -1;
+	job->cutoff_min = -1;
 	job->source.db.connect_timeout_ms = 30000;
 	job->source.db.statement_timeout_ms = 3600000;
 	job->source.db.lock_timeout_ms = 30000;
@@ -641,6 +645,7 @@ job_free(struct job *job)
 	free(job->schedule);
 	free(job->timezone);
 	strlist_free(&job->nodes);
+	calendar_free(job->calendar);
 	free(job->source.path);
 	free(job->source.date_field);
 	free(job->source.ready_file);

@@ -15,6 +15,8 @@
 #include "textenc.h"
 #include "xerr.h"
 
+struct calendar;
+
 enum job_direction { DIR_SEND, DIR_RECEIVE };
 enum src_type { SRC_CSV, SRC_JSONL, SRC_SQLITE, SRC_COMMAND, SRC_POSTGRESQL,
 	SRC_MYSQL };
@@ -200,6 +202,14 @@ struct job {
 	int catch_up_days;	/* default 7 */
 	struct strlist nodes;	/* [job] nodes: the only nodes of a fleet
 				 * that run it; empty: any node */
+	/* Business days: what they change is asked through jobdate.h. */
+	struct calendar *calendar;	/* [job] calendar (with its weekend);
+					 * NULL: none */
+	int date_business;	/* date = business-day-N: N (>= 1);
+				 * 0: date_offset calendar days */
+	int run_business_days;	/* run_on = business-days */
+	int cutoff_min;		/* send: cutoff = HH:MM as minutes after
+				 * midnight in the job's zone; -1: none */
 
 	struct job_source source;
 	struct job_aggregate aggregate;

@@ -29,6 +29,7 @@ extern const int jf_sec_dir[SEC_COUNT];
 enum key {
 	K_DIRECTION, K_SCHEDULE, K_DATE, K_TIMEZONE, K_CATCH_UP, K_ENABLED,
 	K_NODES,
+	K_CALENDAR, K_WEEKEND, K_RUN_ON, K_CUTOFF,
 
 	K_SRC_TYPE, K_SRC_PATH, K_SRC_DATE_FIELD, K_SRC_REQUIRED,
 	K_SRC_READY_FILE, K_SRC_DATABASE, K_SRC_QUERY, K_SRC_COMMAND,
@@ -203,6 +204,10 @@ long jf_shortest_name(struct loader *ld, const char *pat, int glob);
 
 /* job.c: [job], for both directions. */
 void jf_check_job(struct loader *ld);
+
+/* job_cal.c: [job] calendar, weekend, run_on, cutoff and the business-day
+ * forms of date (the others are jf_check_job()'s). */
+void jf_check_calendar(struct loader *ld);
 
 /*
  * job_send.c: the sections of a send job; *typep is the [source] type,

@@ -53,6 +53,10 @@ const struct keydef jf_keydefs[K_COUNT] = {
 	[K_CATCH_UP] = { SEC_JOB, "catch_up" },
 	[K_ENABLED] = { SEC_JOB, "enabled" },
 	[K_NODES] = { SEC_JOB, "nodes" },
+	[K_CALENDAR] = { SEC_JOB, "calendar" },
+	[K_WEEKEND] = { SEC_JOB, "weekend" },
+	[K_RUN_ON] = { SEC_JOB, "run_on" },
+	[K_CUTOFF] = { SEC_JOB, "cutoff" },
 
 	[K_SRC_TYPE] = { SEC_SOURCE, "type" },
 	[K_SRC_PATH] = { SEC_SOURCE, "path" },

@@ -112,7 +112,8 @@ check_expect(struct loader *ld)
 	}
 	m = (v[3] - '0') * 10 + (v[4] - '0');
 	if (job->inbox.pattern != NULL &&
-	    !pattern_has_date(job->inbox.pattern) && job->date_offset != 0) {
+	    !pattern_has_date(job->inbox.pattern) && (job->date_offset != 0 ||
+	    job->date_business > 0)) {
 		jf_bad(ld, K_IN_EXPECT, "the pattern has no {date...}: a "
 		    "file's batch date is then the day it is picked up, so "
 		    "only date = today can be expected (set it in [job], or "

@@ -4,28 +4,51 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jobdate.h"
 #include "pattern.h"
 #include "tz.h"
 
 /* Receive dates judged at most, newest first: ten years. */
 #define MAX_DAYS	3660
+/* Days back from the current date to the newest one already due. */
+#define MAX_LOOKBACK	40
 
-time_t
-missing_deadline(const struct job *job, bdate_t d)
+int
+missing_deadline(const struct job *job, bdate_t d, time_t *out,
+    struct xerr *err)
 {
-	return tz_wall_time(d + job->date_offset, job->inbox.expect_min);
+	bdate_t day;
+
+	if (jobdate_due_day(job, d, &day, err) == -1)
+		return -1;
+	*out = tz_wall_time(day, job->inbox.expect_min);
+	return 0;
 }
 
-bdate_t
-missing_due_date(const struct job *job, time_t now)
+int
+missing_due_date(const struct job *job, time_t now, bdate_t *out,
+    struct xerr *err)
 {
-	bdate_t d = tz_date_of(now) - job->date_offset;
-	int i;
+	time_t deadline;
+	bdate_t d;
+	int i, k;
 
-	/* Today's deadline may be ahead; yesterday's has passed then. */
-	for (i = 0; i < 3 && missing_deadline(job, d) > now; i++)
-		d--;
-	return d;
+	if (jobdate_current(job, now, &d, err) == -1)
+		return -1;
+	/* Today's deadline may be ahead; an earlier date's has passed then
+	 * (a batch date's due day is after the one before it's). */
+	for (i = 0; i < MAX_LOOKBACK; i++, d--) {
+		if ((k = jobdate_is_batch(job, d, err)) == -1)
+			return -1;
+		if (k == 0)
+			continue;
+		if (missing_deadline(job, d, &deadline, err) == -1)
+			return -1;
+		if (deadline <= now)
+			break;
+	}
+	*out = d;
+	return 0;
 }
 
 /* One flag pair per date of [lo, lo + n). */
@@ -108,9 +131,10 @@ recv_each(struct ledger *l, const struct job *job, time_t now,
 	struct missing m;
 	struct span s;
 	bdate_t due, since, d;
-	int found = 0, rc = -1;
+	int found = 0, rc = -1, k;
 
-	due = missing_due_date(job, now);
+	if (missing_due_date(job, now, &due, err) == -1)
+		return -1;
 	since = due;
 	if (l != NULL && ledger_expect_since(l, job->name, &since, &found,
 	    err) == -1)
@@ -130,8 +154,13 @@ recv_each(struct ledger *l, const struct job *job, time_t now,
 	for (d = since; d <= due; d++) {
 		if (s.have[d - since])
 			continue;
+		if ((k = jobdate_is_batch(job, d, err)) == -1)
+			goto out;
+		if (k == 0)
+			continue;	/* no batch that day */
 		m.from = m.to = d;
-		m.deadline = missing_deadline(job, d);
+		if (missing_deadline(job, d, &m.deadline, err) == -1)
+			goto out;
 		m.logged = s.logged[d - since];
 		if (fn(ctx, &m, err) == -1)
 			goto out;
@@ -151,13 +180,15 @@ send_each(struct ledger *l, const struct job *job, time_t now,
 	struct span s;
 	bdate_t first, lo, d, e;
 	size_t i;
-	int found, rc = -1;
+	int found, rc = -1, k;
 
 	if (l == NULL || ledger_send_first(l, job->name, &first, &found,
 	    err) == -1)
 		return l == NULL ? 0 : -1;
 	/* Catch-up covers [current - catch_up, current] (sendjob.c). */
-	lo = tz_date_of(now) - job->date_offset - job->catch_up_days;
+	if (jobdate_current(job, now, &lo, err) == -1)
+		return -1;
+	lo -= job->catch_up_days;
 	if (!found || first >= lo)
 		return 0;
 	if (span_init(&s, first, lo - 1, err) == -1)
@@ -166,6 +197,15 @@ send_each(struct ledger *l, const struct job *job, time_t now,
 	    ledger_missing_logged_each(l, job->name, "send", mark_logged, &s,
 	    err) == -1)
 		goto out;
+	/* Days that are no batch date have no batch to miss. */
+	for (d = first; d < lo; d++) {
+		if (s.have[d - first])
+			continue;
+		if ((k = jobdate_is_batch(job, d, err)) == -1)
+			goto out;
+		if (k == 0)
+			s.have[d - first] = s.logged[d - first] = 1;
+	}
 	for (d = first; d < lo; d = e + 1) {
 		e = d;
 		if (s.have[d - first])
@@ -309,8 +349,8 @@ missing_recv_begin(struct ledger *l, const struct job *job, time_t now,
 		return -1;
 	if (job->inbox.expect_min < 0)
 		return found ? ledger_expect_forget(l, job->name, err) : 0;
-	if (!found && ledger_expect_since_put(l, job->name,
-	    missing_due_date(job, now), err) == -1)
+	if (!found && (missing_due_date(job, now, &since, err) == -1 ||
+	    ledger_expect_since_put(l, job->name, since, err) == -1))
 		return -1;
 	if (missing_each(l, job, now, add_date, before, err) == -1) {
 		missing_dates_free(before);
@@ -379,9 +419,11 @@ log_late(struct ledger *l, const struct job *job, time_t now, bdate_t d,
     const struct log *lg)
 {
 	char ds[BDATE_STRLEN], t[8], iso[64], late[32], name[256] = "";
-	time_t deadline = missing_deadline(job, d);
+	time_t deadline;
 	struct xerr e;
 
+	if (missing_deadline(job, d, &deadline, &e) == -1)
+		return;		/* it was missing: its deadline was known */
 	bdate_format(d, ds);
 	if (ledger_recv_done_each(l, job->name, d, d, last_name, name, &e) ==
 	    -1)

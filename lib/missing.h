@@ -2,7 +2,7 @@
  * missing: batches that should exist and do not (SPEC.md sections 4 and 7).
  *
  * - A receive job with [inbox] expect = HH:MM expects the file of batch
- *   date D by HH:MM (its zone) on the calendar day D + date_offset (date =
+ *   date D by HH:MM (its zone) on D's due day (jobdate.h; date =
  *   yesterday: the day after D).  From that deadline D is missing until a
  *   file of D is ingested (or recognised as a duplicate).  The dates
  *   judged run from the first one a receive run saw (the ledger keeps it)
@@ -11,6 +11,8 @@
  * - A send job's date between its first recorded batch and its current
  *   date, older than catch_up, with no batch at all was never sent: catch-
  *   up passes it over, so it is missing until `xfer send --date` sends it.
+ * - Only batch dates can be missing (with a business-day date rule, no
+ *   weekend day or holiday is).
  *
  * Everything is computed from the job and the ledger, so `status` shows a
  * missing date even when no run has happened since its deadline (a dead
@@ -28,12 +30,14 @@
 #include "log.h"
 #include "xerr.h"
 
-/* The deadline of receive batch date d: expect on the calendar day
- * d + date_offset in the current zone (see tz_wall_time for DST). */
-time_t missing_deadline(const struct job *job, bdate_t d);
+/* The deadline of receive batch date d: expect on d's due day
+ * (jobdate.h) in the current zone (see tz_wall_time for DST). */
+int missing_deadline(const struct job *job, bdate_t d, time_t *out,
+    struct xerr *err);
 
 /* The newest batch date whose deadline is at or before now. */
-bdate_t missing_due_date(const struct job *job, time_t now);
+int missing_due_date(const struct job *job, time_t now, bdate_t *out,
+    struct xerr *err);
 
 struct missing {
 	bdate_t from, to;	/* receive: one date (from == to); send: a

@@ -13,6 +13,7 @@
 #include "dest.h"
 #include "fault.h"
 #include "fsutil.h"
+#include "jobdate.h"
 #include "missing.h"
 #include "produce.h"
 #include "send_internal.h"
@@ -430,6 +431,41 @@ production_refused(struct run *r, struct item *it, struct xerr *e)
 		    NULL, "%s", e2.msg);
 }
 
+/*
+ * A batch an automatic run would attempt: 1 if it still may, 0 when its
+ * cut-off has passed (it is held then, with the reason, once: a held batch
+ * is not due again), -1 on a ledger error.
+ */
+static int
+past_cutoff(struct run *r, struct send_batch *b, struct xerr *err)
+{
+	char ds[BDATE_STRLEN], dues[BDATE_STRLEN];
+	bdate_t due_day;
+	int passed;
+
+	if (jobdate_past_cutoff(r->job, b->date, r->o->now, &passed, &due_day,
+	    err) == -1)
+		return -1;
+	if (!passed)
+		return 1;
+	bdate_format(b->date, ds);
+	bdate_format(due_day, dues);
+	if (!r->o->dry_run) {
+		snprintf(b->state, sizeof(b->state), "%s", ST_HELD);
+		snprintf(b->last_error, sizeof(b->last_error), "past the "
+		    "cut-off %02d:%02d of %s", r->job->cutoff_min / 60,
+		    r->job->cutoff_min % 60, dues);
+		if (ledger_send_put(r->l, b, err) == -1)
+			return -1;
+	}
+	r->out->held++;
+	log_event(r->lg, LOG_ERROR, r->job->name, ds, "held", NULL, "past the "
+	    "cut-off %02d:%02d of %s: not attempted; `xfer send --date %s %s` "
+	    "sends it anyway", r->job->cutoff_min / 60,
+	    r->job->cutoff_min % 60, dues, ds, r->job->name);
+	return 0;
+}
+
 /* Is date due for an automatic (catch-up) run? */
 static int
 due(struct run *r, bdate_t date, struct xerr *err)
@@ -441,11 +477,11 @@ due(struct run *r, bdate_t date, struct xerr *err)
 	if (ledger_send_get(r->l, r->job->name, date, &b, &found, err) == -1)
 		return -1;
 	if (!found || strcmp(b.state, ST_PRODUCED) == 0)
-		return 1;
+		return past_cutoff(r, &b, err);
 	if (strcmp(b.state, ST_FAILED) != 0)
 		return 0;	/* sent, or held for an operator */
 	if (b.attempts < r->job->upload.max_attempts)
-		return 1;
+		return past_cutoff(r, &b, err);
 	bdate_format(date, ds);
 	if (!r->o->dry_run) {
 		snprintf(b.state, sizeof(b.state), "%s", ST_HELD);
@@ -525,6 +561,28 @@ rerun_pick(struct run *r, bdate_t date, int *rebuild, struct xerr *err)
 	return 0;
 }
 
+/* An operator's send --date / rerun --date of a batch past its cut-off:
+ * done as asked, with a warning. */
+static int
+warn_cutoff(struct run *r, struct item *it, struct xerr *err)
+{
+	char dues[BDATE_STRLEN];
+	bdate_t due_day;
+	int passed;
+
+	if (jobdate_past_cutoff(r->job, it->date, r->o->now, &passed, &due_day,
+	    err) == -1)
+		return -1;
+	if (passed) {
+		bdate_format(due_day, dues);
+		log_event(r->lg, LOG_WARN, r->job->name, it->ds, "past-cutoff",
+		    NULL, "past its cut-off %02d:%02d of %s; sending it as "
+		    "asked", r->job->cutoff_min / 60, r->job->cutoff_min % 60,
+		    dues);
+	}
+	return 0;
+}
+
 /* What the run does with it->date: it->stage IT_DONE, IT_PRODUCE or
  * IT_READY.  -1 only when the ledger cannot be read or written. */
 static int
@@ -540,6 +598,10 @@ pick(struct run *r, struct item *it, enum pick how, bdate_t current,
 			return k == 1 ? 0 : -1;
 	} else if (how == PICK_DATES) {
 		rebuild = 1;
+	}
+	if (how != PICK_DUE) {
+		if (warn_cutoff(r, it, err) == -1)
+			return -1;
 	} else {
 		reset = 0;
 		if ((k = due(r, it->date, err)) == -1)
@@ -1218,6 +1280,31 @@ claim_and_pick(struct run *r, struct group *g, enum pick how,
 }
 
 /*
+ * Is d a batch date to work on?  With a business-day date rule the other
+ * days have no batch: catch-up and ranges pass them over; a single date
+ * the operator names is done as asked, with a warning.
+ */
+static int
+batch_date(struct run *r, bdate_t d, int named, struct xerr *err)
+{
+	char ds[BDATE_STRLEN];
+	int k;
+
+	if ((k = jobdate_is_batch(r->job, d, err)) != 0)
+		return k;
+	bdate_format(d, ds);
+	if (named) {
+		log_event(r->lg, LOG_WARN, r->job->name, ds, "not-batch-date",
+		    NULL, "not a business day of the job's calendar; sending "
+		    "a batch for it as asked");
+		return 1;
+	}
+	log_event(r->lg, LOG_DEBUG, r->job->name, ds, "not-batch-date", NULL,
+	    "not a business day of the job's calendar: no batch");
+	return 0;
+}
+
+/*
  * Every date of lo..hi, picked as how says, in groups; while the
  * connections deliver one group, the next is built.
  */
@@ -1228,7 +1315,7 @@ run_dates(struct run *r, bdate_t lo, bdate_t hi, enum pick how,
 	struct group g[2] = { { NULL, 0, 0, NULL, 0 }, { NULL, 0, 0, NULL, 0 } };
 	size_t size = GROUP_FIRST;
 	struct group *c, *prev = NULL;
-	int rc = -1, cur = 0;
+	int rc = -1, cur = 0, k;
 	bdate_t d = lo;
 
 	while (d <= hi) {
@@ -1249,6 +1336,11 @@ run_dates(struct run *r, bdate_t lo, bdate_t hi, enum pick how,
 		for (c->n = 0; d <= hi && c->n < c->cap; d++) {
 			struct item *it = &c->v[c->n];
 
+			if ((k = batch_date(r, d, how != PICK_DUE && lo == hi,
+			    err)) == -1)
+				goto out;
+			if (k == 0)
+				continue;
 			memset(it, 0, sizeof(*it));
 			it->date = d;
 			c->n++;
@@ -1297,7 +1389,7 @@ send_job_run(const struct job *job, const struct spool *sp,
     const struct log *lg, struct xerr *err)
 {
 	struct run r = { job, sp, l, o, out, lg, NULL, { NULL, NULL }, 0 };
-	bdate_t today, current, first, lo;
+	bdate_t current, first, lo;
 	int lockfd = -1, rc = -1, found, k;
 	struct log run_lg;
 	struct tz_pin pin;
@@ -1336,8 +1428,8 @@ send_job_run(const struct job *job, const struct spool *sp,
 		    PICK_DATES, -1, err);
 		goto done;
 	}
-	today = tz_date_of(o->now);
-	current = today - job->date_offset;
+	if (jobdate_current(job, o->now, &current, err) == -1)
+		goto done;
 	if (ledger_send_first(l, job->name, &first, &found, err) == -1)
 		goto done;
 	lo = current - job->catch_up_days;
