@@ -140,20 +140,27 @@ test_deadline(void **state)
 {
 	struct fx *fx = *state;
 	struct xerr err;
+	bdate_t d;
+	time_t t;
 
 	assert_int_equal(tz_use(fx->zone, &err), 0);
 	/* date = yesterday: 2026-11-24's file is due 11-25 06:00 KST. */
-	assert_true(missing_deadline(&fx->job, D("2026-11-24")) ==
-	    U("2026-11-24 21:00"));
-	assert_int_equal(missing_due_date(&fx->job, U("2026-11-24 20:59")),
-	    D("2026-11-23"));
-	assert_int_equal(missing_due_date(&fx->job, U("2026-11-24 21:00")),
-	    D("2026-11-24"));
+	assert_int_equal(missing_deadline(&fx->job, D("2026-11-24"), &t,
+	    &err), 0);
+	assert_true(t == U("2026-11-24 21:00"));
+	assert_int_equal(missing_due_date(&fx->job, U("2026-11-24 20:59"), &d,
+	    &err), 0);
+	assert_int_equal(d, D("2026-11-23"));
+	assert_int_equal(missing_due_date(&fx->job, U("2026-11-24 21:00"), &d,
+	    &err), 0);
+	assert_int_equal(d, D("2026-11-24"));
 	fx->job.date_offset = 0;
-	assert_int_equal(missing_due_date(&fx->job, U("2026-11-24 21:00")),
-	    D("2026-11-25"));
-	assert_int_equal(missing_due_date(&fx->job, U("2026-11-24 20:59")),
-	    D("2026-11-24"));
+	assert_int_equal(missing_due_date(&fx->job, U("2026-11-24 21:00"), &d,
+	    &err), 0);
+	assert_int_equal(d, D("2026-11-25"));
+	assert_int_equal(missing_due_date(&fx->job, U("2026-11-24 20:59"), &d,
+	    &err), 0);
+	assert_int_equal(d, D("2026-11-24"));
 	tz_use(NULL, &err);
 }
 
