@@ -440,6 +440,11 @@ jf_path(struct loader *ld, enum key k, int is_pattern, char **out)
 		jf_bad(ld, k, "%s", why);
 		return;
 	}
+	if (is_pattern && pattern_has_seq(v)) {
+		jf_bad(ld, k, "{seq} numbers the files of a date: only in "
+		    "[output] name and [inbox] pattern");
+		return;
+	}
 	*out = jf_home_path(ld, v);
 }
 

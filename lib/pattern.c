@@ -1,5 +1,5 @@
 /*
- * pattern: names and paths with {date}, {date:FMT} and {job}.
+ * pattern: names and paths with {date}, {date:FMT}, {job} and {seq}.
  *
  * FMT is limited to date conversions because a batch is a calendar date:
  * an hour or a time zone in a file name would be invented, not known, and
@@ -11,6 +11,7 @@
 
 #include <regex.h>
 
+#include <ctype.h>
 #include <errno.h>
 #include <locale.h>
 #include <stdio.h>
@@ -27,7 +28,9 @@ static const char date_convs[] = "YymdejbBaAuwUVGgF%";
 /* Conversions that need a time or a zone: named in the message. */
 static const char time_convs[] = "HIklMSsPpzZTRrcX";
 
-enum ph { PH_DATE, PH_DATE_FMT, PH_JOB };
+enum ph { PH_DATE, PH_DATE_FMT, PH_JOB, PH_SEQ };
+
+#define SEQ_WIDTH_DEFAULT	3
 
 /*
  * Classify the placeholder starting at p (p[0] == '{', not "{{").  Sets
@@ -54,6 +57,24 @@ placeholder(const char *p, const char **end, const char **fmt,
 	if (close - p == 4 && strncmp(p, "{job}", 5) == 0) {
 		*kind = PH_JOB;
 		return 0;
+	}
+	if (close - p == 4 && strncmp(p, "{seq}", 5) == 0) {
+		*kind = PH_SEQ;
+		*fmtlen = SEQ_WIDTH_DEFAULT;
+		return 0;
+	}
+	if (close - p == 6 && strncmp(p, "{seq:", 5) == 0 && p[5] >= '1' &&
+	    p[5] <= '9') {
+		/* {seq:N}: N digits, zero-padded */
+		*kind = PH_SEQ;
+		*fmtlen = (size_t)(p[5] - '0');
+		return 0;
+	}
+	if (strncmp(p, "{seq", 4) == 0) {
+		snprintf(why, whysize, "bad placeholder '%.*s' (expected {seq} "
+		    "or {seq:N}, N digits from 1 to 9)", (int)(close - p + 1),
+		    p);
+		return -1;
 	}
 	if (strncmp(p, "{date:", 6) != 0) {
 		snprintf(why, whysize, "unknown placeholder '%.*s' (expected "
@@ -189,8 +210,31 @@ expand_fmt(struct buf *b, const char *fmt, size_t fmtlen, bdate_t date,
 }
 
 int
+pattern_has_seq(const char *pat)
+{
+	const char *p;
+
+	for (p = pat; *p != '\0'; p++) {
+		if (p[0] == '{' && p[1] == '{') {
+			p++;
+			continue;
+		}
+		if (strncmp(p, "{seq}", 5) == 0 || strncmp(p, "{seq:", 5) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+int
 pattern_expand(const char *pat, const char *job, bdate_t date, char **out,
     struct xerr *err)
+{
+	return pattern_expand_seq(pat, job, date, 1, out, err);
+}
+
+int
+pattern_expand_seq(const char *pat, const char *job, bdate_t date, long seq,
+    char **out, struct xerr *err)
 {
 	char why[512], ds[BDATE_STRLEN];
 	const char *p, *end, *fmt = NULL, *lit;
@@ -246,6 +290,15 @@ pattern_expand(const char *pat, const char *job, bdate_t date, char **out,
 			if (buf_puts(&b, job) == -1)
 				goto nomem;
 			break;
+		case PH_SEQ: {
+			char digits[32];
+
+			snprintf(digits, sizeof(digits), "%0*ld", (int)fmtlen,
+			    seq);
+			if (buf_puts(&b, digits) == -1)
+				goto nomem;
+			break;
+		}
 		}
 		p = end;
 	}
@@ -335,16 +388,26 @@ int
 pattern_match(const char *pat, const char *job, const char *name,
     int *has_date, bdate_t *date, struct xerr *err)
 {
+	return pattern_match_seq(pat, job, name, has_date, date, NULL, err);
+}
+
+int
+pattern_match_seq(const char *pat, const char *job, const char *name,
+    int *has_date, bdate_t *date, long *seq, struct xerr *err)
+{
 	char why[512], fmt[FMT_MAX + 1], *text = NULL;
 	const char *p, *end, *f;
-	regmatch_t m[2];
+	regmatch_t m[3];
 	struct buf re;
 	size_t flen;
 	enum ph kind;
 	regex_t rx;
-	int rc = 0, captured = 0, e;
+	int rc = 0, captured = 0, e, ngroups = 0, date_group = 0;
+	int seq_group = 0;
 
 	*has_date = 0;
+	if (seq != NULL)
+		*seq = -1;
 	buf_init(&re, 64 * 1024);
 	fmt[0] = '\0';
 	rc |= buf_putc(&re, '^');
@@ -361,6 +424,17 @@ pattern_match(const char *pat, const char *job, const char *name,
 			}
 			if (kind == PH_JOB) {
 				rc = re_literal(&re, job, strlen(job));
+			} else if (kind == PH_SEQ) {
+				/* At least N digits: a seq past 10^N - 1
+				 * is written longer. */
+				char q[48];
+
+				snprintf(q, sizeof(q), "%s[0-9]{%zu,}%s",
+				    seq_group ? "" : "(", flen,
+				    seq_group ? "" : ")");
+				if (!seq_group)
+					seq_group = ++ngroups;
+				rc = buf_puts(&re, q);
 			} else {
 				if (kind == PH_DATE) {
 					f = "%Y-%m-%d";
@@ -370,6 +444,7 @@ pattern_match(const char *pat, const char *job, const char *name,
 					snprintf(fmt, sizeof(fmt), "%.*s",
 					    (int)flen, f);
 					rc = buf_putc(&re, '(');
+					date_group = ++ngroups;
 				}
 				if (rc == 0)
 					rc = re_date(&re, f, flen);
@@ -414,11 +489,24 @@ pattern_match(const char *pat, const char *job, const char *name,
 	}
 	buf_release(&re);
 	rc = 0;
-	if (regexec(&rx, name, 2, m, 0) == 0) {
+	if (regexec(&rx, name, 3, m, 0) == 0) {
 		rc = 1;
-		if (captured && m[1].rm_so >= 0) {
-			text = strndup(name + m[1].rm_so,
-			    (size_t)(m[1].rm_eo - m[1].rm_so));
+		if (seq_group && seq != NULL && m[seq_group].rm_so >= 0) {
+			const char *sp = name + m[seq_group].rm_so;
+			int nd = (int)(m[seq_group].rm_eo - m[seq_group].rm_so);
+
+			/* More than 9 digits is no sequence of one date. */
+			*seq = -1;
+			if (nd <= 9) {
+				*seq = 0;
+				while (nd-- > 0)
+					*seq = *seq * 10 + (*sp++ - '0');
+			}
+		}
+		if (captured && m[date_group].rm_so >= 0) {
+			text = strndup(name + m[date_group].rm_so,
+			    (size_t)(m[date_group].rm_eo -
+			    m[date_group].rm_so));
 			if (text == NULL) {
 				regfree(&rx);
 				return xerr_nomem(err);
@@ -432,4 +520,40 @@ pattern_match(const char *pat, const char *job, const char *name,
 	}
 	regfree(&rx);
 	return rc;
+}
+
+int
+pattern_seq_cmp(const char *a, const char *b)
+{
+	const char *a0 = a, *b0 = b, *sa, *sb;
+	size_t la, lb;
+	int c;
+
+	while (*a != '\0' && *b != '\0') {
+		if (isdigit((unsigned char)*a) && isdigit((unsigned char)*b)) {
+			for (sa = a; *sa == '0'; sa++)
+				;
+			for (sb = b; *sb == '0'; sb++)
+				;
+			for (la = 0; isdigit((unsigned char)sa[la]); la++)
+				;
+			for (lb = 0; isdigit((unsigned char)sb[lb]); lb++)
+				;
+			if (la != lb)
+				return la < lb ? -1 : 1;
+			if ((c = strncmp(sa, sb, la)) != 0)
+				return c;
+			a = sa + la;
+			b = sb + lb;
+			continue;
+		}
+		if (*a != *b)
+			return (unsigned char)*a < (unsigned char)*b ? -1 : 1;
+		a++;
+		b++;
+	}
+	if (*a != *b)
+		return *a == '\0' ? -1 : 1;
+	/* Equal numbers written differently ("01", "1"): still an order. */
+	return strcmp(a0, b0);
 }

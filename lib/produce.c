@@ -246,12 +246,45 @@ int
 batch_file_name(const struct job *job, bdate_t date, char *out, size_t size,
     struct xerr *err)
 {
+	return batch_file_name_seq(job, date, 1, out, size, err);
+}
+
+long
+batch_name_seq(const struct job *job, const char *file)
+{
+	const char *suffix = compress_suffix(job->output.compress);
+	size_t ln = strlen(file), ls = strlen(suffix);
+	char name[300];
+	struct xerr err;
+	bdate_t d;
+	long seq;
+	int has, k;
+
+	if (!pattern_has_seq(job->output.name) || ln >= sizeof(name))
+		return -1;
+	memcpy(name, file, ln + 1);
+	k = pattern_match_seq(job->output.name, job->name, name, &has, &d,
+	    &seq, &err);
+	if (k != 1 && ls > 0 && ln > ls && strcmp(name + ln - ls, suffix) ==
+	    0) {
+		/* The compression suffix batch_file_name() added. */
+		name[ln - ls] = '\0';
+		k = pattern_match_seq(job->output.name, job->name, name, &has,
+		    &d, &seq, &err);
+	}
+	return k == 1 ? seq : -1;
+}
+
+int
+batch_file_name_seq(const struct job *job, bdate_t date, long seq, char *out,
+    size_t size, struct xerr *err)
+{
 	const char *suffix = compress_suffix(job->output.compress);
 	size_t ln, ls = strlen(suffix);
 	char *name;
 
-	if (pattern_expand(job->output.name, job->name, date, &name, err) ==
-	    -1)
+	if (pattern_expand_seq(job->output.name, job->name, date, seq, &name,
+	    err) == -1)
 		return -1;
 	ln = strlen(name);
 	if (ln >= ls && strcmp(name + ln - ls, suffix) == 0)
@@ -505,6 +538,14 @@ batch_produce(const struct job *job, bdate_t date, const char *dir,
     struct dbsession *db, struct batch_meta *meta, const struct log *lg,
     unsigned flags, struct xerr *err)
 {
+	return batch_produce_seq(job, date, 1, dir, db, meta, lg, flags, err);
+}
+
+int
+batch_produce_seq(const struct job *job, bdate_t date, long seq,
+    const char *dir, struct dbsession *db, struct batch_meta *meta,
+    const struct log *lg, unsigned flags, struct xerr *err)
+{
 	int sync = !(flags & BATCH_DEFER_SYNC);
 	struct outfile of = { -1, NULL, { NULL }, 0 };
 	char *plain = NULL, *final = NULL, ds[BDATE_STRLEN];
@@ -520,8 +561,8 @@ batch_produce(const struct job *job, bdate_t date, const char *dir,
 	bdate_format(date, ds);
 	memcpy(p.date, ds, sizeof(p.date));
 	p.job = job;
-	if (batch_file_name(job, date, meta->file, sizeof(meta->file), err) ==
-	    -1)
+	if (batch_file_name_seq(job, date, seq, meta->file, sizeof(meta->file),
+	    err) == -1)
 		return -1;
 	if (job->output.compress != COMPRESS_NONE)
 		snprintf(plain_name, sizeof(plain_name), ".plain.%s",

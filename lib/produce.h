@@ -42,6 +42,11 @@ int batch_produce(const struct job *job, bdate_t date, const char *dir,
     struct dbsession *db, struct batch_meta *meta, const struct log *lg,
     unsigned flags, struct xerr *err);
 
+/* batch_produce() of the version seq of date (its {seq}; 1 there). */
+int batch_produce_seq(const struct job *job, bdate_t date, long seq,
+    const char *dir, struct dbsession *db, struct batch_meta *meta,
+    const struct log *lg, unsigned flags, struct xerr *err);
+
 /* Read dir/batch.meta; -1 if it is missing or damaged. */
 int batch_meta_read(const char *dir, struct batch_meta *meta,
     struct xerr *err);
@@ -49,5 +54,11 @@ int batch_meta_read(const char *dir, struct batch_meta *meta,
 /* The final file name of the batch of date (pattern + compression). */
 int batch_file_name(const struct job *job, bdate_t date, char *out,
     size_t size, struct xerr *err);
+int batch_file_name_seq(const struct job *job, bdate_t date, long seq,
+    char *out, size_t size, struct xerr *err);
+
+/* The {seq} a batch file name of the job was made with (read back with
+ * the [output] name pattern); -1 when it has none or does not match. */
+long batch_name_seq(const struct job *job, const char *file);
 
 #endif

@@ -69,6 +69,13 @@ cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* A pattern with {seq}: a date's files in seq order (pattern.h). */
+static int
+cmp_str_seq(const void *a, const void *b)
+{
+	return pattern_seq_cmp(*(char *const *)a, *(char *const *)b);
+}
+
 /* "20:31:00" today (the system's zone), else "2026-11-26 20:31:00". */
 static void
 clock_text(time_t t, time_t now, char *out, size_t size)
@@ -545,7 +552,9 @@ recv_pick_up_local(struct rrun *r, struct xerr *err)
 		}
 	}
 	if (names.n > 1)
-		qsort(names.v, names.n, sizeof(*names.v), cmp_str);
+		qsort(names.v, names.n, sizeof(*names.v),
+		    pattern_has_seq(r->job->inbox.pattern) ? cmp_str_seq :
+		    cmp_str);
 	if ((pv = calloc(PICK_GROUP_FILES, sizeof(*pv))) == NULL) {
 		closedir(d);
 		strlist_free(&names);
@@ -584,6 +593,13 @@ static int
 cmp_entry_name(const void *a, const void *b)
 {
 	return strcmp(((const struct remote_entry *)a)->name,
+	    ((const struct remote_entry *)b)->name);
+}
+
+static int
+cmp_entry_seq(const void *a, const void *b)
+{
+	return pattern_seq_cmp(((const struct remote_entry *)a)->name,
 	    ((const struct remote_entry *)b)->name);
 }
 
@@ -1204,7 +1220,9 @@ recv_pick_up_remote(struct rrun *r, struct xerr *err)
 	/* In name order, as a local inbox is read: two versions of a date
 	 * are applied in the same order whatever order the server lists. */
 	if (all.n > 1)
-		qsort(all.v, all.n, sizeof(*all.v), cmp_entry_name);
+		qsort(all.v, all.n, sizeof(*all.v),
+		    pattern_has_seq(r->job->inbox.pattern) ? cmp_entry_seq :
+		    cmp_entry_name);
 	if (ledger_is_shared(r->l)) {
 		if (pull_fleet(r, d, &all, err) == -1)
 			goto out;

@@ -15,6 +15,7 @@
 #include "fsutil.h"
 #include "jobdate.h"
 #include "missing.h"
+#include "pattern.h"
 #include "produce.h"
 #include "send_internal.h"
 #include "sendpool.h"
@@ -217,6 +218,67 @@ check_replace(struct run *r, const struct send_batch *b,
 }
 
 /*
+ * The {seq} to build b's batch with (xfer.job(5), "{seq}").  An unsent
+ * version recorded (a retry, a rebuild) keeps its seq.  Otherwise, with a
+ * version sent, the build tries the sent one's seq and *bump_sha is its
+ * sha256: other bytes make a new version, seq + 1 (build_version()).  The
+ * first version of a date is 1.
+ */
+static int
+version_seq(struct run *r, const struct send_batch *b, long *seq,
+    char *bump_sha, size_t shasize, struct xerr *err)
+{
+	struct batch_meta old;
+	long n;
+	int k;
+
+	*seq = 1;
+	bump_sha[0] = '\0';
+	if (!pattern_has_seq(r->job->output.name))
+		return 0;
+	if (strcmp(b->state, ST_SENT) != 0 && b->file[0] != '\0') {
+		if ((n = batch_name_seq(r->job, b->file)) > 0)
+			*seq = n;
+		return 0;
+	}
+	if ((k = sent_version(r, b, &old, err)) == -1)
+		return -1;
+	if (k == 1 && (n = batch_name_seq(r->job, old.file)) > 0) {
+		*seq = n;
+		snprintf(bump_sha, shasize, "%s", old.sha256);
+	}
+	return 0;
+}
+
+/*
+ * batch_produce() with seq into *tmp (made here in tmp/); built again
+ * with seq + 1 in a fresh directory when the bytes are not those of the
+ * sent version bump_sha names.
+ */
+static int
+build_version(struct run *r, bdate_t date, const char *ds, long seq,
+    const char *bump_sha, struct dbsession *db, char **tmp,
+    struct batch_meta *m, unsigned flags, struct xerr *err)
+{
+	struct xerr e2;
+
+	if (spool_tmpdir(r->sp, r->job->name, ds, tmp, err) == -1)
+		return -1;
+	if (batch_produce_seq(r->job, date, seq, *tmp, db, m, r->lg, flags,
+	    err) == -1)
+		return -1;
+	if (bump_sha[0] == '\0' || strcmp(m->sha256, bump_sha) == 0)
+		return 0;
+	remove_tree(*tmp, &e2);
+	free(*tmp);
+	*tmp = NULL;
+	if (spool_tmpdir(r->sp, r->job->name, ds, tmp, err) == -1)
+		return -1;
+	return batch_produce_seq(r->job, date, seq + 1, *tmp, db, m, r->lg,
+	    flags, err);
+}
+
+/*
  * Build the batch and move it into out/DATE.  *refused: the new version
  * would empty what the partner has (check_replace()); nothing changed.
  */
@@ -224,18 +286,20 @@ static int
 produce(struct run *r, struct send_batch *b, int *refused, struct xerr *err)
 {
 	char *tmp = NULL, *out = NULL, *sent = NULL, ds[BDATE_STRLEN];
+	char bump_sha[SHA256_HEXLEN];
 	long long t0 = mono_ms();
 	struct batch_meta m;
+	long seq;
 	int rc = -1;
 
 	*refused = 0;
 	bdate_format(b->date, ds);
-	if (spool_tmpdir(r->sp, r->job->name, ds, &tmp, err) == -1)
+	if (version_seq(r, b, &seq, bump_sha, sizeof(bump_sha), err) == -1)
 		return -1;
 	/* batch_produce() writes batch.meta last, durably: that fsync of
 	 * the directory covers every name in it. */
-	if (batch_produce(r->job, b->date, tmp, &r->db, &m, r->lg, 0, err) ==
-	    -1)
+	if (build_version(r, b->date, ds, seq, bump_sha, &r->db, &tmp, &m, 0,
+	    err) == -1)
 		goto out;
 	/* Before anything of the old version goes: a refusal leaves the
 	 * spool and the ledger as they were. */
@@ -380,6 +444,8 @@ struct item {
 	struct pool_item build;
 	struct xerr build_err;
 	int build_rc;
+	long seq;		/* {seq} to build with (version_seq()) */
+	char bump_sha[SHA256_HEXLEN];
 };
 
 struct group {
@@ -759,11 +825,9 @@ build_task(void *arg)
 
 	xerr_clear(&it->build_err);
 	it->t0 = mono_ms();
-	it->build_rc = spool_tmpdir(r->sp, r->job->name, it->ds, &it->tmp,
+	it->build_rc = build_version(r, it->date, it->ds, it->seq,
+	    it->bump_sha, it->db, &it->tmp, &it->m, BATCH_DEFER_SYNC,
 	    &it->build_err);
-	if (it->build_rc == 0)
-		it->build_rc = batch_produce(r->job, it->date, it->tmp,
-		    it->db, &it->m, r->lg, BATCH_DEFER_SYNC, &it->build_err);
 }
 
 /* Build the group's batches (IT_PRODUCE) into out/, durably, recorded:
@@ -807,6 +871,14 @@ produce_group(struct run *r, struct group *g)
 	parallel = r->job->upload.connections > 1 &&
 	    (r->job->source.type == SRC_CSV ||
 	    r->job->source.type == SRC_JSONL);
+	/* Each version's {seq}, here: it reads the spool and the run. */
+	for (i = 0; i < g->n; i++) {
+		struct item *it = &g->v[i];
+
+		if (it->stage == IT_PRODUCE && version_seq(r, &it->b,
+		    &it->seq, it->bump_sha, sizeof(it->bump_sha), &e) == -1)
+			production_failed(r, it, &e);
+	}
 	for (i = 0; parallel && i < g->n; i++)
 		if (g->v[i].stage == IT_PRODUCE) {
 			g->v[i].r = r;

@@ -99,6 +99,9 @@ static const struct {
 	{ "{date:%Ey}", "unsupported conversion '%E'" },
 	{ "{date:%n}", "unsupported conversion '%n'" },
 	{ "{date:%Y%}", "{date:%Y%} ends with a lone '%'" },
+	{ "x.{seq:0}", "bad placeholder '{seq:0}'" },
+	{ "x.{seq:10}", "bad placeholder '{seq:10}'" },
+	{ "x.{sequence}", "bad placeholder '{sequence}'" },
 };
 
 static void
@@ -183,6 +186,80 @@ test_has_date(void **state)
 			fail_msg("'%s': want %d", rows[i].pat, rows[i].want);
 }
 
+static void
+test_seq(void **state)
+{
+	static const struct {
+		const char *pat;
+		long seq;
+		const char *want;
+	} rows[] = {
+		{ "b_{date:%Y%m%d}.{seq}", 1, "b_20261124.001" },
+		{ "b_{date:%Y%m%d}.{seq}", 2, "b_20261124.002" },
+		{ "b_{date:%Y%m%d}.{seq}", 1000, "b_20261124.1000" },
+		{ "b_{date:%Y%m%d}_{seq:2}.csv", 7, "b_20261124_07.csv" },
+		{ "{seq:1}-{job}", 3, "3-j" },
+		{ "{{seq}}", 3, "{seq}" },
+	};
+	struct xerr err;
+	char why[256], *out;
+	bdate_t d, got;
+	long seq;
+	size_t i;
+	int has;
+
+	(void)state;
+	assert_int_equal(bdate_parse("2026-11-24", &d), 0);
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		assert_int_equal(pattern_check(rows[i].pat, why, sizeof(why)),
+		    0);
+		assert_int_equal(pattern_expand_seq(rows[i].pat, "j", d,
+		    rows[i].seq, &out, &err), 0);
+		assert_string_equal(out, rows[i].want);
+		/* Read back: the date and the seq. */
+		assert_int_equal(pattern_match_seq(rows[i].pat, "j", out, &has,
+		    &got, &seq, &err), 1);
+		if (strstr(rows[i].pat, "{{") == NULL)
+			assert_int_equal(seq, rows[i].seq);
+		else
+			assert_int_equal(seq, -1);
+		if (has)
+			assert_int_equal(got, d);
+		free(out);
+	}
+	/* pattern_expand() is seq 1. */
+	assert_int_equal(pattern_expand("x.{seq}", "j", d, &out, &err), 0);
+	assert_string_equal(out, "x.001");
+	free(out);
+	/* {seq} matches digits only, at least its width. */
+	assert_int_equal(pattern_match_seq("b_{date:%Y%m%d}.{seq}", "j",
+	    "b_20261124.01", &has, &got, &seq, &err), 0);
+	assert_int_equal(pattern_match_seq("b_{date:%Y%m%d}.{seq}", "j",
+	    "b_20261124.00a", &has, &got, &seq, &err), 0);
+	assert_int_equal(pattern_match_seq("b_{date:%Y%m%d}.{seq}", "j",
+	    "b_20261131.001", &has, &got, &seq, &err), 0);
+	/* Without a seq the old call still matches. */
+	assert_int_equal(pattern_match("b_{date:%Y%m%d}.{seq}", "j",
+	    "b_20261124.004", &has, &got, &err), 1);
+	assert_int_equal(has, 1);
+	assert_int_equal(pattern_has_seq("a{seq}"), 1);
+	assert_int_equal(pattern_has_seq("a{seq:4}"), 1);
+	assert_int_equal(pattern_has_seq("a{{seq}}"), 0);
+	assert_int_equal(pattern_has_seq("a{date}"), 0);
+}
+
+static void
+test_seq_order(void **state)
+{
+	(void)state;
+	assert_true(pattern_seq_cmp("b_20261124.002", "b_20261124.010") < 0);
+	assert_true(pattern_seq_cmp("b_20261124.999", "b_20261124.1000") < 0);
+	assert_true(pattern_seq_cmp("b_20261124.1000", "b_20261125.001") < 0);
+	assert_true(pattern_seq_cmp("a.csv", "a.csv") == 0);
+	assert_true(pattern_seq_cmp("a.1", "a.01") != 0);
+	assert_true(pattern_seq_cmp("a", "a.1") < 0);
+}
+
 int
 main(void)
 {
@@ -191,6 +268,8 @@ main(void)
 		cmocka_unit_test(test_rejects),
 		cmocka_unit_test(test_expand_limits),
 		cmocka_unit_test(test_has_date),
+		cmocka_unit_test(test_seq),
+		cmocka_unit_test(test_seq_order),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
