@@ -13,6 +13,9 @@
 #include <unistd.h>
 
 #include "calendar.h"
+#include "job.h"
+#include "jobdate.h"
+#include "tz.h"
 
 static const char *
 data_dir(void)
@@ -283,6 +286,69 @@ test_year_line(void **state)
 	calendar_free(cal);
 }
 
+/* jobdate: the current date, batch dates and due days of a job. */
+static void
+test_jobdate(void **state)
+{
+	struct job job;
+	struct xerr err;
+	bdate_t d;
+	int passed;
+
+	(void)state;
+	memset(&job, 0, sizeof(job));
+	job.direction = DIR_SEND;
+	job.cutoff_min = -1;
+	job.calendar = load("kr-2026.txt");
+	assert_int_equal(tz_use("Asia/Seoul", &err), 0);
+	job.date_business = 1;
+	/* 2026-02-19 10:00 KST */
+	assert_int_equal(jobdate_current(&job, 1771462800, &d, &err), 0);
+	assert_int_equal(d, D("2026-02-13"));
+	assert_int_equal(jobdate_is_batch(&job, D("2026-02-16"), &err), 0);
+	assert_int_equal(jobdate_is_batch(&job, D("2026-02-13"), &err), 1);
+	/* Friday's batch is named from Saturday on ... */
+	assert_int_equal(jobdate_due_day(&job, D("2026-02-13"), &d, &err), 0);
+	assert_int_equal(d, D("2026-02-14"));
+	/* ... but a job run on business days first runs for it on the
+	 * 19th. */
+	job.run_business_days = 1;
+	assert_int_equal(jobdate_due_day(&job, D("2026-02-13"), &d, &err), 0);
+	assert_int_equal(d, D("2026-02-19"));
+	assert_int_equal(jobdate_runs_on(&job, D("2026-02-18"), &err), 0);
+	assert_int_equal(jobdate_runs_on(&job, D("2026-02-19"), &err), 1);
+	/* business-day-2: on the 19th, Thursday 12th. */
+	job.date_business = 2;
+	assert_int_equal(jobdate_current(&job, 1771462800, &d, &err), 0);
+	assert_int_equal(d, D("2026-02-12"));
+	job.run_business_days = 0;
+	assert_int_equal(jobdate_due_day(&job, D("2026-02-12"), &d, &err), 0);
+	assert_int_equal(d, D("2026-02-14"));
+	/* date = yesterday, run on business days: Sunday's batch is due on
+	 * the first business day from Monday on. */
+	job.date_business = 0;
+	job.date_offset = 1;
+	job.run_business_days = 1;
+	assert_int_equal(jobdate_is_batch(&job, D("2026-02-15"), &err), 1);
+	assert_int_equal(jobdate_due_day(&job, D("2026-02-15"), &d, &err), 0);
+	assert_int_equal(d, D("2026-02-19"));
+	/* The cut-off: 17:00 KST on the due day. */
+	job.date_business = 1;
+	job.cutoff_min = 17 * 60;
+	assert_int_equal(jobdate_past_cutoff(&job, D("2026-02-13"),
+	    1771487999, &passed, &d, &err), 0);	/* 16:59:59 KST */
+	assert_int_equal(passed, 0);
+	assert_int_equal(jobdate_past_cutoff(&job, D("2026-02-13"),
+	    1771488000, &passed, &d, &err), 0);	/* 17:00 KST */
+	assert_int_equal(passed, 1);
+	assert_int_equal(d, D("2026-02-19"));
+	/* A year not covered. */
+	assert_int_equal(jobdate_current(&job, 1799193600, &d, &err), -1);
+	assert_non_null(strstr(err.msg, "does not cover 2027"));
+	tz_use(NULL, &err);
+	calendar_free(job.calendar);
+}
+
 int
 main(void)
 {
@@ -292,6 +358,7 @@ main(void)
 		cmocka_unit_test(test_weekend),
 		cmocka_unit_test(test_bad_lines),
 		cmocka_unit_test(test_year_line),
+		cmocka_unit_test(test_jobdate),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
