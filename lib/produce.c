@@ -43,6 +43,7 @@ outfile_write(void *ctx, const void *p, size_t len, struct xerr *err)
 struct pipeline {
 	const struct job *job;
 	char date[BDATE_STRLEN];
+	long seq;		/* the version's {seq} (a layout's seq field) */
 	struct agg *agg;
 	size_t nagg_in;		/* values agg_add() reads */
 	struct writer *w;
@@ -560,6 +561,7 @@ batch_produce_seq(const struct job *job, bdate_t date, long seq,
 	memset(&p, 0, sizeof(p));
 	bdate_format(date, ds);
 	memcpy(p.date, ds, sizeof(p.date));
+	p.seq = seq;
 	p.job = job;
 	if (batch_file_name_seq(job, date, seq, meta->file, sizeof(meta->file),
 	    err) == -1)
