@@ -19,6 +19,7 @@
 #include "ingest.h"
 #include "jobdate.h"
 #include "ledger.h"
+#include "pgp.h"
 #include "source.h"
 #include "tz.h"
 
@@ -86,6 +87,50 @@ connect_database(const struct job *job, const struct job_db *db)
 	return rc;
 }
 
+/*
+ * The OpenPGP keys the job names: in its keyring and usable (not
+ * expired or revoked; a secret key to sign with), so that a missing key
+ * is found now rather than by the first cron run.  1 if one is not.
+ */
+static int
+check_pgp_keys(const struct job *job)
+{
+	const struct strlist *keys = job->direction == DIR_SEND ?
+	    &job->output.encrypt_to : &job->inbox.require_signature;
+	const char *home = job->direction == DIR_SEND ? job->output.keyring :
+	    job->inbox.keyring;
+	struct xerr err;
+	size_t i, usable = 0;
+	int bad = 0, send = job->direction == DIR_SEND;
+
+	if (home == NULL)
+		return 0;
+	/* Every recipient must be usable; of the signers one is enough (a
+	 * partner's expired key may stay listed while files signed by its
+	 * successor come in), the others are warned of. */
+	for (i = 0; i < keys->n; i++) {
+		if (pgp_key_check(home, keys->v[i], send ? 'e' : 'v', &err) ==
+		    0)
+			usable++;
+		else if (send) {
+			cmd_error("%s: %s", job->file, err.msg);
+			bad = 1;
+		} else
+			cmd_warn("%s: %s", job->file, err.msg);
+	}
+	if (!send && keys->n > 0 && usable == 0) {
+		cmd_error("%s: no key of require_signature can verify a "
+		    "signature: every file would fail", job->file);
+		bad = 1;
+	}
+	if (job->direction == DIR_SEND && job->output.sign_with != NULL &&
+	    pgp_key_check(home, job->output.sign_with, 's', &err) == -1) {
+		cmd_error("%s: %s", job->file, err.msg);
+		bad = 1;
+	}
+	return bad;
+}
+
 /* Key and password files private, directories there and writable. */
 static int
 check_files(const struct job *job)
@@ -134,7 +179,7 @@ check_files(const struct job *job)
 		    dir, job->direction == DIR_SEND ? "; the first send "
 		    "creates it" : "");
 	}
-	return bad;
+	return bad | check_pgp_keys(job);
 }
 
 /*

@@ -661,6 +661,9 @@ job_free(struct job *job)
 	strlist_free(&job->aggregate.fields);
 	free(job->output.name);
 	free(job->output.date_column);
+	strlist_free(&job->output.encrypt_to);
+	free(job->output.sign_with);
+	free(job->output.keyring);
 	up = &job->upload;
 	free(up->url);
 	free(up->user);
@@ -682,6 +685,8 @@ job_free(struct job *job)
 	free(job->inbox.url);
 	free(job->inbox.pattern);
 	free(job->inbox.after_pull_dir);
+	strlist_free(&job->inbox.require_signature);
+	free(job->inbox.keyring);
 	free(job->ingest.database);
 	free(job->ingest.table);
 	free(job->ingest.date_column);

@@ -104,6 +104,13 @@ struct job_output {
 	int unmappable_replace;	/* unmappable = replace: '?' */
 	enum record_end record_end;	/* fixed; default crlf */
 	struct job_xml xml;
+	/* OpenPGP (pgp.h), after compression; fingerprints are 40 upper-case
+	 * hex digits. */
+	struct strlist encrypt_to;	/* empty: not encrypted */
+	char *sign_with;	/* NULL: not signed */
+	char *keyring;		/* the GnuPG home (home-resolved); set when
+				 * encrypt_to or sign_with is */
+	int armor;		/* default no */
 };
 
 struct job_upload {
@@ -169,6 +176,11 @@ struct job_inbox {
 	int lenient_quotes;	/* csv: quotes = lenient */
 	enum record_end record_end;	/* fixed; default crlf */
 	struct job_xml xml;
+	int decrypt;		/* OpenPGP-decrypt before unpacking */
+	struct strlist require_signature;	/* fingerprints; empty: no
+						 * signature required */
+	char *keyring;		/* the GnuPG home (home-resolved), with
+				 * decrypt */
 };
 
 struct job_ingest {

@@ -44,6 +44,7 @@ enum key {
 	K_OUT_FORMAT, K_OUT_NAME, K_OUT_DATE_COLUMN, K_OUT_HEADER,
 	K_OUT_DELIMITER, K_OUT_LINE_ENDING, K_OUT_EMPTY, K_OUT_COMPRESS,
 	K_OUT_MANIFEST, K_OUT_FORMULA_GUARD,
+	K_OUT_ENCRYPT_TO, K_OUT_SIGN_WITH, K_OUT_KEYRING, K_OUT_ARMOR,
 
 	K_UP_URL, K_UP_USER, K_UP_IDENTITY, K_UP_PASSPHRASE_FILE,
 	K_UP_KNOWN_HOSTS, K_UP_HOST_KEY_SHA256, K_UP_PASSWORD_FILE,
@@ -62,6 +63,7 @@ enum key {
 	K_IN_CONNECT_TIMEOUT, K_IN_STALL_TIMEOUT, K_IN_PROXY,
 	K_IN_ENDPOINT, K_IN_REGION, K_IN_CREDENTIALS_FILE, K_IN_PROFILE,
 	K_IN_PATH_STYLE,
+	K_IN_DECRYPT, K_IN_REQUIRE_SIGNATURE, K_IN_KEYRING,
 
 	K_ING_TYPE, K_ING_DATABASE, K_ING_TABLE, K_ING_MODE,
 	K_ING_DATE_COLUMN, K_ING_COLUMNS, K_ING_COMMAND, K_ING_TIMEOUT,
@@ -201,6 +203,10 @@ void jf_only_for(struct loader *ld, const struct only *table, size_t n,
 /* job_keys.c: file names (see the comments where they are defined). */
 int jf_format_of_ext(const char *name);
 long jf_shortest_name(struct loader *ld, const char *pat, int glob);
+
+/* job_pgp.c: the OpenPGP keys of [output] and of [inbox]. */
+void jf_check_output_pgp(struct loader *ld);
+void jf_check_inbox_pgp(struct loader *ld);
 
 /* job.c: [job], for both directions. */
 void jf_check_job(struct loader *ld);

@@ -97,6 +97,10 @@ const struct keydef jf_keydefs[K_COUNT] = {
 	[K_OUT_COMPRESS] = { SEC_OUTPUT, "compress" },
 	[K_OUT_MANIFEST] = { SEC_OUTPUT, "manifest" },
 	[K_OUT_FORMULA_GUARD] = { SEC_OUTPUT, "formula_guard" },
+	[K_OUT_ENCRYPT_TO] = { SEC_OUTPUT, "encrypt_to" },
+	[K_OUT_SIGN_WITH] = { SEC_OUTPUT, "sign_with" },
+	[K_OUT_KEYRING] = { SEC_OUTPUT, "keyring" },
+	[K_OUT_ARMOR] = { SEC_OUTPUT, "armor" },
 
 	[K_UP_URL] = { SEC_UPLOAD, "url" },
 	[K_UP_USER] = { SEC_UPLOAD, "user" },
@@ -155,6 +159,9 @@ const struct keydef jf_keydefs[K_COUNT] = {
 	[K_IN_CREDENTIALS_FILE] = { SEC_INBOX, "credentials_file" },
 	[K_IN_PROFILE] = { SEC_INBOX, "profile" },
 	[K_IN_PATH_STYLE] = { SEC_INBOX, "path_style" },
+	[K_IN_DECRYPT] = { SEC_INBOX, "decrypt" },
+	[K_IN_REQUIRE_SIGNATURE] = { SEC_INBOX, "require_signature" },
+	[K_IN_KEYRING] = { SEC_INBOX, "keyring" },
 
 	[K_ING_TYPE] = { SEC_INGEST, "type" },
 	[K_ING_DATABASE] = { SEC_INGEST, "database" },
@@ -659,13 +666,18 @@ ends_with(const char *s, size_t len, const char *suffix)
 	return len >= n && strncasecmp(s + len - n, suffix, n) == 0;
 }
 
-/* The format a name's extension gives (".gz"/".zip" looked through);
+/* The format a name's extension gives (".pgp"/".gpg"/".asc", then
+ * ".gz"/".zip" looked through);
  * -1: an extension that names none. */
 int
 jf_format_of_ext(const char *name)
 {
 	size_t len = strlen(name);
 
+	/* OpenPGP: the format is the plain file's. */
+	if (ends_with(name, len, ".pgp") || ends_with(name, len, ".gpg") ||
+	    ends_with(name, len, ".asc"))
+		len -= 4;
 	if (ends_with(name, len, ".gz"))
 		len -= 3;
 	else if (ends_with(name, len, ".zip"))

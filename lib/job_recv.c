@@ -192,6 +192,7 @@ check_inbox(struct loader *ld)
 		else
 			in->max_size = (long long)bytes;
 	}
+	jf_check_inbox_pgp(ld);
 }
 
 static const char *const ingest_types[] = { "sqlite", "command", "none",

@@ -266,6 +266,7 @@ jf_check_output(struct loader *ld)
 		out->manifest = n == 0 ? MANIFEST_NONE : n == 1 ?
 		    MANIFEST_SHA256 : MANIFEST_JSON;
 	jf_boolean(ld, K_OUT_FORMULA_GUARD, &out->formula_guard);
+	jf_check_output_pgp(ld);
 }
 
 static int

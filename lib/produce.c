@@ -15,6 +15,7 @@
 #include "fault.h"
 #include "fsutil.h"
 #include "pattern.h"
+#include "pgp.h"
 #include "source.h"
 #include "strlist.h"
 #include "tz.h"
@@ -243,6 +244,21 @@ on_record(void *ctx, const struct record *rec, struct xerr *err)
 	return emit_row(p, rec, err);
 }
 
+/* Is the batch an OpenPGP message (encrypted, signed or both)? */
+static int
+is_pgp(const struct job *job)
+{
+	return job->output.encrypt_to.n > 0 || job->output.sign_with != NULL;
+}
+
+int
+batch_same_content(const struct batch_meta *a, const struct batch_meta *b)
+{
+	if (a->plain_sha256[0] != '\0' && b->plain_sha256[0] != '\0')
+		return strcmp(a->plain_sha256, b->plain_sha256) == 0;
+	return strcmp(a->sha256, b->sha256) == 0;
+}
+
 int
 batch_file_name(const struct job *job, bdate_t date, char *out, size_t size,
     struct xerr *err)
@@ -266,6 +282,13 @@ batch_name_seq(const struct job *job, const char *file)
 	memcpy(name, file, ln + 1);
 	k = pattern_match_seq(job->output.name, job->name, name, &has, &d,
 	    &seq, &err);
+	if (k != 1 && is_pgp(job)) {
+		/* The OpenPGP suffix batch_file_name() added. */
+		name[pgp_strip_suffix(name)] = '\0';
+		ln = strlen(name);
+		k = pattern_match_seq(job->output.name, job->name, name, &has,
+		    &d, &seq, &err);
+	}
 	if (k != 1 && ls > 0 && ln > ls && strcmp(name + ln - ls, suffix) ==
 	    0) {
 		/* The compression suffix batch_file_name() added. */
@@ -281,6 +304,7 @@ batch_file_name_seq(const struct job *job, bdate_t date, long seq, char *out,
     size_t size, struct xerr *err)
 {
 	const char *suffix = compress_suffix(job->output.compress);
+	const char *psuffix = "";
 	size_t ln, ls = strlen(suffix);
 	char *name;
 
@@ -288,11 +312,20 @@ batch_file_name_seq(const struct job *job, bdate_t date, long seq, char *out,
 	    err) == -1)
 		return -1;
 	ln = strlen(name);
-	if (ln >= ls && strcmp(name + ln - ls, suffix) == 0)
+	/* The OpenPGP suffix goes last: x.csv.gz.pgp. */
+	if (is_pgp(job)) {
+		size_t base = pgp_strip_suffix(name);
+
+		psuffix = base < ln ? name + base : job->output.armor ?
+		    ".asc" : ".pgp";
+		ln = base;
+	}
+	if (ln >= ls && strncmp(name + ln - ls, suffix, ls) == 0)
 		ls = 0;
 	/* 240: room for ".manifest.json" within NAME_MAX. */
-	if ((size_t)snprintf(out, size, "%s%s", name, ls ? suffix : "") >=
-	    size || strlen(out) > 240 || !name_is_plain(out)) {
+	if ((size_t)snprintf(out, size, "%.*s%s%s", (int)ln, name,
+	    ls ? suffix : "", psuffix) >= size || strlen(out) > 240 ||
+	    !name_is_plain(out)) {
 		xerr_set(err, XERR_CONFIG, 0, "%s: key 'name': '%s' is not a "
 		    "plain file name", job->file, name);
 		free(name);
@@ -388,7 +421,9 @@ write_meta(const char *dir, const struct batch_meta *m, unsigned flags,
 	buf_init(&b, 0);
 	if (buf_printf(&b, "file=%s\nmanifest=%s\nbytes=%lld\nrecords=%lld\n"
 	    "sha256=%s\n", m->file, m->manifest, m->bytes, m->records,
-	    m->sha256) == -1) {
+	    m->sha256) == -1 || (m->plain_sha256[0] != '\0' &&
+	    buf_printf(&b, "plain_sha256=%s\npgp_keys=%s\n", m->plain_sha256,
+	    m->pgp_keys) == -1)) {
 		buf_release(&b);
 		return xerr_nomem(err);
 	}
@@ -429,6 +464,15 @@ batch_meta_read(const char *dir, struct batch_meta *m, struct xerr *err)
 		    strlen(line + 7) == 64)
 			have |= snprintf(m->sha256, sizeof(m->sha256), "%s",
 			    line + 7) > 0 ? 8 : 0;
+		/* Optional: only an encrypted batch has it. */
+		else if (strncmp(line, "plain_sha256=", 13) == 0 &&
+		    strlen(line + 13) == 64)
+			snprintf(m->plain_sha256, sizeof(m->plain_sha256),
+			    "%s", line + 13);
+		else if (strncmp(line, "pgp_keys=", 9) == 0 &&
+		    strlen(line + 9) == 64)
+			snprintf(m->pgp_keys, sizeof(m->pgp_keys), "%s",
+			    line + 9);
 	}
 	fclose(fp);
 	if (have != 15 || !name_is_plain(m->file) ||
@@ -534,6 +578,119 @@ entry_name(const char *file, enum compress_kind kind, char *out, size_t size)
 	return out;
 }
 
+/* The SHA-256 of the job's OpenPGP settings into hex. */
+static int
+pgp_settings_hash(const struct job *job, char hex[SHA256_HEXLEN],
+    struct xerr *err)
+{
+	const struct job_output *o = &job->output;
+	struct sha256 h;
+	size_t i;
+
+	if (sha256_init(&h, err) == -1)
+		return -1;
+	for (i = 0; i < o->encrypt_to.n; i++) {
+		sha256_update(&h, "to=", 3);
+		sha256_update(&h, o->encrypt_to.v[i],
+		    strlen(o->encrypt_to.v[i]));
+		sha256_update(&h, ";", 1);
+	}
+	if (o->sign_with != NULL) {
+		sha256_update(&h, "sign=", 5);
+		sha256_update(&h, o->sign_with, strlen(o->sign_with));
+		sha256_update(&h, ";", 1);
+	}
+	sha256_update(&h, o->armor ? "armor" : "binary", o->armor ? 5 : 6);
+	sha256_final(&h, hex);
+	return 0;
+}
+
+int
+batch_reuse_sent(const struct job *job, bdate_t date, const char *dir,
+    struct batch_meta *m, const char *sent_dir, unsigned flags,
+    struct xerr *err)
+{
+	char hex[SHA256_HEXLEN], ds[BDATE_STRLEN], *src = NULL, *p;
+	struct batch_meta old;
+	struct xerr e2;
+	long long size;
+	int rc = -1;
+
+	if (m->plain_sha256[0] == '\0' || batch_meta_read(sent_dir, &old,
+	    &e2) == -1)
+		return 0;
+	if (strcmp(old.file, m->file) != 0 || strcmp(old.plain_sha256,
+	    m->plain_sha256) != 0 || strcmp(old.pgp_keys, m->pgp_keys) != 0 ||
+	    strcmp(old.sha256, m->sha256) == 0)
+		return 0;
+	if ((src = path_join(sent_dir, old.file)) == NULL)
+		return xerr_nomem(err);
+	/* Only bytes that are still what was sent. */
+	if (sha256_file(src, hex, &size, &e2) == -1 ||
+	    strcmp(hex, old.sha256) != 0) {
+		free(src);
+		return 0;
+	}
+	/* dir is not visible to anyone yet: its files are replaced in
+	 * place (the manifest and batch.meta are written anew). */
+	if (copy_file_durable(src, dir, m->file, ".reuse", err) == -1)
+		goto out;
+	memcpy(m->sha256, old.sha256, sizeof(m->sha256));
+	m->bytes = old.bytes;
+	if (m->manifest[0] != '\0') {
+		if ((p = path_join(dir, m->manifest)) == NULL) {
+			xerr_nomem(err);
+			goto out;
+		}
+		unlink(p);
+		free(p);
+	}
+	if ((p = path_join(dir, BATCH_META)) == NULL) {
+		xerr_nomem(err);
+		goto out;
+	}
+	unlink(p);
+	free(p);
+	bdate_format(date, ds);
+	if (write_manifest(job, dir, ds, m, flags, err) == -1 ||
+	    write_meta(dir, m, flags, err) == -1)
+		goto out;
+	rc = 1;
+out:
+	free(src);
+	return rc;
+}
+
+/*
+ * Encrypt (and/or sign) clear into final for the job's keys; final is
+ * created here, fsync'd unless the sync is deferred.
+ */
+static int
+encrypt_into(const struct job *job, const char *clear, const char *final,
+    const char *label, int sync, struct xerr *err)
+{
+	struct pgp_encrypt_opts po;
+	int fd, rc;
+
+	memset(&po, 0, sizeof(po));
+	po.home = job->output.keyring;
+	po.recipients = (const char *const *)job->output.encrypt_to.v;
+	po.nrecipients = job->output.encrypt_to.n;
+	po.signer = job->output.sign_with;
+	po.armor = job->output.armor;
+	fd = open(final, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+	    0644);
+	if (fd == -1)
+		return xerr_set(err, XERR_TEMP, errno, "cannot create '%s'",
+		    final);
+	rc = pgp_encrypt_file(&po, clear, fd, label, err);
+	if (rc == 0 && sync)
+		rc = fsync_fd(fd, final, err);
+	if (close(fd) == -1 && rc == 0)
+		rc = xerr_set(err, XERR_TEMP, errno, "cannot close '%s'", final);
+	return rc;
+}
+
 int
 batch_produce(const struct job *job, bdate_t date, const char *dir,
     struct dbsession *db, struct batch_meta *meta, const struct log *lg,
@@ -547,14 +704,15 @@ batch_produce_seq(const struct job *job, bdate_t date, long seq,
     const char *dir, struct dbsession *db, struct batch_meta *meta,
     const struct log *lg, unsigned flags, struct xerr *err)
 {
-	int sync = !(flags & BATCH_DEFER_SYNC);
+	int sync = !(flags & BATCH_DEFER_SYNC), pgp = is_pgp(job);
 	struct outfile of = { -1, NULL, { NULL }, 0 };
-	char *plain = NULL, *final = NULL, ds[BDATE_STRLEN];
-	char plain_name[300];
+	char *plain = NULL, *final = NULL, *clear = NULL, ds[BDATE_STRLEN];
+	char plain_name[300], clear_name[256];
 	struct writer_opts wo;
 	struct pipeline p;
 	struct sink sink;
 	int rc = -1, fd = -1;
+	long long clear_bytes;
 	time_t t0, t1;
 
 	memset(meta, 0, sizeof(*meta));
@@ -566,13 +724,33 @@ batch_produce_seq(const struct job *job, bdate_t date, long seq,
 	if (batch_file_name_seq(job, date, seq, meta->file, sizeof(meta->file),
 	    err) == -1)
 		return -1;
+	/* The file before encryption: the name without .pgp (zip names its
+	 * entry from it), written under a hidden name. */
+	snprintf(clear_name, sizeof(clear_name), "%.*s", pgp ?
+	    (int)pgp_strip_suffix(meta->file) : (int)strlen(meta->file),
+	    meta->file);
 	if (job->output.compress != COMPRESS_NONE)
 		snprintf(plain_name, sizeof(plain_name), ".plain.%s",
-		    meta->file);
+		    clear_name);
+	else if (pgp)
+		snprintf(plain_name, sizeof(plain_name), ".clear.%s",
+		    clear_name);
 	else
 		snprintf(plain_name, sizeof(plain_name), "%s", meta->file);
 	if ((plain = path_join(dir, plain_name)) == NULL ||
 	    (final = path_join(dir, meta->file)) == NULL) {
+		xerr_nomem(err);
+		goto out;
+	}
+	/* What compression writes: the final file, or the clear one that
+	 * is encrypted into it. */
+	if (pgp && job->output.compress != COMPRESS_NONE) {
+		if (asprintf(&clear, "%s/.clear.%s", dir, clear_name) == -1) {
+			clear = NULL;
+			xerr_nomem(err);
+			goto out;
+		}
+	} else if ((clear = strdup(pgp ? plain : final)) == NULL) {
 		xerr_nomem(err);
 		goto out;
 	}
@@ -609,7 +787,8 @@ batch_produce_seq(const struct job *job, bdate_t date, long seq,
 		goto out;
 	meta->records = (long long)writer_rows(p.w);
 	FAULT_POINT("send_after_write");
-	if (sync && fsync_fd(of.fd, plain, err) == -1)
+	/* A file that is encrypted next and then removed needs no fsync. */
+	if (sync && !pgp && fsync_fd(of.fd, plain, err) == -1)
 		goto out;
 	if (close(of.fd) == -1) {
 		of.fd = -1;
@@ -618,32 +797,45 @@ batch_produce_seq(const struct job *job, bdate_t date, long seq,
 	}
 	of.fd = -1;
 	if (job->output.compress == COMPRESS_NONE) {
-		sha256_final(&of.hash, meta->sha256);
+		sha256_final(&of.hash, pgp ? meta->plain_sha256 :
+		    meta->sha256);
 		meta->bytes = of.bytes;
 	} else {
 		sha256_release(&of.hash);
-		fd = open(final, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+		fd = open(clear, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
 		    O_CLOEXEC, 0644);
 		if (fd == -1) {
 			xerr_set(err, XERR_TEMP, errno, "cannot create '%s'",
-			    final);
+			    clear);
 			goto out;
 		}
 		/* Entry time from the batch date: same records, same bytes. */
 		tz_day_bounds(date, &t0, &t1);
 		if (compress_file(job->output.compress, plain, fd,
-		    entry_name(meta->file, job->output.compress, plain_name,
+		    entry_name(clear_name, job->output.compress, plain_name,
 		    sizeof(plain_name)), t0, err) == -1
-		    || (sync && fsync_fd(fd, final, err) == -1))
+		    || (sync && !pgp && fsync_fd(fd, clear, err) == -1))
 			goto out;
 		if (close(fd) == -1) {
 			fd = -1;
 			xerr_set(err, XERR_TEMP, errno, "cannot close '%s'",
-			    final);
+			    clear);
 			goto out;
 		}
 		fd = -1;
 		unlink(plain);
+		if (sha256_file(clear, pgp ? meta->plain_sha256 : meta->sha256,
+		    pgp ? &clear_bytes : &meta->bytes, err) == -1)
+			goto out;
+	}
+	/* After compression, before hashing: the manifest covers the bytes
+	 * as transferred, the ciphertext. */
+	if (pgp) {
+		if (pgp_settings_hash(job, meta->pgp_keys, err) == -1 ||
+		    encrypt_into(job, clear, final, meta->file, sync, err) ==
+		    -1)
+			goto out;
+		unlink(clear);
 		if (sha256_file(final, meta->sha256, &meta->bytes, err) == -1)
 			goto out;
 	}
@@ -665,5 +857,6 @@ out:
 	free(p.scratch);
 	free(plain);
 	free(final);
+	free(clear);
 	return rc;
 }

@@ -24,7 +24,23 @@ struct batch_meta {
 	long long bytes;
 	long long records;
 	char sha256[SHA256_HEXLEN];
+	char plain_sha256[SHA256_HEXLEN];	/* OpenPGP: the file before
+						 * encryption (after
+						 * compression); "" if not
+						 * encrypted */
+	char pgp_keys[SHA256_HEXLEN];	/* OpenPGP: SHA-256 of the settings
+					 * it was made with (recipients,
+					 * signer, armor); "" if none */
 };
+
+/*
+ * Do a and b hold the same batch?  An OpenPGP file is never the same
+ * bytes twice (a fresh session key each time), so two encrypted batches
+ * are compared by what was encrypted when both know it; otherwise by
+ * their bytes.
+ */
+int batch_same_content(const struct batch_meta *a,
+    const struct batch_meta *b);
 
 /*
  * Build the batch of date into dir (an empty directory).  Every file is
@@ -47,11 +63,26 @@ int batch_produce_seq(const struct job *job, bdate_t date, long seq,
     const char *dir, struct dbsession *db, struct batch_meta *meta,
     const struct log *lg, unsigned flags, struct xerr *err);
 
+/*
+ * An encrypted batch m just built in dir whose plain text and OpenPGP
+ * settings are those of the version in sent_dir (the one the partner
+ * has) takes that version's ciphertext, so that the same records give
+ * the same bytes at the destination again (a resend is then "already
+ * there", never "replaced ... other bytes").  1 when taken (m updated,
+ * its manifest and batch.meta rewritten), 0 when not (not encrypted,
+ * nothing sent, other content or settings), -1 on error.
+ */
+int batch_reuse_sent(const struct job *job, bdate_t date, const char *dir,
+    struct batch_meta *m, const char *sent_dir, unsigned flags,
+    struct xerr *err);
+
 /* Read dir/batch.meta; -1 if it is missing or damaged. */
 int batch_meta_read(const char *dir, struct batch_meta *meta,
     struct xerr *err);
 
-/* The final file name of the batch of date (pattern + compression). */
+/* The final file name of the batch of date (pattern + compression +
+ * ".pgp" or ".asc" when encrypted or signed, unless the pattern already
+ * ends in .pgp, .gpg or .asc). */
 int batch_file_name(const struct job *job, bdate_t date, char *out,
     size_t size, struct xerr *err);
 int batch_file_name_seq(const struct job *job, bdate_t date, long seq,

@@ -8,6 +8,8 @@
  */
 #include "recvjob.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +23,7 @@
 #include "ingest.h"
 #include "manifest.h"
 #include "missing.h"
+#include "pgp.h"
 #include "recv_internal.h"
 #include "strlist.h"
 #include "tz.h"
@@ -116,6 +119,7 @@ ledger_duplicate(struct rrun *r, const struct recv_file *f,
 /* A picked-up file made ready for its ingest. */
 struct prep {
 	char *path, *dir, *plain;
+	char *clear;		/* decrypted, before unpacking; NULL */
 	struct ingest_req req;
 };
 
@@ -124,10 +128,59 @@ prep_release(struct prep *p)
 {
 	if (p->plain)
 		unlink(p->plain);
+	if (p->clear)
+		unlink(p->clear);
 	free(p->plain);
+	free(p->clear);
 	free(p->path);
 	free(p->dir);
 	memset(p, 0, sizeof(*p));
+}
+
+/*
+ * decrypt = yes: f (its manifest already checked on the bytes as
+ * transferred) decrypted and its signature checked into p->clear, a
+ * hidden file beside it named after name (f's name without .pgp).
+ * XERR_DATA for a file that does not decrypt or whose signature is not
+ * acceptable: it goes to the failed area, nothing of it is ingested.
+ */
+static int
+decrypt(struct rrun *r, const struct recv_file *f, struct prep *p,
+    const char *name, struct xerr *err)
+{
+	struct pgp_decrypt_opts po;
+	char signer[PGP_FPR_LEN];
+	int fd, rc;
+
+	if (asprintf(&p->clear, "%s/.clear.%s", p->dir, strlen(name) >
+	    NAME_MAX - 16 ? name + strlen(name) - (NAME_MAX - 16) : name) ==
+	    -1) {
+		p->clear = NULL;
+		return xerr_nomem(err);
+	}
+	unlink(p->clear);
+	fd = open(p->clear, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, 0600);
+	if (fd == -1)
+		return xerr_set(err, XERR_TEMP, errno, "cannot create '%s'",
+		    p->clear);
+	memset(&po, 0, sizeof(po));
+	po.home = r->job->inbox.keyring;
+	po.signers = (const char *const *)r->job->inbox.require_signature.v;
+	po.nsigners = r->job->inbox.require_signature.n;
+	po.max_size = r->job->inbox.max_size;
+	rc = pgp_decrypt_file(&po, p->path, fd, f->name, signer, NULL, err);
+	if (close(fd) == -1 && rc == 0)
+		rc = xerr_set(err, XERR_TEMP, errno, "cannot close '%s'",
+		    p->clear);
+	if (rc == 0 && signer[0] != '\0') {
+		char ds[BDATE_STRLEN];
+
+		bdate_format(f->date, ds);
+		log_event(r->lg, LOG_INFO, r->job->name, ds, "decrypted",
+		    NULL, "'%s': good signature by %s", f->name, signer);
+	}
+	return rc;
 }
 
 /*
@@ -143,7 +196,7 @@ prepare(struct rrun *r, struct recv_file *f, int force, struct prep *p)
 	struct recv_file prev;
 	struct manifest m;
 	enum compress_kind kind;
-	char inner[300];
+	char inner[300], name[300];
 	long long pbytes;
 	struct xerr e;
 	int k;
@@ -192,14 +245,25 @@ prepare(struct rrun *r, struct recv_file *f, int force, struct prep *p)
 			return 1;
 		}
 	}
-	if (format_of(r->job, f->name, &req->format) == -1) {
+	/* decrypt = yes: the name without .pgp/.gpg/.asc says the rest. */
+	snprintf(name, sizeof(name), "%.*s", r->job->inbox.decrypt ?
+	    (int)pgp_strip_suffix(f->name) : (int)strlen(f->name), f->name);
+	if (format_of(r->job, name, &req->format) == -1) {
 		xerr_set(&e, XERR_DATA, 0, "cannot tell the format of '%s' "
 		    "from its name; set format in [inbox]", f->name);
 		recv_fail_file(r, f, &e, 0);
 		return 1;
 	}
-	kind = unpack_kind(f->name, inner, sizeof(inner));
 	req->path = p->path;
+	if (r->job->inbox.decrypt) {
+		if (decrypt(r, f, p, name, &e) == -1) {
+			recv_fail_file(r, f, &e, e.cls == XERR_TEMP ||
+			    e.cls == XERR_NOMEM);
+			return 1;
+		}
+		req->path = p->clear;
+	}
+	kind = unpack_kind(name, inner, sizeof(inner));
 	if (kind != COMPRESS_NONE) {
 		/* Its name ends as the file's did, within a name's length. */
 		if (asprintf(&p->plain, "%s/.plain.%s", p->dir, strlen(inner) >
@@ -211,7 +275,7 @@ prepare(struct rrun *r, struct recv_file *f, int force, struct prep *p)
 			return 1;
 		}
 		unlink(p->plain);
-		if (unpack_file(kind, p->path, f->name, p->plain,
+		if (unpack_file(kind, req->path, f->name, p->plain,
 		    r->job->inbox.max_size, &pbytes, &e) == -1) {
 			recv_fail_file(r, f, &e, e.cls == XERR_TEMP ||
 			    e.cls == XERR_NOMEM);

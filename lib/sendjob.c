@@ -194,7 +194,9 @@ check_replace(struct run *r, const struct send_batch *b,
 	*refused = 0;
 	if ((k = sent_version(r, b, &old, err)) == -1)
 		return -1;
-	if (k == 0 || strcmp(old.sha256, m->sha256) == 0)
+	/* An encrypted batch is compared by its plain text (batch.meta's
+	 * plain_sha256): its ciphertext differs on every build. */
+	if (k == 0 || batch_same_content(&old, m))
 		return 0;
 	bdate_format(b->date, ds);
 	if (m->records == 0 && old.records > 0 &&
@@ -215,6 +217,27 @@ check_replace(struct run *r, const struct send_batch *b,
 	    m->records == 1 ? "" : "s", m->sha256, m->records == 0 &&
 	    old.records > 0 ? "; --force given" : "");
 	return 0;
+}
+
+/*
+ * An encrypted batch just built in dir whose content is that of the sent
+ * version takes its ciphertext (batch_reuse_sent()): the partner gets the
+ * same bytes again, as for any batch whose records did not change.
+ */
+static int
+reuse_sent(struct run *r, bdate_t date, const char *dir,
+    struct batch_meta *m, unsigned flags, struct xerr *err)
+{
+	char *sent;
+	int rc;
+
+	if (m->plain_sha256[0] == '\0')
+		return 0;
+	if ((sent = spool_path(r->sp, r->job->name, "sent", date)) == NULL)
+		return xerr_nomem(err);
+	rc = batch_reuse_sent(r->job, date, dir, m, sent, flags, err);
+	free(sent);
+	return rc == -1 ? -1 : 0;
 }
 
 /*
@@ -265,7 +288,7 @@ build_version(struct run *r, bdate_t date, const char *ds, long seq,
 	if (spool_tmpdir(r->sp, r->job->name, ds, tmp, err) == -1)
 		return -1;
 	if (batch_produce_seq(r->job, date, seq, *tmp, db, m, r->lg, flags,
-	    err) == -1)
+	    err) == -1 || reuse_sent(r, date, *tmp, m, flags, err) == -1)
 		return -1;
 	if (bump_sha[0] == '\0' || strcmp(m->sha256, bump_sha) == 0)
 		return 0;
@@ -378,7 +401,7 @@ dry_run(struct run *r, struct send_batch *b, int need_produce)
 		    err.msg);
 		r->out->failed++;
 	} else if ((k = sent_version(r, b, &old, &err)) == 1 &&
-	    strcmp(old.sha256, m.sha256) != 0 && m.records == 0 &&
+	    !batch_same_content(&old, &m) && m.records == 0 &&
 	    old.records > 0 && !r->o->replace_with_empty) {
 		printf("%s %s: would refuse to replace the sent version (%lld "
 		    "record%s, sha256 %s) with '%s' (0 records, sha256 %s); "
@@ -389,7 +412,7 @@ dry_run(struct run *r, struct send_batch *b, int need_produce)
 		printf("%s %s: would produce '%s' (%lld records, %lld bytes, "
 		    "sha256 %s) and send it to %s", r->job->name, ds,
 		    m.file, m.records, m.bytes, m.sha256, r->job->upload.url);
-		if (k == 1 && strcmp(old.sha256, m.sha256) != 0)
+		if (k == 1 && !batch_same_content(&old, &m))
 			printf(", replacing the sent version (%lld record%s, "
 			    "sha256 %s)", old.records, old.records == 1 ? "" :
 			    "s", old.sha256);
