@@ -94,6 +94,13 @@ jf_check_output_pgp(struct loader *ld)
 			out->sign_with = jf_dup(ld, fpr);
 	}
 	if (!used) {
+		/* A name that promises an OpenPGP file the partner would
+		 * try to decrypt. */
+		if (out->name != NULL && jf_is_set(ld, K_OUT_NAME) &&
+		    pgp_strip_suffix(out->name) < strlen(out->name))
+			jf_bad(ld, K_OUT_NAME, "'%s' ends as an OpenPGP file, "
+			    "but nothing encrypts or signs it (encrypt_to, "
+			    "sign_with)", out->name);
 		if (jf_val(ld, K_OUT_KEYRING) != NULL)
 			jf_bad(ld, K_OUT_KEYRING, "only used with encrypt_to "
 			    "or sign_with");

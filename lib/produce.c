@@ -467,12 +467,10 @@ batch_meta_read(const char *dir, struct batch_meta *m, struct xerr *err)
 		/* Optional: only an encrypted batch has it. */
 		else if (strncmp(line, "plain_sha256=", 13) == 0 &&
 		    strlen(line + 13) == 64)
-			snprintf(m->plain_sha256, sizeof(m->plain_sha256),
-			    "%s", line + 13);
+			memcpy(m->plain_sha256, line + 13, SHA256_HEXLEN);
 		else if (strncmp(line, "pgp_keys=", 9) == 0 &&
 		    strlen(line + 9) == 64)
-			snprintf(m->pgp_keys, sizeof(m->pgp_keys), "%s",
-			    line + 9);
+			memcpy(m->pgp_keys, line + 9, SHA256_HEXLEN);
 	}
 	fclose(fp);
 	if (have != 15 || !name_is_plain(m->file) ||

@@ -250,7 +250,10 @@ prepare(struct rrun *r, struct recv_file *f, int force, struct prep *p)
 	    (int)pgp_strip_suffix(f->name) : (int)strlen(f->name), f->name);
 	if (format_of(r->job, name, &req->format) == -1) {
 		xerr_set(&e, XERR_DATA, 0, "cannot tell the format of '%s' "
-		    "from its name; set format in [inbox]", f->name);
+		    "from its name; set format in [inbox]%s", f->name,
+		    !r->job->inbox.decrypt && pgp_strip_suffix(f->name) <
+		    strlen(f->name) ? " (or decrypt = yes for an OpenPGP "
+		    "file)" : "");
 		recv_fail_file(r, f, &e, 0);
 		return 1;
 	}

@@ -195,6 +195,20 @@ sign_with = $P"
 x check pm
 [ "$rc" -ne 0 ] || fail "a key without its secret taken to sign"
 expect_err "signing key $P: no secret key in the keyring"
+# Keys without what they serve; a name that promises OpenPGP.
+sjob pn "armor = yes"
+sed -i 's|^name = .*|name = pn.csv.pgp|' "$H/jobs/pn.job"
+x check pn
+[ "$rc" -ne 0 ] || fail "keyring without encrypt_to taken"
+expect_err "key 'keyring': only used with encrypt_to or sign_with"
+expect_err "key 'armor': only used with encrypt_to or sign_with"
+expect_err "'pn.csv.pgp' ends as an OpenPGP file, but nothing encrypts or signs it"
+rm -f "$H/jobs/pn.job"
+sed 's/^decrypt = yes$/decrypt = no/' "$H/jobs/pr.job" >"$H/jobs/pq.job"
+x check pq
+[ "$rc" -ne 0 ] || fail "require_signature without decrypt taken"
+expect_err "key 'require_signature': only used with decrypt = yes"
+rm -f "$H/jobs/pq.job"
 x check ps pr
 expect_rc 0
 expect_err "warning: $H/jobs/pr.job: signature key $S expired on 2020-01-02"
