@@ -103,6 +103,23 @@ expect_rc 0
 expect_err "replaces the sent version"
 printf 'a,b\n1,x\n2,y\n' > "$H/data/in.csv"
 
+# Several dates in one run (built as a group, synced together): each
+# decrypts; sent again, each keeps its ciphertext.
+x send --from 2026-11-20 --to 2026-11-22 ps
+expect_rc 0
+for d in 20 21 22; do
+	g "$PART" --decrypt "$H/out/ps_2026-11-$d.csv.pgp" 2>/dev/null |
+	    cmp -s - "$H/data/in.csv" || fail "group batch $d"
+	cp "$H/out/ps_2026-11-$d.csv.pgp" "$T/g$d.pgp"
+done
+x send --from 2026-11-20 --to 2026-11-22 ps
+expect_rc 0
+expect_err "'ps_2026-11-21.csv.pgp' is already at the destination with the same bytes"
+for d in 20 21 22; do
+	cmp -s "$H/out/ps_2026-11-$d.csv.pgp" "$T/g$d.pgp" ||
+	    fail "group batch $d: other ciphertext for the same records"
+done
+
 # 2. Armor after gzip: .csv.gz.asc.
 sjob pa "encrypt_to = $P
 armor = yes
