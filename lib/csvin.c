@@ -35,6 +35,24 @@
  *
  * Fields of a record are copied into one reusable arena (only the wanted
  * ones), so the steady state allocates nothing.
+ *
+ * quotes = lenient.  libcsv without CSV_STRICT keeps a quote inside an
+ * unquoted field as text (37°36'37.8"N), but it also takes text after a
+ * closing quote into the field and goes on as if still inside quotes
+ * ("abc"def,x then swallows delimiters and line ends up to the next
+ * quote): a partner's stray quote would silently merge fields and rows.
+ * So libcsv stays strict, and only its "quote inside an unquoted field"
+ * error is taken back: that one quote is fed again without CSV_STRICT,
+ * which keeps it as text, and parsing goes on strictly.  The quote walk
+ * must then not count such a quote as opening quotes: in lenient mode a
+ * quote opens only at the start of a field (after a delimiter, a line end
+ * or the start of the file) or right after a closing quote (a doubled
+ * quote); where libcsv starts a field is exactly there, because blanks
+ * next to a quote are always parsed exactly.
+ *
+ * Encodings.  A file in CP949 or EUC-KR is read through a text_reader,
+ * which hands on UTF-8; everything above works on that, so line numbers
+ * are the file's.  UTF-8 input is read with read(2) as before.
  */
 #include "csvin.h"
 
@@ -48,6 +66,7 @@
 
 #include "fsutil.h"
 #include "strlist.h"
+#include "textenc.h"
 
 #define CSVIN_CHUNK	(256 * 1024)
 #define CSVIN_MAX_FIELD_DEFAULT	((size_t)64 << 20)
@@ -85,9 +104,15 @@ struct csvin {
 	size_t max_field;
 	int stop;			/* an error is set: ignore the rest */
 	int fast;			/* take plain lines without libcsv */
+	int lenient;			/* quotes = lenient */
+	struct text_reader *tr;		/* decodes; NULL for UTF-8 */
 	unsigned char cls[256];		/* CLS_* of each byte */
 	int in_header;
 	int inq;			/* the walk is inside quotes */
+	/* lenient: the last byte of the previous chunk (-1: none yet), and
+	 * whether it was a closing quote */
+	int last_byte;
+	int closed_at_end;
 	unsigned long line;		/* LFs parsed so far, plus one */
 	/*
 	 * Set at a quoted LF: the row in progress started on row_line;
@@ -529,7 +554,8 @@ parse_error(struct csvin *c)
 		    "quote", c->label, c->line);
 	if (c->p.pstate == PSTATE_FIELD_BEGUN && !c->p.quoted)
 		return xerr_set(c->err, XERR_DATA, 0,
-		    "%s:%lu: malformed field: quote inside an unquoted field",
+		    "%s:%lu: malformed field: quote inside an unquoted field "
+		    "(quotes = lenient in the job takes such quotes as text)",
 		    c->label, c->line);
 	return xerr_set(c->err, XERR_DATA, 0, "%s:%lu: malformed CSV: %s",
 	    c->label, c->line, csv_strerror(e));
@@ -539,12 +565,31 @@ parse_error(struct csvin *c)
 static int
 libcsv_parse(struct csvin *c, const char *s, size_t len)
 {
-	if (csv_parse(&c->p, s, len, c->in_header ? header_field : data_field,
-	    c->in_header ? header_row : data_row, c) != len) {
+	int opts;
+	size_t n;
+
+	for (;;) {
+		n = csv_parse(&c->p, s, len, c->in_header ? header_field :
+		    data_field, c->in_header ? header_row : data_row, c);
+		if (n == len)
+			break;
 		if (c->stop)
 			return -1;
-		csvin_fail(c);
-		return parse_error(c);
+		if (!c->lenient || csv_error(&c->p) != CSV_EPARSE ||
+		    c->p.pstate != PSTATE_FIELD_BEGUN || c->p.quoted) {
+			csvin_fail(c);
+			return parse_error(c);
+		}
+		/* s[n] is a quote inside an unquoted field: without
+		 * CSV_STRICT libcsv keeps it as text (see the top). */
+		opts = csv_get_opts(&c->p);
+		csv_set_opts(&c->p, (unsigned char)(opts & ~CSV_STRICT));
+		n += csv_parse(&c->p, s + n, 1, c->in_header ? header_field :
+		    data_field, c->in_header ? header_row : data_row, c);
+		csv_set_opts(&c->p, (unsigned char)opts);
+		c->p.status = CSV_SUCCESS;
+		s += n;
+		len -= n;
 	}
 	return c->stop ? -1 : 0;
 }
@@ -655,14 +700,40 @@ first_of(const char *a, const char *b)
 }
 
 /*
+ * lenient: whether the quote at q (not inside quotes) opens a quoted
+ * field: at the start of a field, or right after the quote that closed
+ * one (a doubled quote).  closed is the last closing quote seen in this
+ * chunk (NULL: none).
+ */
+static int
+opens_quotes(const struct csvin *c, const char *buf, const char *q,
+    const char *closed)
+{
+	int prev;
+
+	if (q == buf) {
+		if (c->closed_at_end)
+			return 1;
+		prev = c->last_byte;
+	} else {
+		if (q - 1 == closed)
+			return 1;
+		prev = (unsigned char)q[-1];
+	}
+	return prev == -1 || prev == c->delim || prev == '\n' ||
+	    prev == '\r';
+}
+
+/*
  * Feed one chunk, cut after each quoted LF and around the stretches that
  * need exact blanks (see the top of the file).
  */
 static int
 parse_chunk(struct csvin *c, const char *buf, size_t n)
 {
-	const char *end = buf + n, *pos = buf, *scan = buf;
+	const char *end = buf + n, *pos = buf, *scan = buf, *closed = NULL;
 	const char *q, *sp, *tab, *b, *lf, *x;
+	int rc;
 	int chsp = c->delim == ' ' ? 0 : ' ';
 	int chtab = c->delim == '\t' ? 0 : '\t';
 
@@ -688,6 +759,7 @@ parse_chunk(struct csvin *c, const char *buf, size_t n)
 			if (q == NULL)
 				break;
 			c->inq = 0;
+			closed = q;
 			scan = q + 1;
 			q = find(scan, end, '"');
 			continue;
@@ -698,7 +770,8 @@ parse_chunk(struct csvin *c, const char *buf, size_t n)
 			tab = find(scan, end, chtab);
 		b = first_of(sp, tab);
 		if (q != NULL && (b == NULL || q < b)) {
-			c->inq = 1;
+			/* lenient: a quote inside an unquoted field is text */
+			c->inq = !c->lenient || opens_quotes(c, buf, q, closed);
 			scan = q + 1;
 			q = find(scan, end, '"');
 			continue;
@@ -721,7 +794,26 @@ parse_chunk(struct csvin *c, const char *buf, size_t n)
 			return -1;
 		pos = scan = x;
 	}
-	return feed(c, pos, (size_t)(end - pos), 0);
+	rc = feed(c, pos, (size_t)(end - pos), 0);
+	if (n > 0) {
+		c->last_byte = (unsigned char)end[-1];
+		c->closed_at_end = closed == end - 1;
+	}
+	return rc;
+}
+
+/* The next bytes of the file, decoded when it is not UTF-8. */
+static int
+read_chunk(struct csvin *c, int fd, char *buf, size_t size, size_t *got)
+{
+	ssize_t n;
+
+	if (c->tr == NULL)
+		return read_some(fd, c->label, buf, size, got, c->err);
+	if ((n = text_reader_read(c->tr, buf, size, c->err)) == -1)
+		return -1;
+	*got = (size_t)n;
+	return 0;
 }
 
 static int
@@ -735,8 +827,7 @@ csvin_run(struct csvin *c, int fd)
 	if ((buf = malloc(CSVIN_CHUNK)) == NULL)
 		return xerr_nomem(c->err);
 	for (;;) {
-		if (read_some(fd, c->label, buf + n, CSVIN_CHUNK - n, &got,
-		    c->err) == -1)
+		if (read_chunk(c, fd, buf + n, CSVIN_CHUNK - n, &got) == -1)
 			goto fail;
 		n += got;
 		s = buf;
@@ -823,16 +914,22 @@ read_fd(int fd, const char *label, const struct csvin_opts *o,
 	c.in_header = 1;
 	c.line = 1;
 	c.fast = fast;
+	c.lenient = o->lenient_quotes;
+	c.last_byte = -1;
 	c.cls[c.delim] = CLS_DELIM;
 	c.cls['\n'] = CLS_OTHER;
 	c.cls['\r'] = CLS_OTHER;
 	c.cls['"'] = CLS_OTHER;
 
 	rc = o->names != NULL ? given_header(&c) : 0;
+	if (rc == 0 && o->encoding != TEXTENC_UTF8 &&
+	    (c.tr = text_reader_new(fd, o->encoding, label, err)) == NULL)
+		rc = -1;
 	if (rc == 0)
 		rc = csvin_run(&c, fd);
 
 	csv_free(&c.p);
+	text_reader_free(c.tr);
 	strlist_free(&c.names);
 	free(c.src);
 	free(c.keep);

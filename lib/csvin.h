@@ -6,7 +6,8 @@
  * first record is the header and names the fields (names must be unique
  * and non-empty), unless the names are given (csvin_opts names).  Every
  * later record must have as many fields as the header.  Blank lines are
- * skipped.  Errors name the file and line.
+ * skipped.  Errors name the file and line.  A file in CP949 or EUC-KR is
+ * decoded as it is read (csvin_opts encoding).
  */
 #ifndef XFER_CSVIN_H
 #define XFER_CSVIN_H
@@ -14,6 +15,7 @@
 #include <stddef.h>
 
 #include "record.h"
+#include "textenc.h"
 #include "xerr.h"
 
 struct csvin_opts {
@@ -39,6 +41,18 @@ struct csvin_opts {
 	 */
 	const char *const *names;
 	size_t nnames;
+	/*
+	 * The file's encoding: anything but UTF-8 is decoded into UTF-8
+	 * while it is read (textenc.h); a byte not valid in it is an error
+	 * naming the file and the byte's offset.
+	 */
+	enum text_encoding encoding;
+	/*
+	 * quotes = lenient: a quote inside an unquoted field is text
+	 * (37°36'37.8"N), as a spreadsheet writes it.  Everything else stays
+	 * strict: a quoted field must end at its closing quote.
+	 */
+	int lenient_quotes;
 };
 
 /* Read everything from fd (not closed); label names it in messages. */

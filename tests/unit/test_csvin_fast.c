@@ -146,6 +146,7 @@ struct optset {
 	size_t max_field;
 	const char *const *names;	/* no header line */
 	size_t nnames;
+	int lenient;			/* quotes = lenient */
 };
 
 static const char *const want_ba[] = { "b", "a" };
@@ -154,17 +155,20 @@ static const char *const want_aa[] = { "a", "a", "b" };
 static const char *const names_abc[] = { "a", "b", "c" };
 
 static const struct optset optsets[] = {
-	{ 0, NULL, 0, 0, NULL, 0 },
-	{ 0, want_ba, 2, 0, NULL, 0 },
-	{ 0, want_c, 1, 0, NULL, 0 },
-	{ 0, want_aa, 3, 0, NULL, 0 },
-	{ 0, NULL, 0, 3, NULL, 0 },
-	{ 0, want_ba, 2, 2, NULL, 0 },
-	{ ';', NULL, 0, 0, NULL, 0 },
-	{ '\t', want_ba, 2, 0, NULL, 0 },
-	{ ' ', NULL, 0, 0, NULL, 0 },
-	{ 0, NULL, 0, 0, names_abc, 3 },
-	{ 0, want_c, 1, 2, names_abc, 3 },
+	{ 0, NULL, 0, 0, NULL, 0, 0 },
+	{ 0, want_ba, 2, 0, NULL, 0, 0 },
+	{ 0, want_c, 1, 0, NULL, 0, 0 },
+	{ 0, want_aa, 3, 0, NULL, 0, 0 },
+	{ 0, NULL, 0, 3, NULL, 0, 0 },
+	{ 0, want_ba, 2, 2, NULL, 0, 0 },
+	{ ';', NULL, 0, 0, NULL, 0, 0 },
+	{ '\t', want_ba, 2, 0, NULL, 0, 0 },
+	{ ' ', NULL, 0, 0, NULL, 0, 0 },
+	{ 0, NULL, 0, 0, names_abc, 3, 0 },
+	{ 0, want_c, 1, 2, names_abc, 3, 0 },
+	{ 0, NULL, 0, 0, NULL, 0, 1 },
+	{ ';', want_ba, 2, 0, NULL, 0, 1 },
+	{ ' ', NULL, 0, 3, NULL, 0, 1 },
 };
 #define NOPTSETS (sizeof(optsets) / sizeof(optsets[0]))
 
@@ -178,6 +182,7 @@ opts_from(const struct optset *s, struct csvin_opts *o)
 	o->max_field = s->max_field;
 	o->names = s->names;
 	o->nnames = s->nnames;
+	o->lenient_quotes = s->lenient;
 	o->on_header = trace_header;
 }
 
