@@ -26,6 +26,10 @@
  * handled exactly like a JSON Lines line.  The scanner bounds the depth
  * itself, at json-c's limit, so a deep "[[[[..." fails at once instead of
  * being gathered up to max_line.
+ *
+ * A file in CP949 or EUC-KR (jsonlin_opts encoding) is read through a
+ * text_reader, which hands on UTF-8, so everything above, line numbers
+ * included, works on the text as if the file were UTF-8.
  */
 #include "jsonlin.h"
 
@@ -42,6 +46,7 @@
 #include "buf.h"
 #include "fsutil.h"
 #include "strlist.h"
+#include "textenc.h"
 
 #define JSONLIN_CHUNK		(256 * 1024)
 #define JSONLIN_MAX_LINE_DEFAULT	((size_t)64 << 20)
@@ -86,6 +91,7 @@ struct jsonlin {
 	size_t memcap;
 	struct buf arena;	/* numbers and nested values of a line */
 	struct buf part;	/* a line that crosses reads */
+	struct text_reader *tr;	/* decodes; NULL for UTF-8 */
 };
 
 /* The walker: RFC 8259 over text json-c has already accepted. */
@@ -639,6 +645,20 @@ too_long(struct jsonlin *jl)
 	    jl->max_line);
 }
 
+/* The next bytes of the file, decoded when it is not UTF-8. */
+static int
+read_chunk(struct jsonlin *jl, int fd, char *buf, size_t size, size_t *got)
+{
+	ssize_t n;
+
+	if (jl->tr == NULL)
+		return read_some(fd, jl->label, buf, size, got, jl->err);
+	if ((n = text_reader_read(jl->tr, buf, size, jl->err)) == -1)
+		return -1;
+	*got = (size_t)n;
+	return 0;
+}
+
 /* Add s[0..n) to the line being gathered; it may not pass max_line. */
 static int
 gather(struct jsonlin *jl, const char *s, size_t n)
@@ -658,8 +678,7 @@ jsonlin_run(struct jsonlin *jl, int fd)
 	if ((buf = malloc(JSONLIN_CHUNK)) == NULL)
 		return xerr_nomem(jl->err);
 	for (;;) {
-		if (read_some(fd, jl->label, buf + n, JSONLIN_CHUNK - n, &got,
-		    jl->err) == -1)
+		if (read_chunk(jl, fd, buf + n, JSONLIN_CHUNK - n, &got) == -1)
 			goto fail;
 		n += got;
 		s = buf;
@@ -866,8 +885,7 @@ jsonarr_run(struct jsonlin *jl, int fd)
 	if ((buf = malloc(JSONLIN_CHUNK)) == NULL)
 		return xerr_nomem(jl->err);
 	for (;;) {
-		if (read_some(fd, jl->label, buf + n, JSONLIN_CHUNK - n, &got,
-		    jl->err) == -1)
+		if (read_chunk(jl, fd, buf + n, JSONLIN_CHUNK - n, &got) == -1)
 			goto fail;
 		n += got;
 		p = buf;
@@ -960,10 +978,14 @@ jsonlin_read(int fd, const char *label, const struct jsonlin_opts *o,
 	    JSON_TOKENER_VALIDATE_UTF8);
 	if (o->want != NULL && set_names(&jl, o->want, o->nwant) == -1)
 		goto out;
+	if (o->encoding != TEXTENC_UTF8 &&
+	    (jl.tr = text_reader_new(fd, o->encoding, jl.label, err)) == NULL)
+		goto out;
 	rc = run(&jl, fd);
 out:
 	if (jl.tok != NULL)
 		json_tokener_free(jl.tok);
+	text_reader_free(jl.tr);
 	strlist_free(&jl.first);
 	free(jl.htab);
 	free(jl.hnext);

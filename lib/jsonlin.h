@@ -14,6 +14,7 @@
 #include <stddef.h>
 
 #include "record.h"
+#include "textenc.h"
 #include "xerr.h"
 
 struct jsonlin_opts {
@@ -26,6 +27,12 @@ struct jsonlin_opts {
 	const char *const *want;
 	size_t nwant;
 	size_t max_line;	/* bytes; 0 means 64 MiB */
+	/*
+	 * The file's encoding: anything but UTF-8 is decoded into UTF-8
+	 * while it is read (textenc.h); a byte not valid in it is an error
+	 * naming the file and the byte's offset.
+	 */
+	enum text_encoding encoding;
 };
 
 int jsonlin_read_fd(int fd, const char *label, const struct jsonlin_opts *o,

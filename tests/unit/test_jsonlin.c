@@ -911,6 +911,51 @@ test_arr_big(void **state)
 	buf_release(&want);
 }
 
+/* A CP949 or EUC-KR file is decoded: records are UTF-8, lines right. */
+static void
+test_encoding(void **state)
+{
+	/* {"이름":"홍길동","n":1} / blank line / {"이름":"뷁","n":2} */
+	static const char cp949[] = "{\"\xc0\xcc\xb8\xa7\":\"\xc8\xab\xb1\xe6"
+	    "\xb5\xbf\",\"n\":1}\r\n\n{\"\xc0\xcc\xb8\xa7\":\"\x94\xee\","
+	    "\"n\":2}\n";
+	static const char arr[] = "[\n{\"\xc0\xcc\xb8\xa7\":\"\xb0\xa1\"},\n"
+	    "{\"\xc0\xcc\xb8\xa7\":\"\xb3\xaa\"}\n]\n";
+	struct jsonlin_opts o;
+	struct collect c;
+	struct xerr err;
+
+	(void)state;
+	memset(&o, 0, sizeof(o));
+	o.encoding = TEXTENC_CP949;
+	collect_init(&c);
+	assert_int_equal(run_json(cp949, strlen(cp949), &o, &c, &err), 0);
+	assert_string_equal(c.out.data, "1:1:이름=T홍길동|n=#1\n"
+	    "3:2:이름=T뷁|n=#2\n");
+	buf_release(&c.out);
+
+	collect_init(&c);
+	assert_int_equal(run_arr(arr, strlen(arr), &o, &c, &err), 0);
+	assert_string_equal(c.out.data, "2:1:이름=T가\n3:2:이름=T나\n");
+	buf_release(&c.out);
+
+	/* Not valid EUC-KR: the file and the byte's offset are named. */
+	o.encoding = TEXTENC_EUCKR;
+	collect_init(&c);
+	assert_int_equal(run_json("{\"a\":1}\n{\"a\":\"\xff\"}\n", 18, &o, &c,
+	    &err), -1);
+	assert_int_equal(err.cls, XERR_DATA);
+	assert_string_equal(err.msg, "'t.jsonl': byte 15 is not valid EUC-KR");
+	buf_release(&c.out);
+
+	/* Without an encoding those bytes are not UTF-8: refused as before. */
+	o.encoding = TEXTENC_UTF8;
+	collect_init(&c);
+	assert_int_equal(run_json(cp949, strlen(cp949), &o, &c, &err), -1);
+	assert_int_equal(err.cls, XERR_DATA);
+	buf_release(&c.out);
+}
+
 int
 main(void)
 {
@@ -925,6 +970,7 @@ main(void)
 		cmocka_unit_test(test_arr_projection),
 		cmocka_unit_test(test_arr_callback_and_open),
 		cmocka_unit_test(test_arr_big),
+		cmocka_unit_test(test_encoding),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
