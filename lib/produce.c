@@ -770,6 +770,8 @@ batch_produce_seq(const struct job *job, bdate_t date, long seq,
 	wo.crlf = job->output.crlf;
 	wo.formula_guard = job->output.formula_guard;
 	wo.empty = job->output.empty;
+	wo.encoding = job->output.encoding;
+	wo.replace = job->output.unmappable_replace;
 	if ((p.w = writer_new(&wo, &sink)) == NULL) {
 		xerr_nomem(err);
 		goto out;
@@ -784,6 +786,12 @@ batch_produce_seq(const struct job *job, bdate_t date, long seq,
 	if (writer_finish(p.w, err) == -1)
 		goto out;
 	meta->records = (long long)writer_rows(p.w);
+	if (writer_replaced(p.w) > 0)
+		log_event(lg, LOG_WARN, job->name, ds, "unmappable", NULL,
+		    "%lu character%s that %s cannot hold written as '?' "
+		    "(unmappable = replace)", writer_replaced(p.w),
+		    writer_replaced(p.w) == 1 ? "" : "s",
+		    textenc_name(job->output.encoding));
 	FAULT_POINT("send_after_write");
 	/* A file that is encrypted next and then removed needs no fsync. */
 	if (sync && !pgp && fsync_fd(of.fd, plain, err) == -1)

@@ -8,6 +8,13 @@
  * After any error the output is incomplete (part of a row may already be
  * out) and the writer refuses further rows: the caller discards the file,
  * as it does for any failed batch.
+ *
+ * Another encoding than UTF-8: rows are still made in UTF-8 in the buffer,
+ * and the buffer is encoded (text_encode) into a second one at the end of
+ * every row (and of the CSV header), so a failure is known while its row
+ * is at hand; the field is then found by encoding the values one at a
+ * time.  The buffer always ends between characters: put() never splits
+ * one.  For UTF-8 none of this runs: bytes go out as they are made.
  */
 #include "writer.h"
 
@@ -37,6 +44,10 @@ struct writer {
 	unsigned char csvq[256];	/* CSV: 1 for bytes that force quotes */
 	unsigned long rows;
 	int finished, failed;
+
+	struct text_encoder *enc;	/* NULL: UTF-8, no encoding step */
+	struct buf ebuf;		/* encoded, for the sink */
+	int enc_failed;			/* text_encode failed: name the field */
 };
 
 static const unsigned char jclass[256] = {
@@ -65,7 +76,35 @@ writer_new(const struct writer_opts *o, const struct sink *s)
 	w->csvq['"'] = 1;
 	w->csvq['\r'] = 1;
 	w->csvq['\n'] = 1;
+	buf_init(&w->ebuf, 0);
 	return w;
+}
+
+/*
+ * The formats whose rows are made in UTF-8 and encoded whole.  fixed
+ * encodes field by field itself (its widths are bytes of the encoding).
+ */
+static int
+encodes_rows(enum out_format f)
+{
+	return f == FMT_CSV || f == FMT_JSONL;
+}
+
+/* The encoder, once, when the output is not UTF-8. */
+static int
+enc_setup(struct writer *w, struct xerr *err)
+{
+	if (w->enc != NULL || w->o.encoding == TEXTENC_UTF8)
+		return 0;
+	if (w->o.format == FMT_JSON)
+		return xerr_set(err, XERR_CONFIG, 0, "format json is always "
+		    "UTF-8, not %s", textenc_name(w->o.encoding));
+	if (!encodes_rows(w->o.format))
+		return 0;
+	if ((w->enc = text_encoder_new(w->o.encoding, w->o.replace, err)) ==
+	    NULL)
+		return -1;
+	return 0;
 }
 
 static void
@@ -94,6 +133,8 @@ writer_free(struct writer *w)
 		return;
 	free_names(w);
 	free(w->buf);
+	text_encoder_free(w->enc);
+	buf_release(&w->ebuf);
 	free(w);
 }
 
@@ -101,6 +142,39 @@ unsigned long
 writer_rows(const struct writer *w)
 {
 	return w->rows;
+}
+
+unsigned long
+writer_replaced(const struct writer *w)
+{
+	return w->enc != NULL ? text_encoder_replaced(w->enc) : 0;
+}
+
+/* Hand the encoded bytes to the sink. */
+static int
+drain(struct writer *w, struct xerr *err)
+{
+	size_t n = w->ebuf.len;
+	int rc;
+
+	if (n == 0)
+		return 0;
+	rc = w->sink.write(w->sink.ctx, w->ebuf.data, n, err);
+	buf_reset(&w->ebuf);
+	return rc;
+}
+
+/* UTF-8 bytes on their way out: to the sink, or encoded first. */
+static int
+emit(struct writer *w, const void *p, size_t n, struct xerr *err)
+{
+	if (w->enc == NULL)
+		return w->sink.write(w->sink.ctx, p, n, err);
+	if (text_encode(w->enc, p, n, &w->ebuf, err) == -1) {
+		w->enc_failed = err->cls == XERR_DATA;
+		return -1;
+	}
+	return w->ebuf.len >= WBUF_SIZE ? drain(w, err) : 0;
 }
 
 static int
@@ -111,7 +185,7 @@ flush(struct writer *w, struct xerr *err)
 	if (n == 0)
 		return 0;
 	w->len = 0;
-	return w->sink.write(w->sink.ctx, w->buf, n, err);
+	return emit(w, w->buf, n, err);
 }
 
 static int
@@ -125,7 +199,7 @@ put(struct writer *w, const void *p, size_t n, struct xerr *err)
 	if (flush(w, err) == -1)
 		return -1;
 	if (n >= WBUF_SIZE)
-		return w->sink.write(w->sink.ctx, p, n, err);
+		return emit(w, p, n, err);
 	memcpy(w->buf, p, n);
 	w->len = n;
 	return 0;
@@ -201,18 +275,52 @@ csv_eol(struct writer *w, struct xerr *err)
 	return w->o.crlf ? put(w, "\r\n", 2, err) : putch(w, '\n', err);
 }
 
+/*
+ * Which of text[0..n) (lens, or strlen when lens is NULL) the encoder
+ * refuses: its index, with the reason in err; -1 when none does.
+ */
+static long
+refused(struct writer *w, const char *const *text, const size_t *lens,
+    size_t n, struct xerr *err)
+{
+	struct buf scratch;
+	size_t i;
+	long at = -1;
+
+	buf_init(&scratch, 0);
+	for (i = 0; i < n && at < 0; i++) {
+		buf_reset(&scratch);
+		if (text[i] != NULL && text_encode(w->enc, text[i],
+		    lens != NULL ? lens[i] : strlen(text[i]), &scratch, err) ==
+		    -1 && err->cls == XERR_DATA)
+			at = (long)i;
+	}
+	buf_release(&scratch);
+	return at;
+}
+
 static int
 csv_header(struct writer *w, struct xerr *err)
 {
 	size_t i;
+	long at;
 
 	for (i = 0; i < w->ncols; i++) {
 		if (i > 0 && putch(w, w->o.delim, err) == -1)
 			return -1;
 		if (csv_cell(w, w->names[i], strlen(w->names[i]), err) == -1)
-			return -1;
+			goto fail;
 	}
-	return csv_eol(w, err);
+	if (csv_eol(w, err) == 0 && (w->enc == NULL || flush(w, err) == 0))
+		return 0;
+fail:
+	if (w->enc_failed) {
+		w->enc_failed = 0;
+		if ((at = refused(w, (const char *const *)w->names, NULL,
+		    w->ncols, err)) >= 0)
+			xerr_prefix(err, "header, column %ld", at + 1);
+	}
+	return -1;
 }
 
 static int
@@ -393,6 +501,44 @@ json_row(struct writer *w, const struct record *rec, struct xerr *err)
 	return 0;
 }
 
+/*
+ * The row just made could not be encoded: say which field ("record 2,
+ * field 'name': '뷁' (U+BDC1) cannot be written in EUC-KR").
+ */
+static void
+name_refused(struct writer *w, const struct record *rec, struct xerr *err)
+{
+	const char **text;
+	size_t *lens, i;
+	long at = -1;
+
+	text = calloc(rec->n + 1, sizeof(*text));
+	lens = calloc(rec->n + 1, sizeof(*lens));
+	if (text != NULL && lens != NULL) {
+		for (i = 0; i < rec->n; i++) {
+			text[i] = rec->vals[i].kind == VAL_NULL ? NULL :
+			    rec->vals[i].ptr;
+			lens[i] = rec->vals[i].len;
+		}
+		at = refused(w, text, lens, rec->n, err);
+		/* Not a value: a name (a JSON key). */
+		if (at < 0 && (at = refused(w, (const char *const *)w->names,
+		    NULL, w->ncols, err)) >= 0) {
+			xerr_prefix(err, "record %lu, the name of field %ld",
+			    w->rows + 1, at + 1);
+			goto out;
+		}
+	}
+	if (at >= 0)
+		xerr_prefix(err, "record %lu, field '%s'", w->rows + 1,
+		    w->names[at]);
+	else
+		xerr_prefix(err, "record %lu", w->rows + 1);
+out:
+	free(text);
+	free(lens);
+}
+
 static int
 buf_sink(void *ctx, const void *p, size_t n, struct xerr *err)
 {
@@ -410,10 +556,13 @@ static int
 json_keys(struct writer *w, struct xerr *err)
 {
 	struct sink saved = w->sink;
+	struct text_encoder *enc = w->enc;
 	struct buf b;
 	size_t i;
 	int r, rc = -1;
 
+	/* The keys stay UTF-8: they are encoded with each row. */
+	w->enc = NULL;
 	buf_init(&b, 0);
 	if ((w->jkeys = calloc(w->ncols + 1, sizeof(*w->jkeys))) == NULL ||
 	    (w->jkeylen = calloc(w->ncols + 1, sizeof(*w->jkeylen))) == NULL) {
@@ -442,6 +591,7 @@ json_keys(struct writer *w, struct xerr *err)
 fail:
 	w->len = 0;
 	w->sink = saved;
+	w->enc = enc;
 	buf_release(&b);
 	return rc;
 }
@@ -465,6 +615,8 @@ writer_columns(struct writer *w, const char *const *names, size_t n,
 		w->ncols = i + 1;
 	}
 	w->ncols = n;
+	if (enc_setup(w, err) == -1)
+		goto fail;
 	if (w->o.format != FMT_CSV && json_keys(w, err) == -1)
 		goto fail;
 	w->have_cols = 1;
@@ -496,7 +648,14 @@ writer_row(struct writer *w, const struct record *rec, struct xerr *err)
 	}
 	r = w->o.format == FMT_CSV ? csv_row(w, rec, err) :
 	    json_row(w, rec, err);
+	/* Encode the row now, while it is known which one it is. */
+	if (r == 0 && w->enc != NULL)
+		r = flush(w, err);
 	if (r == -1) {
+		if (w->enc_failed) {
+			w->enc_failed = 0;
+			name_refused(w, rec, err);
+		}
 		w->failed = 1;
 		return -1;
 	}
@@ -512,6 +671,10 @@ writer_finish(struct writer *w, struct xerr *err)
 	if (w->failed || w->finished)
 		return xerr_set(err, XERR_PERM, 0, "writer: %s",
 		    w->failed ? "used after an error" : "finished twice");
+	if (enc_setup(w, err) == -1) {
+		w->failed = 1;
+		return -1;
+	}
 	switch (w->o.format) {
 	case FMT_CSV:
 		if (w->rows == 0 && w->o.empty == EMPTY_HEADER &&
@@ -527,7 +690,7 @@ writer_finish(struct writer *w, struct xerr *err)
 	case FMT_FIXED:
 		break;
 	}
-	if (r == -1 || flush(w, err) == -1) {
+	if (r == -1 || flush(w, err) == -1 || drain(w, err) == -1) {
 		w->failed = 1;
 		return -1;
 	}

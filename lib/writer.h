@@ -12,6 +12,13 @@
  * is not valid UTF-8 is an error naming the field.  A JSON file is
  * "[\n" rows joined by ",\n" "\n]\n"; an empty one is "[]\n".  JSON Lines is
  * one object per line; empty is zero bytes.
+ *
+ * encoding (CSV, JSON Lines): every row, formatted in UTF-8, is encoded
+ * into CP949 or EUC-KR before it goes out (the CSV header line too), and
+ * never a byte-order mark.  A character the encoding cannot hold fails
+ * the row naming the record and field ("record 2, field 'name': '뷁'
+ * (U+BDC1) cannot be written in EUC-KR"), or with replace becomes '?'
+ * (writer_replaced() counts them).
  */
 #ifndef XFER_WRITER_H
 #define XFER_WRITER_H
@@ -20,6 +27,7 @@
 
 #include "job.h"
 #include "record.h"
+#include "textenc.h"
 #include "xerr.h"
 
 struct sink {
@@ -35,6 +43,8 @@ struct writer_opts {
 	int crlf;		/* CSV: "\r\n" line ends */
 	int formula_guard;	/* CSV */
 	enum empty_mode empty;	/* CSV with no rows: header only, or 0 bytes */
+	enum text_encoding encoding;	/* CSV, JSON Lines; JSON: UTF-8 only */
+	int replace;		/* unmappable = replace: '?' */
 };
 
 struct writer;
@@ -58,5 +68,8 @@ int writer_row(struct writer *w, const struct record *rec, struct xerr *err);
 int writer_finish(struct writer *w, struct xerr *err);
 
 unsigned long writer_rows(const struct writer *w);
+
+/* Characters turned into '?' (unmappable = replace) so far. */
+unsigned long writer_replaced(const struct writer *w);
 
 #endif

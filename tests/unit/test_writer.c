@@ -590,6 +590,206 @@ test_errors(void **state)
 	buf_release(&t.b);
 }
 
+/* Write rows of text; 0, or -1 with err (the writer freed either way). */
+static int
+write_text(const struct writer_opts *o, const char *const *names,
+    size_t ncols, const struct trow *rows, size_t nrows, struct buf *out,
+    unsigned long *replaced, struct xerr *err)
+{
+	struct tsink t = { .fail_at = 0 };
+	struct sink s = { tsink_write, &t };
+	struct value vals[MAXF];
+	struct record rec;
+	struct writer *w;
+	size_t i;
+	int rc = -1;
+
+	buf_init(&t.b, 0);
+	assert_non_null(w = writer_new(o, &s));
+	if (writer_columns(w, names, ncols, err) == -1)
+		goto out;
+	memset(&rec, 0, sizeof(rec));
+	rec.n = ncols;
+	rec.vals = vals;
+	rec.names = names;
+	rec.file = "in.csv";
+	for (i = 0; i < nrows; i++) {
+		fill(vals, ncols, rows[i].v);
+		rec.line = i + 2;
+		if (writer_row(w, &rec, err) == -1)
+			goto out;
+	}
+	if (writer_finish(w, err) == -1)
+		goto out;
+	if (replaced != NULL)
+		*replaced = writer_replaced(w);
+	rc = 0;
+out:
+	writer_free(w);
+	buf_puts(&t.b, "");
+	*out = t.b;
+	return rc;
+}
+
+static const char *const kcols[] = { "이름", "금액" };
+
+/* CSV and JSON Lines in CP949: every row, and the header, encoded. */
+static void
+test_encoding(void **state)
+{
+	static const struct trow rows[] = {
+		{ { "홍길동", "#100" } },
+		{ { "뷁, \"q\"", NULL } },
+	};
+	struct writer_opts o = { .format = FMT_CSV, .header = 1, .crlf = 1,
+	    .encoding = TEXTENC_CP949 };
+	struct xerr err = { 0 };
+	unsigned long replaced = 9;
+	struct buf out;
+
+	(void)state;
+	assert_int_equal(write_text(&o, kcols, 2, rows, 2, &out, &replaced,
+	    &err), 0);
+	/* No byte-order mark: the header's first byte comes first. */
+	assert_string_equal(out.data, "\xc0\xcc\xb8\xa7,\xb1\xdd\xbe\xd7\r\n"
+	    "\xc8\xab\xb1\xe6\xb5\xbf,100\r\n\"\x94\xee, \"\"q\"\"\",\r\n");
+	assert_int_equal(replaced, 0);
+	buf_release(&out);
+
+	/* An empty CSV still gets its header, encoded. */
+	assert_int_equal(write_text(&o, kcols, 2, rows, 0, &out, NULL, &err),
+	    0);
+	assert_string_equal(out.data, "\xc0\xcc\xb8\xa7,\xb1\xdd\xbe\xd7\r\n");
+	buf_release(&out);
+
+	o.format = FMT_JSONL;
+	assert_int_equal(write_text(&o, kcols, 2, rows, 2, &out, NULL, &err),
+	    0);
+	assert_string_equal(out.data, "{\"\xc0\xcc\xb8\xa7\":\"\xc8\xab\xb1\xe6"
+	    "\xb5\xbf\",\"\xb1\xdd\xbe\xd7\":100}\n{\"\xc0\xcc\xb8\xa7\":"
+	    "\"\x94\xee, \\\"q\\\"\",\"\xb1\xdd\xbe\xd7\":null}\n");
+	buf_release(&out);
+
+	/* JSON is UTF-8 only. */
+	o.format = FMT_JSON;
+	assert_int_equal(write_text(&o, kcols, 2, rows, 2, &out, NULL, &err),
+	    -1);
+	assert_int_equal(err.cls, XERR_CONFIG);
+	assert_string_equal(err.msg, "format json is always UTF-8, not CP949");
+	buf_release(&out);
+}
+
+/* A character the encoding lacks: the record and field, or '?'. */
+static void
+test_unmappable(void **state)
+{
+	static const struct trow rows[] = {
+		{ { "홍길동", "#100" } },
+		{ { "김뷁", "뷁뷁" } },
+	};
+	static const char *const badcols[] = { "이름", "뷁" };
+	struct writer_opts o = { .format = FMT_CSV, .header = 1,
+	    .encoding = TEXTENC_EUCKR };
+	struct xerr err = { 0 };
+	unsigned long replaced = 0;
+	struct buf out;
+
+	(void)state;
+	assert_int_equal(write_text(&o, kcols, 2, rows, 2, &out, NULL, &err),
+	    -1);
+	assert_int_equal(err.cls, XERR_DATA);
+	assert_string_equal(err.msg, "record 2, field '이름': '뷁' (U+BDC1) "
+	    "cannot be written in EUC-KR");
+	buf_release(&out);
+
+	o.format = FMT_JSONL;
+	assert_int_equal(write_text(&o, kcols, 2, rows, 2, &out, NULL, &err),
+	    -1);
+	assert_string_equal(err.msg, "record 2, field '이름': '뷁' (U+BDC1) "
+	    "cannot be written in EUC-KR");
+	buf_release(&out);
+
+	/* In a name: the JSON key of every row, or the CSV header. */
+	assert_int_equal(write_text(&o, badcols, 2, rows, 1, &out, NULL,
+	    &err), -1);
+	assert_string_equal(err.msg, "record 1, the name of field 2: '뷁' "
+	    "(U+BDC1) cannot be written in EUC-KR");
+	buf_release(&out);
+	o.format = FMT_CSV;
+	assert_int_equal(write_text(&o, badcols, 2, rows, 0, &out, NULL,
+	    &err), -1);
+	assert_string_equal(err.msg, "header, column 2: '뷁' (U+BDC1) cannot "
+	    "be written in EUC-KR");
+	buf_release(&out);
+
+	/* Text that is not UTF-8 is named the same way. */
+	{
+		static const struct trow bad[] = { { { "ok", "x\xff" } } };
+
+		assert_int_equal(write_text(&o, kcols, 2, bad, 1, &out, NULL,
+		    &err), -1);
+		assert_string_equal(err.msg, "record 1, field '금액': byte 2 "
+		    "is not valid UTF-8");
+		buf_release(&out);
+	}
+
+	/* replace: '?' for each, counted. */
+	o.replace = 1;
+	assert_int_equal(write_text(&o, kcols, 2, rows, 2, &out, &replaced,
+	    &err), 0);
+	assert_string_equal(out.data, "\xc0\xcc\xb8\xa7,\xb1\xdd\xbe\xd7\n"
+	    "\xc8\xab\xb1\xe6\xb5\xbf,100\n\xb1\xe8?,??\n");
+	assert_int_equal(replaced, 3);
+	buf_release(&out);
+}
+
+/* Values longer than the buffer are encoded whole, never cut. */
+static void
+test_encoding_big(void **state)
+{
+	struct writer_opts o = { .format = FMT_CSV,
+	    .encoding = TEXTENC_CP949 };
+	static const char *const names[] = { "n", "text" };
+	struct tsink t = { .fail_at = 0 };
+	struct sink s = { tsink_write, &t };
+	struct value vals[2];
+	struct record rec = { .n = 2, .vals = vals, .names = names };
+	struct xerr err = { 0 };
+	struct writer *w;
+	size_t i, n = 70001;
+	char *big;
+
+	(void)state;
+	buf_init(&t.b, 0);
+	/* 가 (3 bytes of UTF-8, 2 of CP949) 70001 times: over 64 KiB both
+	 * ways, and a buffer of UTF-8 ends inside no character. */
+	assert_non_null(big = malloc(n * 3 + 1));
+	for (i = 0; i < n; i++)
+		memcpy(big + i * 3, "가", 3);
+	big[n * 3] = '\0';
+	assert_non_null(w = writer_new(&o, &s));
+	assert_int_equal(writer_columns(w, names, 2, &err), 0);
+	for (i = 0; i < 3; i++) {
+		vals[0].ptr = "1";
+		vals[0].len = 1;
+		vals[0].kind = VAL_NUMBER;
+		vals[1].ptr = big;
+		vals[1].len = n * 3;
+		vals[1].kind = VAL_TEXT;
+		assert_int_equal(writer_row(w, &rec, &err), 0);
+	}
+	assert_int_equal(writer_finish(w, &err), 0);
+	assert_int_equal(t.b.len, 3 * (2 + n * 2 + 1));
+	for (i = 0; i < 3; i++) {
+		assert_memory_equal(t.b.data + i * (n * 2 + 3), "1,", 2);
+		assert_memory_equal(t.b.data + i * (n * 2 + 3) + 2 + n * 2 - 2,
+		    "\xb0\xa1\n", 3);
+	}
+	writer_free(w);
+	free(big);
+	buf_release(&t.b);
+}
+
 int
 main(void)
 {
@@ -607,6 +807,9 @@ main(void)
 		cmocka_unit_test(test_utf8),
 		cmocka_unit_test(test_buffering_and_big_values),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_encoding),
+		cmocka_unit_test(test_unmappable),
+		cmocka_unit_test(test_encoding_big),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
