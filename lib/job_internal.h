@@ -37,6 +37,7 @@ enum key {
 	K_SRC_URL, K_SRC_SERVICE, K_SRC_PASSWORD_FILE, K_SRC_CA_FILE,
 	K_SRC_CLIENT_CERT, K_SRC_CLIENT_KEY, K_SRC_CONNECT_TIMEOUT,
 	K_SRC_STATEMENT_TIMEOUT, K_SRC_LOCK_TIMEOUT,
+	K_SRC_ENCODING, K_SRC_QUOTES,
 
 	K_AGG_GROUP_BY, K_AGG_COUNT, K_AGG_SUM, K_AGG_MIN, K_AGG_MAX,
 	K_AGG_FIELDS, K_AGG_SCALE, K_AGG_ROUNDING,
@@ -45,6 +46,7 @@ enum key {
 	K_OUT_DELIMITER, K_OUT_LINE_ENDING, K_OUT_EMPTY, K_OUT_COMPRESS,
 	K_OUT_MANIFEST, K_OUT_FORMULA_GUARD,
 	K_OUT_ENCRYPT_TO, K_OUT_SIGN_WITH, K_OUT_KEYRING, K_OUT_ARMOR,
+	K_OUT_ENCODING, K_OUT_UNMAPPABLE,
 
 	K_UP_URL, K_UP_USER, K_UP_IDENTITY, K_UP_PASSPHRASE_FILE,
 	K_UP_KNOWN_HOSTS, K_UP_HOST_KEY_SHA256, K_UP_PASSWORD_FILE,
@@ -64,6 +66,7 @@ enum key {
 	K_IN_ENDPOINT, K_IN_REGION, K_IN_CREDENTIALS_FILE, K_IN_PROFILE,
 	K_IN_PATH_STYLE,
 	K_IN_DECRYPT, K_IN_REQUIRE_SIGNATURE, K_IN_KEYRING,
+	K_IN_ENCODING, K_IN_QUOTES,
 
 	K_ING_TYPE, K_ING_DATABASE, K_ING_TABLE, K_ING_MODE,
 	K_ING_DATE_COLUMN, K_ING_COLUMNS, K_ING_COMMAND, K_ING_TIMEOUT,
@@ -207,6 +210,17 @@ long jf_shortest_name(struct loader *ld, const char *pat, int glob);
 /* job_pgp.c: the OpenPGP keys of [output] and of [inbox]. */
 void jf_check_output_pgp(struct loader *ld);
 void jf_check_inbox_pgp(struct loader *ld);
+
+/*
+ * job_enc.c: encoding, unmappable and quotes of [source] (type is its
+ * type, -1 if not known; names the type names), [output] (after its
+ * format is known) and [inbox] (fmt: the format, -1 when each file's
+ * name tells).
+ */
+void jf_check_source_enc(struct loader *ld, int type,
+    const char *const *names);
+void jf_check_output_enc(struct loader *ld);
+void jf_check_inbox_enc(struct loader *ld, int fmt);
 
 /* job.c: [job], for both directions. */
 void jf_check_job(struct loader *ld);

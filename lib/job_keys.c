@@ -77,6 +77,8 @@ const struct keydef jf_keydefs[K_COUNT] = {
 	[K_SRC_CONNECT_TIMEOUT] = { SEC_SOURCE, "connect_timeout" },
 	[K_SRC_STATEMENT_TIMEOUT] = { SEC_SOURCE, "statement_timeout" },
 	[K_SRC_LOCK_TIMEOUT] = { SEC_SOURCE, "lock_timeout" },
+	[K_SRC_ENCODING] = { SEC_SOURCE, "encoding" },
+	[K_SRC_QUOTES] = { SEC_SOURCE, "quotes" },
 
 	[K_AGG_GROUP_BY] = { SEC_AGGREGATE, "group_by" },
 	[K_AGG_COUNT] = { SEC_AGGREGATE, "count" },
@@ -101,6 +103,8 @@ const struct keydef jf_keydefs[K_COUNT] = {
 	[K_OUT_SIGN_WITH] = { SEC_OUTPUT, "sign_with" },
 	[K_OUT_KEYRING] = { SEC_OUTPUT, "keyring" },
 	[K_OUT_ARMOR] = { SEC_OUTPUT, "armor" },
+	[K_OUT_ENCODING] = { SEC_OUTPUT, "encoding" },
+	[K_OUT_UNMAPPABLE] = { SEC_OUTPUT, "unmappable" },
 
 	[K_UP_URL] = { SEC_UPLOAD, "url" },
 	[K_UP_USER] = { SEC_UPLOAD, "user" },
@@ -162,6 +166,8 @@ const struct keydef jf_keydefs[K_COUNT] = {
 	[K_IN_DECRYPT] = { SEC_INBOX, "decrypt" },
 	[K_IN_REQUIRE_SIGNATURE] = { SEC_INBOX, "require_signature" },
 	[K_IN_KEYRING] = { SEC_INBOX, "keyring" },
+	[K_IN_ENCODING] = { SEC_INBOX, "encoding" },
+	[K_IN_QUOTES] = { SEC_INBOX, "quotes" },
 
 	[K_ING_TYPE] = { SEC_INGEST, "type" },
 	[K_ING_DATABASE] = { SEC_INGEST, "database" },

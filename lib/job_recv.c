@@ -174,6 +174,7 @@ check_inbox(struct loader *ld)
 	}
 	jf_delimiter(ld, K_IN_DELIMITER, &in->delimiter);
 	jf_boolean(ld, K_IN_HEADER, &in->header);
+	jf_check_inbox_enc(ld, fmt);
 	jf_duration_s(ld, K_IN_SETTLE, 1, &in->settle_s);
 	jf_boolean(ld, K_IN_REQUIRE_MANIFEST, &in->require_manifest);
 	if (!in->require_manifest && !ld->ent[K_IN_REQUIRE_MANIFEST].done &&

@@ -103,6 +103,7 @@ jf_check_source(struct loader *ld, int *typep)
 	jf_duration_s(ld, K_SRC_TIMEOUT, 0, &src->timeout_s);
 	if (type == SRC_POSTGRESQL || type == SRC_MYSQL)
 		jf_check_db(ld, jf_src_db, type == SRC_POSTGRESQL, &src->db);
+	jf_check_source_enc(ld, type, src_types);
 }
 
 /* Add an output column; a name already there is reported against k. */
@@ -267,6 +268,7 @@ jf_check_output(struct loader *ld)
 		    MANIFEST_SHA256 : MANIFEST_JSON;
 	jf_boolean(ld, K_OUT_FORMULA_GUARD, &out->formula_guard);
 	jf_check_output_pgp(ld);
+	jf_check_output_enc(ld);
 }
 
 static int

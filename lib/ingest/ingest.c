@@ -172,6 +172,8 @@ ingest_read_records(struct ingest *ig)
 		memset(&co, 0, sizeof(co));
 		co.delim = job->inbox.delimiter;
 		co.on_header = on_header;
+		co.encoding = job->inbox.encoding;
+		co.lenient_quotes = job->inbox.lenient_quotes;
 		if (!job->inbox.header) {
 			if (job->ingest.columns.n == 0) {
 				rc = xerr_set(ig->err, XERR_CONFIG, 0, "%s: "
@@ -186,7 +188,18 @@ ingest_read_records(struct ingest *ig)
 		break;
 	case FMT_JSON:
 	case FMT_JSONL:
+		/* The job refuses encoding with format = json; a file whose
+		 * name says JSON is never read as CP949 or EUC-KR. */
+		if (req->format == FMT_JSON &&
+		    job->inbox.encoding != TEXTENC_UTF8) {
+			rc = xerr_set(ig->err, XERR_DATA, 0, "'%s': a JSON file "
+			    "is UTF-8, and [inbox] encoding is %s (it applies "
+			    "to csv and jsonl); set format in [inbox]",
+			    req->name, textenc_name(job->inbox.encoding));
+			break;
+		}
 		memset(&jo, 0, sizeof(jo));
+		jo.encoding = job->inbox.encoding;
 		rc = req->format == FMT_JSON ?
 		    jsonarr_read_fd(fd, req->name, &jo, on_record, ig,
 		    ig->err) :

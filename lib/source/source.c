@@ -41,18 +41,20 @@ read_one(const struct job *job, enum src_type type, const char *path,
 	struct csvin_opts co;
 	struct jsonlin_opts jo;
 
-	(void)job;
 	if (type == SRC_CSV) {
 		memset(&co, 0, sizeof(co));
 		co.want = req->want;
 		co.nwant = req->nwant;
 		co.on_header = req->on_header;
+		co.encoding = job->source.encoding;
+		co.lenient_quotes = job->source.lenient_quotes;
 		return fd >= 0 ? csvin_read_fd(fd, path, &co, fn, ctx, err) :
 		    csvin_read_file(path, &co, fn, ctx, err);
 	}
 	memset(&jo, 0, sizeof(jo));
 	jo.want = req->want;
 	jo.nwant = req->nwant;
+	jo.encoding = job->source.encoding;
 	return fd >= 0 ? jsonlin_read_fd(fd, path, &jo, fn, ctx, err) :
 	    jsonlin_read_file(path, &jo, fn, ctx, err);
 }
