@@ -568,10 +568,12 @@ h_ref_row(struct strlist *hdr, const struct strlist *row,
  * or text after a closing quote refused, CR or LF ends a row, empty rows
  * skipped, a record starts on the line of its first byte.  The trace of
  * a valid input into out, as h_record() and h_header() write it; -1 for
- * an input csvin must refuse.
+ * an input csvin must refuse.  lenient (quotes = lenient): a quote in a
+ * field that does not start with one is text.
  */
 static int
-h_csv_ref(const uint8_t *d, size_t n, char delim, struct buf *out)
+h_csv_ref(const uint8_t *d, size_t n, char delim, int lenient,
+    struct buf *out)
 {
 	struct strlist hdr, row;
 	unsigned long line = 1, row_line, recno = 0;
@@ -614,7 +616,7 @@ h_csv_ref(const uint8_t *d, size_t n, char delim, struct buf *out)
 			} else {
 				for (; i < n && d[i] != (uint8_t)delim &&
 				    d[i] != '\r' && d[i] != '\n'; i++) {
-					if (d[i] == '"')
+					if (d[i] == '"' && !lenient)
 						goto out;
 					buf_putc(&f, d[i]);
 				}
@@ -642,14 +644,14 @@ out:
 
 /* What csvin read (with on_header) against the reference reader. */
 static int
-h_csv_vs_ref(const uint8_t *data, size_t size, char delim,
+h_csv_vs_ref(const uint8_t *data, size_t size, char delim, int lenient,
     const struct h_trace *t)
 {
 	struct buf ref;
 	int rc = 0;
 
 	buf_init(&ref, 0);
-	if (h_csv_ref(data, size, delim, &ref) == -1) {
+	if (h_csv_ref(data, size, delim, lenient, &ref) == -1) {
 		if (t->msg.len == 0)
 			rc = h_fail("csv", "delimiter '%c': csvin took what "
 			    "RFC 4180 refuses:\n%s", delim, t->out.data);
@@ -681,14 +683,25 @@ fuzz_csv(const uint8_t *data, size_t size)
 	memset(&o, 0, sizeof(o));
 	o.on_header = h_header;
 	if (h_csv_config(data, size, &o, 1, &t) == -1 ||
-	    h_csv_vs_ref(data, size, ',', &t) == -1)
+	    h_csv_vs_ref(data, size, ',', 0, &t) == -1)
 		goto out;
 	for (i = 0; i < sizeof(delims); i++) {
 		o.delim = delims[i];
 		if (h_csv_config(data, size, &o, 1, &other) == -1 ||
-		    h_csv_vs_ref(data, size, delims[i], &other) == -1)
+		    h_csv_vs_ref(data, size, delims[i], 0, &other) == -1)
 			goto out;
 	}
+	/* quotes = lenient, with a comma and with a blank as delimiter. */
+	o.lenient_quotes = 1;
+	o.delim = 0;
+	if (h_csv_config(data, size, &o, 1, &other) == -1 ||
+	    h_csv_vs_ref(data, size, ',', 1, &other) == -1)
+		goto out;
+	o.delim = ' ';
+	if (h_csv_config(data, size, &o, 1, &other) == -1 ||
+	    h_csv_vs_ref(data, size, ' ', 1, &other) == -1)
+		goto out;
+	o.lenient_quotes = 0;
 	o.delim = 0;
 
 	/* A projection: the header backwards, the first field twice. */
