@@ -7,6 +7,13 @@
  * can skip exactly one character.  Each call starts from the initial
  * shift state; none of these encodings has shift states, but a reset
  * costs nothing and keeps a failed call from leaking into the next.
+ *
+ * glibc's EUC-KR decoder takes the bytes 0x80-0x9F as the C1 control
+ * characters U+0080-U+009F.  EUC-KR has no such bytes (its two-byte
+ * characters are 0xA1-0xFE twice); they are what CP949's own characters
+ * start with (갂 is 0x81 0x41), so a CP949 file declared EUC-KR would be
+ * read as controls and letters without a word.  The decoders refuse them
+ * before iconv sees them.
  */
 #include "textenc.h"
 
@@ -267,6 +274,24 @@ text_decoder_free(struct text_decoder *d)
 	free(d);
 }
 
+/*
+ * The length of the longest prefix of s[0..len) that iconv may see: for
+ * EUC-KR, up to the first byte 0x80-0x9F (see the top of the file).
+ */
+static size_t
+euckr_ok(enum text_encoding enc, const char *s, size_t len)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i;
+
+	if (enc != TEXTENC_EUCKR)
+		return len;
+	for (i = 0; i < len; i++)
+		if (u[i] >= 0x80 && u[i] <= 0x9f)
+			break;
+	return i;
+}
+
 int
 text_decode(struct text_decoder *d, const char *s, size_t len,
     struct buf *out, struct xerr *err)
@@ -283,6 +308,9 @@ text_decode(struct text_decoder *d, const char *s, size_t len,
 			goto nomem;
 		return 0;
 	}
+	if ((i = euckr_ok(d->enc, s, len)) < len)
+		return xerr_set(err, XERR_DATA, 0, "byte %zu is not valid %s",
+		    i + 1, textenc_name(d->enc));
 	/* Two bytes of CP949 are at most three of UTF-8. */
 	if (buf_reserve(out, len + len / 2 + 4) == -1)
 		goto nomem;
@@ -365,7 +393,7 @@ text_reader_read(struct text_reader *r, void *buf, size_t size,
     struct xerr *err)
 {
 	char *in, *o;
-	size_t inleft, outleft;
+	size_t inleft, outleft, ok;
 	ssize_t n;
 
 	if (r->enc == TEXTENC_UTF8)
@@ -373,20 +401,29 @@ text_reader_read(struct text_reader *r, void *buf, size_t size,
 	for (;;) {
 		if (r->inlen > 0) {
 			in = r->in + r->inoff;
-			inleft = r->inlen;
+			/* iconv sees the bytes up to one it would misread. */
+			ok = euckr_ok(r->enc, in, r->inlen);
+			inleft = ok;
 			o = buf;
 			outleft = size;
-			if (iconv(r->cd, &in, &inleft, &o, &outleft) ==
-			    (size_t)-1 && errno == EILSEQ)
+			if (ok > 0 && iconv(r->cd, &in, &inleft, &o,
+			    &outleft) == (size_t)-1 && errno == EILSEQ)
 				return xerr_set(err, XERR_DATA, 0, "'%s': byte "
 				    "%lld is not valid %s", r->label,
 				    r->consumed + (in - (r->in + r->inoff)) + 1,
 				    textenc_name(r->enc));
+			/* The bad byte is next, and nothing came out (a
+			 * character cut by it cannot be finished). */
+			if (ok < r->inlen && o == (char *)buf)
+				return xerr_set(err, XERR_DATA, 0, "'%s': byte "
+				    "%lld is not valid %s", r->label,
+				    r->consumed + (long long)ok + 1,
+				    textenc_name(r->enc));
 			/* E2BIG (buf full) or EINVAL (a character cut by the
 			 * end of in[]): hand on what was converted. */
 			r->consumed += in - (r->in + r->inoff);
+			r->inlen -= (size_t)(in - (r->in + r->inoff));
 			r->inoff = (size_t)(in - r->in);
-			r->inlen = inleft;
 			if (o > (char *)buf)
 				return o - (char *)buf;
 		}

@@ -195,6 +195,82 @@ test_reader(void **state)
 	buf_release(&got);
 }
 
+/* Read all of data (len bytes, enc) through a text_reader, 8 bytes at a
+ * time: -1 with err, or 0 with the UTF-8 in got. */
+static int
+read_all(const char *data, size_t len, enum text_encoding enc,
+    struct buf *got, struct xerr *err)
+{
+	char path[] = "/tmp/test_textenc.XXXXXX";
+	struct text_reader *r;
+	char chunk[8];
+	ssize_t n;
+	int fd;
+
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	unlink(path);
+	assert_int_equal(write(fd, data, len), (ssize_t)len);
+	assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
+	assert_non_null(r = text_reader_new(fd, enc, "t.csv", err));
+	buf_reset(got);
+	while ((n = text_reader_read(r, chunk, sizeof(chunk), err)) > 0)
+		buf_append(got, chunk, (size_t)n);
+	text_reader_free(r);
+	close(fd);
+	return n == 0 ? 0 : -1;
+}
+
+/*
+ * glibc decodes the bytes 0x80-0x9F of "EUC-KR" as C1 controls; EUC-KR
+ * has none, and CP949's own characters start with them (갂 is 0x81 0x41):
+ * a CP949 file declared EUC-KR must fail, not turn into controls.
+ */
+static void
+test_euckr_c1(void **state)
+{
+	struct text_decoder *d;
+	struct xerr err;
+	struct buf b;
+
+	(void)state;
+	buf_init(&b, 0);
+	assert_non_null(d = text_decoder_new(TEXTENC_EUCKR, &err));
+	assert_int_equal(text_decode(d, "\xb0\xa1\x81\x41", 4, &b, &err), -1);
+	assert_int_equal(err.cls, XERR_DATA);
+	assert_string_equal(err.msg, "byte 3 is not valid EUC-KR");
+	assert_int_equal(text_decode(d, "\xb0\xa1" "A", 3, &b, &err), 0);
+	assert_string_equal(b.data, "가A");
+	text_decoder_free(d);
+
+	/* CP949 has them. */
+	buf_reset(&b);
+	assert_non_null(d = text_decoder_new(TEXTENC_CP949, &err));
+	assert_int_equal(text_decode(d, "\x81\x41", 2, &b, &err), 0);
+	assert_string_equal(b.data, "갂");
+	text_decoder_free(d);
+
+	/* The stream: at every offset around the 8-byte reads. */
+	assert_int_equal(read_all("ab\x81\x41" "cd", 6, TEXTENC_EUCKR, &b,
+	    &err), -1);
+	assert_string_equal(err.msg, "'t.csv': byte 3 is not valid EUC-KR");
+	assert_int_equal(read_all("\x9f", 1, TEXTENC_EUCKR, &b, &err), -1);
+	assert_string_equal(err.msg, "'t.csv': byte 1 is not valid EUC-KR");
+	/* A lead byte cut by one: the bad byte is named. */
+	assert_int_equal(read_all("abcd\xb0\x81", 6, TEXTENC_EUCKR, &b, &err),
+	    -1);
+	assert_string_equal(err.msg, "'t.csv': byte 6 is not valid EUC-KR");
+	assert_int_equal(read_all("\xb0\xa1\xb0\xa1\xb0\xa1\xb0\xa1\x90", 9,
+	    TEXTENC_EUCKR, &b, &err), -1);
+	assert_string_equal(err.msg, "'t.csv': byte 9 is not valid EUC-KR");
+	assert_int_equal(read_all("\xb0\xa1\xb0\xa1\xb0\xa1\xb0\xa1x", 9,
+	    TEXTENC_EUCKR, &b, &err), 0);
+	assert_string_equal(b.data, "가가가가x");
+	assert_int_equal(read_all("\x81\x41", 2, TEXTENC_CP949, &b, &err), 0);
+	assert_string_equal(b.data, "갂");
+	buf_release(&b);
+}
+
 static void
 test_parse(void **state)
 {
@@ -221,6 +297,7 @@ main(void)
 		cmocka_unit_test(test_cut),
 		cmocka_unit_test(test_decode),
 		cmocka_unit_test(test_reader),
+		cmocka_unit_test(test_euckr_c1),
 		cmocka_unit_test(test_parse),
 	};
 
