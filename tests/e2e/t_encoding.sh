@@ -97,6 +97,12 @@ x -q send --date 2026-11-24 sx
 [ "$rc" -ne 0 ] || fail "CP949 read as EUC-KR sent with exit 0"
 expect_err "src_cp949.csv': byte "
 expect_err "is not valid EUC-KR"
+# 갂 is CP949 0x81 0x41: glibc alone would read it as EUC-KR U+0081 'A'.
+printf 'id,name\n1,\201\101\n' > "$H/data/in/c1.csv"
+sjob sc 'sc_{date}.csv' data/in/c1.csv 'encoding = euc-kr'
+x -q send --date 2026-11-24 sc
+[ "$rc" -ne 0 ] || fail "CP949-only character read as EUC-KR with exit 0"
+expect_err "c1.csv': byte 11 is not valid EUC-KR"
 
 # format = json is UTF-8 only: refused when the job is loaded.
 sjob kjson 'k_{date}.json' data/in/k.csv '' 'encoding = cp949'
