@@ -13,7 +13,8 @@
  * characters are 0xA1-0xFE twice); they are what CP949's own characters
  * start with (갂 is 0x81 0x41), so a CP949 file declared EUC-KR would be
  * read as controls and letters without a word.  The decoders refuse them
- * before iconv sees them.
+ * before iconv sees them, and the encoder the C1 controls it would write
+ * as such bytes.
  */
 #include "textenc.h"
 
@@ -152,12 +153,32 @@ not_utf8(struct xerr *err, size_t off)
 	    off + 1);
 }
 
+/*
+ * The length of the longest prefix of the UTF-8 s[0..len) that holds no
+ * C1 control (U+0080-U+009F): glibc writes those into EUC-KR as the
+ * single bytes 0x80-0x9F, which EUC-KR does not have.
+ */
+static size_t
+c1_free(enum text_encoding enc, const char *s, size_t len)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	const unsigned char *p;
+
+	if (enc != TEXTENC_EUCKR)
+		return len;
+	for (p = u; (p = memchr(p, 0xc2, len - (size_t)(p - u))) != NULL;
+	    p++)
+		if ((size_t)(p - u) + 1 < len && p[1] >= 0x80 && p[1] <= 0x9f)
+			return (size_t)(p - u);
+	return len;
+}
+
 int
 text_encode(struct text_encoder *e, const char *s, size_t len,
     struct buf *out, struct xerr *err)
 {
 	const unsigned char *u = (const unsigned char *)s;
-	size_t old = out->len, i, n, inleft, outleft;
+	size_t old = out->len, i, n, inleft, outleft, part, rest, r;
 	char *in, *o;
 	char ch[8];
 
@@ -179,16 +200,22 @@ text_encode(struct text_encoder *e, const char *s, size_t len,
 	while (inleft > 0) {
 		o = out->data + out->len;
 		outleft = out->cap - out->len - 1;
-		if (iconv(e->cd, &in, &inleft, &o, &outleft) != (size_t)-1) {
-			out->len = (size_t)(o - out->data);
-			break;
-		}
+		/* iconv sees the text up to a character it would write as a
+		 * byte EUC-KR does not have (see the top of the file). */
+		part = c1_free(e->enc, in, inleft);
+		rest = inleft - part;
+		r = part > 0 ? iconv(e->cd, &in, &part, &o, &outleft) : 0;
+		inleft = part + rest;
 		out->len = (size_t)(o - out->data);
-		if (errno == E2BIG) {
+		if (r != (size_t)-1 && rest == 0)
+			break;
+		if (r == (size_t)-1 && errno == E2BIG) {
 			if (buf_reserve(out, inleft + 16) == -1)
 				goto nomem;
 			continue;
 		}
+		/* EILSEQ, or the text before a C1 control went through:
+		 * the character at in cannot be written. */
 		i = (size_t)(in - s);
 		n = utf8_seq(u + i, len - i);
 		if (n == 0) {

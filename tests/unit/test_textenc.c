@@ -271,6 +271,39 @@ test_euckr_c1(void **state)
 	buf_release(&b);
 }
 
+/* Nor are C1 controls written into EUC-KR as those bytes. */
+static void
+test_euckr_c1_encode(void **state)
+{
+	struct text_encoder *e;
+	struct xerr err;
+	struct buf b;
+
+	(void)state;
+	buf_init(&b, 0);
+	assert_non_null(e = text_encoder_new(TEXTENC_EUCKR, 0, &err));
+	assert_int_equal(text_encode(e, "가\xc2\x81" "A", 6, &b, &err), -1);
+	assert_int_equal(err.cls, XERR_DATA);
+	assert_string_equal(err.msg, "'\xc2\x81' (U+0081) cannot be written "
+	    "in EUC-KR");
+	assert_int_equal(b.len, 0);
+	/* Latin-1 letters (also 0xC2 0x..) are refused by iconv itself. */
+	assert_int_equal(text_encode(e, "\xc2\xa9", 2, &b, &err), -1);
+	assert_int_equal(text_encode(e, "x\xc2\x9f", 3, &b, &err), -1);
+	assert_string_equal(err.msg, "'\xc2\x9f' (U+009F) cannot be written "
+	    "in EUC-KR");
+	text_encoder_free(e);
+
+	assert_non_null(e = text_encoder_new(TEXTENC_EUCKR, 1, &err));
+	assert_int_equal(text_encode(e, "\xc2\x81가\xc2\x90" "A\xc2\x81",
+	    10, &b, &err), 0);
+	assert_memory_equal(b.data, "?\xb0\xa1?A?", 6);
+	assert_int_equal(b.len, 6);
+	assert_int_equal(text_encoder_replaced(e), 3);
+	text_encoder_free(e);
+	buf_release(&b);
+}
+
 static void
 test_parse(void **state)
 {
@@ -298,6 +331,7 @@ main(void)
 		cmocka_unit_test(test_decode),
 		cmocka_unit_test(test_reader),
 		cmocka_unit_test(test_euckr_c1),
+		cmocka_unit_test(test_euckr_c1_encode),
 		cmocka_unit_test(test_parse),
 	};
 
