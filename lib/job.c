@@ -56,6 +56,7 @@
 #include "cron.h"
 #include "ini.h"
 #include "job_internal.h"
+#include "layout.h"
 #include "parse.h"
 #include "tz.h"
 
@@ -205,7 +206,8 @@ on_entry(void *ctx, const char *section, const char *key, const char *value,
 				ld->cur = (int)i;
 				if (ld->sec_line[i] == 0)
 					ld->sec_line[i] = line;
-				return 0;
+				jf_layout_section(ld, (enum sec)i, line);
+				return ld->nomem ? xerr_nomem(err) : 0;
 			}
 		}
 		ld->cur = CUR_SKIP;
@@ -222,6 +224,10 @@ on_entry(void *ctx, const char *section, const char *key, const char *value,
 	}
 	if (ld->cur < 0)
 		return 0;
+	if (ld->cur >= SEC_HEADER && ld->cur <= SEC_TRAILER) {
+		jf_layout_entry(ld, (enum sec)ld->cur, key, value, line);
+		return ld->nomem ? xerr_nomem(err) : 0;
+	}
 	for (i = 0; i < K_COUNT; i++)
 		if ((int)jf_keydefs[i].sec == ld->cur &&
 		    strcmp(jf_keydefs[i].name, key) == 0)
@@ -251,7 +257,9 @@ on_bad_line(void *ctx, const char *section, const char *bad_key,
 	struct loader *ld = ctx;
 
 	(void)section;
-	if (bad_key != NULL && ld->cur >= 0)
+	if (bad_key != NULL && ld->cur >= SEC_HEADER && ld->cur <= SEC_TRAILER)
+		jf_layout_entry(ld, (enum sec)ld->cur, bad_key, NULL, line);
+	else if (bad_key != NULL && ld->cur >= 0)
 		add_stray(ld, (enum sec)ld->cur, bad_key, line, 0, 1);
 	else if (bad_key == NULL || ld->cur == CUR_NONE) {
 		jf_add_problem(ld, line, why->msg);
@@ -590,6 +598,8 @@ job_load(const char *home, const char *path, struct job **out,
 		if (syntax_ok)
 			jf_check_required_receive(&ld, type);
 	}
+	jf_check_record_end(&ld);
+	jf_check_layouts(&ld);
 	if (ld.nomem)
 		goto nomem;
 	if (ld.nprobs == 0) {
@@ -694,6 +704,7 @@ job_free(struct job *job)
 	strlist_free(&job->ingest.command);
 	db_free(&job->ingest.db);
 	free(job->backup.path);
+	layouts_free(job->layouts);
 	free(job);
 }
 

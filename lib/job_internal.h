@@ -20,7 +20,9 @@
 #define WHY_MAX		512
 
 enum sec { SEC_JOB, SEC_SOURCE, SEC_AGGREGATE, SEC_OUTPUT, SEC_UPLOAD,
-	SEC_INBOX, SEC_INGEST, SEC_BACKUP, SEC_COUNT };
+	SEC_INBOX, SEC_INGEST, SEC_BACKUP,
+	SEC_HEADER, SEC_RECORD, SEC_TRAILER,	/* layouts: any field names */
+	SEC_COUNT };
 
 extern const char *const jf_sec_names[SEC_COUNT];
 /* The direction a section belongs to; -1: both. */
@@ -47,6 +49,7 @@ enum key {
 	K_OUT_MANIFEST, K_OUT_FORMULA_GUARD,
 	K_OUT_ENCRYPT_TO, K_OUT_SIGN_WITH, K_OUT_KEYRING, K_OUT_ARMOR,
 	K_OUT_ENCODING, K_OUT_UNMAPPABLE,
+	K_OUT_RECORD_END,
 
 	K_UP_URL, K_UP_USER, K_UP_IDENTITY, K_UP_PASSPHRASE_FILE,
 	K_UP_KNOWN_HOSTS, K_UP_HOST_KEY_SHA256, K_UP_PASSWORD_FILE,
@@ -67,6 +70,7 @@ enum key {
 	K_IN_PATH_STYLE,
 	K_IN_DECRYPT, K_IN_REQUIRE_SIGNATURE, K_IN_KEYRING,
 	K_IN_ENCODING, K_IN_QUOTES,
+	K_IN_RECORD_END,
 
 	K_ING_TYPE, K_ING_DATABASE, K_ING_TABLE, K_ING_MODE,
 	K_ING_DATE_COLUMN, K_ING_COLUMNS, K_ING_COMMAND, K_ING_TIMEOUT,
@@ -110,7 +114,8 @@ enum dbkey { D_URL, D_SERVICE, D_PASSWORD_FILE, D_CA_FILE, D_CLIENT_CERT,
 extern const enum key jf_src_db[D_COUNT];
 extern const enum key jf_ing_db[D_COUNT];
 
-/* "csv", "json", "jsonl" in enum out_format order; NULL-terminated. */
+/* "csv", "json", "jsonl", "xml", "fixed" in enum out_format order;
+ * NULL-terminated. */
 extern const char *const jf_out_formats[];
 
 struct entry {
@@ -257,5 +262,17 @@ void jf_check_db(struct loader *ld, const enum key *dk, int is_pg,
     struct job_db *db);
 void jf_require_db(struct loader *ld, const enum key *dk);
 void jf_check_required_receive(struct loader *ld, int type);
+
+/*
+ * job_layout.c: a key of [header], [record] or [trailer] (a field and its
+ * spec) into job->layouts; after the sections are checked, the layouts
+ * against the format, direction and encoding; and record_end of [output]
+ * and [inbox].
+ */
+void jf_layout_entry(struct loader *ld, enum sec sec, const char *key,
+    const char *value, unsigned line);
+void jf_layout_section(struct loader *ld, enum sec sec, unsigned line);
+void jf_check_layouts(struct loader *ld);
+void jf_check_record_end(struct loader *ld);
 
 #endif

@@ -31,6 +31,9 @@ const char *const jf_sec_names[SEC_COUNT] = {
 	[SEC_INBOX] = "inbox",
 	[SEC_INGEST] = "ingest",
 	[SEC_BACKUP] = "backup",
+	[SEC_HEADER] = "header",
+	[SEC_RECORD] = "record",
+	[SEC_TRAILER] = "trailer",
 };
 
 /* The direction a section belongs to; -1: both. */
@@ -43,6 +46,9 @@ const int jf_sec_dir[SEC_COUNT] = {
 	[SEC_INBOX] = DIR_RECEIVE,
 	[SEC_INGEST] = DIR_RECEIVE,
 	[SEC_BACKUP] = DIR_RECEIVE,
+	[SEC_HEADER] = -1,
+	[SEC_RECORD] = -1,
+	[SEC_TRAILER] = -1,
 };
 
 const struct keydef jf_keydefs[K_COUNT] = {
@@ -105,6 +111,7 @@ const struct keydef jf_keydefs[K_COUNT] = {
 	[K_OUT_ARMOR] = { SEC_OUTPUT, "armor" },
 	[K_OUT_ENCODING] = { SEC_OUTPUT, "encoding" },
 	[K_OUT_UNMAPPABLE] = { SEC_OUTPUT, "unmappable" },
+	[K_OUT_RECORD_END] = { SEC_OUTPUT, "record_end" },
 
 	[K_UP_URL] = { SEC_UPLOAD, "url" },
 	[K_UP_USER] = { SEC_UPLOAD, "user" },
@@ -168,6 +175,7 @@ const struct keydef jf_keydefs[K_COUNT] = {
 	[K_IN_KEYRING] = { SEC_INBOX, "keyring" },
 	[K_IN_ENCODING] = { SEC_INBOX, "encoding" },
 	[K_IN_QUOTES] = { SEC_INBOX, "quotes" },
+	[K_IN_RECORD_END] = { SEC_INBOX, "record_end" },
 
 	[K_ING_TYPE] = { SEC_INGEST, "type" },
 	[K_ING_DATABASE] = { SEC_INGEST, "database" },
@@ -222,7 +230,8 @@ const enum key jf_ing_db[D_COUNT] = {
 	K_ING_STATEMENT_TIMEOUT, K_ING_LOCK_TIMEOUT,
 };
 
-const char *const jf_out_formats[] = { "csv", "json", "jsonl", NULL };
+const char *const jf_out_formats[] = { "csv", "json", "jsonl", "xml",
+	"fixed", NULL };
 
 /* Keep msg (copied) as a problem at line. */
 void

@@ -163,7 +163,7 @@ check_inbox(struct loader *ld)
 	fmt = in->format;
 	if (fmt < 0 && in->pattern != NULL)
 		fmt = jf_format_of_ext(in->pattern);
-	if (fmt == FMT_JSON || fmt == FMT_JSONL) {
+	if (fmt >= 0 && fmt != FMT_CSV) {
 		for (i = 0; i < sizeof(csv_only) / sizeof(*csv_only); i++)
 			if (jf_val(ld, csv_only[i]) != NULL)
 				jf_bad(ld, csv_only[i], "only used with "
