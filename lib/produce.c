@@ -772,6 +772,10 @@ batch_produce_seq(const struct job *job, bdate_t date, long seq,
 	wo.empty = job->output.empty;
 	wo.encoding = job->output.encoding;
 	wo.replace = job->output.unmappable_replace;
+	wo.layouts = job->layouts;
+	wo.date = date;
+	wo.seq = seq < 1 ? 1 : (unsigned long)seq;
+	wo.record_end = job->output.record_end;
 	if ((p.w = writer_new(&wo, &sink)) == NULL) {
 		xerr_nomem(err);
 		goto out;

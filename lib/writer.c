@@ -23,6 +23,8 @@
 
 #include "buf.h"
 #include "decimal.h"
+#include "format/fixedout.h"
+#include "layout.h"
 
 #define WBUF_SIZE	(64 * 1024)
 
@@ -48,7 +50,15 @@ struct writer {
 	struct text_encoder *enc;	/* NULL: UTF-8, no encoding step */
 	struct buf ebuf;		/* encoded, for the sink */
 	int enc_failed;			/* text_encode failed: name the field */
+
+	/* Layouts: the header is out (started), the totals of the rows. */
+	struct fixedout *fixed;		/* FMT_FIXED */
+	struct buf rec;			/* FMT_FIXED: one record */
+	struct layout_totals totals;	/* CSV with layouts */
+	int started;
 };
+
+static int layouts_start(struct writer *w);
 
 static const unsigned char jclass[256] = {
 	[0x00 ... 0x1f] = J_ESCAPE,
@@ -77,6 +87,10 @@ writer_new(const struct writer_opts *o, const struct sink *s)
 	w->csvq['\r'] = 1;
 	w->csvq['\n'] = 1;
 	buf_init(&w->ebuf, 0);
+	if (layouts_start(w) == -1) {
+		writer_free(w);
+		return NULL;
+	}
 	return w;
 }
 
@@ -132,6 +146,9 @@ writer_free(struct writer *w)
 	if (w == NULL)
 		return;
 	free_names(w);
+	fixedout_free(w->fixed);
+	buf_release(&w->rec);
+	layout_totals_release(&w->totals);
 	free(w->buf);
 	text_encoder_free(w->enc);
 	buf_release(&w->ebuf);
@@ -147,6 +164,8 @@ writer_rows(const struct writer *w)
 unsigned long
 writer_replaced(const struct writer *w)
 {
+	if (w->fixed != NULL)
+		return fixedout_replaced(w->fixed);
 	return w->enc != NULL ? text_encoder_replaced(w->enc) : 0;
 }
 
@@ -596,6 +615,104 @@ fail:
 	return rc;
 }
 
+/* --- layouts: fixed-width records, CSV header and trailer lines --------- */
+
+/* What the options ask for, before any output. */
+static int
+layouts_start(struct writer *w)
+{
+	struct fixedout_opts fo;
+	struct xerr e;
+
+	if (w->o.format == FMT_FIXED) {
+		if (w->o.layouts == NULL)
+			return -1;
+		memset(&fo, 0, sizeof(fo));
+		fo.layouts = w->o.layouts;
+		fo.encoding = w->o.encoding;
+		fo.unmappable_replace = w->o.replace;
+		fo.record_end = w->o.record_end;
+		fo.date = w->o.date;
+		fo.seq = w->o.seq;
+		if ((w->fixed = fixedout_new(&fo, &e)) == NULL)
+			return -1;
+		buf_init(&w->rec, 0);
+	} else if (w->o.format == FMT_CSV && w->o.layouts != NULL) {
+		if (layout_totals_init(&w->totals, w->o.layouts, &e) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/* A CSV line of a layout's computed fields. */
+static int
+csv_layout_line(struct writer *w, enum layout_part p, struct xerr *err)
+{
+	const struct layout *l = &w->o.layouts->part[p];
+	struct layout_ctx c;
+	struct buf v;
+	size_t i;
+	int rc = 0;
+
+	memset(&c, 0, sizeof(c));
+	c.ls = w->o.layouts;
+	c.date = w->o.date;
+	c.seq = w->o.seq;
+	c.totals = p == LAYOUT_TRAILER ? &w->totals : NULL;
+	buf_init(&v, 0);
+	for (i = 0; i < l->n && rc == 0; i++) {
+		buf_reset(&v);
+		if (layout_value(&l->f[i], &c, &v, err) == -1 ||
+		    (i > 0 && putch(w, w->o.delim, err) == -1) ||
+		    csv_cell(w, v.data != NULL ? v.data : "", v.len, err) == -1)
+			rc = -1;
+	}
+	buf_release(&v);
+	return rc == -1 ? -1 : csv_eol(w, err);
+}
+
+/* The header record, once, before anything else. */
+static int
+layout_begin(struct writer *w, struct xerr *err)
+{
+	if (w->started)
+		return 0;
+	w->started = 1;
+	if (w->fixed != NULL) {
+		buf_reset(&w->rec);
+		if (fixedout_header(w->fixed, &w->rec, err) == -1)
+			return -1;
+		return put(w, w->rec.data, w->rec.len, err);
+	}
+	if (w->o.format == FMT_CSV && layout_has(w->o.layouts, LAYOUT_HEADER))
+		return csv_layout_line(w, LAYOUT_HEADER, err);
+	return 0;
+}
+
+/* The trailer record, last. */
+static int
+layout_end(struct writer *w, struct xerr *err)
+{
+	if (w->fixed != NULL) {
+		buf_reset(&w->rec);
+		if (fixedout_trailer(w->fixed, &w->rec, err) == -1)
+			return -1;
+		return put(w, w->rec.data, w->rec.len, err);
+	}
+	if (w->o.format == FMT_CSV && layout_has(w->o.layouts, LAYOUT_TRAILER))
+		return csv_layout_line(w, LAYOUT_TRAILER, err);
+	return 0;
+}
+
+static int
+fixed_row(struct writer *w, const struct record *rec, struct xerr *err)
+{
+	buf_reset(&w->rec);
+	if (fixedout_row(w->fixed, rec, w->rows + 1, &w->rec, err) == -1)
+		return -1;
+	return put(w, w->rec.data, w->rec.len, err);
+}
+
 /* --- the interface ------------------------------------------------------ */
 
 int
@@ -617,7 +734,14 @@ writer_columns(struct writer *w, const char *const *names, size_t n,
 	w->ncols = n;
 	if (enc_setup(w, err) == -1)
 		goto fail;
-	if (w->o.format != FMT_CSV && json_keys(w, err) == -1)
+	if (w->fixed != NULL) {
+		if (fixedout_columns(w->fixed, names, n, err) == -1)
+			goto fail;
+	} else if (w->o.format == FMT_CSV && w->o.layouts != NULL) {
+		if (layout_totals_bind(&w->totals, w->o.layouts, names, n, 0,
+		    err) == -1)
+			goto fail;
+	} else if (w->o.format != FMT_CSV && json_keys(w, err) == -1)
 		goto fail;
 	w->have_cols = 1;
 	return 0;
@@ -646,11 +770,16 @@ writer_row(struct writer *w, const struct record *rec, struct xerr *err)
 		    "%s: record has %zu fields, the output has %zu columns",
 		    where, rec->n, w->ncols);
 	}
-	r = w->o.format == FMT_CSV ? csv_row(w, rec, err) :
-	    json_row(w, rec, err);
+	r = layout_begin(w, err);
+	if (r == 0)
+		r = w->fixed != NULL ? fixed_row(w, rec, err) :
+		    w->o.format == FMT_CSV ? csv_row(w, rec, err) :
+		    json_row(w, rec, err);
 	/* Encode the row now, while it is known which one it is. */
 	if (r == 0 && w->enc != NULL)
 		r = flush(w, err);
+	if (r == 0 && w->o.format == FMT_CSV && w->o.layouts != NULL)
+		r = layout_totals_add(&w->totals, w->o.layouts, rec, err);
 	if (r == -1) {
 		if (w->enc_failed) {
 			w->enc_failed = 0;
@@ -675,9 +804,10 @@ writer_finish(struct writer *w, struct xerr *err)
 		w->failed = 1;
 		return -1;
 	}
+	r = layout_begin(w, err);
 	switch (w->o.format) {
 	case FMT_CSV:
-		if (w->rows == 0 && w->o.empty == EMPTY_HEADER &&
+		if (r == 0 && w->rows == 0 && w->o.empty == EMPTY_HEADER &&
 		    w->o.header && w->have_cols)
 			r = csv_header(w, err);
 		break;
@@ -690,6 +820,8 @@ writer_finish(struct writer *w, struct xerr *err)
 	case FMT_FIXED:
 		break;
 	}
+	if (r == 0)
+		r = layout_end(w, err);
 	if (r == -1 || flush(w, err) == -1 || drain(w, err) == -1) {
 		w->failed = 1;
 		return -1;

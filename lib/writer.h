@@ -11,7 +11,8 @@
  * VAL_TEXT a string with \" \\ \b \f \n \r \t and \u00XX escapes; text that
  * is not valid UTF-8 is an error naming the field.  A JSON file is
  * "[\n" rows joined by ",\n" "\n]\n"; an empty one is "[]\n".  JSON Lines is
- * one object per line; empty is zero bytes.
+ * one object per line; empty is zero bytes.  Fixed-width records are
+ * written by lib/format/fixedout.c (the job's layouts).
  *
  * encoding (CSV, JSON Lines): every row, formatted in UTF-8, is encoded
  * into CP949 or EUC-KR before it goes out (the CSV header line too), and
@@ -25,6 +26,7 @@
 
 #include <stddef.h>
 
+#include "bdate.h"
 #include "job.h"
 #include "record.h"
 #include "textenc.h"
@@ -43,8 +45,17 @@ struct writer_opts {
 	int crlf;		/* CSV: "\r\n" line ends */
 	int formula_guard;	/* CSV */
 	enum empty_mode empty;	/* CSV with no rows: header only, or 0 bytes */
-	enum text_encoding encoding;	/* CSV, JSON Lines; JSON: UTF-8 only */
+	enum text_encoding encoding;	/* CSV, JSON Lines, fixed; JSON: UTF-8 */
 	int replace;		/* unmappable = replace: '?' */
+	/*
+	 * [header], [record], [trailer] (layout.h): FMT_FIXED needs them;
+	 * CSV writes the header record line before the column header and
+	 * the trailer line last (even for no rows).  NULL: none.
+	 */
+	const struct job_layouts *layouts;
+	bdate_t date;		/* date fields */
+	unsigned long seq;	/* seq fields */
+	enum record_end record_end;	/* FMT_FIXED */
 };
 
 struct writer;
