@@ -95,6 +95,7 @@ struct fpos {
 
 struct csvin {
 	struct csv_parser p;
+	long long left;			/* csvin_opts limit: bytes to read */
 	const char *label;
 	const struct csvin_opts *o;
 	record_fn fn;
@@ -808,8 +809,18 @@ read_chunk(struct csvin *c, int fd, char *buf, size_t size, size_t *got)
 {
 	ssize_t n;
 
-	if (c->tr == NULL)
-		return read_some(fd, c->label, buf, size, got, c->err);
+	if (c->tr == NULL) {
+		/* csvin_opts limit: the text_reader has its own. */
+		if (c->o->limit > 0 && (long long)size > c->left)
+			size = (size_t)c->left;
+		*got = 0;
+		if (size == 0)
+			return 0;
+		if (read_some(fd, c->label, buf, size, got, c->err) == -1)
+			return -1;
+		c->left -= (long long)*got;
+		return 0;
+	}
 	if ((n = text_reader_read(c->tr, buf, size, c->err)) == -1)
 		return -1;
 	*got = (size_t)n;
@@ -912,7 +923,7 @@ read_fd(int fd, const char *label, const struct csvin_opts *o,
 	c.err = err;
 	c.max_field = o->max_field ? o->max_field : CSVIN_MAX_FIELD_DEFAULT;
 	c.in_header = 1;
-	c.line = 1;
+	c.line = o->first_line ? o->first_line : 1;
 	c.fast = fast;
 	c.lenient = o->lenient_quotes;
 	c.last_byte = -1;
@@ -925,6 +936,9 @@ read_fd(int fd, const char *label, const struct csvin_opts *o,
 	if (rc == 0 && o->encoding != TEXTENC_UTF8 &&
 	    (c.tr = text_reader_new(fd, o->encoding, label, err)) == NULL)
 		rc = -1;
+	c.left = o->limit;
+	if (rc == 0 && c.tr != NULL && o->limit > 0)
+		text_reader_range(c.tr, lseek(fd, 0, SEEK_CUR), o->limit);
 	if (rc == 0)
 		rc = csvin_run(&c, fd);
 

@@ -53,6 +53,13 @@ struct csvin_opts {
 	 * strict: a quoted field must end at its closing quote.
 	 */
 	int lenient_quotes;
+	/*
+	 * Read at most limit bytes from the fd's offset (0: to the end),
+	 * numbering lines from first_line (0 means 1): the lines between a
+	 * header record line and a trailer line (fixedin.h).
+	 */
+	long long limit;
+	unsigned long first_line;
 };
 
 /* Read everything from fd (not closed); label names it in messages. */

@@ -43,6 +43,7 @@ struct text_decoder {
 
 struct text_reader {
 	int fd;
+	long long left;		/* text_reader_range(): bytes left; -1: all */
 	enum text_encoding enc;
 	const char *label;
 	iconv_t cd;
@@ -379,6 +380,7 @@ text_reader_new(int fd, enum text_encoding enc, const char *label,
 		return NULL;
 	}
 	r->fd = fd;
+	r->left = -1;
 	r->enc = enc;
 	r->label = label;
 	r->cd = (iconv_t)-1;
@@ -401,17 +403,32 @@ text_reader_free(struct text_reader *r)
 	free(r);
 }
 
+void
+text_reader_range(struct text_reader *r, long long offset, long long limit)
+{
+	/* A UTF-8 reader has no conversion state (nor room for it). */
+	if (r->enc != TEXTENC_UTF8)
+		r->consumed = offset;
+	r->left = limit;
+}
+
 static ssize_t
 read_some(struct text_reader *r, void *buf, size_t size, struct xerr *err)
 {
 	ssize_t n;
 
+	if (r->left >= 0 && (long long)size > r->left)
+		size = (size_t)r->left;
+	if (size == 0)
+		return 0;
 	do
 		n = read(r->fd, buf, size);
 	while (n == -1 && errno == EINTR);
 	if (n == -1)
 		return xerr_set(err, errno == EIO ? XERR_TEMP : XERR_PERM,
 		    errno, "cannot read '%s'", r->label);
+	if (r->left >= 0)
+		r->left -= n;
 	return n;
 }
 

@@ -86,6 +86,15 @@ struct text_reader *text_reader_new(int fd, enum text_encoding enc,
     const char *label, struct xerr *err);
 void text_reader_free(struct text_reader *r);
 
+/*
+ * Read only limit bytes (> 0) from the fd's current offset, which is
+ * offset in the file (for the byte offsets of messages): a part of a
+ * file, such as the lines between a header line and a trailer line.
+ * Call before the first text_reader_read().
+ */
+void text_reader_range(struct text_reader *r, long long offset,
+    long long limit);
+
 /* Up to size (>= 8) bytes of UTF-8 into buf: >0, 0 at the end, -1. */
 ssize_t text_reader_read(struct text_reader *r, void *buf, size_t size,
     struct xerr *err);

@@ -41,8 +41,11 @@
 
 #include "csvin.h"
 #include "fault.h"
+#include "fixedin.h"
 #include "ingest_impl.h"
 #include "jsonlin.h"
+#include "layout.h"
+#include "pattern.h"
 #include "record.h"
 #include "strlist.h"
 
@@ -150,6 +153,29 @@ on_record(void *ctx, const struct record *rec, struct xerr *err)
 	return 0;
 }
 
+/* A file with layouts: its encoding, and its date when its name has one. */
+static void
+layout_in_opts(struct ingest *ig, struct fixedin_opts *fo)
+{
+	const struct job *job = ig->job;
+	struct xerr e;
+	bdate_t d;
+	int has = 0;
+
+	memset(fo, 0, sizeof(*fo));
+	fo->layouts = job->layouts;
+	fo->encoding = job->inbox.encoding;
+	fo->record_end = job->inbox.record_end;
+	fo->delim = job->inbox.delimiter;
+	fo->lenient_quotes = job->inbox.lenient_quotes;
+	fo->date = ig->req->date;
+	fo->on_header = on_header;
+	if (job->inbox.pattern != NULL && pattern_match(job->inbox.pattern,
+	    job->name, ig->req->name, &has, &d, &e) == 1 && has &&
+	    d == ig->req->date)
+		fo->has_date = 1;
+}
+
 /* Read the whole file, handing every record to on_record(). */
 int
 ingest_read_records(struct ingest *ig)
@@ -158,6 +184,7 @@ ingest_read_records(struct ingest *ig)
 	const struct job *job = ig->job;
 	struct csvin_opts co;
 	struct jsonlin_opts jo;
+	struct fixedin_opts fo;
 	int fd, e, rc;
 
 	if ((fd = open(req->path, O_RDONLY | O_CLOEXEC)) == -1) {
@@ -184,7 +211,25 @@ ingest_read_records(struct ingest *ig)
 			co.names = (const char *const *)job->ingest.columns.v;
 			co.nnames = job->ingest.columns.n;
 		}
+		if (layout_has(job->layouts, LAYOUT_HEADER) ||
+		    layout_has(job->layouts, LAYOUT_TRAILER)) {
+			if (!job->inbox.header) {
+				rc = xerr_set(ig->err, XERR_CONFIG, 0, "%s: "
+				    "[header]/[trailer] need header = yes",
+				    job->file);
+				break;
+			}
+			layout_in_opts(ig, &fo);
+			rc = fixedin_csv_read_fd(fd, req->name, &fo, on_record,
+			    ig, ig->err);
+			break;
+		}
 		rc = csvin_read_fd(fd, req->name, &co, on_record, ig, ig->err);
+		break;
+	case FMT_FIXED:
+		layout_in_opts(ig, &fo);
+		rc = fixedin_read_fd(fd, req->name, &fo, on_record, ig,
+		    ig->err);
 		break;
 	case FMT_JSON:
 	case FMT_JSONL:
