@@ -22,9 +22,13 @@ echo "\$ (cd outbox/partner && sha256sum -c sales_20261124.csv.sha256)"
 (cd outbox/partner && sha256sum -c sales_20261124.csv.sha256)
 echo "\$ cat outbox/partner/orders_2026-11-25.json outbox/partner/returns_20261125.csv"
 cat outbox/partner/orders_2026-11-25.json outbox/partner/returns_20261125.csv
+echo "\$ xxd outbox/bank/TRF088_20261124.dat | head -12"
+xxd outbox/bank/TRF088_20261124.dat | head -12
 # The receiving side picks the sales files up, verifies their manifests
-# and loads them into SQLite exactly once.
-mkdir -p warehouse
+# and loads them into SQLite exactly once; the bank's result file (a
+# sample) is checked against its trailer and loaded too.
+mkdir -p warehouse inbox/bank
+cp data/bank/RES088_20261124.dat inbox/bank/
 x receive
 echo "\$ sqlite3 warehouse/sales.db 'SELECT * FROM sales ORDER BY date, store_id'"
 sqlite3 -header warehouse/sales.db 'SELECT * FROM sales ORDER BY date, store_id'
