@@ -22,8 +22,8 @@ echo "\$ (cd outbox/partner && sha256sum -c sales_20261124.csv.sha256)"
 (cd outbox/partner && sha256sum -c sales_20261124.csv.sha256)
 echo "\$ cat outbox/partner/orders_2026-11-25.json outbox/partner/returns_20261125.csv"
 cat outbox/partner/orders_2026-11-25.json outbox/partner/returns_20261125.csv
-echo "\$ xxd outbox/bank/TRF088_20261124.dat | head -12"
-xxd outbox/bank/TRF088_20261124.dat | head -12
+echo "\$ od -A x -t x1z outbox/bank/TRF088_20261124.dat | head -16"
+od -A x -t x1z outbox/bank/TRF088_20261124.dat | head -16
 # The receiving side picks the sales files up, verifies their manifests
 # and loads them into SQLite exactly once; the bank's result file (a
 # sample) is checked against its trailer and loaded too.
