@@ -76,6 +76,7 @@ struct layout {
 	size_t n;
 	size_t width;		/* sum of the widths */
 	unsigned line;		/* of the section header; 0: absent */
+	size_t nbad;		/* fields refused by layouts_add() */
 };
 
 struct job_layouts {

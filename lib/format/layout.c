@@ -406,16 +406,19 @@ layouts_add(struct job_layouts *ls, enum layout_part p, const char *name,
 
 	layouts_section(ls, p, line);
 	if ((dup = layout_find(l, name)) != NULL) {
+		l->nbad++;
 		snprintf(why, whysize, "duplicate field (first on line %u)",
 		    dup->line);
 		return -1;
 	}
 	if (l->n >= 4096) {
+		l->nbad++;
 		snprintf(why, whysize, "too many fields (at most 4096)");
 		return -1;
 	}
 	rc = layout_field_parse(name, spec, line, &f, why, whysize);
 	if (rc != 0) {
+		l->nbad++;
 		layout_field_release(&f);
 		return rc;
 	}
@@ -600,7 +603,7 @@ layouts_check(struct job_layouts *ls, const struct layout_use *u,
 	for (p = 0; p < LAYOUT_PARTS; p++) {
 		if (!layout_has(ls, (enum layout_part)p))
 			continue;
-		if (ls->part[p].n == 0)
+		if (ls->part[p].n == 0 && ls->part[p].nbad == 0)
 			problem(&ck, (enum layout_part)p, NULL, "no fields");
 		for (i = 0; i < ls->part[p].n; i++)
 			check_field(&ck, ls, (enum layout_part)p,
