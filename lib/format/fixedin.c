@@ -229,6 +229,9 @@ do_header(struct reader *r, const char *rec, size_t len, unsigned long no)
 static int
 do_data(struct reader *r, const char *rec, size_t len, unsigned long no)
 {
+	const struct layout *rl = &r->o->layouts->part[LAYOUT_RECORD];
+	const struct layout_field *f;
+	const struct value *v;
 	struct record out;
 	size_t i;
 
@@ -236,10 +239,15 @@ do_data(struct reader *r, const char *rec, size_t len, unsigned long no)
 	    decode(r, LAYOUT_RECORD, rec, no) == -1)
 		return -1;
 	/* const fields of the data record are checked too. */
-	if (layout_verify(LAYOUT_RECORD, r->vals, &r->lc, r->label,
-	    r->err) == -1) {
-		xerr_prefix(r->err, "record %lu", no);
-		return -1;
+	for (i = 0; i < rl->n; i++) {
+		f = &rl->f[i];
+		v = &r->vals[i];
+		if (f->type == LT_CONST && (v->len != strlen(f->arg) ||
+		    memcmp(v->ptr, f->arg, v->len) != 0))
+			return xerr_set(r->err, XERR_DATA, 0, "'%s': record "
+			    "%lu, field '%s' is '%.*s', expected '%s'",
+			    r->label, no, f->name, v->len > 60 ? 60 :
+			    (int)v->len, v->ptr, f->arg);
 	}
 	for (i = 0; i < r->ncols; i++)
 		r->cols[i] = r->vals[r->colfield[i]];

@@ -1300,8 +1300,8 @@ static const struct broken_row broken_receive[] = {
 	    { ":5: key 'pattern': {date:%H} has a time conversion '%H'" } },
 	{ "empty pattern", RJOB "[inbox]\npath = in\npattern =\n" RING,
 	    { ":5: key 'pattern': empty value" } },
-	{ "bad format", RBASE "[inbox]\nformat = xml\n",
-	    { ":11: key 'format': expected csv, json or jsonl" } },
+	{ "bad format", RBASE "[inbox]\nformat = yaml\n",
+	    { ":11: key 'format': expected csv, json, jsonl, xml or fixed" } },
 	{ "csv keys with a json pattern", RJOB "[inbox]\npath = in\n"
 	    "pattern = *.json.gz\ndelimiter = |\n" RING,
 	    { ":6: key 'delimiter': only used with format = csv, not json "
