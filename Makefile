@@ -177,7 +177,7 @@ clean:
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS ?= job ini csv jsonl jsonarr manifest names listing sqlparam \
-		pgtext myurl
+		pgtext myurl fixed layout
 FUZZ_DIR      = $(BUILD)/fuzz
 FUZZ_SAN      = -fsanitize=address,undefined -fno-sanitize-recover=all \
 		-fno-omit-frame-pointer
@@ -200,6 +200,8 @@ FUZZ_MAXLEN_manifest = 1024
 FUZZ_MAXLEN_names    = 512
 FUZZ_MAXLEN_listing  = 4096
 FUZZ_MAXLEN_pgtext   = 512
+FUZZ_MAXLEN_fixed    = 2048
+FUZZ_MAXLEN_layout   = 2048
 FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(FUZZ_DIR)/%.o)
 
 fuzz: $(FUZZ_TARGETS:%=$(FUZZ_DIR)/fuzz_%)

@@ -34,7 +34,11 @@
 #include "db/pgtext.h"
 #include "db/myconn.h"
 #include "db/sqlparam.h"
+#include "decimal.h"
 #include "dest.h"
+#include "fixedin.h"
+#include "format/fixedout.h"
+#include "layout.h"
 #include "fsutil.h"
 #include "ini.h"
 #include "job.h"
@@ -1154,6 +1158,323 @@ fuzz_names(const uint8_t *data, size_t size)
 	return rc;
 }
 
+/* --- fixed-width records and layouts ------------------------------ */
+
+/* A small bank-like layout: header, data, trailer with count and sum. */
+static const char *const h_bank[] = {
+	"H", "t=1 const H", "H", "d=8 date %Y%m%d", "H", "s=3 seq",
+	"R", "t=1 const D", "R", "name=6 text", "R", "code=2 text right",
+	"R", "amount=7 number decimals=2 sign=trailing", "R", "f=1 filler",
+	"T", "t=1 const T", "T", "n=3 count", "T", "total=9 sum amount "
+	"sign=leading", "T", "f=4 filler 0", NULL };
+
+static struct job_layouts *
+h_layouts(const char *const *spec, int with_header, int with_trailer)
+{
+	struct job_layouts *ls = layouts_new();
+	enum layout_part p;
+	char name[64], why[256];
+	const char *eq;
+	size_t i;
+
+	if (ls == NULL)
+		return NULL;
+	for (i = 0; spec[i] != NULL; i += 2) {
+		p = spec[i][0] == 'H' ? LAYOUT_HEADER : spec[i][0] == 'T' ?
+		    LAYOUT_TRAILER : LAYOUT_RECORD;
+		if ((p == LAYOUT_HEADER && !with_header) ||
+		    (p == LAYOUT_TRAILER && !with_trailer))
+			continue;
+		eq = strchr(spec[i + 1], '=');
+		snprintf(name, sizeof(name), "%.*s", (int)(eq - spec[i + 1]),
+		    spec[i + 1]);
+		if (layouts_add(ls, p, name, eq + 1, 1, why, sizeof(why)) != 0) {
+			layouts_free(ls);
+			return NULL;
+		}
+	}
+	return ls;
+}
+
+struct h_fixed {
+	struct buf out;
+	unsigned long recs;
+	int bad;
+};
+
+static int
+h_fixed_record(void *ctx, const struct record *rec, struct xerr *err)
+{
+	struct h_fixed *t = ctx;
+	struct decimal d;
+	size_t i;
+
+	t->recs++;
+	buf_printf(&t->out, "R %lu %lu:", rec->recno, rec->line);
+	if (rec->recno != t->recs) {
+		t->bad = 1;
+		h_fail("fixed", "record numbers not 1, 2, 3...");
+	}
+	for (i = 0; i < rec->n; i++) {
+		const struct value *v = &rec->vals[i];
+
+		if (v->ptr[v->len] != '\0' || strlen(v->ptr) != v->len) {
+			t->bad = 1;
+			h_fail("fixed", "value not NUL-terminated");
+		}
+		if (v->kind == VAL_NUMBER && decimal_parse(v->ptr, v->len,
+		    &d) == -1) {
+			t->bad = 1;
+			h_fail("fixed", "number '%s' does not parse", v->ptr);
+		}
+		buf_printf(&t->out, " %s=", rec->names[i]);
+		h_bytes(&t->out, v->ptr, v->len);
+	}
+	buf_putc(&t->out, '\n');
+	return t->bad ? xerr_set(err, XERR_TEMP, 0, "harness") : 0;
+}
+
+/* Read data with o, whole and in pieces: the same records and result. */
+static int
+h_fixed_one(const uint8_t *data, size_t size, struct fixedin_opts *o,
+    int csv)
+{
+	struct h_fixed a, b;
+	struct xerr ea, eb;
+	int fd, ra, rb, rc = -1;
+
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	buf_init(&a.out, 0);
+	buf_init(&b.out, 0);
+	if ((fd = h_input_fd(data, size, 0)) == -1)
+		goto out;
+	ra = csv ? fixedin_csv_read_fd(fd, "in", o, h_fixed_record, &a, &ea) :
+	    fixedin_read_fd(fd, "in", o, h_fixed_record, &a, &ea);
+	close(fd);
+	if (ra == -1 && ea.msg[0] == '\0') {
+		h_fail("fixed", "failed without a message");
+		goto out;
+	}
+	if (csv || a.bad) {
+		rc = a.bad ? -1 : 0;
+		goto out;
+	}
+	if ((fd = h_input_fd(data, size, 1)) == -1)
+		goto out;
+	rb = fixedin_read_fd(fd, "in", o, h_fixed_record, &b, &eb);
+	close(fd);
+	if (ra != rb || a.out.len != b.out.len || (a.out.len > 0 &&
+	    memcmp(a.out.data, b.out.data, a.out.len) != 0) ||
+	    (ra == -1 && strcmp(ea.msg, eb.msg) != 0)) {
+		h_fail("fixed", "whole and in pieces differ:\n%s%s\n---\n%s%s",
+		    a.out.data ? a.out.data : "", ra == -1 ? ea.msg : "",
+		    b.out.data ? b.out.data : "", rb == -1 ? eb.msg : "");
+		goto out;
+	}
+	rc = b.bad ? -1 : 0;
+out:
+	buf_release(&a.out);
+	buf_release(&b.out);
+	return rc;
+}
+
+int
+fuzz_fixed(const uint8_t *data, size_t size)
+{
+	static const enum record_end ends[] = { RECORD_END_CRLF,
+		RECORD_END_LF };
+	static const char *const csvish[] = { "H", "k=const H", "H",
+		"d=date %Y%m%d", "T", "k=const T", "T", "n=count", "T",
+		"total=sum amount", NULL };
+	struct job_layouts *ls[3];
+	struct fixedin_opts o;
+	size_t i, j;
+	int rc = -1;
+
+	memset(ls, 0, sizeof(ls));
+	if ((ls[0] = h_layouts(h_bank, 1, 1)) == NULL ||
+	    (ls[1] = h_layouts(h_bank, 0, 0)) == NULL ||
+	    (ls[2] = h_layouts(csvish, 1, 1)) == NULL)
+		goto out;
+	memset(&o, 0, sizeof(o));
+	o.date = bdate_from_ymd(2026, 11, 24);
+	for (i = 0; i < 2; i++) {
+		o.layouts = ls[i];
+		for (j = 0; j < sizeof(ends) / sizeof(ends[0]); j++) {
+			o.record_end = ends[j];
+			o.encoding = j == 0 ? TEXTENC_CP949 : TEXTENC_UTF8;
+			o.has_date = (int)j;
+			if (h_fixed_one(data, size, &o, 0) == -1)
+				goto out;
+		}
+	}
+	/* Without a header and trailer every layout is 16 bytes. */
+	o.layouts = ls[1];
+	o.record_end = RECORD_END_NONE;
+	o.encoding = TEXTENC_EUCKR;
+	if (h_fixed_one(data, size, &o, 0) == -1)
+		goto out;
+	o.layouts = ls[2];
+	o.encoding = TEXTENC_UTF8;
+	if (h_fixed_one(data, size, &o, 1) == -1)
+		goto out;
+	rc = 0;
+out:
+	for (i = 0; i < 3; i++)
+		layouts_free(ls[i]);
+	return rc;
+}
+
+static void
+h_no_report(void *ctx, unsigned line, const char *msg)
+{
+	(void)ctx;
+	(void)line;
+	(void)msg;
+}
+
+/*
+ * Lines "H|R|T name = spec"; a layout the checks accept for format =
+ * fixed must write a header, one record of "0"s (a value every text and
+ * number field can hold) and a trailer that its own reader reads back as
+ * one record.
+ */
+int
+fuzz_layout(const uint8_t *data, size_t size)
+{
+	struct layout_use u = { FMT_FIXED, RECORD_END_LF, TEXTENC_CP949, 1 };
+	const struct layout *rl;
+	struct job_layouts *ls;
+	struct fixedout_opts fo;
+	struct fixedin_opts fi;
+	struct fixedout *w = NULL;
+	struct layout_field f;
+	struct value vals[64];
+	const char *names[64];
+	struct record rec;
+	struct h_fixed t;
+	struct buf line, out;
+	struct xerr err;
+	char why[512], *eq, *sp;
+	size_t i, n = 0, start = 0;
+	enum layout_part p;
+	int fd, rc = -1, k;
+
+	buf_init(&line, 0);
+	buf_init(&out, 0);
+	memset(&t, 0, sizeof(t));
+	buf_init(&t.out, 0);
+	if ((ls = layouts_new()) == NULL)
+		goto out;
+	for (i = 0; i <= size; i++) {
+		if (i < size && data[i] != '\n')
+			continue;
+		buf_reset(&line);
+		if (buf_append(&line, data + start, i - start) == -1)
+			goto out;
+		start = i + 1;
+		if (line.len < 3 || memchr(line.data, '\0', line.len) != NULL)
+			continue;
+		p = line.data[0] == 'H' ? LAYOUT_HEADER : line.data[0] == 'T' ?
+		    LAYOUT_TRAILER : LAYOUT_RECORD;
+		if ((eq = strchr(line.data + 2, '=')) == NULL)
+			continue;
+		*eq = '\0';
+		/* The spec alone, then into the layouts. */
+		k = layout_field_parse(line.data + 2, eq + 1, 1, &f, why,
+		    sizeof(why));
+		if (k == 0 && (f.width > LAYOUT_FIELD_MAX ||
+		    (unsigned)f.type > LT_SEQ || (f.type == LT_TEXT &&
+		    f.arg == NULL))) {
+			h_fail("layout", "accepted a bad field");
+			layout_field_release(&f);
+			goto out;
+		}
+		layout_field_release(&f);
+		k = layouts_add(ls, p, line.data + 2, eq + 1, 1, why,
+		    sizeof(why));
+		if (k == -2)
+			goto out;
+		if (k == -1 && why[0] == '\0') {
+			h_fail("layout", "refused without a reason");
+			goto out;
+		}
+	}
+	u.format = FMT_CSV;
+	(void)layouts_check(ls, &u, h_no_report, NULL);
+	u.format = FMT_FIXED;
+	if (layouts_check(ls, &u, h_no_report, NULL) != 0) {
+		rc = 0;
+		goto out;
+	}
+	/* Write it: a header, one record of "0"s, a trailer. */
+	rl = &ls->part[LAYOUT_RECORD];
+	memset(&fo, 0, sizeof(fo));
+	fo.layouts = ls;
+	fo.encoding = TEXTENC_CP949;
+	fo.record_end = RECORD_END_LF;
+	fo.date = bdate_from_ymd(2026, 11, 24);
+	fo.seq = 1;
+	for (i = 0; i < rl->n && n < 64; i++) {
+		if (rl->f[i].type != LT_TEXT && rl->f[i].type != LT_NUMBER)
+			continue;
+		for (k = 0; (size_t)k < n; k++)
+			if (strcmp(names[k], rl->f[i].arg) == 0)
+				break;
+		if ((size_t)k < n)
+			continue;
+		names[n] = rl->f[i].arg;
+		vals[n] = (struct value){ "0", 1, VAL_TEXT };
+		n++;
+	}
+	if ((w = fixedout_new(&fo, &err)) == NULL)
+		goto out;
+	memset(&rec, 0, sizeof(rec));
+	rec.n = n;
+	rec.vals = vals;
+	rec.names = names;
+	rec.file = "layout";
+	rec.recno = 1;
+	if (fixedout_columns(w, names, n, &err) == -1 ||
+	    fixedout_header(w, &out, &err) == -1 ||
+	    fixedout_row(w, &rec, 1, &out, &err) == -1 ||
+	    fixedout_trailer(w, &out, &err) == -1) {
+		/* Nothing may fail once the checks passed. */
+		h_fail("layout", "a checked layout cannot be written: %s",
+		    err.msg);
+		goto out;
+	}
+	if ((sp = memchr(out.data, '\0', out.len)) != NULL) {
+		h_fail("layout", "NUL byte written");
+		goto out;
+	}
+	memset(&fi, 0, sizeof(fi));
+	fi.layouts = ls;
+	fi.encoding = TEXTENC_CP949;
+	fi.record_end = RECORD_END_LF;
+	fi.date = fo.date;
+	fi.has_date = 1;
+	if ((fd = h_input_fd((const uint8_t *)out.data, out.len, 0)) == -1)
+		goto out;
+	/* Duplicate column names make the record's columns ambiguous. */
+	k = fixedin_read_fd(fd, "layout", &fi, h_fixed_record, &t, &err);
+	close(fd);
+	if (k == -1 || t.recs != 1) {
+		h_fail("layout", "what it wrote does not read back: %s",
+		    k == -1 ? err.msg : "record count");
+		goto out;
+	}
+	rc = t.bad ? -1 : 0;
+out:
+	fixedout_free(w);
+	layouts_free(ls);
+	buf_release(&line);
+	buf_release(&out);
+	buf_release(&t.out);
+	return rc;
+}
+
 /* --- remote listings ----------------------------------------------- */
 
 struct h_listing {
@@ -1426,5 +1747,7 @@ const struct fuzz_target fuzz_targets[] = {
 	{ "sqlparam", fuzz_sqlparam },
 	{ "pgtext", fuzz_pgtext },
 	{ "myurl", fuzz_myurl },
+	{ "fixed", fuzz_fixed },
+	{ "layout", fuzz_layout },
 	{ NULL, NULL },
 };

@@ -42,6 +42,13 @@ int fuzz_sqlparam(const uint8_t *data, size_t size);
 int fuzz_pgtext(const uint8_t *data, size_t size);
 /* lib/db/myconn.c myurl_parse(). */
 int fuzz_myurl(const uint8_t *data, size_t size);
+/* lib/format/fixedin.c: a small bank layout with and without header and
+ * trailer, every record_end, CP949/UTF-8/EUC-KR, whole and in pieces;
+ * and CSV with header and trailer lines. */
+int fuzz_fixed(const uint8_t *data, size_t size);
+/* lib/format/layout.c: lines "H|R|T name=spec"; a layout that passes the
+ * checks writes a header, a record and a trailer it reads back. */
+int fuzz_layout(const uint8_t *data, size_t size);
 
 struct fuzz_target {
 	const char *name;	/* fuzz/fuzz_NAME.c, fuzz/corpus/NAME/ */

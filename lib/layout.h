@@ -203,6 +203,13 @@ int layout_number_read(const struct layout_field *f, const char *p,
     size_t len, struct buf *out, char *why, size_t whysize);
 
 /*
+ * Does a const (or a date's expected text) match what a reader decoded?
+ * The writer pads them with spaces and the reader strips trailing ones,
+ * so trailing spaces of the expected text do not count.
+ */
+int layout_text_matches(const char *want, const char *p, size_t len);
+
+/*
  * Receive: check a header or trailer read from file against the data.
  * vals has one value per field of part p (decoded UTF-8, padding
  * stripped; numbers as plain decimal text).  const must match; date must

@@ -242,8 +242,8 @@ do_data(struct reader *r, const char *rec, size_t len, unsigned long no)
 	for (i = 0; i < rl->n; i++) {
 		f = &rl->f[i];
 		v = &r->vals[i];
-		if (f->type == LT_CONST && (v->len != strlen(f->arg) ||
-		    memcmp(v->ptr, f->arg, v->len) != 0))
+		if (f->type == LT_CONST &&
+		    !layout_text_matches(f->arg, v->ptr, v->len))
 			return xerr_set(r->err, XERR_DATA, 0, "'%s': record "
 			    "%lu, field '%s' is '%.*s', expected '%s'",
 			    r->label, no, f->name, v->len > 60 ? 60 :

@@ -405,6 +405,11 @@ layouts_add(struct job_layouts *ls, enum layout_part p, const char *name,
 	int rc;
 
 	layouts_section(ls, p, line);
+	if (!name_ok(name)) {
+		l->nbad++;
+		snprintf(why, whysize, "not a field name");
+		return -1;
+	}
 	if ((dup = layout_find(l, name)) != NULL) {
 		l->nbad++;
 		snprintf(why, whysize, "duplicate field (first on line %u)",
@@ -433,6 +438,9 @@ layouts_add(struct job_layouts *ls, enum layout_part p, const char *name,
 }
 
 /* --- checks after load ----------------------------------------------------- */
+
+static size_t format_date(bdate_t date, const char *fmt, char *out,
+    size_t size);
 
 struct checker {
 	const struct job_layouts *ls;
@@ -491,9 +499,9 @@ check_field(struct checker *ck, const struct job_layouts *ls,
 {
 	int fixed = u->format == FMT_FIXED;
 	const struct layout_field *rf;
-	size_t n;
+	size_t n, i, k;
 	char s[256];
-	struct tm tm;
+	bdate_t d;
 
 	if (fixed && f->width == 0) {
 		problem(ck, p, f, "format = fixed needs a width in bytes "
@@ -529,6 +537,10 @@ check_field(struct checker *ck, const struct job_layouts *ls,
 		    "least 2");
 		return;
 	}
+	if (f->type == LT_CONST && strpbrk(f->arg, "\r\n") != NULL) {
+		problem(ck, p, f, "const holds a line break");
+		return;
+	}
 	if (f->type == LT_CONST && fixed) {
 		n = encoded_len(u->encoding, f->arg, &ck->nomem);
 		if (n == (size_t)-1 && !ck->nomem)
@@ -540,20 +552,38 @@ check_field(struct checker *ck, const struct job_layouts *ls,
 			    f->width);
 	}
 	if (f->type == LT_DATE) {
-		/* Month and day names are longest in September, Wednesday. */
-		memset(&tm, 0, sizeof(tm));
-		tm.tm_year = 2000 - 1900;
-		tm.tm_mon = 8;
-		tm.tm_mday = 27;
-		tm.tm_wday = 3;
-		tm.tm_yday = 270;
-		n = strftime(s, sizeof(s), f->arg, &tm);
+		/* The longest text over a leap year's days (names, %-d and
+		 * %-m) and a few years (%-y, %C). */
+		n = 0;
+		for (i = 0; i < 370; i++) {
+			d = i < 366 ? bdate_from_ymd(2000, 1, 1) + (bdate_t)i :
+			    bdate_from_ymd(i == 366 ? 1999 : i == 367 ? 2099 :
+			    i == 368 ? 9999 : 1, 12, 31);
+			k = format_date(d, f->arg, s, sizeof(s));
+			if (k == 0)
+				continue;
+			if (strpbrk(s, "\r\n") != NULL) {
+				problem(ck, p, f, "date format '%s' gives a "
+				    "line break", f->arg);
+				return;
+			}
+			k = encoded_len(u->encoding, s, &ck->nomem);
+			if (k == (size_t)-1) {
+				if (!ck->nomem)
+					problem(ck, p, f, "date format '%s' "
+					    "cannot be written in %s", f->arg,
+					    textenc_name(u->encoding));
+				return;
+			}
+			if (k > n)
+				n = k;
+		}
 		if (n == 0)
 			problem(ck, p, f, "date format '%s' gives nothing",
 			    f->arg);
 		else if (fixed && n > f->width)
-			problem(ck, p, f, "date format '%s' gives %zu bytes, "
-			    "the field has %zu", f->arg, n, f->width);
+			problem(ck, p, f, "date format '%s' gives up to %zu "
+			    "bytes, the field has %zu", f->arg, n, f->width);
 	}
 	if (f->type == LT_SUM && fixed) {
 		rf = layout_find(&ls->part[LAYOUT_RECORD], f->arg);
@@ -943,6 +973,18 @@ layout_number_read(const struct layout_field *f, const char *p, size_t len,
 /* --- verify on receive --------------------------------------------------- */
 
 int
+layout_text_matches(const char *want, const char *p, size_t len)
+{
+	size_t n = strlen(want), m = len;
+
+	while (n > 0 && want[n - 1] == ' ')
+		n--;
+	while (m > 0 && p[m - 1] == ' ')
+		m--;
+	return n == m && memcmp(want, p, n) == 0;
+}
+
+int
 layout_verify(enum layout_part p, const struct value *vals,
     const struct layout_ctx *c, const char *file, struct xerr *err)
 {
@@ -959,8 +1001,7 @@ layout_verify(enum layout_part p, const struct value *vals,
 		v = &vals[i];
 		switch (f->type) {
 		case LT_CONST:
-			if (v->len != strlen(f->arg) ||
-			    memcmp(v->ptr, f->arg, v->len) != 0)
+			if (!layout_text_matches(f->arg, v->ptr, v->len))
 				return xerr_set(err, XERR_DATA, 0, "'%s': %s '%s' "
 				    "is '%.*s', expected '%s'", file,
 				    part_names[p], f->name,
@@ -971,7 +1012,8 @@ layout_verify(enum layout_part p, const struct value *vals,
 			if (!c->has_date)
 				break;
 			len = format_date(c->date, f->arg, s, sizeof(s));
-			if (v->len != len || memcmp(v->ptr, s, len) != 0) {
+			s[len] = '\0';
+			if (!layout_text_matches(s, v->ptr, v->len)) {
 				bdate_format(c->date, a);
 				return xerr_set(err, XERR_DATA, 0, "'%s': %s '%s' "
 				    "is '%.*s', the file's date %s gives "

@@ -166,7 +166,7 @@ test_listing_entry_max(void **state)
 
 static const char *const names[] = { "job", "ini", "csv", "jsonl",
     "jsonarr", "manifest", "names", "listing", "sqlparam", "pgtext",
-    "myurl" };
+    "myurl", "fixed", "layout" };
 
 /* A target added to the harness is replayed here too. */
 static void
@@ -207,6 +207,8 @@ main(void)
 		TARGET("sqlparam"),
 		TARGET("pgtext"),
 		TARGET("myurl"),
+		TARGET("fixed"),
+		TARGET("layout"),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, teardown);
