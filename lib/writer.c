@@ -682,7 +682,7 @@ layout_begin(struct writer *w, struct xerr *err)
 		buf_reset(&w->rec);
 		if (fixedout_header(w->fixed, &w->rec, err) == -1)
 			return -1;
-		return put(w, w->rec.data, w->rec.len, err);
+		return w->rec.len > 0 ? put(w, w->rec.data, w->rec.len, err) : 0;
 	}
 	if (w->o.format == FMT_CSV && layout_has(w->o.layouts, LAYOUT_HEADER))
 		return csv_layout_line(w, LAYOUT_HEADER, err);
@@ -697,7 +697,7 @@ layout_end(struct writer *w, struct xerr *err)
 		buf_reset(&w->rec);
 		if (fixedout_trailer(w->fixed, &w->rec, err) == -1)
 			return -1;
-		return put(w, w->rec.data, w->rec.len, err);
+		return w->rec.len > 0 ? put(w, w->rec.data, w->rec.len, err) : 0;
 	}
 	if (w->o.format == FMT_CSV && layout_has(w->o.layouts, LAYOUT_TRAILER))
 		return csv_layout_line(w, LAYOUT_TRAILER, err);
@@ -710,7 +710,7 @@ fixed_row(struct writer *w, const struct record *rec, struct xerr *err)
 	buf_reset(&w->rec);
 	if (fixedout_row(w->fixed, rec, w->rows + 1, &w->rec, err) == -1)
 		return -1;
-	return put(w, w->rec.data, w->rec.len, err);
+	return w->rec.len > 0 ? put(w, w->rec.data, w->rec.len, err) : 0;
 }
 
 /* --- the interface ------------------------------------------------------ */
