@@ -241,3 +241,23 @@ expect_rc 78
 expect_err "[record] 'b': format = fixed needs a width in bytes"
 expect_err "[record] 'c': sum is only possible in [trailer]"
 expect_err "with record_end = none every layout must have the same width"
+# record_end is for format = fixed; no XML writer yet: refused.
+job bad3 <<'JOB'
+[job]
+direction = send
+[source]
+type = csv
+path = data/pay/*.csv
+[output]
+name = b_{date}.csv
+record_end = crlf
+[upload]
+url = out
+JOB
+x check bad3
+expect_rc 78
+expect_err "key 'record_end': only used with format = fixed"
+sed -i 's/^record_end = crlf$/format = xml/' "$H/jobs/bad3.job"
+x check bad3
+expect_rc 78
+expect_err "key 'format': xml is not available in this version"
