@@ -541,12 +541,14 @@ check_field(struct checker *ck, const struct job_layouts *ls,
 		problem(ck, p, f, "const holds a line break");
 		return;
 	}
-	if (f->type == LT_CONST && fixed) {
+	/* Every format: a header or trailer line must not fail to encode
+	 * half-way (csv encodes whole lines). */
+	if (f->type == LT_CONST) {
 		n = encoded_len(u->encoding, f->arg, &ck->nomem);
 		if (n == (size_t)-1 && !ck->nomem)
 			problem(ck, p, f, "const '%s' cannot be written in %s",
 			    f->arg, textenc_name(u->encoding));
-		else if (n != (size_t)-1 && n > f->width)
+		else if (fixed && n != (size_t)-1 && n > f->width)
 			problem(ck, p, f, "const '%s' is %zu bytes in %s, the "
 			    "field %zu", f->arg, n, textenc_name(u->encoding),
 			    f->width);
