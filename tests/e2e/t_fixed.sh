@@ -197,6 +197,58 @@ expect_err "'pay_20261126.csv': trailer 'total' is 109.00, the records sum to 10
 expect_err "'pay_20261127.csv': trailer 'n' says 4 records, the file has 3"
 [ "$(sqlite3 "$H/pay.db" "SELECT count(*) FROM pay")" = 3 ] || fail "a bad CSV loaded rows"
 
+# CP949 both ways: the header line encoded like the rows; read back, the
+# lines between header and trailer are decoded as a part of the file.
+mkdir -p "$H/data/kr"
+printf 'id,name,amount\n1,홍길동,10\n2,뷁,5.5\n' > "$H/data/kr/kr.csv"
+job kr <<'JOB'
+[job]
+direction = send
+[source]
+type = csv
+path = data/kr/*.csv
+[output]
+name = kr_{date:%Y%m%d}.csv
+encoding = cp949
+manifest = none
+[header]
+org = const 한국은행
+day = date %Y%m%d
+[trailer]
+n = count
+total = sum amount decimals=1
+[upload]
+url = krbox
+JOB
+x send --date 2026-11-24 kr
+expect_rc 0
+printf '한국은행,20261124\nid,name,amount\n1,홍길동,10\n2,뷁,5.5\n2,15.5\n' |
+    iconv -f UTF-8 -t CP949 > "$T/kr.want"
+same "$T/kr.want" "$H/krbox/kr_20261124.csv"
+job krin <<'JOB'
+[job]
+direction = receive
+[inbox]
+path = krbox
+pattern = kr_{date:%Y%m%d}.csv
+encoding = cp949
+settle = 0s
+[header]
+org = const 한국은행
+day = date %Y%m%d
+[trailer]
+n = count
+total = sum amount decimals=1
+[ingest]
+type = sqlite
+database = kr.db
+table = kr
+JOB
+x receive krin
+expect_rc 0
+[ "$(sqlite3 "$H/kr.db" "SELECT group_concat(name || ':' || amount, ' ') FROM kr")" = "홍길동:10 뷁:5.5" ] ||
+    fail "kr rows: $(sqlite3 "$H/kr.db" 'SELECT * FROM kr')"
+
 # --- job-file checks ------------------------------------------------------
 job bad <<'JOB'
 [job]
