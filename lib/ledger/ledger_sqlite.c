@@ -697,12 +697,13 @@ sq_status(struct ledger *l, const struct status_filter *f, status_fn fn,
 	    " WHERE (?1 IS NULL OR date = ?1)"
 	    " AND (?2 = 0 OR state IN ('failed', 'held', 'late'))"
 	    " ORDER BY job, date, id";
-	struct status_row row = { NULL };
+	struct status_row row;
 	sqlite3_stmt *st;
 	const char *job;
 	size_t i;
 	int rc, want;
 
+	memset(&row, 0, sizeof(row));
 	if (sqlite3_prepare_v2(SQ(l)->db, sql, -1, &st, NULL) != SQLITE_OK)
 		return db_err(l, err, "cannot read status");
 	if (f->date)
