@@ -18,6 +18,7 @@
 #include "fsutil.h"
 #include "ingest.h"
 #include "jobdate.h"
+#include "layout.h"
 #include "ledger.h"
 #include "pgp.h"
 #include "source.h"
@@ -180,6 +181,39 @@ check_files(const struct job *job)
 		    "creates it" : "");
 	}
 	return bad | check_pgp_keys(job);
+}
+
+/*
+ * A fixed-width layout whose records have different lengths is legal, but
+ * partner specifications nearly always give every record one length: a
+ * filler one byte short is the typo this catches before the partner does.
+ */
+static void
+check_layout_widths(const struct job *job)
+{
+	const struct layout *l;
+	size_t w = 0, i;
+	int differ = 0;
+
+	if (job->layouts == NULL || (job->direction == DIR_SEND ?
+	    job->output.format != FMT_FIXED :
+	    job->inbox.format != (int)FMT_FIXED))
+		return;
+	for (i = 0; i < LAYOUT_PARTS; i++) {
+		l = &job->layouts->part[i];
+		if (l->line == 0)
+			continue;
+		if (w != 0 && l->width != w)
+			differ = 1;
+		w = l->width;
+	}
+	if (!differ)
+		return;
+	cmd_warn("%s: the records of the layout have different lengths: "
+	    "header %zu, record %zu, trailer %zu bytes", job->file,
+	    job->layouts->part[LAYOUT_HEADER].width,
+	    job->layouts->part[LAYOUT_RECORD].width,
+	    job->layouts->part[LAYOUT_TRAILER].width);
 }
 
 /*
@@ -393,6 +427,7 @@ cmd_check(struct xfer_ctx *x, int argc, char **argv)
 			continue;
 		}
 		check_input(x, jobs[i]);
+		check_layout_widths(jobs[i]);
 		if (!connect) {
 			printf("%s: ok (%s, %s)\n", jobs[i]->name,
 			    job_direction_name(jobs[i]->direction),

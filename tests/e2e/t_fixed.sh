@@ -313,3 +313,13 @@ sed -i 's/^record_end = crlf$/format = xml/' "$H/jobs/bad3.job"
 x check bad3
 expect_rc 78
 expect_err "key 'format': xml is not available in this version"
+# A filler one byte short is legal but nearly always a typo: check says so.
+sed 's/^filler      = 72 filler$/filler      = 71 filler/' \
+    "$H/jobs/bank-transfer.job" >"$H/jobs/short.job"
+x check short
+expect_rc 0
+expect_err "the records of the layout have different lengths: header 120, record 119, trailer 120 bytes"
+x check bank-transfer
+expect_rc 0
+! grep -q "different lengths" "$T/err" || fail "warned about equal lengths"
+echo "t_fixed: ok"
