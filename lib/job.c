@@ -674,6 +674,8 @@ job_free(struct job *job)
 	strlist_free(&job->output.encrypt_to);
 	free(job->output.sign_with);
 	free(job->output.keyring);
+	free(job->output.xml.root);
+	free(job->output.xml.record);
 	up = &job->upload;
 	free(up->url);
 	free(up->user);
@@ -697,6 +699,8 @@ job_free(struct job *job)
 	free(job->inbox.after_pull_dir);
 	strlist_free(&job->inbox.require_signature);
 	free(job->inbox.keyring);
+	free(job->inbox.xml.root);
+	free(job->inbox.xml.record);
 	free(job->ingest.database);
 	free(job->ingest.table);
 	free(job->ingest.date_column);

@@ -50,6 +50,7 @@ enum key {
 	K_OUT_ENCRYPT_TO, K_OUT_SIGN_WITH, K_OUT_KEYRING, K_OUT_ARMOR,
 	K_OUT_ENCODING, K_OUT_UNMAPPABLE,
 	K_OUT_RECORD_END,
+	K_OUT_XML_ROOT, K_OUT_XML_RECORD, K_OUT_XML_FIELDS,
 
 	K_UP_URL, K_UP_USER, K_UP_IDENTITY, K_UP_PASSPHRASE_FILE,
 	K_UP_KNOWN_HOSTS, K_UP_HOST_KEY_SHA256, K_UP_PASSWORD_FILE,
@@ -71,6 +72,7 @@ enum key {
 	K_IN_DECRYPT, K_IN_REQUIRE_SIGNATURE, K_IN_KEYRING,
 	K_IN_ENCODING, K_IN_QUOTES,
 	K_IN_RECORD_END,
+	K_IN_XML_ROOT, K_IN_XML_RECORD, K_IN_XML_FIELDS,
 
 	K_ING_TYPE, K_ING_DATABASE, K_ING_TABLE, K_ING_MODE,
 	K_ING_DATE_COLUMN, K_ING_COLUMNS, K_ING_COMMAND, K_ING_TIMEOUT,
@@ -252,6 +254,11 @@ void jf_check_required(struct loader *ld, int type);
  * -1 if not known, for jf_check_required_receive().
  */
 void jf_check_receive(struct loader *ld, int *typep);
+
+/* job_xml.c: xml_root, xml_record, xml_fields of [output] (send 1) or
+ * [inbox] into x, refused with another format than xml. */
+void jf_check_xml(struct loader *ld, int send, int format,
+    struct job_xml *x);
 
 /*
  * job_db.c: the database keys of [source] (dk = jf_src_db) or [ingest]

@@ -112,6 +112,9 @@ const struct keydef jf_keydefs[K_COUNT] = {
 	[K_OUT_ENCODING] = { SEC_OUTPUT, "encoding" },
 	[K_OUT_UNMAPPABLE] = { SEC_OUTPUT, "unmappable" },
 	[K_OUT_RECORD_END] = { SEC_OUTPUT, "record_end" },
+	[K_OUT_XML_ROOT] = { SEC_OUTPUT, "xml_root" },
+	[K_OUT_XML_RECORD] = { SEC_OUTPUT, "xml_record" },
+	[K_OUT_XML_FIELDS] = { SEC_OUTPUT, "xml_fields" },
 
 	[K_UP_URL] = { SEC_UPLOAD, "url" },
 	[K_UP_USER] = { SEC_UPLOAD, "user" },
@@ -176,6 +179,9 @@ const struct keydef jf_keydefs[K_COUNT] = {
 	[K_IN_ENCODING] = { SEC_INBOX, "encoding" },
 	[K_IN_QUOTES] = { SEC_INBOX, "quotes" },
 	[K_IN_RECORD_END] = { SEC_INBOX, "record_end" },
+	[K_IN_XML_ROOT] = { SEC_INBOX, "xml_root" },
+	[K_IN_XML_RECORD] = { SEC_INBOX, "xml_record" },
+	[K_IN_XML_FIELDS] = { SEC_INBOX, "xml_fields" },
 
 	[K_ING_TYPE] = { SEC_INGEST, "type" },
 	[K_ING_DATABASE] = { SEC_INGEST, "database" },

@@ -130,11 +130,6 @@ jf_check_record_end(struct loader *ld)
 		kr = K_IN_RECORD_END;
 		fmt = job->inbox.format;
 	}
-	/* No XML writer or reader yet: refused rather than written as
-	 * something else. */
-	if (fmt == FMT_XML)
-		jf_bad(ld, job->direction == DIR_SEND ? K_OUT_FORMAT :
-		    K_IN_FORMAT, "xml is not available in this version");
 	if (jf_val(ld, kr) != NULL && fmt != FMT_FIXED) {
 		jf_bad(ld, kr, "only used with format = fixed");
 		return;

@@ -172,6 +172,7 @@ check_inbox(struct loader *ld)
 				    in->format < 0 ? " (from the pattern's "
 				    "extension)" : "");
 	}
+	jf_check_xml(ld, 0, in->format, &in->xml);
 	jf_delimiter(ld, K_IN_DELIMITER, &in->delimiter);
 	jf_boolean(ld, K_IN_HEADER, &in->header);
 	jf_check_inbox_enc(ld, fmt);

@@ -269,6 +269,7 @@ jf_check_output(struct loader *ld)
 	jf_boolean(ld, K_OUT_FORMULA_GUARD, &out->formula_guard);
 	jf_check_output_pgp(ld);
 	jf_check_output_enc(ld);
+	jf_check_xml(ld, 1, out->format, &out->xml);
 }
 
 static int

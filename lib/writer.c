@@ -25,6 +25,7 @@
 #include "decimal.h"
 #include "format/fixedout.h"
 #include "layout.h"
+#include "format/writer_impl.h"
 
 #define WBUF_SIZE	(64 * 1024)
 
@@ -42,6 +43,9 @@ struct writer {
 	char **jkeys;		/* JSON: "\"name\":" escaped, per column */
 	size_t *jkeylen;
 	int have_cols;
+
+	const struct writer_family *fam;	/* NULL: CSV and JSON here */
+	void *fst;			/* the family's state */
 
 	unsigned char csvq[256];	/* CSV: 1 for bytes that force quotes */
 	unsigned long rows;
@@ -67,6 +71,11 @@ static const unsigned char jclass[256] = {
 	[0x80 ... 0xff] = J_UTF8,
 };
 
+/* The formats written by a family of their own (format/writer_impl.h). */
+static const struct writer_family *const families[] = {
+	[FMT_XML] = &xmlout_family,
+};
+
 struct writer *
 writer_new(const struct writer_opts *o, const struct sink *s)
 {
@@ -79,6 +88,13 @@ writer_new(const struct writer_opts *o, const struct sink *s)
 		return NULL;
 	}
 	w->o = *o;
+	if ((size_t)o->format < sizeof(families) / sizeof(*families))
+		w->fam = families[o->format];
+	if (w->fam != NULL && (w->fst = w->fam->open(o)) == NULL) {
+		free(w->buf);
+		free(w);
+		return NULL;
+	}
 	if (w->o.delim == '\0')
 		w->o.delim = ',';
 	w->sink = *s;
@@ -149,6 +165,8 @@ writer_free(struct writer *w)
 	fixedout_free(w->fixed);
 	buf_release(&w->rec);
 	layout_totals_release(&w->totals);
+	if (w->fam != NULL)
+		w->fam->close(w->fst);
 	free(w->buf);
 	text_encoder_free(w->enc);
 	buf_release(&w->ebuf);
@@ -231,6 +249,12 @@ putch(struct writer *w, char c, struct xerr *err)
 		return -1;
 	w->buf[w->len++] = c;
 	return 0;
+}
+
+int
+writer_put(struct writer *w, const void *p, size_t n, struct xerr *err)
+{
+	return put(w, p, n, err);
 }
 
 /* --- CSV ---------------------------------------------------------------- */
@@ -734,7 +758,10 @@ writer_columns(struct writer *w, const char *const *names, size_t n,
 	w->ncols = n;
 	if (enc_setup(w, err) == -1)
 		goto fail;
-	if (w->fixed != NULL) {
+	if (w->fam != NULL) {
+		if (w->fam->columns(w->fst, names, n, err) == -1)
+			goto fail;
+	} else if (w->fixed != NULL) {
 		if (fixedout_columns(w->fixed, names, n, err) == -1)
 			goto fail;
 	} else if (w->o.format == FMT_CSV && w->o.layouts != NULL) {
@@ -772,7 +799,9 @@ writer_row(struct writer *w, const struct record *rec, struct xerr *err)
 	}
 	r = layout_begin(w, err);
 	if (r == 0)
-		r = w->fixed != NULL ? fixed_row(w, rec, err) :
+		r = w->fam != NULL ?
+		    w->fam->row(w->fst, w, rec, w->rows + 1, err) :
+		    w->fixed != NULL ? fixed_row(w, rec, err) :
 		    w->o.format == FMT_CSV ? csv_row(w, rec, err) :
 		    json_row(w, rec, err);
 	/* Encode the row now, while it is known which one it is. */
@@ -805,7 +834,10 @@ writer_finish(struct writer *w, struct xerr *err)
 		return -1;
 	}
 	r = layout_begin(w, err);
-	switch (w->o.format) {
+	if (w->fam != NULL) {
+		if (r == 0)
+			r = w->fam->finish(w->fst, w, w->rows, err);
+	} else switch (w->o.format) {
 	case FMT_CSV:
 		if (r == 0 && w->rows == 0 && w->o.empty == EMPTY_HEADER &&
 		    w->o.header && w->have_cols)

@@ -48,6 +48,7 @@
 #include "pattern.h"
 #include "record.h"
 #include "strlist.h"
+#include "xmlin.h"
 
 static const struct ingest_ops *ops_of(const struct job *job);
 
@@ -185,6 +186,7 @@ ingest_read_records(struct ingest *ig)
 	struct csvin_opts co;
 	struct jsonlin_opts jo;
 	struct fixedin_opts fo;
+	struct xmlin_opts xo;
 	int fd, e, rc;
 
 	if ((fd = open(req->path, O_RDONLY | O_CLOEXEC)) == -1) {
@@ -250,6 +252,20 @@ ingest_read_records(struct ingest *ig)
 		    ig->err) :
 		    jsonlin_read_fd(fd, req->name, &jo, on_record, ig,
 		    ig->err);
+		break;
+	case FMT_XML:
+		memset(&xo, 0, sizeof(xo));
+		xo.root = job->inbox.xml.root;
+		xo.record = job->inbox.xml.record;
+		xo.attributes = job->inbox.xml.attributes;
+		xo.encoding = job->inbox.encoding;
+		/* [ingest] columns are the column set: a field the file adds
+		 * is an error, one it lacks is NULL. */
+		if (job->ingest.columns.n > 0) {
+			xo.want = (const char *const *)job->ingest.columns.v;
+			xo.nwant = job->ingest.columns.n;
+		}
+		rc = xmlin_read_fd(fd, req->name, &xo, on_record, ig, ig->err);
 		break;
 	default:
 		rc = xerr_set(ig->err, XERR_CONFIG, 0, "'%s': unknown format",

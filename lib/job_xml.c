@@ -1,0 +1,64 @@
+/*
+ * job_xml: the element names of format = xml, [output] and [inbox]
+ * xml_root, xml_record and xml_fields.  Internal to the job file modules;
+ * job_internal.h is its interface.
+ *
+ * The names must be XML names (xmlname.h), checked when the job loads,
+ * not when the first batch is written; the root and the record must be
+ * different elements, so that a reader never has to guess which one it
+ * is in.  With any other format the keys are refused, like the CSV keys
+ * with format = json.
+ */
+#include "job_internal.h"
+
+#include <string.h>
+
+#include "xmlname.h"
+
+static const char *const field_modes[] = { "elements", "attributes", NULL };
+
+static void
+xml_name_key(struct loader *ld, enum key k, const char *dflt, char **out)
+{
+	const char *v = jf_val(ld, k);
+
+	if (v != NULL && !xml_name_ok(v, strlen(v))) {
+		jf_bad(ld, k, "'%s' is not an XML element name (a letter or "
+		    "'_', then letters, digits, '_', '-' or '.'; no ':')", v);
+		v = NULL;
+	}
+	*out = jf_dup(ld, v != NULL ? v : dflt);
+}
+
+void
+jf_check_xml(struct loader *ld, int send, int format, struct job_xml *x)
+{
+	const enum key kroot = send ? K_OUT_XML_ROOT : K_IN_XML_ROOT;
+	const enum key krec = send ? K_OUT_XML_RECORD : K_IN_XML_RECORD;
+	const enum key kfields = send ? K_OUT_XML_FIELDS : K_IN_XML_FIELDS;
+	const enum key keys[] = { kroot, krec, kfields };
+	const char *dc;
+	size_t i;
+	int n;
+
+	if (format != FMT_XML) {
+		for (i = 0; i < sizeof(keys) / sizeof(*keys); i++)
+			if (jf_val(ld, keys[i]) != NULL)
+				jf_bad(ld, keys[i], "only used with "
+				    "format = xml");
+		return;
+	}
+	xml_name_key(ld, kroot, "records", &x->root);
+	xml_name_key(ld, krec, "record", &x->record);
+	if (x->root != NULL && x->record != NULL &&
+	    strcmp(x->root, x->record) == 0)
+		jf_bad(ld, krec, "must differ from xml_root ('%s')", x->root);
+	if (jf_choose(ld, kfields, field_modes, &n) == 0)
+		x->attributes = n == 1;
+	/* The other column names come with the data; this one is here. */
+	dc = send ? ld->job->output.date_column : NULL;
+	if (dc != NULL && !xml_name_ok(dc, strlen(dc)))
+		jf_problem(ld, ld->ent[K_OUT_DATE_COLUMN].line, "key "
+		    "'date_column': '%s' is not an XML name, which format = "
+		    "xml needs for a column", dc);
+}
