@@ -11,10 +11,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "buf.h"
 #include "job.h"
+#include "strlist.h"
 #include "writer.h"
 #include "xmlin.h"
 #include "xmlname.h"
@@ -532,6 +534,115 @@ test_read_limits(void **state)
 	buf_release(&doc);
 }
 
+/* --- the job keys ------------------------------------------------------- */
+
+#define SEND	"[job]\ndirection = send\n[source]\ntype = csv\n" \
+		"path = in/*.csv\n[upload]\nurl = outbox\n" \
+		"[output]\nname = out_{date}.xml\n"
+#define RECV	"[job]\ndirection = receive\n[ingest]\ntype = none\n" \
+		"[inbox]\npath = inbox\npattern = *.xml\n"
+
+/* Load text as a job; the problems joined by newlines into probs. */
+static struct job *
+load(const char *text, char *probs, size_t size)
+{
+	char path[] = "/tmp/test_xml.XXXXXX.job";
+	struct strlist errs = { 0, NULL, 0 };
+	struct job *job = NULL;
+	size_t i, len = 0;
+	FILE *f;
+	int fd;
+
+	assert_true((fd = mkstemps(path, 4)) >= 0);
+	assert_non_null(f = fdopen(fd, "w"));
+	assert_true(fputs(text, f) >= 0);
+	assert_int_equal(fclose(f), 0);
+	if (job_load("/srv/xfer", path, &job, &errs) != 0)
+		job = NULL;
+	unlink(path);
+	probs[0] = '\0';
+	for (i = 0; i < errs.n && len < size; i++)
+		len += (size_t)snprintf(probs + len, size - len, "%s\n",
+		    errs.v[i]);
+	strlist_free(&errs);
+	return job;
+}
+
+static void
+expect_job_error(const char *text, const char *want)
+{
+	char probs[2048];
+	struct job *job;
+
+	job = load(text, probs, sizeof(probs));
+	if (job != NULL)
+		fail_msg("accepted:\n%s", text);
+	if (strstr(probs, want) == NULL)
+		fail_msg("'%s' lacks '%s'", probs, want);
+}
+
+static void
+test_job_keys(void **state)
+{
+	char probs[2048];
+	struct job *job;
+
+	(void)state;
+	job = load(SEND "format = xml\n", probs, sizeof(probs));
+	if (job == NULL)
+		fail_msg("%s", probs);
+	assert_int_equal(job->output.format, FMT_XML);
+	assert_string_equal(job->output.xml.root, "records");
+	assert_string_equal(job->output.xml.record, "record");
+	assert_int_equal(job->output.xml.attributes, 0);
+	job_free(job);
+	job = load(SEND "format = xml\nxml_root = 정산\nxml_record = item\n"
+	    "xml_fields = attributes\ndate_column = biz-day\n", probs,
+	    sizeof(probs));
+	if (job == NULL)
+		fail_msg("%s", probs);
+	assert_string_equal(job->output.xml.root, "정산");
+	assert_string_equal(job->output.xml.record, "item");
+	assert_int_equal(job->output.xml.attributes, 1);
+	job_free(job);
+	job = load(RECV "format = xml\nxml_record = row\n"
+	    "xml_fields = elements\n", probs, sizeof(probs));
+	if (job == NULL)
+		fail_msg("%s", probs);
+	assert_int_equal(job->inbox.format, FMT_XML);
+	assert_string_equal(job->inbox.xml.root, "records");
+	assert_string_equal(job->inbox.xml.record, "row");
+	job_free(job);
+
+	/* Never guessed from the name: the output stays CSV, the inbox
+	 * must be told. */
+	job = load(SEND, probs, sizeof(probs));
+	assert_non_null(job);
+	assert_int_equal(job->output.format, FMT_CSV);
+	job_free(job);
+
+	expect_job_error(SEND "format = xml\nxml_root = 1st\n",
+	    "key 'xml_root': '1st' is not an XML element name");
+	expect_job_error(SEND "format = xml\nxml_record = a:b\n",
+	    "key 'xml_record': 'a:b' is not an XML element name");
+	expect_job_error(SEND "format = xml\nxml_root = r\nxml_record = r\n",
+	    "key 'xml_record': must differ from xml_root ('r')");
+	expect_job_error(SEND "format = xml\nxml_fields = children\n",
+	    "key 'xml_fields': expected elements or attributes");
+	expect_job_error(SEND "format = xml\ndate_column = batch date\n",
+	    "key 'date_column': 'batch date' is not an XML name");
+	expect_job_error(SEND "format = json\nxml_root = r\n",
+	    "key 'xml_root': only used with format = xml");
+	expect_job_error(SEND "format = xml\ndelimiter = ;\n",
+	    "key 'delimiter': only used with format = csv, not xml");
+	expect_job_error(RECV "xml_fields = attributes\n",
+	    "key 'xml_fields': only used with format = xml");
+	expect_job_error(RECV "format = xml\nheader = no\n",
+	    "key 'header': only used with format = csv, not xml");
+	expect_job_error(RECV "format = xml\nxml_root = <r>\n",
+	    "key 'xml_root': '<r>' is not an XML element name");
+}
+
 int
 main(void)
 {
@@ -546,6 +657,7 @@ main(void)
 		cmocka_unit_test(test_read_errors),
 		cmocka_unit_test(test_read_attacks),
 		cmocka_unit_test(test_read_limits),
+		cmocka_unit_test(test_job_keys),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
