@@ -1,0 +1,205 @@
+# format = xml: a batch sent as XML byte for byte (elements and
+# attributes, an empty day), received into SQLite with every tricky value
+# intact (& < > quotes, Hangul, '' against NULL, newlines), and the
+# classic XML attacks refused: the file fails, nothing is loaded, and no
+# file the attacker names is ever read.
+. "$(dirname "$0")/lib.sh"
+DATA="$(cd "$(dirname "$0")/../data/xml" && pwd)"
+mkdir -p "$H/data" "$H/inbox"
+cp "$DATA/in.jsonl" "$H/data/in.jsonl"
+job sx <<'JOB'
+[job]
+direction = send
+timezone = UTC
+[source]
+type = jsonl
+path = data/in.jsonl
+date_field = day
+[output]
+name = sx_{date}.xml
+format = xml
+[upload]
+url = inbox
+JOB
+job sa <<'JOB'
+[job]
+direction = send
+timezone = UTC
+[source]
+type = jsonl
+path = data/in.jsonl
+date_field = day
+[aggregate]
+fields = id, name, note, 금액
+[output]
+name = sa_{date}.xml
+format = xml
+date_column = biz_date
+xml_root = settlement
+xml_record = item
+xml_fields = attributes
+[upload]
+url = out
+JOB
+x send --date 2026-11-24 sx sa
+expect_rc 0
+cmp "$H/inbox/sx_2026-11-24.xml" "$DATA/sx_2026-11-24.xml" ||
+	fail "elements: not the golden file"
+cmp "$H/out/sa_2026-11-24.xml" "$DATA/sa_2026-11-24.xml" ||
+	fail "attributes: not the golden file"
+# An empty day is the root alone.
+x send --date 2026-11-26 sa
+expect_rc 0
+cmp "$H/out/sa_2026-11-26.xml" "$DATA/sa_2026-11-26.xml" ||
+	fail "empty day: not the golden file"
+# Deterministic: the same records give the same bytes.
+x rerun --regenerate --date 2026-11-24 sa
+cmp "$H/out/sa_2026-11-24.xml" "$DATA/sa_2026-11-24.xml" ||
+	fail "regenerated: other bytes"
+
+# A value XML cannot hold fails the batch naming record and field.
+printf '{"day":"2026-11-27","id":9,"name":"bell\\u0007"}\n' >> "$H/data/in.jsonl"
+x send --date 2026-11-27 sx
+[ "$rc" -ne 0 ] || fail "a control character was sent"
+expect_err "record 1"
+expect_err "field 'name': the value holds U+0007, which XML 1.0 cannot hold"
+[ ! -e "$H/inbox/sx_2026-11-27.xml" ] || fail "a failed batch was delivered"
+# A column name that is not an XML name.
+printf '{"day":"2026-11-28","id":9,"bad name":"x"}\n' > "$H/data/in.jsonl"
+x send --date 2026-11-28 sx
+[ "$rc" -ne 0 ] || fail "a column that is no XML name was sent"
+expect_err "column 'bad name' is not an XML name"
+
+# Receive what was sent: every value as it was.
+DB="$H/data/rx.db"
+q() { sqlite3 "$DB" "$1"; }
+rjob() { # rjob NAME PATTERN TABLE [EXTRA-INBOX]
+	job "$1" <<JOB
+[job]
+direction = receive
+timezone = UTC
+[inbox]
+path = inbox
+pattern = $2
+format = xml
+settle = 0s
+${4:-}
+[ingest]
+type = sqlite
+database = data/rx.db
+table = $3
+JOB
+}
+rjob rx 'sx_{date}.xml' t
+rm -f "$H/inbox/"*.sha256
+x receive rx
+expect_rc 0
+[ "$(q "SELECT count(*) FROM t")" = 3 ] || fail "rows"
+[ "$(q "SELECT hex(name) FROM t WHERE id = '1'")" = \
+  "$(printf '%s' "Kim & Lee <co> \"q\" 'a'" | od -An -tx1 | tr -d ' \n' | tr a-f A-F)" ] ||
+	fail "escaped name: $(q "SELECT name FROM t WHERE id = '1'")"
+[ "$(q "SELECT hex(note) FROM t WHERE id = '1'")" = \
+  "$(printf 'line1\nline2\r\nx\ty' | od -An -tx1 | tr -d ' \n' | tr a-f A-F)" ] ||
+	fail "newlines, CR and tab: $(q "SELECT hex(note) FROM t WHERE id = '1'")"
+[ "$(q "SELECT typeof(name) || ':' || name || '|' || typeof(note) FROM t WHERE id = '2'")" = "text:|null" ] ||
+	fail "'' against NULL: $(q "SELECT quote(name), quote(note) FROM t WHERE id = '2'")"
+[ "$(q "SELECT name || '|' || note || '|' || typeof(\"금액\") FROM t WHERE id = '3'")" = "서울 ]]> 끝|  spaced  |null" ] ||
+	fail "Hangul, spaces, absent: $(q "SELECT * FROM t WHERE id = '3'")"
+[ "$(q "SELECT \"금액\" FROM t WHERE id = '1'")" = 12.50 ] || fail "Hangul column"
+
+# Attributes, another root, the empty day.
+cp "$H/out/sa_2026-11-24.xml" "$H/out/sa_2026-11-26.xml" "$H/inbox/"
+rjob ra 'sa_{date}.xml' ta 'xml_root = settlement
+xml_record = item
+xml_fields = attributes'
+x receive ra
+expect_rc 0
+[ "$(q "SELECT count(*) FROM ta")" = 3 ] || fail "attribute rows"
+[ "$(q "SELECT hex(note) FROM ta WHERE id = '1'")" = \
+  "$(printf 'line1\nline2\r\nx\ty' | od -An -tx1 | tr -d ' \n' | tr a-f A-F)" ] ||
+	fail "attribute newlines"
+[ "$(q "SELECT typeof(note) || typeof(name) FROM ta WHERE id = '2'")" = nulltext ] ||
+	fail "attribute '' against NULL"
+[ "$(q "SELECT records FROM xfer_ingested WHERE name = 'sa_2026-11-26.xml'")" = 0 ] ||
+	fail "the empty day"
+
+# The attacks.  Each is a well-known way to make a parser read a local
+# file, fetch a URL or expand entities without end.
+SECRET="xfer-secret-$$-do-not-leak"
+printf '%s\n' "$SECRET" > "$T/secret.txt"
+A="$H/inbox"
+cat > "$A/ax_20261101.xml" <<'XML'
+<?xml version="1.0"?>
+<!DOCTYPE lolz [
+ <!ENTITY lol "lol">
+ <!ENTITY lol1 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
+ <!ENTITY lol2 "&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;">
+ <!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">
+ <!ENTITY lol4 "&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;">
+ <!ENTITY lol5 "&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;">
+ <!ENTITY lol6 "&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;">
+ <!ENTITY lol7 "&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;">
+ <!ENTITY lol8 "&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;">
+ <!ENTITY lol9 "&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;">
+]>
+<records><record><id>1</id><v>&lol9;</v></record></records>
+XML
+cat > "$A/ax_20261102.xml" <<'XML'
+<?xml version="1.0"?>
+<!DOCTYPE records [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>
+<records><record><id>1</id><v>&xxe;</v></record></records>
+XML
+cat > "$A/ax_20261103.xml" <<XML
+<?xml version="1.0"?>
+<!DOCTYPE records [<!ENTITY xxe SYSTEM "file://$T/secret.txt">]>
+<records><record><id>1</id><v>&xxe;</v></record></records>
+XML
+cat > "$A/ax_20261104.xml" <<XML
+<?xml version="1.0"?>
+<!DOCTYPE records SYSTEM "file://$T/secret.txt">
+<records><record><id>1</id><v>x</v></record></records>
+XML
+cat > "$A/ax_20261105.xml" <<XML
+<?xml version="1.0"?>
+<!DOCTYPE records [<!ENTITY % p SYSTEM "file://$T/secret.txt"> %p;]>
+<records><record><id>1</id><v>x</v></record></records>
+XML
+cat > "$A/ax_20261106.xml" <<'XML'
+<?xml version="1.0"?>
+<records><record><id>1</id><v>x</v></record><record><id>2</v></record></records>
+XML
+cat > "$A/ax_20261107.xml" <<'XML'
+<?xml version="1.0"?>
+<records>
+  <record><id>1</id><v>x</v></record>
+  <record><id>2</id><v>y<script>z</script></v></record>
+</records>
+XML
+rjob ax 'ax_{date:%Y%m%d}.xml' tx
+x receive ax
+expect_rc 1
+grep -c "DOCTYPE not allowed" "$T/err" | grep -qx 5 ||
+	fail "five DOCTYPEs refused: $(grep -c 'DOCTYPE not allowed' "$T/err")"
+expect_err "ax_20261106.xml:2:60: mismatched tag"
+expect_err "ax_20261107.xml:4:25: record 2, field 'v': element <script> inside a field"
+for d in 1 2 3 4 5 6 7; do
+	f=$(find "$H/spool/ax/failed" -name "ax_2026110$d.xml")
+	[ -n "$f" ] || fail "ax_2026110$d.xml is not in the failed area"
+	[ -s "$f.error" ] || fail "no .error for ax_2026110$d.xml"
+done
+grep -q "DOCTYPE not allowed" "$(find "$H/spool/ax/failed" -name ax_20261103.xml.error)" ||
+	fail "the .error says why"
+[ -z "$(q "SELECT name FROM sqlite_master WHERE name = 'tx'")" ] ||
+	[ "$(q "SELECT count(*) FROM tx")" = 0 ] || fail "an attack loaded rows"
+[ "$(q "SELECT count(*) FROM xfer_ingested WHERE job = 'ax'")" = 0 ] ||
+	fail "an attack was recorded as ingested"
+# The secret is nowhere but in its own file: not in the database, the
+# spool, the ledger, the logs or the output.
+if grep -r -l -a -F -- "$SECRET" "$T" | grep -v -x "$T/secret.txt"; then
+	fail "the secret leaked"
+fi
+grep -q -a "root:" "$DB" "$T/out" "$T/err" && fail "/etc/passwd leaked"
+x status --failed ax
+expect_rc 1
+expect_out "ax_20261103.xml"
+exit 0
