@@ -534,6 +534,84 @@ test_read_limits(void **state)
 	buf_release(&doc);
 }
 
+/* Read doc (bytes in enc) from a file, as ingest does. */
+static int
+read_file_enc(const char *doc, size_t len, enum text_encoding enc,
+    struct buf *out, struct xerr *err)
+{
+	char path[] = "/tmp/test_xml.XXXXXX";
+	struct xmlin_opts o;
+	struct got g;
+	int fd, rc;
+
+	assert_true((fd = mkstemp(path)) >= 0);
+	assert_int_equal(write(fd, doc, len), (ssize_t)len);
+	assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
+	unlink(path);
+	memset(&o, 0, sizeof(o));
+	o.encoding = enc;
+	memset(&g, 0, sizeof(g));
+	buf_init(&g.b, 0);
+	rc = xmlin_read_fd(fd, "k.xml", &o, collect, &g, err);
+	close(fd);
+	buf_reset(out);
+	buf_append(out, g.b.data ? g.b.data : "", g.b.len);
+	buf_release(&g.b);
+	return rc;
+}
+
+static void
+test_read_korean(void **state)
+{
+	/* 서울 in EUC-KR, 뷁 in CP949 only. */
+	static const char euckr[] = "<?xml version=\"1.0\" encoding=\"EUC-KR\"?>\n"
+	    "<records><record><city>\xbc\xad\xbf\xef</city></record></records>\n";
+	static const char cp949[] = "<?xml version=\"1.0\" encoding=\"CP949\"?>\n"
+	    "<records><record><city>\x94\xee</city></record></records>\n";
+	static const char cp949_decl[] = "<?xml version=\"1.0\" "
+	    "encoding=\"CP949\"?><records/>";
+	static const char nodecl[] = "<records><record><city>\xbc\xad"
+	    "</city></record></records>";
+	struct buf out;
+	struct xerr err = { 0 };
+
+	(void)state;
+	buf_init(&out, 0);
+	assert_int_equal(read_file_enc(euckr, sizeof(euckr) - 1,
+	    TEXTENC_EUCKR, &out, &err), 0);
+	assert_string_equal(out.data, "city=서울\n");
+	/* CP949 reads its subset EUC-KR the same. */
+	assert_int_equal(read_file_enc(euckr, sizeof(euckr) - 1,
+	    TEXTENC_CP949, &out, &err), 0);
+	assert_string_equal(out.data, "city=서울\n");
+	assert_int_equal(read_file_enc(cp949, sizeof(cp949) - 1,
+	    TEXTENC_CP949, &out, &err), 0);
+	assert_string_equal(out.data, "city=뷁\n");
+	assert_int_equal(read_file_enc(nodecl, sizeof(nodecl) - 1,
+	    TEXTENC_EUCKR, &out, &err), 0);
+	assert_string_equal(out.data, "city=서\n");
+	/* The declaration disagrees with the job: an error, not a guess. */
+	assert_int_equal(read_file_enc(cp949_decl, sizeof(cp949_decl) - 1,
+	    TEXTENC_EUCKR, &out, &err), -1);
+	assert_non_null(strstr(err.msg, "k.xml:1:"));
+	assert_non_null(strstr(err.msg, "encoding=\"CP949\", the job reads "
+	    "the file as EUC-KR"));
+	/* Bytes the encoding does not have, found by the decoder. */
+	assert_int_equal(read_file_enc(cp949, sizeof(cp949) - 1,
+	    TEXTENC_EUCKR, &out, &err), -1);
+	assert_int_equal(err.cls, XERR_DATA);
+	assert_non_null(strstr(err.msg, "k.xml"));
+	assert_int_equal(read_file_enc(euckr, sizeof(euckr) - 1,
+	    TEXTENC_UTF8, &out, &err), -1);
+	assert_int_equal(err.cls, XERR_DATA);
+	/* A UTF-8 file read as UTF-8, declaration and BOM and all. */
+	assert_int_equal(read_file_enc("\xef\xbb\xbf<?xml version=\"1.0\" "
+	    "encoding=\"utf-8\"?><records><record><c>서울</c></record>"
+	    "</records>", 90, TEXTENC_UTF8, &out, &err), 0);
+	assert_string_equal(out.data, "c=서울\n");
+	buf_release(&out);
+}
+
 /* --- the job keys ------------------------------------------------------- */
 
 #define SEND	"[job]\ndirection = send\n[source]\ntype = csv\n" \
@@ -657,6 +735,7 @@ main(void)
 		cmocka_unit_test(test_read_errors),
 		cmocka_unit_test(test_read_attacks),
 		cmocka_unit_test(test_read_limits),
+		cmocka_unit_test(test_read_korean),
 		cmocka_unit_test(test_job_keys),
 	};
 
