@@ -177,7 +177,7 @@ clean:
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS ?= job ini csv jsonl jsonarr manifest names listing sqlparam \
-		pgtext myurl fixed layout
+		pgtext myurl fixed layout xml
 FUZZ_DIR      = $(BUILD)/fuzz
 FUZZ_SAN      = -fsanitize=address,undefined -fno-sanitize-recover=all \
 		-fno-omit-frame-pointer
@@ -202,6 +202,7 @@ FUZZ_MAXLEN_listing  = 4096
 FUZZ_MAXLEN_pgtext   = 512
 FUZZ_MAXLEN_fixed    = 2048
 FUZZ_MAXLEN_layout   = 2048
+FUZZ_MAXLEN_xml      = 4096
 FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(FUZZ_DIR)/%.o)
 
 fuzz: $(FUZZ_TARGETS:%=$(FUZZ_DIR)/fuzz_%)

@@ -47,7 +47,9 @@
 #include "pattern.h"
 #include "record.h"
 #include "strlist.h"
+#include "writer.h"
 #include "xerr.h"
+#include "xmlin.h"
 
 /* At most this many writes into the packet pipe, and at most this much
  * data: then no write can block (16 pipe buffers of 4 KiB). */
@@ -886,6 +888,196 @@ int
 fuzz_jsonarr(const uint8_t *data, size_t size)
 {
 	return h_json("jsonarr", jsonarr_read_fd, data, size);
+}
+
+/* --- XML ------------------------------------------------------------- */
+
+/* The records of one read, serialized, and the checks on each. */
+struct h_xml {
+	struct buf out;
+	struct strlist names;	/* of the first record */
+	unsigned long line;
+	int broken;		/* a property failed (said on stderr) */
+};
+
+static int
+h_xml_record(void *ctx, const struct record *rec, struct xerr *err)
+{
+	struct h_xml *t = ctx;
+	const struct value *v;
+	size_t i, j;
+
+	(void)err;
+	if (rec->line < t->line)
+		t->broken = h_fail("xml", "line %lu after %lu", rec->line,
+		    t->line);
+	t->line = rec->line;
+	for (i = 0; i < rec->n; i++) {
+		v = &rec->vals[i];
+		if (v->ptr[v->len] != '\0' || (v->kind != VAL_TEXT &&
+		    v->kind != VAL_NULL) || memchr(v->ptr, '\0', v->len))
+			t->broken = h_fail("xml", "record %lu: bad value",
+			    rec->recno);
+		for (j = 0; j < i; j++)
+			if (strcmp(rec->names[i], rec->names[j]) == 0)
+				t->broken = h_fail("xml", "name '%s' twice",
+				    rec->names[i]);
+		if (rec->recno == 1 && strlist_add(&t->names,
+		    rec->names[i]) == -1)
+			t->broken = h_fail("xml", "out of memory");
+		buf_printf(&t->out, "%s=%s", rec->names[i],
+		    v->kind == VAL_NULL ? "\x01" : "");
+		buf_append(&t->out, v->ptr, v->len);
+		buf_putc(&t->out, '\0');
+	}
+	buf_putc(&t->out, '\n');
+	return 0;
+}
+
+static int
+h_xml_read(const char *data, size_t size, size_t chunk,
+    const struct xmlin_opts *o, struct h_xml *t, struct xerr *err)
+{
+	memset(t, 0, sizeof(*t));
+	buf_init(&t->out, 0);
+	memset(err, 0, sizeof(*err));
+	return xmlin_read_mem(data, size, chunk, "fuzz.xml", o, h_xml_record,
+	    t, err);
+}
+
+static void
+h_xml_release(struct h_xml *t)
+{
+	buf_release(&t->out);
+	strlist_free(&t->names);
+}
+
+static int
+h_xml_buf_write(void *ctx, const void *p, size_t n, struct xerr *err)
+{
+	(void)err;
+	return buf_append(ctx, p, n) == -1 ? xerr_nomem(err) : 0;
+}
+
+/* Records that read well, written by xmlout and read again: the same. */
+struct h_xml_rt {
+	struct writer *w;
+	int failed;
+};
+
+static int
+h_xml_rewrite(void *ctx, const struct record *rec, struct xerr *err)
+{
+	struct h_xml_rt *rt = ctx;
+
+	if (rt->failed)
+		return 0;
+	if (rec->recno == 1 && writer_columns(rt->w, rec->names, rec->n,
+	    err) == -1) {
+		rt->failed = 1;
+		return 0;
+	}
+	if (writer_row(rt->w, rec, err) == -1)
+		rt->failed = 1;
+	return 0;
+}
+
+static int
+h_xml_round_trip(const char *data, size_t size, const struct xmlin_opts *o,
+    const struct h_xml *first)
+{
+	struct job_xml jx = { (char *)"records", (char *)"record", 0 };
+	struct writer_opts wo;
+	struct h_xml_rt rt;
+	struct sink sink;
+	struct h_xml back;
+	struct buf doc;
+	struct xerr err;
+	int rc = 0;
+
+	jx.attributes = o->attributes;
+	buf_init(&doc, 0);
+	memset(&wo, 0, sizeof(wo));
+	wo.format = FMT_XML;
+	wo.xml = &jx;
+	sink.write = h_xml_buf_write;
+	sink.ctx = &doc;
+	memset(&rt, 0, sizeof(rt));
+	if ((rt.w = writer_new(&wo, &sink)) == NULL)
+		return h_fail("xml", "out of memory");
+	memset(&err, 0, sizeof(err));
+	if (xmlin_read_mem(data, size, 0, "fuzz.xml", o, h_xml_rewrite, &rt,
+	    &err) == -1)
+		rc = h_fail("xml", "read again: %s", err.msg);
+	else if (!rt.failed && writer_finish(rt.w, &err) == 0) {
+		/* Names expat takes that are not ours (a ':') stop here. */
+		if (h_xml_read(doc.data, doc.len, 0, o, &back, &err) == -1)
+			rc = h_fail("xml", "xfer's own XML does not read: "
+			    "%s\n%s", err.msg, doc.data);
+		else if (back.out.len != first->out.len ||
+		    memcmp(back.out.data, first->out.data, back.out.len) != 0)
+			rc = h_fail("xml", "written and read again: other "
+			    "records\n%s", doc.data);
+		h_xml_release(&back);
+	}
+	writer_free(rt.w);
+	buf_release(&doc);
+	return rc;
+}
+
+static int
+h_xml_mode(const char *data, size_t size, int attributes)
+{
+	struct xmlin_opts o;
+	struct h_xml whole, split;
+	struct xerr e1, e2;
+	size_t chunk;
+	int r1, r2, rc = -1;
+
+	memset(&o, 0, sizeof(o));
+	o.attributes = attributes;
+	chunk = 1 + (size > 0 ? (unsigned char)data[size - 1] % 13 : 0);
+	r1 = h_xml_read(data, size, 0, &o, &whole, &e1);
+	r2 = h_xml_read(data, size, chunk, &o, &split, &e2);
+	if (whole.broken || split.broken)
+		goto out;
+	if (r1 != r2) {
+		h_fail("xml", "whole %d (%s), in pieces of %zu %d (%s)", r1,
+		    e1.msg, chunk, r2, e2.msg);
+		goto out;
+	}
+	if (whole.out.len != split.out.len || memcmp(whole.out.data,
+	    split.out.data, whole.out.len) != 0) {
+		h_fail("xml", "whole and in pieces of %zu: other records",
+		    chunk);
+		goto out;
+	}
+	if (r1 == -1 && e1.cls != XERR_DATA) {
+		h_fail("xml", "error of class %d: %s", e1.cls, e1.msg);
+		goto out;
+	}
+	if (r1 == 0 && h_xml_round_trip(data, size, &o, &whole) == -1)
+		goto out;
+	/* A small record limit and a want list: no crash, no leak. */
+	o.max_record = 16;
+	if (whole.names.n > 0) {
+		o.want = (const char *const *)whole.names.v;
+		o.nwant = whole.names.n;
+	}
+	h_xml_release(&split);
+	(void)h_xml_read(data, size, chunk, &o, &split, &e2);
+	rc = split.broken ? -1 : 0;
+out:
+	h_xml_release(&whole);
+	h_xml_release(&split);
+	return rc;
+}
+
+int
+fuzz_xml(const uint8_t *data, size_t size)
+{
+	return h_xml_mode((const char *)data, size, 0) == -1 ||
+	    h_xml_mode((const char *)data, size, 1) == -1 ? -1 : 0;
 }
 
 /* --- job files and INI --------------------------------------------- */
@@ -1749,5 +1941,6 @@ const struct fuzz_target fuzz_targets[] = {
 	{ "myurl", fuzz_myurl },
 	{ "fixed", fuzz_fixed },
 	{ "layout", fuzz_layout },
+	{ "xml", fuzz_xml },
 	{ NULL, NULL },
 };

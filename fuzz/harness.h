@@ -49,6 +49,10 @@ int fuzz_fixed(const uint8_t *data, size_t size);
 /* lib/format/layout.c: lines "H|R|T name=spec"; a layout that passes the
  * checks writes a header, a record and a trailer it reads back. */
 int fuzz_layout(const uint8_t *data, size_t size);
+/* lib/format/xmlin.c, elements and attributes, whole and in pieces, a
+ * small max_record and a want list; what reads well is written by the
+ * XML writer and must read back the same. */
+int fuzz_xml(const uint8_t *data, size_t size);
 
 struct fuzz_target {
 	const char *name;	/* fuzz/fuzz_NAME.c, fuzz/corpus/NAME/ */

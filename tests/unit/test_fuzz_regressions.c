@@ -166,7 +166,7 @@ test_listing_entry_max(void **state)
 
 static const char *const names[] = { "job", "ini", "csv", "jsonl",
     "jsonarr", "manifest", "names", "listing", "sqlparam", "pgtext",
-    "myurl", "fixed", "layout" };
+    "myurl", "fixed", "layout", "xml" };
 
 /* A target added to the harness is replayed here too. */
 static void
@@ -209,6 +209,7 @@ main(void)
 		TARGET("myurl"),
 		TARGET("fixed"),
 		TARGET("layout"),
+		TARGET("xml"),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, teardown);
