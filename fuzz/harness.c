@@ -935,6 +935,13 @@ h_xml_record(void *ctx, const struct record *rec, struct xerr *err)
 }
 
 static int
+h_xml_same(const struct h_xml *a, const struct h_xml *b)
+{
+	return a->out.len == b->out.len && (a->out.len == 0 ||
+	    memcmp(a->out.data, b->out.data, a->out.len) == 0);
+}
+
+static int
 h_xml_read(const char *data, size_t size, size_t chunk,
     const struct xmlin_opts *o, struct h_xml *t, struct xerr *err)
 {
@@ -1014,8 +1021,7 @@ h_xml_round_trip(const char *data, size_t size, const struct xmlin_opts *o,
 		if (h_xml_read(doc.data, doc.len, 0, o, &back, &err) == -1)
 			rc = h_fail("xml", "xfer's own XML does not read: "
 			    "%s\n%s", err.msg, doc.data);
-		else if (back.out.len != first->out.len ||
-		    memcmp(back.out.data, first->out.data, back.out.len) != 0)
+		else if (!h_xml_same(&back, first))
 			rc = h_fail("xml", "written and read again: other "
 			    "records\n%s", doc.data);
 		h_xml_release(&back);
@@ -1046,8 +1052,7 @@ h_xml_mode(const char *data, size_t size, int attributes)
 		    e1.msg, chunk, r2, e2.msg);
 		goto out;
 	}
-	if (whole.out.len != split.out.len || memcmp(whole.out.data,
-	    split.out.data, whole.out.len) != 0) {
+	if (!h_xml_same(&whole, &split)) {
 		h_fail("xml", "whole and in pieces of %zu: other records",
 		    chunk);
 		goto out;

@@ -3,7 +3,8 @@
  * exactly once.
  *
  * Verification reads the whole file before anything is loaded: it must be
- * well-formed CSV, JSON (one array of objects) or JSON Lines; its header
+ * well-formed CSV, JSON (one array of objects), JSON Lines or
+ * XML (xmlin.h: no DOCTYPE, so no entities); its header
  * must equal [ingest] columns when given; its record count must equal the
  * JSON manifest's when one came with it.
  *

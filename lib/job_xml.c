@@ -12,10 +12,44 @@
 #include "job_internal.h"
 
 #include <string.h>
+#include <strings.h>
 
 #include "xmlname.h"
 
 static const char *const field_modes[] = { "elements", "attributes", NULL };
+
+/* name ends in .xml, maybe inside .gz or .zip. */
+static int
+xml_ext(const char *name)
+{
+	size_t len = strlen(name);
+
+	if (len > 3 && strcasecmp(name + len - 3, ".gz") == 0)
+		len -= 3;
+	else if (len > 4 && strcasecmp(name + len - 4, ".zip") == 0)
+		len -= 4;
+	return len > 4 && strncasecmp(name + len - 4, ".xml", 4) == 0;
+}
+
+/*
+ * XML is never guessed from a name (its element names have to be said
+ * anyway), but a name ending in .xml with no format at all is a mistake
+ * caught here: a CSV file called .xml, or an inbox that fails every file.
+ */
+static void
+check_unsaid(struct loader *ld, int send)
+{
+	const struct job *job = ld->job;
+	enum key k = send ? K_OUT_NAME : K_IN_PATTERN;
+	const char *name = send ? job->output.name : job->inbox.pattern;
+
+	if (name == NULL || jf_is_set(ld, send ? K_OUT_FORMAT : K_IN_FORMAT) ||
+	    !xml_ext(name))
+		return;
+	jf_problem(ld, ld->ent[k].line, "key '%s': '%s' ends in .xml, but "
+	    "XML is never taken from a name: say format = xml (or another "
+	    "format)", jf_keydefs[k].name, name);
+}
 
 static void
 xml_name_key(struct loader *ld, enum key k, const char *dflt, char **out)
@@ -42,6 +76,7 @@ jf_check_xml(struct loader *ld, int send, int format, struct job_xml *x)
 	int n;
 
 	if (format != FMT_XML) {
+		check_unsaid(ld, send);
 		for (i = 0; i < sizeof(keys) / sizeof(*keys); i++)
 			if (jf_val(ld, keys[i]) != NULL)
 				jf_bad(ld, keys[i], "only used with "

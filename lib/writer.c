@@ -1,5 +1,6 @@
 /*
- * writer: records out as CSV, a JSON array or JSON Lines.
+ * writer: records out as CSV, a JSON array or JSON Lines; XML through
+ * its family in format/ (format/writer_impl.h).
  *
  * Output goes through one 64 KiB buffer so the sink sees few large writes
  * whatever the row sizes.  Every byte written depends only on the records

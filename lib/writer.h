@@ -20,6 +20,12 @@
  * the row naming the record and field ("record 2, field 'name': '뷁'
  * (U+BDC1) cannot be written in EUC-KR"), or with replace becomes '?'
  * (writer_replaced() counts them).
+ *
+ * XML (format/xmlout.c): one record a line under the root, fields as
+ * elements or attributes (writer_opts xml), NULL absent, & < > " ' TAB LF
+ * CR escaped; a value XML 1.0 cannot hold, or a column name that is not
+ * an XML name, is an error naming the record and field; an empty batch is
+ * "<records/>".
  */
 #ifndef XFER_WRITER_H
 #define XFER_WRITER_H

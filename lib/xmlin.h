@@ -25,8 +25,10 @@
  * every DTD, entity declaration, parameter entity and external entity.
  * The file is decoded from its encoding (text_reader) before expat sees
  * it; a declaration naming another encoding than the job's is an error.
- * Memory stays bounded: a record (or any single token) over max_record
- * bytes is an error.  Errors name the file, line and column.
+ * Memory stays bounded: a record (its values, and the first record's
+ * field names) or any single token over max_record bytes, or a record of
+ * more than 4096 fields, is an error; fields are found by a hash of
+ * their names, so no order of them costs more than one look-up each.  Errors name the file, line and column.
  */
 #ifndef XFER_XMLIN_H
 #define XFER_XMLIN_H

@@ -31,6 +31,8 @@
 #define XMLIN_CHUNK	(64 * 1024)
 #define XMLIN_MAX	((size_t)64 << 20)
 #define ABSENT		SIZE_MAX
+/* More fields than any table has (SQLite 2000, PostgreSQL 1600). */
+#define XMLIN_MAX_COLS	4096
 
 struct xin {
 	XML_Parser p;
@@ -46,10 +48,13 @@ struct xin {
 
 	int depth;
 	struct strlist cols;	/* the columns */
+	size_t *slots;		/* hash of cols: index + 1, 0 free */
+	size_t nslots;		/* a power of two, over twice cols.n */
 	int cols_fixed;		/* want, or the first record is done */
 	size_t cur;		/* the column of the field being read */
 
 	unsigned long recno, recline;
+	size_t names_len;	/* bytes of the column names */
 	struct buf arena;
 	size_t *off;		/* per column */
 	size_t capoff;
@@ -178,6 +183,64 @@ on_xmldecl(void *ud, const XML_Char *version, const XML_Char *encoding,
 
 /* --- records ------------------------------------------------------------ */
 
+/* FNV-1a: the columns are looked up once per field of every record. */
+static size_t
+name_hash(const char *s)
+{
+	size_t h = 2166136261u;
+
+	for (; *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
+}
+
+/* The column named name, or -1. */
+static long
+find_column(const struct xin *x, const char *name)
+{
+	size_t mask = x->nslots - 1, h;
+
+	if (x->nslots == 0)
+		return -1;
+	for (h = name_hash(name) & mask; x->slots[h] != 0; h = (h + 1) & mask)
+		if (strcmp(x->cols.v[x->slots[h] - 1], name) == 0)
+			return (long)(x->slots[h] - 1);
+	return -1;
+}
+
+static void
+slot_put(size_t *slots, size_t n, const char *name, size_t idx)
+{
+	size_t h;
+
+	for (h = name_hash(name) & (n - 1); slots[h] != 0; h = (h + 1) & (n - 1))
+		;
+	slots[h] = idx + 1;
+}
+
+/* Add a column; 0 / -1 out of memory. */
+static int
+add_column(struct xin *x, const char *name)
+{
+	size_t *slots, n, i;
+
+	if (strlist_add(&x->cols, name) == -1)
+		return -1;
+	if (x->cols.n * 2 < x->nslots) {
+		slot_put(x->slots, x->nslots, name, x->cols.n - 1);
+		return 0;
+	}
+	n = x->nslots ? x->nslots * 2 : 64;
+	if ((slots = calloc(n, sizeof(*slots))) == NULL)
+		return -1;
+	for (i = 0; i < x->cols.n; i++)
+		slot_put(slots, n, x->cols.v[i], i);
+	free(x->slots);
+	x->slots = slots;
+	x->nslots = n;
+	return 0;
+}
+
 /* Room for n columns in off and vals. */
 static int
 room(struct xin *x, size_t n)
@@ -210,15 +273,13 @@ column_of(struct xin *x, const char *name)
 {
 	char list[300];
 	size_t i, len = 0;
+	long c;
 
-	for (i = 0; i < x->cols.n; i++)
-		if (strcmp(x->cols.v[i], name) == 0)
-			break;
-	if (i < x->cols.n) {
-		if (x->off[i] != ABSENT)
+	if ((c = find_column(x, name)) >= 0) {
+		if (x->off[c] != ABSENT)
 			return fail(x, "record %lu: field '%s' twice",
 			    x->recno, name);
-		return (long)i;
+		return c;
 	}
 	if (x->cols_fixed) {
 		list[0] = '\0';
@@ -229,8 +290,15 @@ column_of(struct xin *x, const char *name)
 		    "columns (%s)%s", x->recno, name, list, x->recno > 1 ?
 		    ", which the first record fixed" : "");
 	}
-	if (room(x, x->cols.n + 1) == -1 ||
-	    strlist_add(&x->cols, name) == -1) {
+	if (x->cols.n == XMLIN_MAX_COLS)
+		return fail(x, "record %lu: more than %d fields", x->recno,
+		    XMLIN_MAX_COLS);
+	/* The names of the first record count as its bytes. */
+	x->names_len += strlen(name) + 1;
+	if (x->arena.len + x->names_len >= x->max)
+		return fail(x, "record %lu (line %lu) is larger than %zu "
+		    "bytes", x->recno, x->recline, x->max);
+	if (room(x, x->cols.n + 1) == -1 || add_column(x, name) == -1) {
 		nomem(x);
 		return -1;
 	}
@@ -241,10 +309,10 @@ column_of(struct xin *x, const char *name)
 static int
 arena_add(struct xin *x, const char *s, size_t n)
 {
-	if (x->arena.len + n >= x->max)
+	if (x->arena.len + x->names_len + n >= x->max)
 		return fail(x, "record %lu (line %lu) is larger than %zu "
 		    "bytes", x->recno, x->recline, x->max);
-	if (buf_append(&x->arena, s, n) == -1) {
+	if (n > 0 && buf_append(&x->arena, s, n) == -1) {
 		nomem(x);
 		return -1;
 	}
@@ -449,8 +517,10 @@ xin_init(struct xin *x, const char *label, const struct xmlin_opts *o,
 	x->ctx = ctx;
 	x->err = err;
 	buf_init(&x->arena, 0);
+	if (room(x, o->nwant + 1) == -1)
+		return xerr_nomem(err);
 	for (i = 0; i < o->nwant; i++)
-		if (strlist_add(&x->cols, o->want[i]) == -1)
+		if (add_column(x, o->want[i]) == -1)
 			return xerr_nomem(err);
 	x->cols_fixed = o->want != NULL;
 	if (room(x, x->cols.n + 1) == -1)
@@ -478,6 +548,7 @@ xin_free(struct xin *x)
 	if (x->p != NULL)
 		XML_ParserFree(x->p);
 	strlist_free(&x->cols);
+	free(x->slots);
 	buf_release(&x->arena);
 	free(x->off);
 	free(x->vals);

@@ -521,6 +521,38 @@ test_read_limits(void **state)
 	    collect, &g, &err), -1);
 	assert_non_null(strstr(err.msg, "without a complete tag"));
 	buf_release(&g.b);
+	/* Many columns: found by name in any order; over 4096 refused. */
+	o.max_record = 0;
+	buf_reset(&doc);
+	buf_puts(&doc, "<records><record>");
+	for (i = 0; i < 1000; i++)
+		buf_printf(&doc, "<f%zu>%zu</f%zu>", i, i, i);
+	buf_puts(&doc, "</record><record>");
+	for (i = 1000; i-- > 0;)
+		buf_printf(&doc, "<f%zu>%zu</f%zu>", i, i + 1, i);
+	buf_puts(&doc, "</record></records>");
+	memset(&g, 0, sizeof(g));
+	buf_init(&g.b, 0);
+	assert_int_equal(xmlin_read_mem(doc.data, doc.len, 0, "f.xml", &o,
+	    collect, &g, &err), 0);
+	assert_non_null(strstr(g.b.data, "\nf0=1|f1=2|f2=3|"));
+	assert_non_null(strstr(g.b.data, "|f999=1000\n"));
+	buf_release(&g.b);
+	buf_reset(&doc);
+	buf_puts(&doc, "<records><record>");
+	for (i = 0; i < 4097; i++)
+		buf_printf(&doc, "<f%zu/>", i);
+	buf_puts(&doc, "</record></records>");
+	expect_read_error(doc.data, &o, "record 1: more than 4096 fields", 0);
+	/* The first record's names count as its bytes. */
+	o.max_record = 100;
+	buf_reset(&doc);
+	buf_puts(&doc, "<records><record>");
+	for (i = 0; i < 10; i++)
+		buf_printf(&doc, "<a_long_field_name_%zu/>", i);
+	buf_puts(&doc, "</record></records>");
+	expect_read_error(doc.data, &o, "record 1 (line 1) is larger than "
+	    "100 bytes", 0);
 	/* The record_fn's own error comes back as it was. */
 	o.max_record = 0;
 	memset(&g, 0, sizeof(g));
@@ -620,6 +652,9 @@ test_read_korean(void **state)
 #define RECV	"[job]\ndirection = receive\n[ingest]\ntype = none\n" \
 		"[inbox]\npath = inbox\npattern = *.xml\n"
 
+#define RJOB_GZ	"[job]\ndirection = receive\n[ingest]\ntype = none\n" \
+		"[inbox]\npath = inbox\npattern = a_{date}.XML.gz\n"
+
 /* Load text as a job; the problems joined by newlines into probs. */
 static struct job *
 load(const char *text, char *probs, size_t size)
@@ -692,12 +727,19 @@ test_job_keys(void **state)
 	assert_string_equal(job->inbox.xml.record, "row");
 	job_free(job);
 
-	/* Never guessed from the name: the output stays CSV, the inbox
-	 * must be told. */
-	job = load(SEND, probs, sizeof(probs));
-	assert_non_null(job);
+	/* Never guessed from the name, and a name ending in .xml with no
+	 * format is refused; a format said is taken. */
+	expect_job_error(SEND, "key 'name': 'out_{date}.xml' ends in .xml, "
+	    "but XML is never taken from a name: say format = xml");
+	expect_job_error(SEND "compress = gzip\n", "ends in .xml");
+	job = load(SEND "format = csv\n", probs, sizeof(probs));
+	if (job == NULL)
+		fail_msg("%s", probs);
 	assert_int_equal(job->output.format, FMT_CSV);
 	job_free(job);
+	expect_job_error(RECV, "key 'pattern': '*.xml' ends in .xml");
+	expect_job_error(RJOB_GZ, "key 'pattern': 'a_{date}.XML.gz' ends in "
+	    ".xml");
 
 	expect_job_error(SEND "format = xml\nxml_root = 1st\n",
 	    "key 'xml_root': '1st' is not an XML element name");
