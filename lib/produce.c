@@ -777,7 +777,6 @@ batch_produce_seq(const struct job *job, bdate_t date, long seq,
 	wo.seq = seq < 1 ? 1 : (unsigned long)seq;
 	wo.record_end = job->output.record_end;
 	wo.xml = &job->output.xml;
-	wo.xml_encoding = textenc_name(job->output.encoding);
 	if ((p.w = writer_new(&wo, &sink)) == NULL) {
 		xerr_nomem(err);
 		goto out;

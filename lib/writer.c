@@ -118,7 +118,7 @@ writer_new(const struct writer_opts *o, const struct sink *s)
 static int
 encodes_rows(enum out_format f)
 {
-	return f == FMT_CSV || f == FMT_JSONL;
+	return f == FMT_CSV || f == FMT_JSONL || f == FMT_XML;
 }
 
 /* The encoder, once, when the output is not UTF-8. */

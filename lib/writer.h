@@ -63,7 +63,6 @@ struct writer_opts {
 	unsigned long seq;	/* seq fields */
 	enum record_end record_end;	/* FMT_FIXED */
 	const struct job_xml *xml;	/* XML: element names (outlives w) */
-	const char *xml_encoding;	/* XML: the declaration's; NULL: UTF-8 */
 };
 
 struct writer;

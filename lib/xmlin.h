@@ -28,7 +28,8 @@
  * Memory stays bounded: a record (its values, and the first record's
  * field names) or any single token over max_record bytes, or a record of
  * more than 4096 fields, is an error; fields are found by a hash of
- * their names, so no order of them costs more than one look-up each.  Errors name the file, line and column.
+ * their names, so no order of them costs more than one look-up each.
+ * Errors name the file, line and column.
  */
 #ifndef XFER_XMLIN_H
 #define XFER_XMLIN_H

@@ -211,9 +211,9 @@ find_column(const struct xin *x, const char *name)
 static void
 slot_put(size_t *slots, size_t n, const char *name, size_t idx)
 {
-	size_t h;
+	size_t mask = n - 1, h;
 
-	for (h = name_hash(name) & (n - 1); slots[h] != 0; h = (h + 1) & (n - 1))
+	for (h = name_hash(name) & mask; slots[h] != 0; h = (h + 1) & mask)
 		;
 	slots[h] = idx + 1;
 }

@@ -11,8 +11,9 @@
  * the records and the job: LF line ends, one record a line indented by
  * two spaces, fields in column order, no pretty-printing that depends on
  * the values.  The declaration names the job's encoding; the text is
- * written as UTF-8 through the writer, which turns the output into that
- * encoding as for every format.
+ * written as UTF-8 through the writer, which encodes every row into that
+ * encoding as it does CSV's (an unmappable character named by record and
+ * field, or '?' with unmappable = replace).
  *
  * Escaping: & < > " ' always become entities, so a value is safe in an
  * element and in an attribute alike (and "]]>" never appears); TAB, LF
@@ -55,7 +56,7 @@ xo_open(const struct writer_opts *o)
 	x->record = o->xml != NULL && o->xml->record != NULL ?
 	    o->xml->record : "record";
 	x->attributes = o->xml != NULL && o->xml->attributes;
-	x->encname = o->xml_encoding != NULL ? o->xml_encoding : "UTF-8";
+	x->encname = textenc_name(o->encoding);
 	return x;
 }
 

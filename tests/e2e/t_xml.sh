@@ -73,7 +73,7 @@ expect_err "column 'bad name' is not an XML name"
 # Receive what was sent: every value as it was.
 DB="$H/data/rx.db"
 q() { sqlite3 "$DB" "$1"; }
-rjob() { # rjob NAME PATTERN TABLE [EXTRA-INBOX]
+rjob() { # rjob NAME PATTERN TABLE [EXTRA-INBOX [EXTRA-INGEST]]
 	job "$1" <<JOB
 [job]
 direction = receive
@@ -88,6 +88,7 @@ ${4:-}
 type = sqlite
 database = data/rx.db
 table = $3
+${5:-}
 JOB
 }
 rjob rx 'sx_{date}.xml' t
@@ -122,6 +123,58 @@ expect_rc 0
 	fail "attribute '' against NULL"
 [ "$(q "SELECT records FROM xfer_ingested WHERE name = 'sa_2026-11-26.xml'")" = 0 ] ||
 	fail "the empty day"
+
+# EUC-KR out and in: the declaration names it, every row is encoded, a
+# character EUC-KR lacks fails the batch naming record and field.
+cp "$DATA/kr.jsonl" "$H/data/kr.jsonl"
+job sk <<'JOB'
+[job]
+direction = send
+timezone = UTC
+[source]
+type = jsonl
+path = data/kr.jsonl
+date_field = day
+[output]
+name = sk_{date}.xml
+format = xml
+encoding = euc-kr
+[upload]
+url = inbox
+JOB
+x send --date 2026-11-24 sk
+expect_rc 0
+cmp "$H/inbox/sk_2026-11-24.xml" "$DATA/sk_2026-11-24.xml" ||
+	fail "EUC-KR: not the golden file"
+x send --date 2026-11-25 sk
+[ "$rc" -ne 0 ] || fail "뷁 was sent in EUC-KR"
+expect_err "record 1, field '이름'"
+expect_err "cannot be written in EUC-KR"
+# Its first record has no note (NULL): without [ingest] columns the
+# first record fixes the columns, and the second one's note is an error,
+# never dropped.
+rjob rk 'sk_{date}.xml' tk 'encoding = euc-kr'
+x receive rk
+expect_rc 1
+expect_err "sk_2026-11-24.xml:4:65: record 2: field 'note' is not one of the columns (day, id, 이름), which the first record fixed"
+[ -z "$(q "SELECT name FROM sqlite_master WHERE name = 'tk'")" ] ||
+	fail "a file that failed was loaded"
+# With the columns listed, a field absent anywhere is NULL.
+rjob rk 'sk_{date}.xml' tk 'encoding = euc-kr' 'columns = day, id, 이름, note'
+cp "$DATA/sk_2026-11-24.xml" "$H/inbox/"
+x receive rk
+expect_rc 0
+[ "$(q "SELECT \"이름\" || '|' || quote(note) FROM tk ORDER BY id")" = "서울 & 부산|NULL
+김철수 <대표>|'줄1
+줄2'" ] || fail "EUC-KR values: $(q 'SELECT * FROM tk')"
+# The same file read as UTF-8: its declaration disagrees, so it fails.
+cp "$DATA/sk_2026-11-24.xml" "$H/inbox/su_2026-11-24.xml"
+rjob ru 'su_{date}.xml' tu
+x receive ru
+expect_rc 1
+expect_err "the XML declaration says encoding=\"EUC-KR\", the job reads the file as UTF-8"
+[ -z "$(q "SELECT name FROM sqlite_master WHERE name = 'tu'")" ] ||
+	fail "a file in the wrong encoding was loaded"
 
 # The attacks.  Each is a well-known way to make a parser read a local
 # file, fetch a URL or expand entities without end.

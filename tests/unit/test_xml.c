@@ -41,9 +41,9 @@ struct trow {
  * Returns 0, or -1 with err (from the row or finish that failed).
  */
 static int
-write_xml(const struct job_xml *jx, const char *enc, const char *const *names,
-    size_t ncols, const struct trow *rows, size_t nrows, struct buf *out,
-    struct xerr *err)
+write_xml(const struct job_xml *jx, enum text_encoding enc,
+    const char *const *names, size_t ncols, const struct trow *rows,
+    size_t nrows, struct buf *out, struct xerr *err)
 {
 	struct writer_opts o;
 	struct sink s = { buf_write, out };
@@ -56,7 +56,7 @@ write_xml(const struct job_xml *jx, const char *enc, const char *const *names,
 	memset(&o, 0, sizeof(o));
 	o.format = FMT_XML;
 	o.xml = jx;
-	o.xml_encoding = enc;
+	o.encoding = enc;
 	assert_non_null(w = writer_new(&o, &s));
 	if (names != NULL && writer_columns(w, names, ncols, err) == -1)
 		goto out;
@@ -97,8 +97,8 @@ test_write_elements(void **state)
 
 	(void)state;
 	buf_init(&out, 0);
-	assert_int_equal(write_xml(NULL, NULL, cols3, 3, rows, 3, &out, &err),
-	    0);
+	assert_int_equal(write_xml(NULL, TEXTENC_UTF8, cols3, 3, rows, 3,
+	    &out, &err), 0);
 	assert_string_equal(out.data,
 	    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 	    "<records>\n"
@@ -125,7 +125,7 @@ test_write_attributes(void **state)
 
 	(void)state;
 	buf_init(&out, 0);
-	assert_int_equal(write_xml(&jx, "EUC-KR", cols3, 3, rows, 2, &out,
+	assert_int_equal(write_xml(&jx, TEXTENC_EUCKR, cols3, 3, rows, 2, &out,
 	    &err), 0);
 	assert_string_equal(out.data,
 	    "<?xml version=\"1.0\" encoding=\"EUC-KR\"?>\n"
@@ -146,15 +146,45 @@ test_write_empty(void **state)
 	(void)state;
 	buf_init(&out, 0);
 	/* No columns known, no rows. */
-	assert_int_equal(write_xml(&jx, "CP949", NULL, 0, NULL, 0, &out,
+	assert_int_equal(write_xml(&jx, TEXTENC_CP949, NULL, 0, NULL, 0, &out,
 	    &err), 0);
 	assert_string_equal(out.data,
 	    "<?xml version=\"1.0\" encoding=\"CP949\"?>\n<settlement/>\n");
 	buf_reset(&out);
-	assert_int_equal(write_xml(NULL, NULL, cols3, 3, NULL, 0, &out,
+	assert_int_equal(write_xml(NULL, TEXTENC_UTF8, cols3, 3, NULL, 0, &out,
 	    &err), 0);
 	assert_string_equal(out.data,
 	    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<records/>\n");
+	buf_release(&out);
+}
+
+/* The writer encodes XML rows like CSV ones; the declaration says so. */
+static void
+test_write_korean(void **state)
+{
+	static const struct trow ok[] = { { { "1", "서울 & 부산", NULL } } };
+	static const struct trow bad[] = {
+		{ { "1", "a", NULL } },
+		{ { "2", "x", "똠방각하 뷁" } },
+	};
+	struct buf out;
+	struct xerr err = { 0 };
+
+	(void)state;
+	buf_init(&out, 0);
+	assert_int_equal(write_xml(NULL, TEXTENC_EUCKR, cols3, 3, ok, 1, &out,
+	    &err), 0);
+	assert_string_equal(out.data,
+	    "<?xml version=\"1.0\" encoding=\"EUC-KR\"?>\n<records>\n"
+	    "  <record><id>1</id><name>\xbc\xad\xbf\xef &amp; "
+	    "\xba\xce\xbb\xea</name></record>\n</records>\n");
+	buf_reset(&out);
+	assert_int_equal(write_xml(NULL, TEXTENC_EUCKR, cols3, 3, bad, 2, &out,
+	    &err), -1);
+	assert_int_equal(err.cls, XERR_DATA);
+	if (strstr(err.msg, "record 2, field 'note'") == NULL ||
+	    strstr(err.msg, "cannot be written in EUC-KR") == NULL)
+		fail_msg("%s", err.msg);
 	buf_release(&out);
 }
 
@@ -172,8 +202,8 @@ expect_write_error(const char *const *names, size_t n, const char *v,
 		row.v[i] = "x";
 	row.v[n - 1] = v;
 	buf_init(&out, 0);
-	assert_int_equal(write_xml(NULL, NULL, names, n, &row, 1, &out, &err),
-	    -1);
+	assert_int_equal(write_xml(NULL, TEXTENC_UTF8, names, n, &row, 1,
+	    &out, &err), -1);
 	assert_int_equal(err.cls, XERR_DATA);
 	if (strstr(err.msg, want) == NULL)
 		fail_msg("'%s' lacks '%s'", err.msg, want);
@@ -350,23 +380,23 @@ test_round_trip(void **state)
 	memset(&o, 0, sizeof(o));
 	buf_init(&doc, 0);
 	buf_init(&out, 0);
-	assert_int_equal(write_xml(&jx, NULL, cols3, 3, rows, 3, &doc, &err),
-	    0);
+	assert_int_equal(write_xml(&jx, TEXTENC_UTF8, cols3, 3, rows, 3,
+	    &doc, &err), 0);
 	assert_int_equal(read_all(doc.data, &o, &out, &err), 0);
 	assert_string_equal(out.data, want);
 
 	jx.attributes = 1;
 	o.attributes = 1;
 	buf_reset(&doc);
-	assert_int_equal(write_xml(&jx, NULL, cols3, 3, rows, 3, &doc, &err),
-	    0);
+	assert_int_equal(write_xml(&jx, TEXTENC_UTF8, cols3, 3, rows, 3,
+	    &doc, &err), 0);
 	assert_int_equal(read_all(doc.data, &o, &out, &err), 0);
 	assert_string_equal(out.data, want);
 
 	/* An empty batch is no records. */
 	buf_reset(&doc);
-	assert_int_equal(write_xml(&jx, NULL, cols3, 3, NULL, 0, &doc, &err),
-	    0);
+	assert_int_equal(write_xml(&jx, TEXTENC_UTF8, cols3, 3, NULL, 0,
+	    &doc, &err), 0);
 	assert_int_equal(read_all(doc.data, &o, &out, &err), 0);
 	assert_int_equal(out.len, 0);
 	buf_release(&doc);
@@ -466,7 +496,7 @@ test_read_attacks(void **state)
 		"<?xml version=\"1.0\"?>\n<!DOCTYPE lolz [\n"
 		"<!ENTITY lol \"lol\">\n"
 		"<!ENTITY lol1 \"&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;\">\n"
-		"<!ENTITY lol2 \"&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;\">\n"
+		"<!ENTITY lol2 \"&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;\">\n"
 		"]>\n<records><record><a>&lol2;</a></record></records>",
 		/* external entity to a local file */
 		"<!DOCTYPE r [<!ENTITY xxe SYSTEM \"file:///etc/passwd\">]>"
@@ -596,10 +626,12 @@ static void
 test_read_korean(void **state)
 {
 	/* 서울 in EUC-KR, 뷁 in CP949 only. */
-	static const char euckr[] = "<?xml version=\"1.0\" encoding=\"EUC-KR\"?>\n"
-	    "<records><record><city>\xbc\xad\xbf\xef</city></record></records>\n";
-	static const char cp949[] = "<?xml version=\"1.0\" encoding=\"CP949\"?>\n"
-	    "<records><record><city>\x94\xee</city></record></records>\n";
+	static const char euckr[] = "<?xml version=\"1.0\" "
+	    "encoding=\"EUC-KR\"?>\n<records><record><city>\xbc\xad\xbf\xef"
+	    "</city></record></records>\n";
+	static const char cp949[] = "<?xml version=\"1.0\" "
+	    "encoding=\"CP949\"?>\n<records><record><city>\x94\xee</city>"
+	    "</record></records>\n";
 	static const char cp949_decl[] = "<?xml version=\"1.0\" "
 	    "encoding=\"CP949\"?><records/>";
 	static const char nodecl[] = "<records><record><city>\xbc\xad"
@@ -771,6 +803,7 @@ main(void)
 		cmocka_unit_test(test_write_attributes),
 		cmocka_unit_test(test_write_empty),
 		cmocka_unit_test(test_write_refused),
+		cmocka_unit_test(test_write_korean),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_read_shapes),
