@@ -1078,11 +1078,65 @@ out:
 	return rc;
 }
 
+/* With [header] and [trailer]: whole and in pieces, the same result. */
+static int
+h_xml_parts(const char *data, size_t size)
+{
+	static const char *const spec[][3] = {
+		{ "h", "rec", "const H" }, { "h", "day", "date %Y%m%d" },
+		{ "t", "n", "count" }, { "t", "pad", "filler" },
+		{ "t", "total", "sum amount decimals=2" },
+	};
+	struct job_layouts *ls;
+	struct xmlin_opts o;
+	struct h_xml whole, split;
+	struct xerr e1, e2;
+	enum layout_part p;
+	char why[256];
+	size_t i, chunk;
+	int r1, r2, rc = -1;
+
+	if ((ls = layouts_new()) == NULL)
+		return h_fail("xml", "out of memory");
+	layouts_section(ls, LAYOUT_HEADER, 1);
+	layouts_section(ls, LAYOUT_TRAILER, 4);
+	for (i = 0; i < sizeof(spec) / sizeof(*spec); i++) {
+		p = spec[i][0][0] == 'h' ? LAYOUT_HEADER : LAYOUT_TRAILER;
+		if (layouts_add(ls, p, spec[i][1], spec[i][2], 2 + (unsigned)i,
+		    why, sizeof(why)) != 0) {
+			layouts_free(ls);
+			return h_fail("xml", "layout: %s", why);
+		}
+	}
+	memset(&o, 0, sizeof(o));
+	o.layouts = ls;
+	o.has_date = 1;
+	(void)bdate_parse("2026-11-24", &o.date);
+	o.attributes = (int)(size & 1);
+	chunk = 1 + (size > 0 ? (unsigned char)data[size - 1] % 13 : 0);
+	r1 = h_xml_read(data, size, 0, &o, &whole, &e1);
+	r2 = h_xml_read(data, size, chunk, &o, &split, &e2);
+	if (whole.broken || split.broken)
+		goto out;
+	if (r1 != r2 || !h_xml_same(&whole, &split)) {
+		h_fail("xml", "with layouts: whole %d (%s), in pieces of %zu "
+		    "%d (%s)", r1, e1.msg, chunk, r2, e2.msg);
+		goto out;
+	}
+	rc = 0;
+out:
+	h_xml_release(&whole);
+	h_xml_release(&split);
+	layouts_free(ls);
+	return rc;
+}
+
 int
 fuzz_xml(const uint8_t *data, size_t size)
 {
 	return h_xml_mode((const char *)data, size, 0) == -1 ||
-	    h_xml_mode((const char *)data, size, 1) == -1 ? -1 : 0;
+	    h_xml_mode((const char *)data, size, 1) == -1 ||
+	    h_xml_parts((const char *)data, size) == -1 ? -1 : 0;
 }
 
 /* --- job files and INI --------------------------------------------- */

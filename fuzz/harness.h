@@ -50,8 +50,9 @@ int fuzz_fixed(const uint8_t *data, size_t size);
  * checks writes a header, a record and a trailer it reads back. */
 int fuzz_layout(const uint8_t *data, size_t size);
 /* lib/format/xmlin.c, elements and attributes, whole and in pieces, a
- * small max_record and a want list; what reads well is written by the
- * XML writer and must read back the same. */
+ * small max_record and a want list, and with a [header] and [trailer];
+ * what reads well is written by the XML writer and must read back the
+ * same. */
 int fuzz_xml(const uint8_t *data, size_t size);
 
 struct fuzz_target {

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "layout.h"
 #include "xmlname.h"
 
 static const char *const field_modes[] = { "elements", "attributes", NULL };
@@ -64,6 +65,39 @@ xml_name_key(struct loader *ld, enum key k, const char *dflt, char **out)
 	*out = jf_dup(ld, v != NULL ? v : dflt);
 }
 
+/*
+ * [header] and [trailer] are the elements <header> and <trailer>: their
+ * field names become element or attribute names, and no record may be
+ * called like them.
+ */
+static void
+check_parts(struct loader *ld, enum key krec, const struct job_xml *x)
+{
+	const struct job_layouts *ls = ld->job->layouts;
+	const struct layout_field *f;
+	enum layout_part p;
+	size_t i;
+
+	if (ls == NULL)
+		return;
+	for (p = LAYOUT_HEADER; p <= LAYOUT_TRAILER; p++) {
+		if (p == LAYOUT_RECORD || !layout_has(ls, p))
+			continue;
+		if (x->record != NULL && strcmp(x->record, layout_part_name(p))
+		    == 0)
+			jf_bad(ld, krec, "'%s' is the element of [%s]; the "
+			    "records need another name", x->record,
+			    layout_part_name(p));
+		for (i = 0; i < ls->part[p].n; i++) {
+			f = &ls->part[p].f[i];
+			if (!xml_name_ok(f->name, strlen(f->name)))
+				jf_problem(ld, f->line, "[%s] '%s': not an XML "
+				    "name, which format = xml needs for a "
+				    "field", layout_part_name(p), f->name);
+		}
+	}
+}
+
 void
 jf_check_xml(struct loader *ld, int send, int format, struct job_xml *x)
 {
@@ -90,6 +124,7 @@ jf_check_xml(struct loader *ld, int send, int format, struct job_xml *x)
 		jf_bad(ld, krec, "must differ from xml_root ('%s')", x->root);
 	if (jf_choose(ld, kfields, field_modes, &n) == 0)
 		x->attributes = n == 1;
+	check_parts(ld, krec, x);
 	/* The other column names come with the data; this one is here. */
 	dc = send ? ld->job->output.date_column : NULL;
 	if (dc != NULL && !xml_name_ok(dc, strlen(dc)))

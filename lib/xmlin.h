@@ -36,6 +36,8 @@
 
 #include <stddef.h>
 
+#include "bdate.h"
+#include "job.h"
 #include "record.h"
 #include "textenc.h"
 #include "xerr.h"
@@ -49,6 +51,15 @@ struct xmlin_opts {
 	const char *const *want;
 	size_t nwant;
 	size_t max_record;		/* bytes; 0 means 64 MiB */
+	/*
+	 * [header] and [trailer] (layout.h; NULL: none): <header> must be
+	 * the root's first element and <trailer> its last, their fields
+	 * those of the layout (a filler may be left out); each is checked
+	 * with layout_verify(), the trailer against the records before it.
+	 */
+	const struct job_layouts *layouts;
+	bdate_t date;			/* the batch date */
+	int has_date;			/* ... came from the file's name */
 };
 
 /* Read everything from fd (not closed); label names it in messages. */

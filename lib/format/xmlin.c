@@ -26,6 +26,7 @@
 #include <strings.h>
 
 #include "buf.h"
+#include "layout.h"
 #include "strlist.h"
 
 #define XMLIN_CHUNK	(64 * 1024)
@@ -51,7 +52,6 @@ struct xin {
 	size_t *slots;		/* hash of cols: index + 1, 0 free */
 	size_t nslots;		/* a power of two, over twice cols.n */
 	int cols_fixed;		/* want, or the first record is done */
-	size_t cur;		/* the column of the field being read */
 
 	unsigned long recno, recline;
 	size_t names_len;	/* bytes of the column names */
@@ -60,6 +60,20 @@ struct xin {
 	size_t capoff;
 	struct value *vals;
 	size_t capvals;
+
+	/*
+	 * [header], [trailer] (ls NULL: neither): part is the one being
+	 * read (LAYOUT_RECORD: a record, or none), its values by field.
+	 */
+	const struct job_layouts *ls;
+	struct layout_ctx lc;
+	struct layout_totals totals;
+	int totals_bound;
+	enum layout_part part;
+	int seen_header, seen_trailer;
+	size_t *poff;
+	struct value *pvals;
+	const char *curname;	/* the field being read, for messages */
 
 	unsigned long long fed;	/* bytes handed to expat */
 	long long mark;		/* byte index of the last event */
@@ -375,11 +389,155 @@ record_end(struct xin *x)
 	rec.file = x->label;
 	rec.recno = x->recno;
 	rec.line = x->recline;
+	if (x->ls != NULL && layout_has(x->ls, LAYOUT_TRAILER) &&
+	    ((!x->totals_bound && layout_totals_bind(&x->totals, x->ls,
+	    rec.names, rec.n, 0, x->err) == -1) ||
+	    layout_totals_add(&x->totals, x->ls, &rec, x->err) == -1)) {
+		x->failed = 1;
+		XML_StopParser(x->p, XML_FALSE);
+		return;
+	}
+	x->totals_bound = 1;
 	if (x->fn(x->ctx, &rec, x->err) == -1) {
 		/* err says why already. */
 		x->failed = 1;
 		XML_StopParser(x->p, XML_FALSE);
 	}
+}
+
+/* --- header and trailer ------------------------------------------------- */
+
+/* A field of the part being read; -1 (after fail) when it has none. */
+static long
+part_field(struct xin *x, const char *name)
+{
+	const struct layout *l = &x->ls->part[x->part];
+	const char *el = layout_part_name(x->part);
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (strcmp(l->f[i].name, name) == 0)
+			break;
+	if (i == l->n)
+		return fail(x, "<%s>: field '%s' is not in the job's [%s]", el,
+		    name, el);
+	if (x->poff[i] != ABSENT)
+		return fail(x, "<%s>: field '%s' twice", el, name);
+	return (long)i;
+}
+
+static void
+part_start(struct xin *x, enum layout_part p, const XML_Char **atts)
+{
+	const struct layout *l = &x->ls->part[p];
+	size_t i;
+	long c;
+
+	x->part = p;
+	buf_reset(&x->arena);
+	for (i = 0; i < l->n; i++)
+		x->poff[i] = ABSENT;
+	if (!x->attributes) {
+		if (atts[0] != NULL)
+			fail(x, "attribute '%s' on <%s> (the job says "
+			    "xml_fields = elements)", atts[0],
+			    layout_part_name(p));
+		return;
+	}
+	for (i = 0; atts[i] != NULL; i += 2) {
+		if ((c = part_field(x, atts[i])) < 0)
+			return;
+		x->poff[c] = x->arena.len;
+		if (arena_add(x, atts[i + 1], strlen(atts[i + 1]) + 1) == -1)
+			return;
+	}
+}
+
+/* The part is read: check it against the job (and the trailer against
+ * the records before it). */
+static void
+part_end(struct xin *x)
+{
+	const struct layout *l = &x->ls->part[x->part];
+	const char *el = layout_part_name(x->part);
+	size_t i;
+
+	for (i = 0; i < l->n; i++) {
+		if (x->poff[i] == ABSENT) {
+			if (l->f[i].type != LT_FILLER) {
+				fail(x, "<%s> has no field '%s'", el,
+				    l->f[i].name);
+				return;
+			}
+			x->pvals[i].ptr = "";
+		} else
+			x->pvals[i].ptr = x->arena.data + x->poff[i];
+		x->pvals[i].len = strlen(x->pvals[i].ptr);
+		x->pvals[i].kind = VAL_TEXT;
+	}
+	x->lc.totals = x->part == LAYOUT_TRAILER ? &x->totals : NULL;
+	if (x->part == LAYOUT_TRAILER)
+		x->seen_trailer = 1;
+	else
+		x->seen_header = 1;
+	if (layout_verify(x->part, x->pvals, &x->lc, x->label, x->err) ==
+	    -1) {
+		x->failed = 1;
+		XML_StopParser(x->p, XML_FALSE);
+	}
+	x->part = LAYOUT_RECORD;
+}
+
+/* A child of the root: a record, or the header or trailer. */
+static void
+root_child(struct xin *x, const char *name, const XML_Char **atts)
+{
+	int is_header = x->ls != NULL && strcmp(name, "header") == 0 &&
+	    layout_has(x->ls, LAYOUT_HEADER);
+	int is_trailer = x->ls != NULL && strcmp(name, "trailer") == 0 &&
+	    layout_has(x->ls, LAYOUT_TRAILER);
+
+	if (x->seen_trailer) {
+		fail(x, "<%s> after <trailer> (the trailer is the last "
+		    "element of <%s>)", name, x->root);
+		return;
+	}
+	if (is_header) {
+		if (x->seen_header || x->recno > 0)
+			fail(x, "<header> must be the first element of <%s>",
+			    x->root);
+		else
+			part_start(x, LAYOUT_HEADER, atts);
+		return;
+	}
+	if (is_trailer) {
+		part_start(x, LAYOUT_TRAILER, atts);
+		return;
+	}
+	if (strcmp(name, x->recname) != 0) {
+		fail(x, "<%s> inside <%s>: expected <%s> (xml_record)", name,
+		    x->root, x->recname);
+		return;
+	}
+	if (x->ls != NULL && layout_has(x->ls, LAYOUT_HEADER) &&
+	    !x->seen_header) {
+		fail(x, "no <header> before the first record (the job has "
+		    "[header])");
+		return;
+	}
+	record_start(x, atts);
+}
+
+/* The root ends: the parts the job has must have been there. */
+static void
+root_end(struct xin *x)
+{
+	if (x->ls == NULL)
+		return;
+	if (layout_has(x->ls, LAYOUT_HEADER) && !x->seen_header)
+		fail(x, "no <header> (the job has [header])");
+	else if (layout_has(x->ls, LAYOUT_TRAILER) && !x->seen_trailer)
+		fail(x, "no <trailer> (the job has [trailer])");
 }
 
 static void XMLCALL
@@ -401,14 +559,28 @@ on_start(void *ud, const XML_Char *name, const XML_Char **atts)
 		/* Its attributes (xmlns, a version) carry no records. */
 		break;
 	case 1:
-		if (strcmp(name, x->recname) != 0) {
-			fail(x, "<%s> inside <%s>: expected <%s> (xml_record)",
-			    name, x->root, x->recname);
-			return;
-		}
-		record_start(x, atts);
+		root_child(x, name, atts);
 		break;
 	case 2:
+		if (x->part != LAYOUT_RECORD) {
+			if (x->attributes) {
+				fail(x, "element <%s> inside <%s> (the job "
+				    "says xml_fields = attributes)", name,
+				    layout_part_name(x->part));
+				return;
+			}
+			if (atts[0] != NULL) {
+				fail(x, "<%s>, field '%s': attribute '%s' on a "
+				    "field", layout_part_name(x->part), name,
+				    atts[0]);
+				return;
+			}
+			if ((c = part_field(x, name)) < 0)
+				return;
+			x->curname = x->ls->part[x->part].f[c].name;
+			x->poff[c] = x->arena.len;
+			break;
+		}
 		if (x->attributes) {
 			fail(x, "record %lu: element <%s> inside <%s> (the "
 			    "job says xml_fields = attributes)", x->recno,
@@ -422,13 +594,18 @@ on_start(void *ud, const XML_Char *name, const XML_Char **atts)
 		}
 		if ((c = column_of(x, name)) < 0)
 			return;
-		x->cur = (size_t)c;
+		x->curname = x->cols.v[c];
 		x->off[c] = x->arena.len;
 		break;
 	default:
-		fail(x, "record %lu, field '%s': element <%s> inside a field "
-		    "(fields hold text only)", x->recno, x->cols.v[x->cur],
-		    name);
+		if (x->part != LAYOUT_RECORD)
+			fail(x, "<%s>, field '%s': element <%s> inside a "
+			    "field (fields hold text only)",
+			    layout_part_name(x->part), x->curname, name);
+		else
+			fail(x, "record %lu, field '%s': element <%s> inside "
+			    "a field (fields hold text only)", x->recno,
+			    x->curname, name);
 		return;
 	}
 	x->depth++;
@@ -449,7 +626,13 @@ on_end(void *ud, const XML_Char *name)
 			return;
 		break;
 	case 2:
-		record_end(x);
+		if (x->part != LAYOUT_RECORD)
+			part_end(x);
+		else
+			record_end(x);
+		break;
+	case 1:
+		root_end(x);
 		break;
 	}
 	x->depth--;
@@ -476,7 +659,10 @@ on_text(void *ud, const XML_Char *s, int len)
 		return;
 	snprintf(shown, sizeof(shown), "%.*s", len - i < 20 ? len - i : 20,
 	    s + i);
-	if (x->depth == 2)
+	if (x->depth == 2 && x->part != LAYOUT_RECORD)
+		fail(x, "<%s>: text '%s' beside the fields",
+		    layout_part_name(x->part), shown);
+	else if (x->depth == 2)
 		fail(x, "record %lu: text '%s' beside the fields", x->recno,
 		    shown);
 	else
@@ -504,7 +690,7 @@ static int
 xin_init(struct xin *x, const char *label, const struct xmlin_opts *o,
     record_fn fn, void *ctx, struct xerr *err)
 {
-	size_t i;
+	size_t i, n;
 
 	memset(x, 0, sizeof(*x));
 	x->label = label;
@@ -525,6 +711,22 @@ xin_init(struct xin *x, const char *label, const struct xmlin_opts *o,
 	x->cols_fixed = o->want != NULL;
 	if (room(x, x->cols.n + 1) == -1)
 		return xerr_nomem(err);
+	x->part = LAYOUT_RECORD;
+	if (o->layouts != NULL && (layout_has(o->layouts, LAYOUT_HEADER) ||
+	    layout_has(o->layouts, LAYOUT_TRAILER))) {
+		x->ls = o->layouts;
+		x->lc.ls = x->ls;
+		x->lc.date = o->date;
+		x->lc.has_date = o->has_date;
+		n = x->ls->part[LAYOUT_HEADER].n >
+		    x->ls->part[LAYOUT_TRAILER].n ?
+		    x->ls->part[LAYOUT_HEADER].n :
+		    x->ls->part[LAYOUT_TRAILER].n;
+		if ((x->poff = calloc(n + 1, sizeof(*x->poff))) == NULL ||
+		    (x->pvals = calloc(n + 1, sizeof(*x->pvals))) == NULL ||
+		    layout_totals_init(&x->totals, x->ls, err) == -1)
+			return xerr_nomem(err);
+	}
 	/* The file is UTF-8 by the time expat sees it. */
 	if ((x->p = XML_ParserCreate("UTF-8")) == NULL)
 		return xerr_nomem(err);
@@ -549,6 +751,10 @@ xin_free(struct xin *x)
 		XML_ParserFree(x->p);
 	strlist_free(&x->cols);
 	free(x->slots);
+	free(x->poff);
+	free(x->pvals);
+	if (x->ls != NULL)
+		layout_totals_release(&x->totals);
 	buf_release(&x->arena);
 	free(x->off);
 	free(x->vals);

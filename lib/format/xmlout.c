@@ -26,6 +26,12 @@
  *
  * NULL is an absent element (or attribute); the empty string is an empty
  * element <note></note> (or note=""), so a reader tells them apart.
+ *
+ * With [header] or [trailer] in the job (layout.h), <header> is the
+ * root's first child and <trailer> its last, their fields (every field
+ * of the layout, in its order) as elements or attributes like a record's;
+ * both are written for an empty batch too (then count 0), and the root is
+ * not closed empty.
  */
 #include "format/writer_impl.h"
 
@@ -34,6 +40,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "layout.h"
 #include "xmlname.h"
 
 struct xmlout {
@@ -42,6 +49,12 @@ struct xmlout {
 	const char *encname;
 	char **names;
 	size_t ncols;
+
+	/* [header], [trailer]; ls NULL: neither */
+	const struct job_layouts *ls;
+	int has_header, has_trailer;
+	struct layout_ctx lc;
+	struct layout_totals totals;
 };
 
 static void *
@@ -57,6 +70,19 @@ xo_open(const struct writer_opts *o)
 	    o->xml->record : "record";
 	x->attributes = o->xml != NULL && o->xml->attributes;
 	x->encname = textenc_name(o->encoding);
+	if (o->layouts != NULL && (layout_has(o->layouts, LAYOUT_HEADER) ||
+	    layout_has(o->layouts, LAYOUT_TRAILER))) {
+		x->ls = o->layouts;
+		x->has_header = layout_has(x->ls, LAYOUT_HEADER);
+		x->has_trailer = layout_has(x->ls, LAYOUT_TRAILER);
+		x->lc.ls = x->ls;
+		x->lc.date = o->date;
+		x->lc.seq = o->seq;
+		if (layout_totals_init(&x->totals, x->ls, NULL) == -1) {
+			free(x);
+			return NULL;
+		}
+	}
 	return x;
 }
 
@@ -71,6 +97,8 @@ xo_close(void *st)
 	for (i = 0; i < x->ncols; i++)
 		free(x->names[i]);
 	free(x->names);
+	if (x->ls != NULL)
+		layout_totals_release(&x->totals);
 	free(x);
 }
 
@@ -100,6 +128,9 @@ xo_columns(void *st, const char *const *names, size_t n, struct xerr *err)
 			return xerr_nomem(err);
 		x->ncols = i + 1;
 	}
+	if (x->has_trailer && layout_totals_bind(&x->totals, x->ls, names, n,
+	    0, err) == -1)
+		return -1;
 	return 0;
 }
 
@@ -198,6 +229,48 @@ field(struct xmlout *x, struct writer *w, const char *name,
 	    puts_w(w, ">", err) == -1 ? -1 : 0;
 }
 
+/* <header> or <trailer>: the layout's computed values. */
+static int
+part(struct xmlout *x, struct writer *w, enum layout_part p,
+    struct xerr *err)
+{
+	const struct layout *l = &x->ls->part[p];
+	const char *el = layout_part_name(p);
+	struct layout_ctx c = x->lc;
+	struct value v;
+	struct buf b;
+	long bad = 0;
+	size_t i;
+	int r = 0;
+
+	c.totals = p == LAYOUT_TRAILER ? &x->totals : NULL;
+	buf_init(&b, 0);
+	if (puts_w(w, "  <", err) == -1 || puts_w(w, el, err) == -1 ||
+	    (!x->attributes && puts_w(w, ">", err) == -1))
+		r = -1;
+	for (i = 0; i < l->n && r == 0; i++) {
+		buf_reset(&b);
+		if (layout_value(&l->f[i], &c, &b, err) == -1) {
+			r = -1;
+			break;
+		}
+		v.ptr = b.data != NULL ? b.data : "";
+		v.len = b.len;
+		v.kind = VAL_TEXT;
+		if ((r = field(x, w, l->f[i].name, &v, &bad, err)) == 1)
+			r = xerr_set(err, XERR_CONFIG, 0, "[%s] '%s': the "
+			    "value cannot be written in XML", el,
+			    l->f[i].name);
+	}
+	buf_release(&b);
+	if (r != 0)
+		return -1;
+	if (x->attributes)
+		return puts_w(w, "/>\n", err);
+	return puts_w(w, "</", err) == -1 || puts_w(w, el, err) == -1 ||
+	    puts_w(w, ">\n", err) == -1 ? -1 : 0;
+}
+
 static int
 xo_row(void *st, struct writer *w, const struct record *rec,
     unsigned long rowno, struct xerr *err)
@@ -209,7 +282,11 @@ xo_row(void *st, struct writer *w, const struct record *rec,
 	int r;
 
 	if (rowno == 1 && (prologue(x, w, err) == -1 ||
-	    puts_w(w, ">\n", err) == -1))
+	    puts_w(w, ">\n", err) == -1 ||
+	    (x->has_header && part(x, w, LAYOUT_HEADER, err) == -1)))
+		return -1;
+	if (x->has_trailer &&
+	    layout_totals_add(&x->totals, x->ls, rec, err) == -1)
 		return -1;
 	if (puts_w(w, "  <", err) == -1 || puts_w(w, x->record, err) == -1 ||
 	    (!x->attributes && puts_w(w, ">", err) == -1))
@@ -245,9 +322,15 @@ xo_finish(void *st, struct writer *w, unsigned long rows, struct xerr *err)
 {
 	struct xmlout *x = st;
 
-	if (rows == 0)
+	if (rows == 0 && x->ls == NULL)
 		return prologue(x, w, err) == -1 ||
 		    puts_w(w, "/>\n", err) == -1 ? -1 : 0;
+	if (rows == 0 && (prologue(x, w, err) == -1 ||
+	    puts_w(w, ">\n", err) == -1 ||
+	    (x->has_header && part(x, w, LAYOUT_HEADER, err) == -1)))
+		return -1;
+	if (x->has_trailer && part(x, w, LAYOUT_TRAILER, err) == -1)
+		return -1;
 	return puts_w(w, "</", err) == -1 || puts_w(w, x->root, err) == -1 ||
 	    puts_w(w, ">\n", err) == -1 ? -1 : 0;
 }

@@ -265,6 +265,11 @@ ingest_read_records(struct ingest *ig)
 			xo.want = (const char *const *)job->ingest.columns.v;
 			xo.nwant = job->ingest.columns.n;
 		}
+		/* The header's date is checked when the name gives one. */
+		layout_in_opts(ig, &fo);
+		xo.layouts = fo.layouts;
+		xo.date = fo.date;
+		xo.has_date = fo.has_date;
 		rc = xmlin_read_fd(fd, req->name, &xo, on_record, ig, ig->err);
 		break;
 	default:

@@ -176,6 +176,76 @@ expect_err "the XML declaration says encoding=\"EUC-KR\", the job reads the file
 [ -z "$(q "SELECT name FROM sqlite_master WHERE name = 'tu'")" ] ||
 	fail "a file in the wrong encoding was loaded"
 
+# [header] and [trailer]: <header> first, <trailer> last, also on an
+# empty day; on receive the trailer is checked against the records.
+mkdir -p "$H/data/pay"
+printf 'id,amount\n1,12.5\n2,-3.25\n3,100\n' > "$H/data/pay/pay.csv"
+parts='[header]
+rec = const H
+day = date %Y%m%d
+org = const "ACME & Co <x>"
+[trailer]
+rec = const T
+n = count
+total = sum amount decimals=2'
+job px <<JOB
+[job]
+direction = send
+timezone = UTC
+[source]
+type = csv
+path = data/pay/*.csv
+required = no
+[aggregate]
+fields = id, amount
+[output]
+name = px_{date:%Y%m%d}.xml
+format = xml
+manifest = none
+$parts
+[upload]
+url = paybox
+JOB
+x send --date 2026-11-24 px
+expect_rc 0
+cmp "$H/paybox/px_20261124.xml" "$DATA/px_20261124.xml" ||
+	fail "header and trailer: not the golden file"
+rm "$H/data/pay/pay.csv"
+x send --date 2026-11-25 px
+expect_rc 0
+cmp "$H/paybox/px_20261125.xml" "$DATA/px_20261125.xml" ||
+	fail "an empty day's header and trailer: not the golden file"
+job pxin <<JOB
+[job]
+direction = receive
+timezone = UTC
+[inbox]
+path = paybox
+pattern = px_{date:%Y%m%d}.xml
+format = xml
+settle = 0s
+$parts
+[ingest]
+type = sqlite
+database = data/rx.db
+table = pay
+JOB
+x receive pxin
+expect_rc 0
+[ "$(q "SELECT group_concat(id || ':' || amount, ' ') FROM pay")" = "1:12.5 2:-3.25 3:100" ] ||
+	fail "pay rows: $(q 'SELECT * FROM pay')"
+[ "$(q "SELECT records FROM xfer_ingested WHERE name = 'px_20261125.xml'")" = 0 ] ||
+	fail "the empty day with header and trailer"
+sed 's/20261124/20261126/; s/<total>109.25</<total>109.00</' "$DATA/px_20261124.xml" > "$H/paybox/px_20261126.xml"
+sed 's/20261124/20261127/; s/<n>3</<n>4</' "$DATA/px_20261124.xml" > "$H/paybox/px_20261127.xml"
+grep -v '<trailer>' "$DATA/px_20261124.xml" | sed 's/20261124/20261128/' > "$H/paybox/px_20261128.xml"
+x receive pxin
+expect_rc 1
+expect_err "'px_20261126.xml': trailer 'total' is 109.00, the records sum to 109.25"
+expect_err "'px_20261127.xml': trailer 'n' says 4 records, the file has 3"
+expect_err "px_20261128.xml:7:1: no <trailer> (the job has [trailer])"
+[ "$(q "SELECT count(*) FROM pay")" = 3 ] || fail "a file whose trailer disagrees loaded rows"
+
 # The attacks.  Each is a well-known way to make a parser read a local
 # file, fetch a URL or expand entities without end.
 SECRET="xfer-secret-$$-do-not-leak"

@@ -16,6 +16,7 @@
 
 #include "buf.h"
 #include "job.h"
+#include "layout.h"
 #include "strlist.h"
 #include "writer.h"
 #include "xmlin.h"
@@ -676,6 +677,220 @@ test_read_korean(void **state)
 	buf_release(&out);
 }
 
+/* --- header and trailer ------------------------------------------------ */
+
+/* [header] rec = const H, day = date %Y%m%d; [trailer] rec = const T,
+ * n = count, total = sum amount decimals=2. */
+static struct job_layouts *
+bank_layouts(void)
+{
+	static const char *const h[][2] = { { "rec", "const H" },
+		{ "day", "date %Y%m%d" } };
+	static const char *const t[][2] = { { "rec", "const T" },
+		{ "n", "count" }, { "pad", "filler" },
+		{ "total", "sum amount decimals=2" } };
+	struct job_layouts *ls;
+	char why[256];
+	size_t i;
+
+	assert_non_null(ls = layouts_new());
+	layouts_section(ls, LAYOUT_HEADER, 1);
+	for (i = 0; i < 2; i++)
+		assert_int_equal(layouts_add(ls, LAYOUT_HEADER, h[i][0],
+		    h[i][1], 2 + (unsigned)i, why, sizeof(why)), 0);
+	layouts_section(ls, LAYOUT_TRAILER, 5);
+	for (i = 0; i < 4; i++)
+		assert_int_equal(layouts_add(ls, LAYOUT_TRAILER, t[i][0],
+		    t[i][1], 6 + (unsigned)i, why, sizeof(why)), 0);
+	return ls;
+}
+
+static const char *const pay_cols[] = { "id", "amount" };
+
+static int
+write_parts(const struct job_layouts *ls, int attributes,
+    const struct trow *rows, size_t nrows, struct buf *out, struct xerr *err)
+{
+	struct job_xml jx = { "records", "record", attributes };
+	struct writer_opts o;
+	struct sink s = { buf_write, out };
+	struct value vals[2];
+	struct record rec;
+	struct writer *w;
+	size_t i, j;
+	int rc = -1;
+
+	memset(&o, 0, sizeof(o));
+	o.format = FMT_XML;
+	o.xml = &jx;
+	o.layouts = ls;
+	assert_int_equal(bdate_parse("2026-11-24", &o.date), 0);
+	o.seq = 1;
+	assert_non_null(w = writer_new(&o, &s));
+	if (nrows > 0 && writer_columns(w, pay_cols, 2, err) == -1)
+		goto out;
+	for (i = 0; i < nrows; i++) {
+		for (j = 0; j < 2; j++) {
+			vals[j].ptr = rows[i].v[j];
+			vals[j].len = strlen(vals[j].ptr);
+			vals[j].kind = VAL_TEXT;
+		}
+		memset(&rec, 0, sizeof(rec));
+		rec.n = 2;
+		rec.vals = vals;
+		rec.names = pay_cols;
+		rec.file = "pay.csv";
+		rec.recno = i + 1;
+		if (writer_row(w, &rec, err) == -1)
+			goto out;
+	}
+	rc = writer_finish(w, err);
+out:
+	writer_free(w);
+	return rc;
+}
+
+static void
+test_write_parts(void **state)
+{
+	static const struct trow rows[] = { { { "1", "12.5" } },
+		{ { "2", "-3.25" } }, { { "3", "100" } } };
+	struct job_layouts *ls = bank_layouts();
+	struct buf out;
+	struct xerr err = { 0 };
+
+	(void)state;
+	buf_init(&out, 0);
+	assert_int_equal(write_parts(ls, 0, rows, 3, &out, &err), 0);
+	assert_string_equal(out.data,
+	    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<records>\n"
+	    "  <header><rec>H</rec><day>20261124</day></header>\n"
+	    "  <record><id>1</id><amount>12.5</amount></record>\n"
+	    "  <record><id>2</id><amount>-3.25</amount></record>\n"
+	    "  <record><id>3</id><amount>100</amount></record>\n"
+	    "  <trailer><rec>T</rec><n>3</n><pad></pad><total>109.25</total>"
+	    "</trailer>\n</records>\n");
+	/* An empty day: header and trailer all the same. */
+	buf_reset(&out);
+	assert_int_equal(write_parts(ls, 1, NULL, 0, &out, &err), 0);
+	assert_string_equal(out.data,
+	    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<records>\n"
+	    "  <header rec=\"H\" day=\"20261124\"/>\n"
+	    "  <trailer rec=\"T\" n=\"0\" pad=\"\" total=\"0.00\"/>\n"
+	    "</records>\n");
+	/* A sum of something that is not a number fails the batch. */
+	{
+		static const struct trow bad[] = { { { "1", "12,5" } } };
+
+		assert_int_equal(write_parts(ls, 0, bad, 1, &out, &err), -1);
+		assert_int_equal(err.cls, XERR_DATA);
+	}
+	buf_release(&out);
+	layouts_free(ls);
+}
+
+/* Read doc with the bank layouts (the name's date 2026-11-24). */
+static int
+read_parts(const char *doc, int attributes, struct buf *out,
+    struct xerr *err)
+{
+	struct job_layouts *ls = bank_layouts();
+	struct xmlin_opts o;
+	int rc;
+
+	memset(&o, 0, sizeof(o));
+	o.attributes = attributes;
+	o.layouts = ls;
+	assert_int_equal(bdate_parse("2026-11-24", &o.date), 0);
+	o.has_date = 1;
+	rc = read_all(doc, &o, out, err);
+	layouts_free(ls);
+	return rc;
+}
+
+static void
+expect_parts_error(const char *doc, const char *want)
+{
+	struct buf out;
+	struct xerr err = { 0 };
+
+	buf_init(&out, 0);
+	assert_int_equal(read_parts(doc, 0, &out, &err), -1);
+	if (strstr(err.msg, want) == NULL)
+		fail_msg("'%s' lacks '%s'", err.msg, want);
+	assert_int_equal(err.cls, XERR_DATA);
+	buf_release(&out);
+}
+
+#define HDR	"<records><header><rec>H</rec><day>20261124</day></header>"
+#define R1	"<record><id>1</id><amount>12.5</amount></record>"
+#define R2	"<record><id>2</id><amount>-3.25</amount></record>"
+
+static void
+test_read_parts(void **state)
+{
+	static const struct trow rows[] = { { { "1", "12.5" } },
+		{ { "2", "-3.25" } } };
+	struct job_layouts *ls = bank_layouts();
+	struct buf doc, out;
+	struct xerr err = { 0 };
+
+	(void)state;
+	buf_init(&doc, 0);
+	buf_init(&out, 0);
+	/* What the writer writes reads back, both field modes. */
+	assert_int_equal(write_parts(ls, 0, rows, 2, &doc, &err), 0);
+	assert_int_equal(read_parts(doc.data, 0, &out, &err), 0);
+	assert_string_equal(out.data, "id=1|amount=12.5\nid=2|amount=-3.25\n");
+	buf_reset(&doc);
+	assert_int_equal(write_parts(ls, 1, rows, 2, &doc, &err), 0);
+	assert_int_equal(read_parts(doc.data, 1, &out, &err), 0);
+	assert_string_equal(out.data, "id=1|amount=12.5\nid=2|amount=-3.25\n");
+	buf_reset(&doc);
+	assert_int_equal(write_parts(ls, 0, NULL, 0, &doc, &err), 0);
+	assert_int_equal(read_parts(doc.data, 0, &out, &err), 0);
+	assert_int_equal(out.len, 0);
+	/* A filler may be left out. */
+	assert_int_equal(read_parts(HDR R1 "<trailer><rec>T</rec><n>1</n>"
+	    "<total>12.50</total></trailer></records>", 0, &out, &err), 0);
+
+	expect_parts_error(HDR R1 R2 "<trailer><rec>T</rec><n>2</n>"
+	    "<total>9.00</total></trailer></records>",
+	    "'f.xml': trailer 'total' is 9.00, the records sum to 9.25");
+	expect_parts_error(HDR R1 R2 "<trailer><rec>T</rec><n>3</n>"
+	    "<total>9.25</total></trailer></records>",
+	    "trailer 'n' says 3 records, the file has 2");
+	expect_parts_error(HDR R1 "</records>",
+	    "no <trailer> (the job has [trailer])");
+	expect_parts_error("<records>" R1 "</records>",
+	    "no <header> before the first record");
+	expect_parts_error("<records></records>", "no <header>");
+	expect_parts_error(HDR R1 "<trailer><rec>T</rec><n>1</n>"
+	    "<total>12.5</total></trailer>" R2 "</records>",
+	    "<record> after <trailer>");
+	expect_parts_error(HDR "<header/></records>",
+	    "<header> must be the first element of <records>");
+	expect_parts_error("<records><header><rec>H</rec><day>20261123</day>"
+	    "</header></records>",
+	    "header 'day' is '20261123', the file's date 2026-11-24 gives "
+	    "'20261124'");
+	expect_parts_error("<records><header><rec>X</rec><day>20261124</day>"
+	    "</header></records>", "header 'rec' is 'X', expected 'H'");
+	expect_parts_error("<records><header><rec>H</rec></header>",
+	    "<header> has no field 'day'");
+	expect_parts_error("<records><header><rec>H</rec><who>x</who>"
+	    "</header>", "<header>: field 'who' is not in the job's [header]");
+	expect_parts_error("<records><header><rec>H</rec><rec>H</rec>"
+	    "</header>", "<header>: field 'rec' twice");
+	expect_parts_error("<records><header><rec>H<b/></rec></header>",
+	    "<header>, field 'rec': element <b> inside a field");
+	expect_parts_error(HDR "<record><id>1</id><amount>x</amount></record>",
+	    "amount");
+	buf_release(&doc);
+	buf_release(&out);
+	layouts_free(ls);
+}
+
 /* --- the job keys ------------------------------------------------------- */
 
 #define SEND	"[job]\ndirection = send\n[source]\ntype = csv\n" \
@@ -791,6 +1006,16 @@ test_job_keys(void **state)
 	    "key 'xml_fields': only used with format = xml");
 	expect_job_error(RECV "format = xml\nheader = no\n",
 	    "key 'header': only used with format = csv, not xml");
+	expect_job_error(SEND "format = xml\nxml_record = trailer\n"
+	    "[trailer]\nn = count\n", "key 'xml_record': 'trailer' is the "
+	    "element of [trailer]");
+	expect_job_error(SEND "format = xml\n[header]\n1st = const H\n",
+	    "1st");
+	job = load(SEND "format = xml\n[header]\nday = date %Y%m%d\n"
+	    "[trailer]\nn = count\n", probs, sizeof(probs));
+	if (job == NULL)
+		fail_msg("%s", probs);
+	job_free(job);
 	expect_job_error(RECV "format = xml\nxml_root = <r>\n",
 	    "key 'xml_root': '<r>' is not an XML element name");
 }
@@ -811,6 +1036,8 @@ main(void)
 		cmocka_unit_test(test_read_attacks),
 		cmocka_unit_test(test_read_limits),
 		cmocka_unit_test(test_read_korean),
+		cmocka_unit_test(test_write_parts),
+		cmocka_unit_test(test_read_parts),
 		cmocka_unit_test(test_job_keys),
 	};
 
