@@ -1,6 +1,7 @@
 /*
- * writer_impl: the formats writer.c hands rows to (a format family: XML,
- * fixed-width).  Internal to the writer; writer.h is the interface.
+ * writer_impl: the formats writer.c hands rows to whole (a format
+ * family: XML so far).  Internal to the writer; writer.h is the
+ * interface.
  *
  * writer.c keeps the output buffer, the row count and the error state;
  * a family keeps its own state and writes through writer_put(), so its
