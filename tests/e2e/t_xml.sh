@@ -150,6 +150,15 @@ x send --date 2026-11-25 sk
 [ "$rc" -ne 0 ] || fail "뷁 was sent in EUC-KR"
 expect_err "record 1, field '이름'"
 expect_err "cannot be written in EUC-KR"
+[ ! -e "$H/inbox/sk_2026-11-25.xml" ] || fail "a failed batch was delivered"
+# unmappable = replace: '?' instead, counted in one warning.
+sed -i 's/^encoding = euc-kr$/encoding = euc-kr\nunmappable = replace/' "$H/jobs/sk.job"
+x send --date 2026-11-25 sk
+expect_rc 0
+expect_err "1 character that EUC-KR cannot hold written as '?'"
+iconv -f EUC-KR -t UTF-8 "$H/inbox/sk_2026-11-25.xml" | grep -q '<이름>?</이름>' ||
+	fail "unmappable = replace: $(od -c "$H/inbox/sk_2026-11-25.xml" | head)"
+rm -f "$H/inbox/sk_2026-11-25.xml"*
 # Its first record has no note (NULL): without [ingest] columns the
 # first record fixes the columns, and the second one's note is an error,
 # never dropped.
