@@ -8,6 +8,7 @@
 #include "bdate.h"
 
 #include <stddef.h>
+#include <string.h>
 
 static int
 is_leap(int y)
@@ -113,4 +114,21 @@ bdate_format(bdate_t date, char out[BDATE_STRLEN])
 	out[7] = '-';
 	put_digits(out + 8, d, 2);
 	out[10] = '\0';
+}
+
+/* Noon of date, without a zone: only the calendar fields matter. */
+void
+bdate_to_tm(bdate_t date, struct tm *tm)
+{
+	int y, m, d;
+
+	bdate_to_ymd(date, &y, &m, &d);
+	memset(tm, 0, sizeof(*tm));
+	tm->tm_year = y - 1900;
+	tm->tm_mon = m - 1;
+	tm->tm_mday = d;
+	tm->tm_hour = 12;
+	/* 1970-01-01 was a Thursday. */
+	tm->tm_wday = (int)(((date % 7) + 7 + 4) % 7);
+	tm->tm_yday = (int)(date - bdate_from_ymd(y, 1, 1));
 }

@@ -5,6 +5,8 @@
 #ifndef XFER_BDATE_H
 #define XFER_BDATE_H
 
+#include <time.h>
+
 typedef long bdate_t;
 
 #define BDATE_STRLEN 11		/* "YYYY-MM-DD" + NUL */
@@ -14,5 +16,9 @@ int bdate_parse(const char *s, bdate_t *out);
 void bdate_format(bdate_t d, char out[BDATE_STRLEN]);
 bdate_t bdate_from_ymd(int y, int m, int d);
 void bdate_to_ymd(bdate_t date, int *y, int *m, int *d);
+
+/* The calendar fields of date (noon, no zone: tm_wday and tm_yday set)
+ * for strftime. */
+void bdate_to_tm(bdate_t date, struct tm *tm);
 
 #endif

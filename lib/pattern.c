@@ -160,23 +160,6 @@ pattern_has_date(const char *pat)
 	return 0;
 }
 
-/* Noon of date, without a zone: only the calendar fields matter. */
-static void
-date_tm(bdate_t date, struct tm *tm)
-{
-	int y, m, d;
-
-	bdate_to_ymd(date, &y, &m, &d);
-	memset(tm, 0, sizeof(*tm));
-	tm->tm_year = y - 1900;
-	tm->tm_mon = m - 1;
-	tm->tm_mday = d;
-	tm->tm_hour = 12;
-	/* 1970-01-01 was a Thursday. */
-	tm->tm_wday = (int)(((date % 7) + 7 + 4) % 7);
-	tm->tm_yday = (int)(date - bdate_from_ymd(y, 1, 1));
-}
-
 static int
 expand_fmt(struct buf *b, const char *fmt, size_t fmtlen, bdate_t date,
     struct xerr *err)
@@ -191,7 +174,7 @@ expand_fmt(struct buf *b, const char *fmt, size_t fmtlen, bdate_t date,
 		    "format longer than %d bytes", 20, fmt, FMT_MAX);
 	memcpy(f, fmt, fmtlen);
 	f[fmtlen] = '\0';
-	date_tm(date, &tm);
+	bdate_to_tm(date, &tm);
 	/* glibc hands out its static C locale here without allocating;
 	 * freelocale() of it does nothing. */
 	if ((c = newlocale(LC_ALL_MASK, "C", (locale_t)0)) == (locale_t)0)

@@ -80,19 +80,30 @@ textenc_name(enum text_encoding enc)
 	}
 }
 
-static iconv_t
-open_cd(const char *to, const char *from, struct xerr *err)
+/*
+ * *cd converts UTF-8 into enc (encode) or enc into UTF-8; (iconv_t)-1 for
+ * UTF-8 itself, which needs no conversion.
+ */
+static int
+open_cd(enum text_encoding enc, int encode, iconv_t *cd, struct xerr *err)
 {
-	iconv_t cd = iconv_open(to, from);
+	const char *to = encode ? textenc_name(enc) : "UTF-8";
+	const char *from = encode ? "UTF-8" : textenc_name(enc);
 
-	if (cd == (iconv_t)-1) {
-		if (errno == ENOMEM)
-			xerr_nomem(err);
-		else
-			xerr_set(err, XERR_CONFIG, errno, "cannot convert "
-			    "from %s to %s", from, to);
-	}
-	return cd;
+	*cd = (iconv_t)-1;
+	if (enc == TEXTENC_UTF8 || (*cd = iconv_open(to, from)) != (iconv_t)-1)
+		return 0;
+	if (errno == ENOMEM)
+		return xerr_nomem(err);
+	return xerr_set(err, XERR_CONFIG, errno, "cannot convert from %s to "
+	    "%s", from, to);
+}
+
+static void
+close_cd(iconv_t cd)
+{
+	if (cd != (iconv_t)-1)
+		iconv_close(cd);
 }
 
 /* The code point of the valid UTF-8 sequence p[0..n). */
@@ -121,10 +132,7 @@ text_encoder_new(enum text_encoding enc, int replace, struct xerr *err)
 	}
 	e->enc = enc;
 	e->replace = replace;
-	e->cd = (iconv_t)-1;
-	if (enc != TEXTENC_UTF8 &&
-	    (e->cd = open_cd(textenc_name(enc), "UTF-8", err)) ==
-	    (iconv_t)-1) {
+	if (open_cd(enc, 1, &e->cd, err) == -1) {
 		free(e);
 		return NULL;
 	}
@@ -136,8 +144,7 @@ text_encoder_free(struct text_encoder *e)
 {
 	if (e == NULL)
 		return;
-	if (e->cd != (iconv_t)-1)
-		iconv_close(e->cd);
+	close_cd(e->cd);
 	free(e);
 }
 
@@ -282,10 +289,7 @@ text_decoder_new(enum text_encoding enc, struct xerr *err)
 		return NULL;
 	}
 	d->enc = enc;
-	d->cd = (iconv_t)-1;
-	if (enc != TEXTENC_UTF8 &&
-	    (d->cd = open_cd("UTF-8", textenc_name(enc), err)) ==
-	    (iconv_t)-1) {
+	if (open_cd(enc, 0, &d->cd, err) == -1) {
 		free(d);
 		return NULL;
 	}
@@ -297,8 +301,7 @@ text_decoder_free(struct text_decoder *d)
 {
 	if (d == NULL)
 		return;
-	if (d->cd != (iconv_t)-1)
-		iconv_close(d->cd);
+	close_cd(d->cd);
 	free(d);
 }
 
@@ -383,10 +386,7 @@ text_reader_new(int fd, enum text_encoding enc, const char *label,
 	r->left = -1;
 	r->enc = enc;
 	r->label = label;
-	r->cd = (iconv_t)-1;
-	if (enc != TEXTENC_UTF8 &&
-	    (r->cd = open_cd("UTF-8", textenc_name(enc), err)) ==
-	    (iconv_t)-1) {
+	if (open_cd(enc, 0, &r->cd, err) == -1) {
 		free(r);
 		return NULL;
 	}
@@ -398,8 +398,7 @@ text_reader_free(struct text_reader *r)
 {
 	if (r == NULL)
 		return;
-	if (r->cd != (iconv_t)-1)
-		iconv_close(r->cd);
+	close_cd(r->cd);
 	free(r);
 }
 

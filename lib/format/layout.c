@@ -771,16 +771,8 @@ static size_t
 format_date(bdate_t date, const char *fmt, char *out, size_t size)
 {
 	struct tm tm;
-	int y, m, d;
 
-	bdate_to_ymd(date, &y, &m, &d);
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = y - 1900;
-	tm.tm_mon = m - 1;
-	tm.tm_mday = d;
-	tm.tm_isdst = -1;
-	/* timegm() fills tm_wday and tm_yday without any time zone. */
-	(void)timegm(&tm);
+	bdate_to_tm(date, &tm);
 	return strftime(out, size, fmt, &tm);
 }
 
