@@ -4,6 +4,7 @@
 #   make check         unit + end-to-end tests, then again under ASan+UBSan
 #   make bench         benchmark against peer tools (not a test)
 #   make bench-db      only its database part (PostgreSQL, MariaDB)
+#   make bench-formats only its partner-format part (fixed-width CP949)
 #   make install       PREFIX=/usr/local DESTDIR=
 
 PREFIX  ?= /usr/local
@@ -52,7 +53,7 @@ FAULT_WRAP = $(if $(findstring -DXFER_FAULTS,$(XDEFS)),\
 	     $(FAULT_WRAP_FNS:%=-Wl$(comma)--wrap=%))
 
 .PHONY: all check check-one check-asan check-valgrind unit e2e bench bench-db \
-	bench-fleet install uninstall clean demo fuzz fault
+	bench-fleet bench-formats install uninstall clean demo fuzz fault
 
 all: bin/xfer
 
@@ -122,6 +123,9 @@ bench: bin/xfer
 
 bench-db: bin/xfer
 	bench/db.sh
+
+bench-formats: bin/xfer
+	bench/formats.sh
 
 bench-fleet: bin/xfer
 	bench/fleet.sh

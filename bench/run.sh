@@ -6,7 +6,7 @@
 #
 # Environment: BENCH_ROWS (10000000), BENCH_RUNS (3), XFER_BIN (bin/xfer),
 # CC (cc); BENCH_SEND, BENCH_TRANSPORT, BENCH_DB, BENCH_S3, BENCH_RECEIVE,
-# BENCH_FLEET (0 skips a part).  Exit 0 when xfer ran and its output is exact, else 1.
+# BENCH_FORMATS, BENCH_FLEET (0 skips a part).  Exit 0 when xfer ran and its output is exact, else 1.
 # Targets not met are reported, not failed: this is a benchmark, not a test.
 set -eu
 
@@ -32,7 +32,8 @@ fi
 # BENCH_SEND=0 skips this send benchmark, BENCH_TRANSPORT=0 the transport
 # one (bench/transport.sh) that runs after it, BENCH_DB=0 the database one
 # (bench/db.sh), BENCH_S3=0 the S3 one (bench/s3.sh), BENCH_RECEIVE=0 the
-# receive one (bench/receive.sh), BENCH_FLEET=0 the fleet soak
+# receive one (bench/receive.sh), BENCH_FORMATS=0 the partner-format one
+# (bench/formats.sh), BENCH_FLEET=0 the fleet soak
 # (bench/fleet.sh) that runs last; any of them failing exits 1.
 if [ "${BENCH_SEND:-1}" = 0 ]; then
 	status=0
@@ -50,6 +51,10 @@ if [ "${BENCH_SEND:-1}" = 0 ]; then
 	if [ "${BENCH_RECEIVE:-1}" != 0 ]; then
 		printf '\n'
 		"$root/bench/receive.sh" || status=1
+	fi
+	if [ "${BENCH_FORMATS:-1}" != 0 ]; then
+		printf '\n'
+		"$root/bench/formats.sh" || status=1
 	fi
 	if [ "${BENCH_FLEET:-1}" != 0 ]; then
 		printf '\n'
@@ -432,6 +437,10 @@ fi
 if [ "${BENCH_RECEIVE:-1}" != 0 ]; then
 	printf '\n'
 	"$root/bench/receive.sh" || status=1
+fi
+if [ "${BENCH_FORMATS:-1}" != 0 ]; then
+	printf '\n'
+	"$root/bench/formats.sh" || status=1
 fi
 if [ "${BENCH_FLEET:-1}" != 0 ]; then
 	printf '\n'
