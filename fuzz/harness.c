@@ -1,7 +1,7 @@
 /*
  * harness: the fuzz targets' bodies (see harness.h).
  *
- * lib/csvin.c is included, as tests/unit/test_csvin_fast.c does, to reach
+ * lib/format/csvin.c is included, as tests/unit/test_csvin_fast.c does, to reach
  * read_fd() and its switch that leaves every byte to libcsv: the fast path
  * must give exactly what libcsv gives.  Linked with libxfer.a, this file's
  * csvin_read_fd() and csvin_read_file() stand in for the archive's.
@@ -14,7 +14,7 @@
  * read to the next, which a 256 KiB read buffer otherwise hides from
  * small inputs.
  */
-#include "csvin.c"
+#include "format/csvin.c"
 
 #include "harness.h"
 
@@ -310,7 +310,7 @@ h_is_raw(const char *s, size_t n)
 			return 0;
 		}
 	}
-	/* The depth the readers allow (lib/jsonlin.c JSONLIN_DEPTH). */
+	/* The depth the readers allow (lib/format/jsonlin.c JSONLIN_DEPTH). */
 	if ((tok = json_tokener_new_ex(64)) == NULL)
 		return 0;
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);

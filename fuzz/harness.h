@@ -20,10 +20,10 @@
 int fuzz_job(const uint8_t *data, size_t size);
 /* lib/ini.c ini_parse_buffer(). */
 int fuzz_ini(const uint8_t *data, size_t size);
-/* lib/csvin.c, four delimiters, a projection, given names, a small
+/* lib/format/csvin.c, four delimiters, a projection, given names, a small
  * max_field; the fast path against libcsv alone. */
 int fuzz_csv(const uint8_t *data, size_t size);
-/* lib/jsonlin.c JSON Lines and JSON arrays, with and without a
+/* lib/format/jsonlin.c JSON Lines and JSON arrays, with and without a
  * projection and with a small max_line. */
 int fuzz_jsonl(const uint8_t *data, size_t size);
 int fuzz_jsonarr(const uint8_t *data, size_t size);

@@ -33,7 +33,7 @@
  * both are written for an empty batch too (then count 0), and the root is
  * not closed empty.
  */
-#include "format/writer_impl.h"
+#include "writer_impl.h"
 
 #include <stdio.h>
 #include <stdlib.h>

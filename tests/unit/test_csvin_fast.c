@@ -1,7 +1,7 @@
 /*
  * csvin's fast path against libcsv: plain lines are split by csvin itself,
  * everything else by libcsv, and the two must never differ.  This file
- * includes lib/csvin.c to reach read_fd(), which can leave every byte to
+ * includes lib/format/csvin.c to reach read_fd(), which can leave every byte to
  * libcsv; each input is read both ways and the records, line numbers,
  * header calls, return code and error message must be identical.
  */
@@ -15,7 +15,7 @@
 #include <sys/mman.h>
 
 #include "buf.h"
-#include "csvin.c"
+#include "format/csvin.c"
 
 /* Everything a reader hands out, as text. */
 struct trace {

@@ -1,6 +1,6 @@
 /*
  * writer: records out as CSV, a JSON array or JSON Lines; XML through
- * its family in format/ (format/writer_impl.h).
+ * its family in this folder (writer_impl.h).
  *
  * Output goes through one 64 KiB buffer so the sink sees few large writes
  * whatever the row sizes.  Every byte written depends only on the records
@@ -24,9 +24,9 @@
 
 #include "buf.h"
 #include "decimal.h"
-#include "format/fixedout.h"
+#include "fixedout.h"
 #include "layout.h"
-#include "format/writer_impl.h"
+#include "writer_impl.h"
 
 #define WBUF_SIZE	(64 * 1024)
 
@@ -72,7 +72,7 @@ static const unsigned char jclass[256] = {
 	[0x80 ... 0xff] = J_UTF8,
 };
 
-/* The formats written by a family of their own (format/writer_impl.h). */
+/* The formats written by a family of their own (writer_impl.h). */
 static const struct writer_family *const families[] = {
 	[FMT_XML] = &xmlout_family,
 };
