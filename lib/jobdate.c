@@ -55,7 +55,10 @@ jobdate_due_day(const struct job *job, bdate_t d, bdate_t *out,
 				return -1;
 		day++;
 	}
-	if (job->run_business_days && job->calendar != NULL) {
+	/* A business-day contract is due on a business day: Wednesday's
+	 * batch before Chuseok (Thu-Sat) is due on Monday, not Thursday. */
+	if ((job->run_business_days || job->date_business > 0) &&
+	    job->calendar != NULL) {
 		if ((k = calendar_is_business_day(job->calendar, day, err)) ==
 		    -1)
 			return -1;

@@ -11,9 +11,10 @@
  *   business days are batch dates; the current one is the N-th business
  *   day before today (on a Saturday, previous-business-day is Friday).
  * - The due day of batch date D is the first day on which the date rule
- *   names D, or, with run_on = business-days, the first business day on
- *   or after it (the first day the job runs for D).  A receive job's
- *   expect and a send job's cutoff are times of that day.
+ *   names D, or, with a business-day date rule or run_on =
+ *   business-days, the first business day on or after it (for
+ *   previous-business-day: the next business day after D).  A receive
+ *   job's expect and a send job's cutoff are times of that day.
  *
  * Everything is in the zone set with tz_use() (the job's).  A date of a
  * year the calendar does not cover is an error (XERR_CONFIG), never

@@ -185,6 +185,21 @@ expect_err "past its cut-off 17:00 of 2026-02-19"
 [ "$(sql "SELECT state FROM send_batches WHERE job='co' AND date='2026-02-13'")" = sent ] ||
     fail "send --date state"
 
+# Without run_on a business-day rule is still due on a business day: Wed
+# 2026-09-23's batch, before Chuseok (Thu 24th - Sat 26th), by 17:00 on
+# Mon 28th, not on the holiday after it.
+sed '/^run_on/d; s/co_{date}/c2_{date}/' "$H/jobs/co.job" >"$H/jobs/c2.job"
+export XFER_NOW='2026-09-28 00:30'		# Mon 28th 09:30 in Seoul
+x -q send c2
+expect_rc 0
+[ -f "$H/out/c2_2026-09-23.csv" ] || fail "Wednesday's batch held before its due day: $(cat "$T/err")"
+sed 's/c2_{date}/c3_{date}/' "$H/jobs/c2.job" >"$H/jobs/c3.job"
+export XFER_NOW='2026-09-28 09:30'		# Mon 28th 18:30
+x -q send c3
+expect_rc 1
+expect_err "past the cut-off 17:00 of 2026-09-28"
+[ ! -e "$H/out/c3_2026-09-23.csv" ] || fail "sent past its cut-off"
+
 # --- a calendar with a typo -----------------------------------------------
 printf '2026-01-01 New Year\n# comment\n2026-02-30 Typo\n' > "$H/cal/typo.txt"
 sed 's#cal/kr-2026.txt#cal/typo.txt#' "$H/jobs/ch.job" > "$H/jobs/bad.job"

@@ -307,11 +307,11 @@ test_jobdate(void **state)
 	assert_int_equal(d, D("2026-02-13"));
 	assert_int_equal(jobdate_is_batch(&job, D("2026-02-16"), &err), 0);
 	assert_int_equal(jobdate_is_batch(&job, D("2026-02-13"), &err), 1);
-	/* Friday's batch is named from Saturday on ... */
+	/* Friday's batch is named from Saturday on, but a business-day
+	 * rule is due on a business day: the 19th, after Seollal ... */
 	assert_int_equal(jobdate_due_day(&job, D("2026-02-13"), &d, &err), 0);
-	assert_int_equal(d, D("2026-02-14"));
-	/* ... but a job run on business days first runs for it on the
-	 * 19th. */
+	assert_int_equal(d, D("2026-02-19"));
+	/* ... as it is for a job run on business days. */
 	job.run_business_days = 1;
 	assert_int_equal(jobdate_due_day(&job, D("2026-02-13"), &d, &err), 0);
 	assert_int_equal(d, D("2026-02-19"));
@@ -323,7 +323,19 @@ test_jobdate(void **state)
 	assert_int_equal(d, D("2026-02-12"));
 	job.run_business_days = 0;
 	assert_int_equal(jobdate_due_day(&job, D("2026-02-12"), &d, &err), 0);
-	assert_int_equal(d, D("2026-02-14"));
+	assert_int_equal(d, D("2026-02-19"));
+	/* Wednesday before Chuseok (Thu 24th - Sat 26th): due on Monday
+	 * the 28th, not on the holiday after it. */
+	job.date_business = 1;
+	assert_int_equal(jobdate_due_day(&job, D("2026-09-23"), &d, &err), 0);
+	assert_int_equal(d, D("2026-09-28"));
+	/* A calendar-day rule stays on calendar days. */
+	job.date_business = 0;
+	job.date_offset = 1;
+	assert_int_equal(jobdate_due_day(&job, D("2026-09-23"), &d, &err), 0);
+	assert_int_equal(d, D("2026-09-24"));
+	job.date_offset = 0;
+	job.date_business = 2;
 	/* date = yesterday, run on business days: Sunday's batch is due on
 	 * the first business day from Monday on. */
 	job.date_business = 0;
