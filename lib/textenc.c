@@ -181,6 +181,22 @@ c1_free(enum text_encoding enc, const char *s, size_t len)
 	return len;
 }
 
+/*
+ * 1 when s[0..len) is all ASCII: the same bytes in every encoding here,
+ * so the common case (codes, amounts, dates, fillers) skips iconv.
+ */
+static int
+all_ascii(const char *s, size_t len)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	unsigned char any = 0;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		any |= u[i];
+	return any < 0x80;
+}
+
 int
 text_encode(struct text_encoder *e, const char *s, size_t len,
     struct buf *out, struct xerr *err)
@@ -190,6 +206,11 @@ text_encode(struct text_encoder *e, const char *s, size_t len,
 	char *in, *o;
 	char ch[8];
 
+	if (all_ascii(s, len)) {
+		if (buf_append(out, s, len) == -1)
+			goto nomem;
+		return 0;
+	}
 	if (e->enc == TEXTENC_UTF8) {
 		for (i = 0; i < len; i += n)
 			if ((n = utf8_seq(u + i, len - i)) == 0)
@@ -331,6 +352,11 @@ text_decode(struct text_decoder *d, const char *s, size_t len,
 	size_t old = out->len, i, n, inleft, outleft;
 	char *in, *o;
 
+	if (all_ascii(s, len)) {
+		if (buf_append(out, s, len) == -1)
+			goto nomem;
+		return 0;
+	}
 	if (d->enc == TEXTENC_UTF8) {
 		for (i = 0; i < len; i += n)
 			if ((n = utf8_seq(u + i, len - i)) == 0)
