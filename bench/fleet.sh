@@ -804,7 +804,11 @@ fleet_stale_checks() {
 		# "HOST STOP-EPOCH CONT-EPOCH": what the others took over
 		# from it while it slept, and what it said when it woke.
 		read -r h t v p0 p1 < "$d/pause"
-		p_taken=$(pgq "$ldb" "SELECT count(*) FROM fleet_claim_log WHERE ev = 'claim' AND old_node = 'h$h' AND node <> 'h$h' AND at BETWEEN to_timestamp($t) AND to_timestamp($v)")
+		# Taken over: claimed from it while it slept, unless it had
+		# given that claim (token - 1: each claim raises the token by
+		# one) back or finished it before; a claim it released is
+		# the fleet's, not "its claim taken over".
+		p_taken=$(pgq "$ldb" "SELECT count(*) FROM fleet_claim_log c WHERE ev = 'claim' AND old_node = 'h$h' AND node <> 'h$h' AND at BETWEEN to_timestamp($t) AND to_timestamp($v) AND NOT EXISTS (SELECT 1 FROM fleet_claim_log r WHERE r.kind = c.kind AND r.name = c.name AND r.ev IN ('release', 'done') AND r.node = 'h$h' AND r.token = c.token - 1)")
 		p_said=$(grep -c -F 'taken over' "$d/h$h.log" || true)
 		r_pause[$label]="h$h stopped for $(awk -v a="$t" -v b="$v" 'BEGIN { printf "%.1f", b - a }') s (lease ${lease} s): $p_taken of its claims taken over meanwhile, $((p1 - p0)) files ingested by the others, $p_said \"taken over\" lines in its log"
 		check "$label" "chaos: a host was SIGSTOPped past its lease and woken" 1 "${r_pause[$label]}"
