@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "writer_impl.h"
+
 struct fixedout {
 	struct fixedout_opts o;
 	struct text_encoder *enc;
@@ -287,3 +289,112 @@ fixedout_trailer(struct fixedout *fo, struct buf *out, struct xerr *err)
 		return 0;
 	return put_record(fo, LAYOUT_TRAILER, NULL, 0, out, err);
 }
+
+/* --- the writer's family (writer_impl.h) ------------------------------- */
+
+/* One file: its records go through out, the header before the first. */
+struct fo_file {
+	struct fixedout *fo;
+	struct buf out;
+	int started;
+};
+
+static void *
+fo_open(const struct writer_opts *o)
+{
+	struct fixedout_opts fo;
+	struct fo_file *f;
+	struct xerr e;
+
+	if (o->layouts == NULL || (f = calloc(1, sizeof(*f))) == NULL)
+		return NULL;
+	memset(&fo, 0, sizeof(fo));
+	fo.layouts = o->layouts;
+	fo.encoding = o->encoding;
+	fo.unmappable_replace = o->replace;
+	fo.record_end = o->record_end;
+	fo.date = o->date;
+	fo.seq = o->seq;
+	if ((f->fo = fixedout_new(&fo, &e)) == NULL) {
+		free(f);
+		return NULL;
+	}
+	buf_init(&f->out, 0);
+	return f;
+}
+
+static void
+fo_close(void *st)
+{
+	struct fo_file *f = st;
+
+	fixedout_free(f->fo);
+	buf_release(&f->out);
+	free(f);
+}
+
+static int
+fo_columns(void *st, const char *const *names, size_t n, struct xerr *err)
+{
+	return fixedout_columns(((struct fo_file *)st)->fo, names, n, err);
+}
+
+/* What the last call made, to the writer's output. */
+static int
+fo_put(struct fo_file *f, struct writer *w, struct xerr *err)
+{
+	return f->out.len > 0 ? writer_put(w, f->out.data, f->out.len, err) :
+	    0;
+}
+
+/* The header record, once, before anything else. */
+static int
+fo_begin(struct fo_file *f, struct writer *w, struct xerr *err)
+{
+	if (f->started)
+		return 0;
+	f->started = 1;
+	buf_reset(&f->out);
+	if (fixedout_header(f->fo, &f->out, err) == -1)
+		return -1;
+	return fo_put(f, w, err);
+}
+
+static int
+fo_row(void *st, struct writer *w, const struct record *rec,
+    unsigned long rowno, struct xerr *err)
+{
+	struct fo_file *f = st;
+
+	if (fo_begin(f, w, err) == -1)
+		return -1;
+	buf_reset(&f->out);
+	if (fixedout_row(f->fo, rec, rowno, &f->out, err) == -1)
+		return -1;
+	return fo_put(f, w, err);
+}
+
+/* The trailer record, last (after the header of an empty file). */
+static int
+fo_finish(void *st, struct writer *w, unsigned long rows, struct xerr *err)
+{
+	struct fo_file *f = st;
+
+	(void)rows;
+	if (fo_begin(f, w, err) == -1)
+		return -1;
+	buf_reset(&f->out);
+	if (fixedout_trailer(f->fo, &f->out, err) == -1)
+		return -1;
+	return fo_put(f, w, err);
+}
+
+static unsigned long
+fo_replaced(const void *st)
+{
+	return fixedout_replaced(((const struct fo_file *)st)->fo);
+}
+
+const struct writer_family fixedout_family = {
+	fo_open, fo_columns, fo_row, fo_finish, fo_replaced, fo_close,
+};

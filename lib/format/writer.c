@@ -1,6 +1,7 @@
 /*
- * writer: records out as CSV, a JSON array or JSON Lines; XML through
- * its family in this folder (writer_impl.h).
+ * writer: records out as CSV, a JSON array or JSON Lines; XML and
+ * fixed-width records through their family in this folder
+ * (writer_impl.h).
  *
  * Output goes through one 64 KiB buffer so the sink sees few large writes
  * whatever the row sizes.  Every byte written depends only on the records
@@ -24,7 +25,6 @@
 
 #include "buf.h"
 #include "decimal.h"
-#include "fixedout.h"
 #include "layout.h"
 #include "writer_impl.h"
 
@@ -56,10 +56,9 @@ struct writer {
 	struct buf ebuf;		/* encoded, for the sink */
 	int enc_failed;			/* text_encode failed: name the field */
 
-	/* Layouts: the header is out (started), the totals of the rows. */
-	struct fixedout *fixed;		/* FMT_FIXED */
-	struct buf rec;			/* FMT_FIXED: one record */
-	struct layout_totals totals;	/* CSV with layouts */
+	/* CSV with layouts: the header line is out (started), the totals
+	 * of the rows. */
+	struct layout_totals totals;
 	int started;
 };
 
@@ -75,6 +74,7 @@ static const unsigned char jclass[256] = {
 /* The formats written by a family of their own (writer_impl.h). */
 static const struct writer_family *const families[] = {
 	[FMT_XML] = &xmlout_family,
+	[FMT_FIXED] = &fixedout_family,
 };
 
 struct writer *
@@ -163,8 +163,6 @@ writer_free(struct writer *w)
 	if (w == NULL)
 		return;
 	free_names(w);
-	fixedout_free(w->fixed);
-	buf_release(&w->rec);
 	layout_totals_release(&w->totals);
 	if (w->fam != NULL)
 		w->fam->close(w->fst);
@@ -183,8 +181,8 @@ writer_rows(const struct writer *w)
 unsigned long
 writer_replaced(const struct writer *w)
 {
-	if (w->fixed != NULL)
-		return fixedout_replaced(w->fixed);
+	if (w->fam != NULL && w->fam->replaced != NULL)
+		return w->fam->replaced(w->fst);
 	return w->enc != NULL ? text_encoder_replaced(w->enc) : 0;
 }
 
@@ -640,32 +638,17 @@ fail:
 	return rc;
 }
 
-/* --- layouts: fixed-width records, CSV header and trailer lines --------- */
+/* --- layouts: CSV header and trailer lines ----------------------------- */
 
 /* What the options ask for, before any output. */
 static int
 layouts_start(struct writer *w)
 {
-	struct fixedout_opts fo;
 	struct xerr e;
 
-	if (w->o.format == FMT_FIXED) {
-		if (w->o.layouts == NULL)
-			return -1;
-		memset(&fo, 0, sizeof(fo));
-		fo.layouts = w->o.layouts;
-		fo.encoding = w->o.encoding;
-		fo.unmappable_replace = w->o.replace;
-		fo.record_end = w->o.record_end;
-		fo.date = w->o.date;
-		fo.seq = w->o.seq;
-		if ((w->fixed = fixedout_new(&fo, &e)) == NULL)
-			return -1;
-		buf_init(&w->rec, 0);
-	} else if (w->o.format == FMT_CSV && w->o.layouts != NULL) {
-		if (layout_totals_init(&w->totals, w->o.layouts, &e) == -1)
-			return -1;
-	}
+	if (w->o.format == FMT_CSV && w->o.layouts != NULL &&
+	    layout_totals_init(&w->totals, w->o.layouts, &e) == -1)
+		return -1;
 	return 0;
 }
 
@@ -703,12 +686,6 @@ layout_begin(struct writer *w, struct xerr *err)
 	if (w->started)
 		return 0;
 	w->started = 1;
-	if (w->fixed != NULL) {
-		buf_reset(&w->rec);
-		if (fixedout_header(w->fixed, &w->rec, err) == -1)
-			return -1;
-		return w->rec.len > 0 ? put(w, w->rec.data, w->rec.len, err) : 0;
-	}
 	if (w->o.format == FMT_CSV && layout_has(w->o.layouts, LAYOUT_HEADER))
 		return csv_layout_line(w, LAYOUT_HEADER, err);
 	return 0;
@@ -718,24 +695,9 @@ layout_begin(struct writer *w, struct xerr *err)
 static int
 layout_end(struct writer *w, struct xerr *err)
 {
-	if (w->fixed != NULL) {
-		buf_reset(&w->rec);
-		if (fixedout_trailer(w->fixed, &w->rec, err) == -1)
-			return -1;
-		return w->rec.len > 0 ? put(w, w->rec.data, w->rec.len, err) : 0;
-	}
 	if (w->o.format == FMT_CSV && layout_has(w->o.layouts, LAYOUT_TRAILER))
 		return csv_layout_line(w, LAYOUT_TRAILER, err);
 	return 0;
-}
-
-static int
-fixed_row(struct writer *w, const struct record *rec, struct xerr *err)
-{
-	buf_reset(&w->rec);
-	if (fixedout_row(w->fixed, rec, w->rows + 1, &w->rec, err) == -1)
-		return -1;
-	return w->rec.len > 0 ? put(w, w->rec.data, w->rec.len, err) : 0;
 }
 
 /* --- the interface ------------------------------------------------------ */
@@ -761,9 +723,6 @@ writer_columns(struct writer *w, const char *const *names, size_t n,
 		goto fail;
 	if (w->fam != NULL) {
 		if (w->fam->columns(w->fst, names, n, err) == -1)
-			goto fail;
-	} else if (w->fixed != NULL) {
-		if (fixedout_columns(w->fixed, names, n, err) == -1)
 			goto fail;
 	} else if (w->o.format == FMT_CSV && w->o.layouts != NULL) {
 		if (layout_totals_bind(&w->totals, w->o.layouts, names, n, 0,
@@ -802,7 +761,6 @@ writer_row(struct writer *w, const struct record *rec, struct xerr *err)
 	if (r == 0)
 		r = w->fam != NULL ?
 		    w->fam->row(w->fst, w, rec, w->rows + 1, err) :
-		    w->fixed != NULL ? fixed_row(w, rec, err) :
 		    w->o.format == FMT_CSV ? csv_row(w, rec, err) :
 		    json_row(w, rec, err);
 	/* Encode the row now, while it is known which one it is. */

@@ -1,6 +1,6 @@
 /*
  * writer_impl: the formats writer.c hands rows to whole (a format
- * family: XML so far).  Internal to the writer; writer.h is the
+ * family: XML and fixed-width).  Internal to the writer; writer.h is the
  * interface.
  *
  * writer.c keeps the output buffer, the row count and the error state;
@@ -29,6 +29,9 @@ struct writer_family {
 	/* The end of the file; rows were written. */
 	int (*finish)(void *st, struct writer *w, unsigned long rows,
 	    struct xerr *err);
+	/* Characters unmappable = replace turned into '?'; NULL: the
+	 * family's rows are encoded by writer.c, which counts them. */
+	unsigned long (*replaced)(const void *st);
 	void (*close)(void *st);
 };
 
@@ -36,5 +39,6 @@ struct writer_family {
 int writer_put(struct writer *w, const void *p, size_t n, struct xerr *err);
 
 extern const struct writer_family xmlout_family;
+extern const struct writer_family fixedout_family;
 
 #endif

@@ -336,5 +336,5 @@ xo_finish(void *st, struct writer *w, unsigned long rows, struct xerr *err)
 }
 
 const struct writer_family xmlout_family = {
-	xo_open, xo_columns, xo_row, xo_finish, xo_close,
+	xo_open, xo_columns, xo_row, xo_finish, NULL, xo_close,
 };
