@@ -95,6 +95,13 @@ jf_check_layouts(struct loader *ld)
 		u.record_end = job->inbox.record_end;
 		u.encoding = job->inbox.encoding;
 	}
+	/* The reader finds the records of a CSV file by its column header
+	 * line, between the header and trailer lines. */
+	if (!u.send && !job->inbox.header && job->layouts != NULL &&
+	    (layout_has(job->layouts, LAYOUT_HEADER) ||
+	    layout_has(job->layouts, LAYOUT_TRAILER)))
+		jf_bad(ld, K_IN_HEADER, "[header] and [trailer] lines need "
+		    "header = yes (the column names between them)");
 	if (job->layouts == NULL) {
 		if (fmt == FMT_FIXED)
 			jf_problem(ld, u.send ? ld->ent[K_OUT_FORMAT].line :

@@ -213,14 +213,9 @@ ingest_read_records(struct ingest *ig)
 			co.names = (const char *const *)job->ingest.columns.v;
 			co.nnames = job->ingest.columns.n;
 		}
+		/* header = no is refused with these at load (job_layout.c). */
 		if (layout_has(job->layouts, LAYOUT_HEADER) ||
 		    layout_has(job->layouts, LAYOUT_TRAILER)) {
-			if (!job->inbox.header) {
-				rc = xerr_set(ig->err, XERR_CONFIG, 0, "%s: "
-				    "[header]/[trailer] need header = yes",
-				    job->file);
-				break;
-			}
 			layout_in_opts(ig, &fo);
 			rc = fixedin_csv_read_fd(fd, req->name, &fo, on_record,
 			    ig, ig->err);

@@ -313,6 +313,27 @@ sed -i 's/^record_end = crlf$/format = xml\nrecord_end = lf/' "$H/jobs/bad3.job"
 x check bad3
 expect_rc 78
 expect_err "key 'record_end': only used with format = fixed"
+# A CSV file's records are found by its column header line: a receive job
+# with header and trailer lines and header = no is refused at load, not
+# when its first file arrives.
+job bad5 <<'JOB'
+[job]
+direction = receive
+[inbox]
+path = in
+pattern = r_*.csv
+header = no
+[trailer]
+rt = const T
+n = count
+[ingest]
+type = none
+columns = a, b
+JOB
+x -q check bad5
+expect_rc 78
+expect_err "key 'header': [header] and [trailer] lines need header = yes"
+rm -f "$H/jobs/bad5.job"
 # A filler one byte short is legal but nearly always a typo: check says so.
 sed 's/^filler      = 72 filler$/filler      = 71 filler/' \
     "$H/jobs/bank-transfer.job" >"$H/jobs/short.job"
